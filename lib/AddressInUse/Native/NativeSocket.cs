@@ -1,0 +1,247 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace AddressInUse.Native;
+
+/// <summary>
+/// A socket created, configured and bound through the OS's own calls (libc on Linux and macOS), with exactly the
+/// options the lesson names: .NET's Socket.Bind would add SO_REUSEADDR on Unix and hide the behaviour being taught.
+/// </summary>
+/// <remarks>On Windows, .NET's Bind adds no option, so the Winsock calls behind System.Net.Sockets are used as they are.</remarks>
+public sealed unsafe class NativeSocket : IDisposable
+{
+    private readonly NativeConstants _os;
+    private int _fd;
+    private Socket? _windowsSocket;
+
+    private NativeSocket(NativeConstants os, AddressFamily family, ProtocolType protocol, int fd, Socket? windowsSocket)
+    {
+        _os = os;
+        AddressFamily = family;
+        Protocol = protocol;
+        _fd = fd;
+        _windowsSocket = windowsSocket;
+    }
+
+    /// <summary>The address family (IPv4 or IPv6).</summary>
+    public AddressFamily AddressFamily { get; }
+
+    /// <summary>TCP or UDP.</summary>
+    public ProtocolType Protocol { get; }
+
+    /// <summary>The options set on this socket so far.</summary>
+    public SocketOptionSet Options { get; private set; }
+
+    /// <summary>Whether the socket has been closed or handed over.</summary>
+    public bool IsClosed => _fd < 0 && _windowsSocket is null;
+
+    /// <summary>Creates a TCP or UDP socket through the OS's socket() call.</summary>
+    public static NativeSocket Create(AddressFamily family = AddressFamily.InterNetwork, ProtocolType protocol = ProtocolType.Tcp)
+    {
+        OsInfo.EnsureSupported();
+        if (family is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
+        {
+            throw new ArgumentException($"Address family {family} is not used by the course; use InterNetwork or InterNetworkV6.", nameof(family));
+        }
+        if (protocol is not (ProtocolType.Tcp or ProtocolType.Udp))
+        {
+            throw new ArgumentException($"Protocol {protocol} is not used by the course; use Tcp or Udp.", nameof(protocol));
+        }
+        var os = NativeConstants.Current;
+        if (os.Family == OsFamily.Windows)
+        {
+            var socketType = protocol == ProtocolType.Tcp ? SocketType.Stream : SocketType.Dgram;
+            return new NativeSocket(os, family, protocol, -1, new Socket(family, socketType, protocol));
+        }
+        LibC.EnsureResolver();
+        var fd = LibC.socket(
+            family == AddressFamily.InterNetwork ? os.AfInet : os.AfInet6,
+            protocol == ProtocolType.Tcp ? os.SockStream : os.SockDgram,
+            protocol == ProtocolType.Tcp ? os.IpProtoTcp : os.IpProtoUdp);
+        if (fd < 0)
+        {
+            throw new NativeSocketException(new StepResult("socket", Errno.FromCurrentOs(Marshal.GetLastPInvokeError())));
+        }
+        return new NativeSocket(os, family, protocol, fd, null);
+    }
+
+    /// <summary>Sets each option in the set to 1 with setsockopt; an option this OS lacks is a clear error.</summary>
+    public StepResult SetOptions(SocketOptionSet options)
+    {
+        foreach (var (option, name) in SocketOptionNames.All)
+        {
+            if (!options.HasFlag(option))
+            {
+                continue;
+            }
+            var number = _os.OptionNumber(option)
+                ?? throw new PlatformNotSupportedException($"{name} does not exist on {_os.Family}; choose options this OS has.");
+            var result = SetInt(number, 1);
+            if (!result.Ok)
+            {
+                return result;
+            }
+            Options |= option;
+        }
+        return StepResult.Success("setsockopt");
+    }
+
+    /// <summary>Reads every option this OS has back with getsockopt, by canonical name (1 = on, 0 = off).</summary>
+    public IReadOnlyDictionary<string, int> ReadOptions() => SocketOptionReader.Read(this);
+
+    /// <summary>Sets SO_LINGER to {on, seconds}: with 0 seconds, close() sends RST instead of FIN.</summary>
+    public StepResult SetLinger(bool on, int seconds)
+    {
+        ThrowIfClosed();
+        if (_windowsSocket is not null)
+        {
+            return Try("setsockopt", () => _windowsSocket.LingerState = new LingerOption(on, seconds));
+        }
+        var linger = stackalloc int[2] { on ? 1 : 0, seconds };
+        return Check("setsockopt", LibC.setsockopt(_fd, _os.SolSocket, _os.SoLinger, linger, sizeof(int) * 2));
+    }
+
+    /// <summary>Binds through the OS's bind() and reports "ok" or the errno.</summary>
+    public StepResult Bind(IPEndPoint endPoint)
+    {
+        ThrowIfClosed();
+        if (_windowsSocket is not null)
+        {
+            return Try("bind", () => _windowsSocket.Bind(endPoint));
+        }
+        var bytes = Sockaddr.Encode(endPoint, _os);
+        fixed (byte* p = bytes)
+        {
+            return Check("bind", LibC.bind(_fd, p, (uint)bytes.Length));
+        }
+    }
+
+    /// <summary>Starts listening through the OS's listen().</summary>
+    public StepResult Listen(int backlog = 16)
+    {
+        ThrowIfClosed();
+        if (_windowsSocket is not null)
+        {
+            return Try("listen", () => _windowsSocket.Listen(backlog));
+        }
+        return Check("listen", LibC.listen(_fd, backlog));
+    }
+
+    /// <summary>Connects (blocking) through the OS's connect().</summary>
+    public StepResult Connect(IPEndPoint endPoint)
+    {
+        ThrowIfClosed();
+        if (_windowsSocket is not null)
+        {
+            return Try("connect", () => _windowsSocket.Connect(endPoint));
+        }
+        var bytes = Sockaddr.Encode(endPoint, _os);
+        fixed (byte* p = bytes)
+        {
+            return Check("connect", LibC.connect(_fd, p, (uint)bytes.Length));
+        }
+    }
+
+    /// <summary>The local address and port the OS assigned (getsockname), or null before bind.</summary>
+    public IPEndPoint? LocalEndPoint
+    {
+        get
+        {
+            ThrowIfClosed();
+            if (_windowsSocket is not null)
+            {
+                return _windowsSocket.IsBound ? (IPEndPoint?)_windowsSocket.LocalEndPoint : null;
+            }
+            var buffer = stackalloc byte[Sockaddr.Inet6Size];
+            uint length = Sockaddr.Inet6Size;
+            if (LibC.getsockname(_fd, buffer, &length) != 0)
+            {
+                return null;
+            }
+            var endPoint = Sockaddr.Decode(new ReadOnlySpan<byte>(buffer, (int)length), _os);
+            return endPoint.Port == 0 ? null : endPoint;
+        }
+    }
+
+    /// <summary>Hands the OS socket to a .NET <see cref="Socket"/> (for accept, send and receive); this object is then empty.</summary>
+    public Socket ToSocket()
+    {
+        ThrowIfClosed();
+        if (_windowsSocket is not null)
+        {
+            var handedOver = _windowsSocket;
+            _windowsSocket = null;
+            return handedOver;
+        }
+        var socket = new Socket(new SafeSocketHandle((IntPtr)_fd, ownsHandle: true));
+        _fd = -1;
+        return socket;
+    }
+
+    /// <summary>The raw descriptor, for getsockopt read-backs (Unix only).</summary>
+    internal int Descriptor => _fd;
+
+    /// <summary>The Winsock-backed socket (Windows only).</summary>
+    internal Socket? WindowsSocket => _windowsSocket;
+
+    /// <summary>The constants of the OS this socket lives on.</summary>
+    internal NativeConstants Constants => _os;
+
+    /// <summary>Closes the socket through the OS's close().</summary>
+    public void Dispose()
+    {
+        if (_windowsSocket is not null)
+        {
+            _windowsSocket.Dispose();
+            _windowsSocket = null;
+        }
+        if (_fd >= 0)
+        {
+            LibC.close(_fd);
+            _fd = -1;
+        }
+    }
+
+    private StepResult SetInt(int name, int value)
+    {
+        ThrowIfClosed();
+        if (_windowsSocket is not null)
+        {
+            var bytes = BitConverter.GetBytes(value);
+            var windows = _windowsSocket;
+            return Try("setsockopt", () => windows.SetRawSocketOption(_os.SolSocket, name, bytes));
+        }
+        var local = value;
+        return Check("setsockopt", LibC.setsockopt(_fd, _os.SolSocket, name, &local, sizeof(int)));
+    }
+
+    private static StepResult Check(string step, int rc) =>
+        rc == 0 ? StepResult.Success(step) : new StepResult(step, Errno.FromCurrentOs(Marshal.GetLastPInvokeError()));
+
+    private static StepResult Try(string step, Action action)
+    {
+        try
+        {
+            action();
+            return StepResult.Success(step);
+        }
+        catch (SocketException e)
+        {
+            return new StepResult(step, Errno.FromCurrentOs(e.NativeErrorCode));
+        }
+    }
+
+    private void ThrowIfClosed() => ObjectDisposedException.ThrowIf(IsClosed, this);
+}
+
+/// <summary>Thrown when a socket call that the experiment cannot do without (such as socket()) fails.</summary>
+public sealed class NativeSocketException : Exception
+{
+    /// <summary>Wraps a failed step.</summary>
+    public NativeSocketException(StepResult result)
+        : base($"{result.Step}() failed: {result.Error}: {result.Error?.Description}") => Result = result;
+
+    /// <summary>The failed step with its errno.</summary>
+    public StepResult Result { get; }
+}

@@ -1,0 +1,19 @@
+namespace AddressInUse.Native;
+
+/// <summary>The outcome of one socket call (bind, listen, connect…): "ok" or the OS error it returned.</summary>
+/// <param name="Step">The call: "bind", "listen", "connect", "setsockopt" or "socket".</param>
+/// <param name="Error">The OS error, or null when the call succeeded.</param>
+public sealed record StepResult(string Step, Errno? Error)
+{
+    /// <summary>Whether the call succeeded.</summary>
+    public bool Ok => Error is null;
+
+    /// <summary>"ok" or the errno name, as results.json records it.</summary>
+    public string Outcome => Error?.Name ?? "ok";
+
+    /// <summary>A success of the given step.</summary>
+    public static StepResult Success(string step) => new(step, null);
+
+    /// <summary>"bind: ok" or "bind: EADDRINUSE (98)".</summary>
+    public override string ToString() => Ok ? $"{Step}: ok" : $"{Step}: {Error}";
+}

@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+
+namespace AddressInUse.Observation;
+
+/// <summary>Reads the OS's TCP table: every TCP socket on this machine with its state.</summary>
+/// <remarks>
+/// On Linux it parses /proc/net/tcp and /proc/net/tcp6 directly: that is what the kernel exports, it also gives the
+/// queue sizes, and it is several times faster than IPGlobalProperties. Elsewhere it uses IPGlobalProperties.
+/// </remarks>
+public static class TcpTable
+{
+    /// <summary>Reads every TCP socket, listeners included, optionally keeping only those that match.</summary>
+    public static IReadOnlyList<TcpEntry> Read(Func<TcpEntry, bool>? filter = null)
+    {
+        var entries = OperatingSystem.IsLinux() && File.Exists("/proc/net/tcp") ? ReadProc() : ReadGlobalProperties();
+        return filter is null ? entries : entries.Where(filter).ToList();
+    }
+
+    /// <summary>Reads every TCP socket whose local or remote port is one of the given ports.</summary>
+    public static IReadOnlyList<TcpEntry> ReadPorts(IReadOnlyCollection<int> ports) =>
+        Read(e => ports.Contains(e.Local.Port) || ports.Contains(e.Remote.Port));
+
+    private static List<TcpEntry> ReadProc()
+    {
+        var entries = new List<TcpEntry>();
+        foreach (var path in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
+        {
+            if (!File.Exists(path))
+            {
+                continue;
+            }
+            foreach (var line in File.ReadLines(path).Skip(1))
+            {
+                if (ParseProcLine(line) is { } entry)
+                {
+                    entries.Add(entry);
+                }
+            }
+        }
+        return entries;
+    }
+
+    /// <summary>Parses one line of /proc/net/tcp or /proc/net/tcp6 (null for a line that is not a socket row).</summary>
+    public static TcpEntry? ParseProcLine(string line)
+    {
+        // "  0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000 0 12345 ..."
+        var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length < 5 || !fields[0].EndsWith(':'))
+        {
+            return null;
+        }
+        var local = ParseProcEndPoint(fields[1]);
+        var remote = ParseProcEndPoint(fields[2]);
+        var state = int.Parse(fields[3], NumberStyles.HexNumber, CultureInfo.InvariantCulture) switch
+        {
+            0x01 => TcpState.Established,
+            0x02 => TcpState.SynSent,
+            0x03 => TcpState.SynReceived,
+            0x04 => TcpState.FinWait1,
+            0x05 => TcpState.FinWait2,
+            0x06 => TcpState.TimeWait,
+            0x07 => TcpState.Closed,
+            0x08 => TcpState.CloseWait,
+            0x09 => TcpState.LastAck,
+            0x0A => TcpState.Listen,
+            0x0B => TcpState.Closing,
+            _ => TcpState.Unknown,
+        };
+        var queues = fields[4].Split(':');
+        var send = int.Parse(queues[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        var receive = int.Parse(queues[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        // For a listener the kernel reports the accept backlog in rx_queue, not unread bytes.
+        return new TcpEntry(local, remote, state, state == TcpState.Listen ? null : receive, state == TcpState.Listen ? null : send);
+    }
+
+    private static IPEndPoint ParseProcEndPoint(string text)
+    {
+        var colon = text.IndexOf(':');
+        var hex = text[..colon];
+        var port = int.Parse(text[(colon + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        // The kernel prints the address as 32-bit words in host byte order.
+        var bytes = new byte[hex.Length / 2];
+        for (var word = 0; word < hex.Length / 8; word++)
+        {
+            var value = uint.Parse(hex.AsSpan(word * 8, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            var wordBytes = BitConverter.GetBytes(value);
+            if (!BitConverter.IsLittleEndian)
+            {
+                Array.Reverse(wordBytes);
+            }
+            // Host order on little-endian machines means the bytes come out least significant first.
+            wordBytes.CopyTo(bytes, word * 4);
+        }
+        return Normalize(new IPEndPoint(new IPAddress(bytes), port));
+    }
+
+    private static List<TcpEntry> ReadGlobalProperties()
+    {
+        var properties = IPGlobalProperties.GetIPGlobalProperties();
+        var entries = properties.GetActiveTcpConnections()
+            .Select(c => new TcpEntry(Normalize(c.LocalEndPoint), Normalize(c.RemoteEndPoint), c.State))
+            .ToList();
+        var any = new IPEndPoint(IPAddress.Any, 0);
+        foreach (var listener in properties.GetActiveTcpListeners())
+        {
+            var local = Normalize(listener);
+            if (!entries.Any(e => e.State == TcpState.Listen && e.Local.Equals(local)))
+            {
+                entries.Add(new TcpEntry(local, any, TcpState.Listen));
+            }
+        }
+        return entries;
+    }
+
+    /// <summary>Turns IPv4-mapped IPv6 endpoints (::ffff:127.0.0.1) into plain IPv4 ones, so both ends of a connection compare equal.</summary>
+    public static IPEndPoint Normalize(IPEndPoint endPoint) =>
+        endPoint.AddressFamily == AddressFamily.InterNetworkV6 && endPoint.Address.IsIPv4MappedToIPv6
+            ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port)
+            : endPoint;
+}
