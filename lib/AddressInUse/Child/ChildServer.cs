@@ -123,8 +123,10 @@ internal static class ChildServer
         var buffer = new byte[4096];
         try
         {
-            while (connection.Receive(buffer) > 0)
+            int read;
+            while ((read = connection.Receive(buffer)) > 0)
             {
+                Emit(new JsonObject { ["event"] = "received", ["bytes"] = read, ["remote"] = SafeRemote(connection) });
             }
         }
         catch (SocketException)

@@ -95,6 +95,13 @@ public sealed class ServerProcess : IAsyncDisposable, IDisposable
         return message["remote"]?.GetValue<string>() ?? "";
     }
 
+    /// <summary>Waits until the server has read bytes from a client, so that nothing unread is left to turn its close into a reset.</summary>
+    public async Task<int> WaitForReceivedAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var message = await NextAsync("received", timeout, cancellationToken).ConfigureAwait(false);
+        return message["bytes"]?.GetValue<int>() ?? 0;
+    }
+
     /// <summary>Kills the child at once (SIGKILL on Unix, TerminateProcess on Windows) and waits until it is gone.</summary>
     public async Task KillAsync(CancellationToken cancellationToken = default)
     {
