@@ -21,7 +21,7 @@ internal static class ChildServer
         ServerSpec spec;
         try
         {
-            spec = ParseArguments(args);
+            spec = ChildServerArguments.Parse(args);
         }
         catch (ArgumentException e)
         {
@@ -176,8 +176,13 @@ internal static class ChildServer
             Console.Out.Flush();
         }
     }
+}
 
-    internal static ServerSpec ParseArguments(string[] args)
+/// <summary>The child server's command line, shared by the process that starts it and the child that reads it.</summary>
+public static class ChildServerArguments
+{
+    /// <summary>Parses the child's "serve" arguments (everything after the word serve) into a spec.</summary>
+    public static ServerSpec Parse(string[] args)
     {
         var values = new Dictionary<string, string>();
         for (var i = 0; i < args.Length; i += 2)

@@ -48,7 +48,7 @@ public sealed class ServerProcess : IAsyncDisposable, IDisposable
     public int ProcessId => _process.Id;
 
     /// <summary>Whether the child process has exited.</summary>
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => HasExitedSafe(_process);
 
     /// <summary>How the start went (set once <see cref="StartAsync"/> returns).</summary>
     public ServerStart Start { get; private set; } = null!;

@@ -1,0 +1,65 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using AddressInUse.Observation;
+
+namespace AddressInUse.Tests.Observation;
+
+public sealed class TcpTableTests
+{
+    [Fact]
+    public void ParseProcLine_Listener_LoopbackAddressPortAndState()
+    {
+        var entry = TcpTable.ParseProcLine("   0: 0100007F:1F90 00000000:0000 0A 00000000:00000003 00:00000000 00000000  1000        0 12345 1 0000000000000000 100 0 0 10 0");
+
+        Assert.NotNull(entry);
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, 8080), entry.Local);
+        Assert.Equal(TcpState.Listen, entry.State);
+        Assert.Null(entry.ReceiveQueue);
+    }
+
+    [Fact]
+    public void ParseProcLine_CloseWaitWithUnreadBytes_ReportsTheReceiveQueue()
+    {
+        var entry = TcpTable.ParseProcLine("   3: 0100007F:A000 0200007F:1F90 08 00000000:0000001C 00:00000000 00000000  1000        0 0 1 0000000000000000 20 4 30 10 -1");
+
+        Assert.NotNull(entry);
+        Assert.Equal("CLOSE_WAIT", entry.StateName);
+        Assert.Equal(28, entry.ReceiveQueue);
+        Assert.Equal(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 8080), entry.Remote);
+    }
+
+    [Fact]
+    public void ParseProcLine_IPv6MappedIPv4_NormalizedToIPv4()
+    {
+        var entry = TcpTable.ParseProcLine("   1: 0000000000000000FFFF00000100007F:9C40 0000000000000000FFFF00000100007F:1F90 06 00000000:00000000 03:00000F9B 00000000     0        0 0 3 0000000000000000");
+
+        Assert.NotNull(entry);
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, 40000), entry.Local);
+        Assert.Equal("TIME_WAIT", entry.StateName);
+    }
+
+    [Fact]
+    public void ParseProcLine_Header_Null()
+    {
+        Assert.Null(TcpTable.ParseProcLine("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode"));
+    }
+
+    [Fact]
+    public void Read_RealConnectionOnLoopback_BothEndsEstablishedAndTheListener()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        client.Connect(listener.LocalEndPoint!);
+        using var accepted = listener.Accept();
+
+        var entries = TcpTable.ReadPorts(new[] { port });
+
+        Assert.Contains(entries, e => e.State == TcpState.Listen && e.Local.Port == port);
+        Assert.Contains(entries, e => e.State == TcpState.Established && e.Local.Port == port && e.Remote.Equals(client.LocalEndPoint));
+        Assert.Contains(entries, e => e.State == TcpState.Established && e.Local.Equals(client.LocalEndPoint) && e.Remote.Port == port);
+    }
+}
