@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using AddressInUse.Charts;
 using AddressInUse.Child;
 using AddressInUse.Native;
 using AddressInUse.Observation;
@@ -262,6 +263,9 @@ public sealed record RestartAfterKillOutcome(
         };
     }
 
+    /// <summary>The old connection's two ends over time, with the kill and the restart marked (0 = the kill).</summary>
+    public Figure Chart => RestartCharts.Timeline(new[] { this }, $"a1-{Case.Name}");
+
     /// <summary>One line: "native bind, no options: restart → EADDRINUSE (98) while the old server end was FIN_WAIT_2".</summary>
     public override string ToString() =>
         $"{Case.Label}: restart → {(Restart.Listening ? "ok" : Restart.Result.Error!.ToString())} " +
@@ -273,6 +277,42 @@ public sealed record RestartAfterKillOutcome(
 [TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { "text/html" })]
 public sealed record RestartComparison(IReadOnlyList<RestartAfterKillOutcome> Outcomes)
 {
+    /// <summary>All runs' connections on one time axis (0 = each run's kill), restarts coloured by outcome.</summary>
+    public Figure Chart => RestartCharts.Timeline(Outcomes, "restart-timeline");
+
     /// <summary>The comparison as plain text, one case a line.</summary>
     public override string ToString() => string.Join(Environment.NewLine, Outcomes.Select(o => o.ToString()));
+}
+
+/// <summary>Charts of A1 runs.</summary>
+public static class RestartCharts
+{
+    /// <summary>For each run, a row for the server end and one for the client end, aligned on each run's kill.</summary>
+    public static Figure Timeline(IReadOnlyList<RestartAfterKillOutcome> outcomes, string name)
+    {
+        var lanes = new List<TimelineLane>();
+        var markers = new List<TimelineMarker>();
+        foreach (var o in outcomes)
+        {
+            var histories = o.Timeline.Histories();
+            var serverLane = $"{o.Case.Label} · server end :{o.Port}";
+            var clientLane = $"{o.Case.Label} · client end";
+            if (histories.FirstOrDefault(h => h.Local == o.ServerEnd && h.Remote == o.ClientEnd) is { } server)
+            {
+                lanes.Add(new TimelineLane(serverLane, server, o.KillAtMs));
+            }
+            if (histories.FirstOrDefault(h => h.Local == o.ClientEnd && h.Remote == o.ServerEnd) is { } client)
+            {
+                lanes.Add(new TimelineLane(clientLane, client, o.KillAtMs));
+            }
+            foreach (var e in o.Timeline.Events.Where(e => e.Kind is "kill" or "restart" or "close"))
+            {
+                markers.Add(new TimelineMarker(e.Kind == "close" ? clientLane : serverLane, e, o.KillAtMs));
+            }
+        }
+        var title = outcomes.Count == 1
+            ? $"A1 restart after kill — {outcomes[0].Case.Label}: restart {outcomes[0].Outcome}"
+            : "A1 restart after kill: the old connection's two ends, and each restart";
+        return TimelineChart.Build(name, title, lanes, markers);
+    }
 }

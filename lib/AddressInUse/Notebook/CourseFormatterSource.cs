@@ -1,4 +1,5 @@
 using System.Net;
+using AddressInUse.Charts;
 using AddressInUse.Experiments;
 using AddressInUse.Observation;
 using AddressInUse.Results;
@@ -12,6 +13,7 @@ public sealed class CourseFormatterSource
     public IEnumerable<object> CreateTypeFormatters()
     {
         yield return new CourseFormatter(MimeTypes.Html, HtmlFor);
+        yield return new CourseFormatter(MimeTypes.Plotly, value => value is Figure figure ? figure.ToJson() : null);
         yield return new CourseFormatter(MimeTypes.Cases, CasesFor);
         yield return new CourseFormatter(MimeTypes.Settings, SettingsFor);
         yield return new CourseFormatter(MimeTypes.Text, value => value.ToString());
@@ -20,6 +22,7 @@ public sealed class CourseFormatterSource
     private static string? HtmlFor(object value) => value switch
     {
         IHtmlRenderable renderable => renderable.ToHtml(),
+        Figure figure => FigureHtml.ForNotebook(figure),
         RestartAfterKillOutcome outcome => Html.RestartOutcome(outcome),
         RestartComparison comparison => Html.RestartTable(comparison),
         _ => null,
