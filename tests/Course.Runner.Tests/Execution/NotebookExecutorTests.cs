@@ -1,0 +1,242 @@
+using Course.Runner.Execution;
+using Course.Runner.Notebooks;
+using Course.Runner.Tests.Fixtures;
+
+namespace Course.Runner.Tests.Execution;
+
+[Collection(NotebookRunCollection.Name)]
+public sealed class NotebookExecutorTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task Variables_DeclaredInOneCell_AreVisibleInLaterCells()
+    {
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("var x = 20;", "var y = x + 1;", "x + y"), _temp.Path);
+
+        Assert.True(result.Succeeded, result.Failure?.Message);
+        var value = Assert.IsType<ExecuteResultOutput>(Assert.Single(result.Notebook.Cells[2].Outputs));
+        Assert.True(value.Data.TryGetText(MimeBundle.PlainText, out var text));
+        Assert.Equal("41", text);
+    }
+
+    [Fact]
+    public async Task TrailingExpression_WithoutSemicolon_BecomesExecuteResultWithExecutionCount()
+    {
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("var a = 1;", "\"the answer \" + (a + 41)"), _temp.Path);
+
+        var output = Assert.IsType<ExecuteResultOutput>(Assert.Single(result.Notebook.Cells[1].Outputs));
+        Assert.Equal(2, output.ExecutionCount);
+        Assert.Equal(2, result.Notebook.Cells[1].ExecutionCount);
+        Assert.True(output.Data.TryGetText(MimeBundle.PlainText, out var text));
+        Assert.Equal("the answer 42", text);
+    }
+
+    [Theory]
+    [InlineData("var z = 1 + 1;")]
+    [InlineData("Console.Write(\"\")")]
+    [InlineData("await Task.Yield()")]
+    public async Task StatementOrVoidExpression_ProducesNoExecuteResult(string code)
+    {
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode(code), _temp.Path);
+
+        Assert.True(result.Succeeded, result.Failure?.Message);
+        Assert.DoesNotContain(result.Notebook.Cells[0].Outputs, o => o is ExecuteResultOutput);
+    }
+
+    [Fact]
+    public async Task TopLevelAwait_ResultIsAwaitedValue()
+    {
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("await Task.Run(() => 6 * 7)"), _temp.Path);
+
+        Assert.Equal("42", TestNotebooks.TextOf(result.Notebook.Cells[0]));
+    }
+
+    [Fact]
+    public async Task Display_ThenUpdate_ReplacesTheOutputInPlace()
+    {
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode(
+            "var handle = display(\"first\");\nConsole.WriteLine(\"between\");\nhandle.Update(\"second\");",
+            "handle.Update(\"third\");"), _temp.Path);
+
+        Assert.True(result.Succeeded, result.Failure?.Message);
+        var outputs = result.Notebook.Cells[0].Outputs;
+        Assert.Equal(2, outputs.Count);
+        var display = Assert.IsType<DisplayDataOutput>(outputs[0]);
+        Assert.True(display.Data.TryGetText(MimeBundle.PlainText, out var text));
+        Assert.Equal("third", text);
+        Assert.IsType<StreamOutput>(outputs[1]);
+        Assert.Empty(result.Notebook.Cells[1].Outputs);
+    }
+
+    [Fact]
+    public async Task DisplayExtension_OnValue_AddsDisplayData()
+    {
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("42.Display();"), _temp.Path);
+
+        var display = Assert.IsType<DisplayDataOutput>(Assert.Single(result.Notebook.Cells[0].Outputs));
+        Assert.True(display.Data.TryGetText(MimeBundle.PlainText, out var text));
+        Assert.Equal("42", text);
+    }
+
+    [Fact]
+    public async Task ConsoleWrites_BecomeStreamOutputs_AndConsoleIsRestored()
+    {
+        var before = Console.Out;
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode(
+            "Console.WriteLine(\"out 1\");\nConsole.Write(\"out 2\\n\");\nConsole.Error.WriteLine(\"err 1\");\nConsole.WriteLine(\"out 3\");"), _temp.Path);
+
+        var outputs = result.Notebook.Cells[0].Outputs.Cast<StreamOutput>().ToList();
+        Assert.Equal(["stdout", "stderr", "stdout"], outputs.Select(o => o.Name));
+        Assert.Equal("out 1\nout 2\n", outputs[0].Text);
+        Assert.Equal("err 1\n", outputs[1].Text);
+        Assert.Equal("out 3\n", outputs[2].Text);
+        Assert.Same(before, Console.Out);
+    }
+
+    [Fact]
+    public async Task Exception_InACell_AddsErrorOutputFailsRunAndSkipsLaterCells()
+    {
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode(
+            "Console.WriteLine(\"ran\");",
+            "throw new InvalidOperationException(\"boom\");",
+            "Console.WriteLine(\"must not run\");"), _temp.Path);
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(1, result.Failure!.CellIndex);
+        Assert.Equal("c2", result.Failure.CellId);
+        Assert.Equal(CellFailureKind.Exception, result.Failure.Kind);
+        Assert.Contains("boom", result.Failure.Message);
+        var error = Assert.IsType<ErrorOutput>(Assert.Single(result.Notebook.Cells[1].Outputs));
+        Assert.Equal("InvalidOperationException", error.ErrorName);
+        Assert.Equal("boom", error.ErrorValue);
+        Assert.NotEmpty(error.Traceback);
+        Assert.Empty(result.Notebook.Cells[2].Outputs);
+        Assert.Null(result.Notebook.Cells[2].ExecutionCount);
+    }
+
+    [Fact]
+    public async Task CompileError_ReportsLineRelativeToTheCell()
+    {
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode(
+            "var fine = 1;",
+            "var a = 1;\nvar b = undefinedName + a;"), _temp.Path);
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(CellFailureKind.Compilation, result.Failure!.Kind);
+        Assert.Contains("line 2, column 9", result.Failure.Message);
+        Assert.Contains("CS0103", result.Failure.Message);
+        Assert.Contains("cell 2 (id c2)", result.Failure.Message);
+        var error = Assert.IsType<ErrorOutput>(Assert.Single(result.Notebook.Cells[1].Outputs));
+        Assert.Contains(error.Traceback, line => line.StartsWith("line 2, column 9: error CS0103", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CompileError_AfterAReferenceLine_KeepsCellLineNumbers()
+    {
+        var dll = FixtureLibrary.BuildInto(Path.Combine(_temp.Path, "lib"));
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode(
+            "#r \"lib/Fixture.dll\"\nvar a = 1;\nvar b = nope;"), _temp.Path);
+
+        Assert.True(File.Exists(dll));
+        Assert.Contains("line 3, column 9", result.Failure!.Message);
+    }
+
+    [Fact]
+    public async Task ReferenceToMissingDll_FailsNamingCellPathResolvedPathAndFix()
+    {
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("#r \"../nowhere/Missing.dll\"\nvar x = 1;"), Path.Combine(_temp.Path, "notebooks"));
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(CellFailureKind.Directive, result.Failure!.Kind);
+        var message = result.Failure.Message;
+        Assert.Contains("cell 1 (id c1)", message);
+        Assert.Contains("\"../nowhere/Missing.dll\"", message);
+        Assert.Contains(Path.Combine(_temp.Path, "nowhere", "Missing.dll"), message);
+        Assert.Contains("dotnet build", message);
+        Assert.IsType<ErrorOutput>(Assert.Single(result.Notebook.Cells[0].Outputs));
+    }
+
+    [Theory]
+    [InlineData("#r \"nuget: Newtonsoft.Json, 13.0.3\"", "NuGet")]
+    [InlineData("#!time", "magic command")]
+    [InlineData("#!csharp", "magic command")]
+    [InlineData("#i \"nuget: https://example.org/feed\"", "not supported")]
+    public async Task UnsupportedDirective_IsRefusedNamingCellAndLine(string directive, string expected)
+    {
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("var ok = 1;", $"var before = 1;\n{directive}\nvar after = 2;"), _temp.Path);
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(CellFailureKind.Directive, result.Failure!.Kind);
+        Assert.Contains("cell 2 (id c2), line 2", result.Failure.Message);
+        Assert.Contains(directive, result.Failure.Message);
+        Assert.Contains(expected, result.Failure.Message);
+        Assert.Contains("Fix:", result.Failure.Message);
+    }
+
+    [Fact]
+    public async Task WorkingDirectory_DuringRun_IsTheNotebookFolder_AndIsRestoredAfter()
+    {
+        var before = Directory.GetCurrentDirectory();
+        var folder = Path.Combine(_temp.Path, "chapter");
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("System.IO.Directory.GetCurrentDirectory()"), folder);
+
+        Assert.Equal(Path.GetFullPath(folder), TestNotebooks.TextOf(result.Notebook.Cells[0]).TrimEnd(Path.DirectorySeparatorChar));
+        Assert.Equal(before, Directory.GetCurrentDirectory());
+    }
+
+    [Fact]
+    public async Task DefaultImports_AllowLinqTextAndCollectionsWithoutUsings()
+    {
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode(
+            "var sb = new StringBuilder();\nvar list = new List<int> { 3, 1, 2 };\nsb.Append(string.Join(\",\", list.OrderBy(i => i)));\nsb.ToString()"), _temp.Path);
+
+        Assert.True(result.Succeeded, result.Failure?.Message);
+        Assert.Equal("1,2,3", TestNotebooks.TextOf(result.Notebook.Cells[0]));
+    }
+
+    [Fact]
+    public async Task StaleOutputs_InTheSourceNotebook_AreReplaced()
+    {
+        var notebook = TestNotebooks.FromCode("1 + 2");
+        notebook.Cells[0].Outputs.Add(new StreamOutput("stdout", "stale"));
+        notebook.Cells[0].ExecutionCount = 99;
+
+        var result = await TestNotebooks.RunAsync(notebook, _temp.Path);
+
+        Assert.Equal("3", TestNotebooks.TextOf(result.Notebook.Cells[0]));
+        Assert.Equal(1, result.Notebook.Cells[0].ExecutionCount);
+        Assert.Equal("stale", TestNotebooks.TextOf(notebook.Cells[0]));
+    }
+
+    [Fact]
+    public async Task MarkdownAndEmptyCells_AreNotExecuted()
+    {
+        var notebook = Notebook.CreatePolyglot();
+        notebook.Add(NotebookCell.Markdown("# Title"));
+        notebook.Add(NotebookCell.Code("   \n"));
+        notebook.Add(NotebookCell.Code("5"));
+
+        var result = await TestNotebooks.RunAsync(notebook, _temp.Path);
+
+        Assert.Null(result.Notebook.Cells[1].ExecutionCount);
+        Assert.Equal(1, result.Notebook.Cells[2].ExecutionCount);
+    }
+
+    [Fact]
+    public async Task Progress_IsReportedForEachCodeCell_WithCountAndName()
+    {
+        var reports = new List<CellProgress>();
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("1", "2"), _temp.Path,
+            new ExecutionOptions { Progress = reports.Add }, name: "07-progress.ipynb");
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(4, reports.Count);
+        Assert.All(reports, r => Assert.Equal("07-progress", r.Notebook));
+        Assert.Equal([1, 1, 2, 2], reports.Select(r => r.CodeCellNumber));
+        Assert.All(reports, r => Assert.Equal(2, r.CodeCellCount));
+        Assert.True(reports[3].Succeeded);
+    }
+}

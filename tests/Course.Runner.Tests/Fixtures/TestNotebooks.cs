@@ -1,0 +1,37 @@
+using Course.Runner.Execution;
+using Course.Runner.Notebooks;
+
+namespace Course.Runner.Tests.Fixtures;
+
+/// <summary>Builds small Polyglot notebooks for tests and runs them from a temp folder.</summary>
+public static class TestNotebooks
+{
+    /// <summary>A Polyglot C# notebook with one code cell per source (ids c1, c2, ...).</summary>
+    public static Notebook FromCode(params string[] codeCells)
+    {
+        var notebook = Notebook.CreatePolyglot();
+        for (var i = 0; i < codeCells.Length; i++)
+        {
+            notebook.Add(NotebookCell.Code(codeCells[i], $"c{i + 1}"));
+        }
+
+        return notebook;
+    }
+
+    /// <summary>Writes the notebook as &lt;folder&gt;/&lt;name&gt; and executes it from that file.</summary>
+    public static async Task<NotebookRunResult> RunAsync(Notebook notebook, string folder, ExecutionOptions? options = null, string name = "test.ipynb")
+    {
+        var path = System.IO.Path.Combine(folder, name);
+        NotebookWriter.WriteFile(notebook, path);
+        return await new NotebookExecutor().ExecuteFileAsync(path, options);
+    }
+
+    /// <summary>All text/plain data and stream text of a cell, joined, for simple assertions.</summary>
+    public static string TextOf(NotebookCell cell) => string.Join("|", cell.Outputs.Select(o => o switch
+    {
+        StreamOutput s => s.Text,
+        MimeOutput m when m.Data.TryGetText(MimeBundle.PlainText, out var t) => t,
+        ErrorOutput e => e.ErrorValue,
+        _ => "",
+    }));
+}
