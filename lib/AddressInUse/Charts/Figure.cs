@@ -1,0 +1,137 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace AddressInUse.Charts;
+
+/// <summary>A plotly.js figure: traces and a layout, serialised exactly as plotly.js (and Plotly.NET) expect.</summary>
+public sealed partial class Figure
+{
+    private string _name;
+    private JsonObject _layout = new();
+
+    // The default encoder escapes '<', '>' and '&', so the JSON can be placed inside a <script>
+    // element verbatim without "</script>" in a label ever ending the script early.
+    private static readonly JsonSerializerOptions CompactJson = new() { WriteIndented = false };
+
+    /// <summary>Creates an empty figure whose name (a file-name-safe slug such as "restart-timeline") names its image files.</summary>
+    public Figure(string name, string? title = null)
+    {
+        _name = CheckName(name);
+        if (title is not null)
+        {
+            _layout["title"] = new JsonObject { ["text"] = title };
+        }
+    }
+
+    /// <summary>The figure's slug, used for image file names and stored as <c>layout.meta.name</c>.</summary>
+    public string Name
+    {
+        get => _name;
+        set => _name = CheckName(value);
+    }
+
+    /// <summary>The plotly traces, each a JSON object such as <c>{"type":"bar","x":[...],"y":[...]}</c>.</summary>
+    public List<JsonObject> Data { get; init; } = new();
+
+    /// <summary>The plotly layout object (title, axes, size, shapes, annotations...).</summary>
+    public JsonObject Layout
+    {
+        get => _layout;
+        set => _layout = value ?? throw new ArgumentNullException(nameof(value), "A figure's layout cannot be null; use an empty JsonObject.");
+    }
+
+    /// <summary>Returns <c>{"data":[...],"layout":{...}}</c> with <c>layout.meta.name</c> set to <see cref="Name"/>.</summary>
+    public string ToJson() => ToJsonObject().ToJsonString(CompactJson);
+
+    /// <summary>Returns the figure as a detached JSON object (deep copies, so later edits of this figure do not change it).</summary>
+    public JsonObject ToJsonObject()
+    {
+        var data = new JsonArray();
+        foreach (var trace in Data)
+        {
+            data.Add(trace?.DeepClone() ?? throw new InvalidOperationException($"Figure '{Name}' has a null trace in Data; remove it."));
+        }
+
+        var layout = (JsonObject)Layout.DeepClone();
+        switch (layout["meta"])
+        {
+            case null:
+                layout["meta"] = new JsonObject { ["name"] = Name };
+                break;
+            case JsonObject meta:
+                meta["name"] = Name;
+                break;
+            default:
+                // plotly allows any value in meta, but the name has to live somewhere findable.
+                throw new InvalidOperationException(
+                    $"Figure '{Name}': layout.meta is a {layout["meta"]!.GetValueKind()}, but it must be an object so that meta.name can hold the figure name.");
+        }
+
+        return new JsonObject { ["data"] = data, ["layout"] = layout };
+    }
+
+    /// <summary>Reads a figure from plotly JSON; the name comes from <c>layout.meta.name</c>, or is "figure" when absent.</summary>
+    public static Figure FromJson(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"Not a plotly figure: the text is not valid JSON ({e.Message}).", e);
+        }
+
+        if (root is not JsonObject obj)
+        {
+            throw new FormatException("Not a plotly figure: expected a JSON object {\"data\":[...],\"layout\":{...}}.");
+        }
+
+        var data = new List<JsonObject>();
+        switch (obj["data"])
+        {
+            case null:
+                break;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    data.Add(array[i]?.DeepClone() as JsonObject
+                        ?? throw new FormatException($"Not a plotly figure: data[{i}] is not a JSON object (each trace must be {{\"type\":...}})."));
+                }
+                break;
+            default:
+                throw new FormatException("Not a plotly figure: \"data\" must be an array of traces.");
+        }
+
+        var layout = obj["layout"] switch
+        {
+            null => new JsonObject(),
+            JsonObject l => (JsonObject)l.DeepClone(),
+            _ => throw new FormatException("Not a plotly figure: \"layout\" must be a JSON object."),
+        };
+
+        var name = (layout["meta"] as JsonObject)?["name"] is JsonValue v && v.TryGetValue<string>(out var s) && NamePattern().IsMatch(s)
+            ? s
+            : "figure";
+        return new Figure(name) { Data = data, Layout = layout };
+    }
+
+    private static string CheckName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length > 100 || !NamePattern().IsMatch(name))
+        {
+            throw new ArgumentException(
+                $"Figure name '{name}' is not a file-name-safe slug; use letters, digits, '-', '_' or '.', starting with a letter or digit, e.g. \"restart-timeline\".",
+                nameof(name));
+        }
+
+        return name;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    private static partial Regex NamePattern();
+}

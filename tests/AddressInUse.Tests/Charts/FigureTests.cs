@@ -1,0 +1,172 @@
+using System.Text.Json.Nodes;
+using AddressInUse.Charts;
+
+namespace AddressInUse.Tests.Charts;
+
+/// <summary>The figure model serialises to exactly plotly's {"data":[...],"layout":{...}} shape.</summary>
+public sealed class FigureTests
+{
+    private static Figure SampleFigure()
+    {
+        var figure = new Figure("restart-timeline", "Restart timeline");
+        figure.Data.Add(Traces.Bars("connections", ["a", "b"], [1, 2]));
+        figure.Layout["xaxis"] = new JsonObject { ["title"] = new JsonObject { ["text"] = "seconds" } };
+        return figure;
+    }
+
+    [Fact]
+    public void ToJson_SimpleFigure_HasOnlyDataAndLayoutAtTheTop()
+    {
+        var root = JsonNode.Parse(SampleFigure().ToJson())!.AsObject();
+
+        Assert.Equal(["data", "layout"], root.Select(p => p.Key).Order().ToArray());
+        Assert.IsType<JsonArray>(root["data"]);
+        Assert.Equal("bar", (string?)root["data"]![0]!["type"]);
+        Assert.Equal("Restart timeline", (string?)root["layout"]!["title"]!["text"]);
+        Assert.Equal("seconds", (string?)root["layout"]!["xaxis"]!["title"]!["text"]);
+    }
+
+    [Fact]
+    public void ToJson_AnyFigure_SetsLayoutMetaName()
+    {
+        var figure = SampleFigure();
+        figure.Layout["meta"] = new JsonObject { ["source"] = "experiment 3" };
+
+        var meta = JsonNode.Parse(figure.ToJson())!["layout"]!["meta"]!;
+
+        Assert.Equal("restart-timeline", (string?)meta["name"]);
+        Assert.Equal("experiment 3", (string?)meta["source"]);
+    }
+
+    [Fact]
+    public void ToJson_CalledTwice_DoesNotChangeTheFigure()
+    {
+        var figure = SampleFigure();
+
+        var first = figure.ToJson();
+        var second = figure.ToJson();
+
+        Assert.Equal(first, second);
+        Assert.Null(figure.Layout["meta"]);
+    }
+
+    [Fact]
+    public void FromJson_OwnOutput_RoundTripsExactly()
+    {
+        var figure = SampleFigure();
+        var json = figure.ToJson();
+
+        var back = Figure.FromJson(json);
+
+        Assert.Equal("restart-timeline", back.Name);
+        Assert.Single(back.Data);
+        Assert.Equal(json, back.ToJson());
+    }
+
+    [Fact]
+    public void FromJson_PlotlyJsonWithoutMeta_IsNamedFigure()
+    {
+        var back = Figure.FromJson("""{"data":[{"type":"scatter","x":[1],"y":[2]}]}""");
+
+        Assert.Equal("figure", back.Name);
+        Assert.DoesNotContain(back.Layout, p => p.Key != "meta");
+    }
+
+    [Theory]
+    [InlineData("{not json", "not valid JSON")]
+    [InlineData("[1,2]", "expected a JSON object")]
+    [InlineData("""{"data":{}}""", "\"data\" must be an array")]
+    [InlineData("""{"data":[1]}""", "data[0] is not a JSON object")]
+    [InlineData("""{"layout":[]}""", "\"layout\" must be a JSON object")]
+    public void FromJson_NotAFigure_ThrowsFormatExceptionNamingTheProblem(string json, string expected)
+    {
+        var error = Assert.Throws<FormatException>(() => Figure.FromJson(json));
+
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("restart timeline")]
+    [InlineData("../escape")]
+    [InlineData("-leading-dash")]
+    public void Constructor_NameNotASlug_ThrowsExplainingTheRule(string name)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new Figure(name));
+
+        Assert.Contains("file-name-safe slug", error.Message);
+    }
+
+    [Fact]
+    public void ToJson_LayoutMetaNotAnObject_ThrowsNamingTheFigure()
+    {
+        var figure = new Figure("grid");
+        figure.Layout["meta"] = new JsonArray(1, 2);
+
+        var error = Assert.Throws<InvalidOperationException>(() => figure.ToJson());
+
+        Assert.Contains("'grid'", error.Message);
+        Assert.Contains("layout.meta", error.Message);
+    }
+
+    [Fact]
+    public void ToJson_TextWithHtml_IsSafeInsideAScriptElement()
+    {
+        var figure = new Figure("html", "</script><b>&</b>");
+
+        var json = figure.ToJson();
+
+        Assert.DoesNotContain("</script", json, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("</script><b>&</b>", (string?)JsonNode.Parse(json)!["layout"]!["title"]!["text"]);
+    }
+
+    [Fact]
+    public void Segments_StartsAndEnds_BecomeHorizontalBarsWithBaseAndLength()
+    {
+        var trace = Traces.Segments("TIME_WAIT", ["conn 1", "conn 2"], [1.0, 2.5], [61.0, 3.0], color: "#c33", hoverText: ["a", "b"]);
+
+        Assert.Equal("bar", (string?)trace["type"]);
+        Assert.Equal("h", (string?)trace["orientation"]);
+        Assert.Equal([1.0, 2.5], trace["base"]!.AsArray().Select(n => (double)n!).ToArray());
+        Assert.Equal([60.0, 0.5], trace["x"]!.AsArray().Select(n => (double)n!).ToArray());
+        Assert.Equal("#c33", (string?)trace["marker"]!["color"]);
+        Assert.Equal("b", (string?)trace["hovertext"]![1]);
+    }
+
+    [Fact]
+    public void Segments_ListsOfDifferentLength_ThrowsNamingTheCounts()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Traces.Segments("s", ["a"], [1.0, 2.0], [3.0]));
+
+        Assert.Contains("rows (1), starts (2) and ends (1)", error.Message);
+    }
+
+    [Fact]
+    public void Numbers_NaNAndInfinity_BecomeNullGaps()
+    {
+        var array = Traces.Numbers([1.0, double.NaN, double.PositiveInfinity]);
+
+        Assert.Equal("[1,null,null]", array.ToJsonString());
+    }
+
+    [Fact]
+    public void Markers_CategoryRows_IsAMarkerScatter()
+    {
+        var trace = Traces.Markers("bind failed", [3.0], ["server"], color: "red", symbol: "x");
+
+        Assert.Equal("scatter", (string?)trace["type"]);
+        Assert.Equal("markers", (string?)trace["mode"]);
+        Assert.Equal("x", (string?)trace["marker"]!["symbol"]);
+        Assert.Equal("server", (string?)trace["y"]![0]);
+    }
+
+    [Fact]
+    public void Heatmap_Rows_BecomeZMatrix()
+    {
+        var trace = Traces.Heatmap("grid", [[1.0, 2.0], [double.NaN, 4.0]], ["off", "on"], ["linux", "windows"]);
+
+        Assert.Equal("heatmap", (string?)trace["type"]);
+        Assert.Equal("[[1,2],[null,4]]", trace["z"]!.ToJsonString());
+        Assert.Equal("windows", (string?)trace["y"]![1]);
+    }
+}
