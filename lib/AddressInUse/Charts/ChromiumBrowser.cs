@@ -10,7 +10,15 @@ using System.Text.RegularExpressions;
 namespace AddressInUse.Charts;
 
 /// <summary>What a headless browser saw on a page: how many plotly charts were actually drawn, and the script errors.</summary>
-public sealed record PageInspection(int ChartsDrawn, IReadOnlyList<string> Errors);
+/// <param name="ChartsDrawn">The number of plotly chart containers that hold a drawn SVG plot.</param>
+/// <param name="Errors">Script errors, failed resource loads and unhandled promise rejections, in order.</param>
+public sealed record PageInspection(int ChartsDrawn, IReadOnlyList<string> Errors)
+{
+    /// <summary>A one-line summary followed by the errors, one a line.</summary>
+    public override string ToString() =>
+        $"{ChartsDrawn} chart(s) drawn, {Errors.Count} script error(s)" +
+        string.Concat(Errors.Select(e => Environment.NewLine + "  " + e));
+}
 
 /// <summary>Finds and runs a headless Chromium-family browser (Chromium, Chrome, Edge) to draw pages offline.</summary>
 public static partial class ChromiumBrowser

@@ -110,8 +110,11 @@ public static partial class FigureHtml
         (function () {
           var id = __ID__, name = __NAME__, figure = __FIGURE__;
           var deadline = Date.now() + __WAIT__;
+          // The output may live in a shadow root; currentScript is only known while this runs.
+          var script = document.currentScript;
+          var root = script && script.getRootNode ? script.getRootNode() : document;
           function draw() {
-            var el = document.getElementById(id);
+            var el = (root.getElementById ? root.getElementById(id) : null) || document.getElementById(id);
             if (!el) { return; }
             if (!window.Plotly) {
               if (Date.now() < deadline) { setTimeout(draw, 50); return; }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using AddressInUse.Charts;
 
 namespace AddressInUse.Tests.Charts;
@@ -66,6 +67,41 @@ public sealed class PageInspectionTests : IDisposable
 
         Assert.Empty(result.Errors);
         Assert.Equal(4, result.ChartsDrawn);
+    }
+
+    [BrowserFact]
+    public async Task InspectPageAsync_OutputsInsertedLikeTheVsCodeRenderer_DrawEveryChart()
+    {
+        // VS Code's HTML output renderer sets innerHTML (scripts do not run) and then re-creates
+        // each script element; outputs arrive one by one, here the one with the bundle last.
+        var outputs = JsonSerializer.Serialize(new[]
+        {
+            FigureHtml.Fragment(Figure("waits"), includeBundle: false),
+            FigureHtml.Fragment(Figure("carries-bundle"), includeBundle: true),
+        });
+        var html = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body><script>\n" +
+                   "var outputs = " + outputs + ";\n" + """
+                   function render(html) {
+                     var container = document.createElement("div");
+                     document.body.appendChild(container);
+                     container.innerHTML = html;
+                     var scripts = Array.from(container.getElementsByTagName("script"));
+                     scripts.forEach(function (old) {
+                       var fresh = document.createElement("script");
+                       fresh.text = old.innerText;
+                       container.appendChild(fresh).parentNode.removeChild(fresh);
+                     });
+                   }
+                   render(outputs[0]);
+                   setTimeout(function () { render(outputs[1]); }, 500);
+                   </script></body></html>
+                   """;
+        var page = Write("vscode.html", html);
+
+        var result = await ChromiumBrowser.InspectPageAsync(page);
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(2, result.ChartsDrawn);
     }
 
     [BrowserFact]
