@@ -31,7 +31,7 @@ public static partial class ChromiumBrowser
     public const string BrowserVariable = "COURSE_BROWSER";
 
     /// <summary>How long one browser run may take by default before it is stopped.</summary>
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(2);
+    public static TimeSpan DefaultTimeout { get; } = TimeSpan.FromMinutes(2);
 
     private static readonly string[] PathNames =
         ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "microsoft-edge", "msedge", "chrome"];

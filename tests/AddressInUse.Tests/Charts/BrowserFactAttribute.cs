@@ -15,7 +15,7 @@ public sealed class BrowserFactAttribute : FactAttribute
         // silently skipped chart test would hide that the SVG export no longer works.
         if (Environment.GetEnvironmentVariable(SkipVariable) == "1" && ChromiumBrowser.Locate() is null)
         {
-            Skip = $"{SkipVariable}=1 and {ChromiumBrowser.NotFoundMessage}";
+            Skip = $"Skipped because {SkipVariable}=1 is set and no browser was found: {ChromiumBrowser.NotFoundMessage}";
         }
     }
 }
