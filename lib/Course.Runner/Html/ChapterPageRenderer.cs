@@ -1,0 +1,252 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Course.Runner.Notebooks;
+
+namespace Course.Runner.Html;
+
+/// <summary>A link to another page: its title and relative address.</summary>
+public sealed record PageLink(string Title, string Href);
+
+/// <summary>What a chapter page needs besides the notebook: navigation, status and folders for rewriting relative links.</summary>
+public sealed class ChapterPageOptions
+{
+    /// <summary>The page title; when null, the first markdown heading (or <see cref="FallbackTitle"/>).</summary>
+    public string? Title { get; init; }
+
+    /// <summary>The title used when the notebook has no markdown heading (usually the file name).</summary>
+    public string FallbackTitle { get; init; } = "Notebook";
+
+    /// <summary>The previous chapter, if any.</summary>
+    public PageLink? Previous { get; init; }
+
+    /// <summary>The next chapter, if any.</summary>
+    public PageLink? Next { get; init; }
+
+    /// <summary>The contents page, if any.</summary>
+    public PageLink? Index { get; init; } = new("Contents", "index.html");
+
+    /// <summary>When the run failed: the message shown at the top of the page.</summary>
+    public string? FailureMessage { get; init; }
+
+    /// <summary>The notebook's folder: relative links in markdown are resolved from here.</summary>
+    public string? SourceDirectory { get; init; }
+
+    /// <summary>The page's folder: resolved links are made relative to it (links to notebooks become links to their pages).</summary>
+    public string? OutputDirectory { get; init; }
+}
+
+/// <summary>Renders an executed notebook as one self-contained HTML page (markdown, code, outputs, charts drawn with an inlined plotly.js).</summary>
+public sealed partial class ChapterPageRenderer
+{
+    /// <summary>The plotly figure MIME type, drawn as an interactive chart.</summary>
+    public const string PlotlyMimeType = "application/vnd.plotly.v1+json";
+
+    /// <summary>A marker comment placed right before the inlined plotly.js, so tools (and tests) can count it.</summary>
+    public const string PlotlyMarker = "<!-- plotly.js (inlined once) -->";
+
+    private readonly IPlotlyScriptSource _plotly;
+
+    /// <summary>Creates a renderer that inlines plotly.js from the given source.</summary>
+    public ChapterPageRenderer(IPlotlyScriptSource? plotly = null)
+    {
+        _plotly = plotly ?? new LibraryPlotlyScriptSource();
+    }
+
+    /// <summary>The chapter title: the first markdown heading, else the fallback.</summary>
+    public static string TitleOf(Notebook notebook, string fallback) =>
+        notebook.Cells.Where(c => c.CellType == CellType.Markdown)
+            .Select(c => MarkdownRenderer.FirstHeading(c.Source))
+            .FirstOrDefault(t => !string.IsNullOrWhiteSpace(t)) ?? fallback;
+
+    /// <summary>Renders the page.</summary>
+    public string Render(Notebook notebook, ChapterPageOptions options)
+    {
+        var title = options.Title ?? TitleOf(notebook, options.FallbackTitle);
+        var markdown = new MarkdownRenderer(options.SourceDirectory is null || options.OutputDirectory is null
+            ? null
+            : url => RewriteUrl(url, options.SourceDirectory, options.OutputDirectory));
+        var hasCharts = notebook.Cells.SelectMany(c => c.Outputs).OfType<MimeOutput>().Any(o => o.Data.Contains(PlotlyMimeType));
+        var plotlyScript = hasCharts ? _plotly.Script : null;
+
+        var body = new StringBuilder();
+        if (options.FailureMessage is not null)
+        {
+            body.Append("<div class=\"run-failed\"><strong>This chapter did not run to the end.</strong><br>")
+                .Append(Encode(options.FailureMessage)).Append("</div>\n");
+        }
+
+        var chartNumber = 0;
+        for (var i = 0; i < notebook.Cells.Count; i++)
+        {
+            var cell = notebook.Cells[i];
+            var anchor = Encode("cell-" + (cell.Id ?? (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            switch (cell.CellType)
+            {
+                case CellType.Markdown:
+                    body.Append($"<section class=\"cell markdown\" id=\"{anchor}\">\n").Append(markdown.ToHtml(cell.Source)).Append("</section>\n");
+                    break;
+                case CellType.Code:
+                    body.Append($"<section class=\"cell code\" id=\"{anchor}\">\n<div class=\"source\">");
+                    var prompt = cell.ExecutionCount is { } n ? $"[{n}]" : "[ ]";
+                    body.Append($"<div class=\"prompt\">{prompt}</div><pre><code class=\"language-csharp\">{Encode(cell.Source)}</code></pre></div>\n");
+                    if (cell.Outputs.Count > 0)
+                    {
+                        body.Append("<div class=\"outputs\">\n");
+                        foreach (var output in cell.Outputs)
+                        {
+                            body.Append(RenderOutput(output, plotlyScript is not null, ref chartNumber, markdown)).Append('\n');
+                        }
+
+                        body.Append("</div>\n");
+                    }
+
+                    body.Append("</section>\n");
+                    break;
+                default:
+                    body.Append($"<section class=\"cell raw\" id=\"{anchor}\"><pre>{Encode(cell.Source)}</pre></section>\n");
+                    break;
+            }
+        }
+
+        var page = new StringBuilder();
+        page.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+            .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+            .Append("<meta name=\"generator\" content=\"course runner\">\n")
+            .Append("<title>").Append(Encode(title)).Append("</title>\n")
+            .Append("<style>\n").Append(PageStyles.Css).Append("\n</style>\n");
+        if (plotlyScript is not null)
+        {
+            page.Append(PlotlyMarker).Append("\n<script>\n").Append(ScriptSafe(plotlyScript)).Append("\n</script>\n");
+        }
+
+        page.Append("</head>\n<body>\n")
+            .Append(Navigation(options, "top"))
+            .Append("<main>\n").Append(body).Append("</main>\n")
+            .Append(Navigation(options, "bottom"))
+            .Append("</body>\n</html>\n");
+        return page.ToString();
+    }
+
+    /// <summary>Makes a relative link from a notebook usable from the page: resolved from the notebook's folder, links to .ipynb chapters become their .html pages.</summary>
+    public static string RewriteUrl(string url, string sourceDirectory, string outputDirectory)
+    {
+        var cut = url.IndexOfAny(['#', '?']);
+        var path = cut >= 0 ? url[..cut] : url;
+        var suffix = cut >= 0 ? url[cut..] : "";
+        if (path.Length == 0)
+        {
+            return url;
+        }
+
+        var full = Path.GetFullPath(Path.Combine(sourceDirectory, Uri.UnescapeDataString(path)));
+        if (full.EndsWith(".ipynb", StringComparison.OrdinalIgnoreCase)
+            && string.Equals(Path.GetDirectoryName(full), Path.GetFullPath(sourceDirectory).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal))
+        {
+            // Every chapter gets a page beside this one; link the page rather than the raw notebook.
+            return Uri.EscapeDataString(Path.GetFileNameWithoutExtension(full)) + ".html" + suffix;
+        }
+
+        var relative = Path.GetRelativePath(Path.GetFullPath(outputDirectory), full).Replace(Path.DirectorySeparatorChar, '/');
+        return string.Join('/', relative.Split('/').Select(Uri.EscapeDataString)) + suffix;
+    }
+
+    private static string Navigation(ChapterPageOptions options, string position)
+    {
+        if (options.Previous is null && options.Next is null && options.Index is null)
+        {
+            return "";
+        }
+
+        var nav = new StringBuilder($"<nav class=\"chapter-nav {position}\">");
+        nav.Append(options.Previous is { } p ? $"<a rel=\"prev\" href=\"{Encode(p.Href)}\">← {Encode(p.Title)}</a>" : "<span></span>");
+        nav.Append(options.Index is { } i ? $"<a rel=\"index\" href=\"{Encode(i.Href)}\">{Encode(i.Title)}</a>" : "<span></span>");
+        nav.Append(options.Next is { } n ? $"<a rel=\"next\" href=\"{Encode(n.Href)}\">{Encode(n.Title)} →</a>" : "<span></span>");
+        return nav.Append("</nav>\n").ToString();
+    }
+
+    private static string RenderOutput(CellOutput output, bool canDrawCharts, ref int chartNumber, MarkdownRenderer markdown)
+    {
+        switch (output)
+        {
+            case StreamOutput stream:
+                return $"<div class=\"output stream\"><pre class=\"{Encode(stream.Name)}\">{Encode(StripAnsi(stream.Text))}</pre></div>";
+            case ErrorOutput error:
+                var trace = error.Traceback.Count > 0 ? string.Join("\n", error.Traceback.Select(StripAnsi)) : "";
+                var details = trace.Length > 0 && trace != error.ErrorValue ? $"<pre>{Encode(trace)}</pre>" : "";
+                return $"<div class=\"output error\"><strong>{Encode(error.ErrorName)}</strong>: {Encode(error.ErrorValue)}{details}</div>";
+            case MimeOutput mime:
+                return $"<div class=\"output {Encode(mime.OutputType)}\">{RenderBundle(mime.Data, canDrawCharts, ref chartNumber, markdown)}</div>";
+            default:
+                return "";
+        }
+    }
+
+    private static string RenderBundle(MimeBundle data, bool canDrawCharts, ref int chartNumber, MarkdownRenderer markdown)
+    {
+        if (data.TryGetJson(PlotlyMimeType, out var figure) && figure is JsonObject)
+        {
+            if (canDrawCharts)
+            {
+                chartNumber++;
+                var id = $"chart-{chartNumber}";
+                // ToJsonString's default encoder escapes <, > and &, so the figure cannot close the script element.
+                return $"<div class=\"plotly-chart\" id=\"{id}\"></div>\n<script>(function () {{ var figure = {figure.ToJsonString()}; "
+                       + $"Plotly.newPlot(\"{id}\", figure.data || [], figure.layout || {{}}, {{ responsive: true, displaylogo: false }}); }})();</script>";
+            }
+
+            if (!data.Contains("text/html") && !data.Contains("image/svg+xml"))
+            {
+                return "<p class=\"notice\">(chart not drawn: plotly.js is not available to the course runner; the figure data follows)</p>"
+                       + $"<details><summary>figure JSON</summary><pre>{Encode(figure.ToJsonString(new() { WriteIndented = true }))}</pre></details>";
+            }
+        }
+
+        if (data.TryGetText("text/html", out var html))
+        {
+            return html;
+        }
+
+        if (data.TryGetText("image/svg+xml", out var svg))
+        {
+            return svg;
+        }
+
+        foreach (var image in new[] { "image/png", "image/jpeg", "image/gif" })
+        {
+            if (data.TryGetText(image, out var base64))
+            {
+                return $"<img alt=\"output image\" src=\"data:{image};base64,{Encode(base64.Replace("\n", ""))}\">";
+            }
+        }
+
+        if (data.TryGetText("text/markdown", out var md))
+        {
+            return markdown.ToHtml(md);
+        }
+
+        if (data.TryGetText(MimeBundle.PlainText, out var text))
+        {
+            return $"<pre>{Encode(StripAnsi(text))}</pre>";
+        }
+
+        var json = data.MimeTypes.FirstOrDefault(MimeBundle.IsJsonMimeType);
+        if (json is not null && data.TryGetJson(json, out var node) && node is not null)
+        {
+            return $"<details><summary>{Encode(json)}</summary><pre>{Encode(node.ToJsonString(new() { WriteIndented = true }))}</pre></details>";
+        }
+
+        return "";
+    }
+
+    private static string ScriptSafe(string script) =>
+        Regex.Replace(script, "</script", "<\\/script", RegexOptions.IgnoreCase);
+
+    private static string StripAnsi(string text) => AnsiEscape().Replace(text, "");
+
+    private static string Encode(string text) => WebUtility.HtmlEncode(text);
+
+    [GeneratedRegex("\u001b\\[[0-9;]*[A-Za-z]")]
+    private static partial Regex AnsiEscape();
+}

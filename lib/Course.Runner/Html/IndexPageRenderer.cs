@@ -1,0 +1,50 @@
+using System.Net;
+using System.Text;
+
+namespace Course.Runner.Html;
+
+/// <summary>One chapter on the contents page.</summary>
+/// <param name="Name">The notebook's file name without extension, e.g. "01-address-already-in-use".</param>
+/// <param name="Title">The chapter title.</param>
+/// <param name="Href">The page's relative address, or null when the page has not been generated yet.</param>
+/// <param name="Status">"ok", "failed", or null when unknown.</param>
+public sealed record IndexEntry(string Name, string Title, string? Href, string? Status);
+
+/// <summary>Renders the contents page that lists every chapter with a link to its page.</summary>
+public static class IndexPageRenderer
+{
+    /// <summary>Renders the page; heading is shown as its title.</summary>
+    public static string Render(IReadOnlyList<IndexEntry> chapters, string heading, string? subtitle = null)
+    {
+        var page = new StringBuilder();
+        page.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+            .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+            .Append("<meta name=\"generator\" content=\"course runner\">\n")
+            .Append("<title>").Append(E(heading)).Append("</title>\n<style>\n").Append(PageStyles.Css).Append("\n</style>\n</head>\n<body>\n<main>\n")
+            .Append("<h1>").Append(E(heading)).Append("</h1>\n");
+        if (subtitle is not null)
+        {
+            page.Append("<p class=\"notice\">").Append(E(subtitle)).Append("</p>\n");
+        }
+
+        page.Append("<ul class=\"chapters\">\n");
+        foreach (var chapter in chapters)
+        {
+            page.Append("<li>");
+            page.Append(chapter.Href is null
+                ? $"<span>{E(chapter.Title)}</span> <span class=\"notice\">(not run yet)</span>"
+                : $"<a href=\"{E(chapter.Href)}\">{E(chapter.Title)}</a>");
+            if (chapter.Status is not null)
+            {
+                page.Append($" <span class=\"status {E(chapter.Status)}\">{E(chapter.Status)}</span>");
+            }
+
+            page.Append("</li>\n");
+        }
+
+        page.Append("</ul>\n</main>\n</body>\n</html>\n");
+        return page.ToString();
+    }
+
+    private static string E(string text) => WebUtility.HtmlEncode(text);
+}

@@ -1,0 +1,215 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Course.Runner.Notebooks;
+
+namespace Course.Runner.Results;
+
+/// <summary>What one chapter contributed to results.json in this run.</summary>
+/// <param name="Chapter">The chapter name, e.g. "01-address-already-in-use".</param>
+/// <param name="Succeeded">Whether every cell ran.</param>
+/// <param name="Duration">How long the chapter ran.</param>
+/// <param name="Failure">Why it failed, when it did.</param>
+/// <param name="Cases">The measured cases, each already carrying "chapter".</param>
+/// <param name="Settings">The OS settings the chapter reported.</param>
+public sealed record ChapterResults(string Chapter, bool Succeeded, TimeSpan Duration, string? Failure, IReadOnlyList<JsonObject> Cases, JsonObject Settings);
+
+/// <summary>Gathers measured cases and OS settings from executed chapters into images/&lt;os&gt;/results.json, keeping chapters that did not run.</summary>
+public static class ResultsAggregator
+{
+    /// <summary>Outputs of this MIME type hold a JSON array of measured case objects.</summary>
+    public const string CasesMimeType = "application/vnd.course.cases+json";
+
+    /// <summary>Outputs of this MIME type hold a JSON object of OS settings.</summary>
+    public const string SettingsMimeType = "application/vnd.course.settings+json";
+
+    /// <summary>The cases in a chapter's outputs, in notebook order, each with "chapter" set; a case shown twice counts once.</summary>
+    /// <param name="executed">The executed notebook.</param>
+    /// <param name="chapter">The chapter name stored in each case.</param>
+    /// <param name="warnings">Receives a note for each output that is not an array of objects.</param>
+    public static IReadOnlyList<JsonObject> CollectCases(Notebook executed, string chapter, ICollection<string>? warnings = null)
+    {
+        var cases = new List<JsonObject>();
+        foreach (var (output, cellIndex) in MimeOutputs(executed))
+        {
+            if (!output.Data.TryGetJson(CasesMimeType, out var node))
+            {
+                if (output.Data.Contains(CasesMimeType))
+                {
+                    warnings?.Add($"{chapter}, cell {cellIndex + 1}: {CasesMimeType} output is not JSON; ignored. Fix: make the formatter write a JSON array of objects.");
+                }
+
+                continue;
+            }
+
+            var items = node switch
+            {
+                JsonArray array => array.ToList(),
+                JsonObject single => [single],
+                _ => [],
+            };
+            foreach (var item in items)
+            {
+                if (item is not JsonObject obj)
+                {
+                    warnings?.Add($"{chapter}, cell {cellIndex + 1}: a {CasesMimeType} entry is not an object; ignored. Fix: emit one JSON object per case.");
+                    continue;
+                }
+
+                var withChapter = new JsonObject { ["chapter"] = chapter };
+                foreach (var (key, value) in obj)
+                {
+                    if (key != "chapter")
+                    {
+                        withChapter[key] = value?.DeepClone();
+                    }
+                }
+
+                // A value displayed twice (alone, then in a comparison) carries the same case twice.
+                if (!cases.Any(c => JsonNode.DeepEquals(c, withChapter)))
+                {
+                    cases.Add(withChapter);
+                }
+            }
+        }
+
+        return cases;
+    }
+
+    /// <summary>The settings objects in a chapter's outputs merged in notebook order (later keys win).</summary>
+    public static JsonObject CollectSettings(Notebook executed)
+    {
+        var settings = new JsonObject();
+        foreach (var (output, _) in MimeOutputs(executed))
+        {
+            if (output.Data.TryGetJson(SettingsMimeType, out var node) && node is JsonObject obj)
+            {
+                foreach (var (key, value) in obj)
+                {
+                    settings[key] = value?.DeepClone();
+                }
+            }
+        }
+
+        return settings;
+    }
+
+    /// <summary>Collects a chapter's contribution from its run.</summary>
+    public static ChapterResults FromRun(string chapter, Notebook executed, bool succeeded, TimeSpan duration, string? failure, ICollection<string>? warnings = null) =>
+        new(chapter, succeeded, duration, failure, CollectCases(executed, chapter, warnings), CollectSettings(executed));
+
+    /// <summary>Builds the results document: the chapters that ran replace their own statuses and cases; other chapters are kept from the existing document.</summary>
+    public static JsonObject Merge(JsonObject? existing, IReadOnlyList<ChapterResults> ran, JsonObject os, DateTimeOffset generated)
+    {
+        var ranNames = ran.Select(r => r.Chapter).ToHashSet(StringComparer.Ordinal);
+
+        var chapters = new SortedDictionary<string, JsonNode?>(StringComparer.Ordinal);
+        if (existing?["chapters"] is JsonObject oldChapters)
+        {
+            foreach (var (name, value) in oldChapters.Where(p => !ranNames.Contains(p.Key)))
+            {
+                chapters[name] = value?.DeepClone();
+            }
+        }
+
+        foreach (var r in ran)
+        {
+            var entry = new JsonObject
+            {
+                ["status"] = r.Succeeded ? "ok" : "failed",
+                ["durationSeconds"] = Math.Round(r.Duration.TotalSeconds, 3),
+            };
+            if (r.Failure is not null)
+            {
+                entry["failure"] = r.Failure;
+            }
+
+            chapters[r.Chapter] = entry;
+        }
+
+        var settings = new SortedDictionary<string, JsonNode?>(StringComparer.Ordinal);
+        if (existing?["settings"] is JsonObject oldSettings)
+        {
+            foreach (var (key, value) in oldSettings)
+            {
+                settings[key] = value?.DeepClone();
+            }
+        }
+
+        foreach (var r in ran)
+        {
+            foreach (var (key, value) in r.Settings)
+            {
+                settings[key] = value?.DeepClone();
+            }
+        }
+
+        var kept = existing?["cases"] is JsonArray oldCases
+            ? oldCases.OfType<JsonObject>().Where(c => !ranNames.Contains(ChapterOf(c))).Select(c => (JsonObject)c.DeepClone())
+            : [];
+        var cases = kept.Concat(ran.SelectMany(r => r.Cases.Select(c => (JsonObject)c.DeepClone())))
+            .Select((c, order) => (c, order))
+            .OrderBy(x => ChapterOf(x.c), StringComparer.Ordinal)
+            .ThenBy(x => x.order)
+            .Select(x => (JsonNode?)x.c)
+            .ToArray();
+
+        return new JsonObject
+        {
+            ["generated"] = generated.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            ["os"] = os.DeepClone(),
+            ["dotnet"] = RuntimeInformation.FrameworkDescription,
+            ["settings"] = new JsonObject(settings),
+            ["chapters"] = new JsonObject(chapters),
+            ["cases"] = new JsonArray(cases),
+        };
+    }
+
+    /// <summary>Reads an existing results.json, or null when there is none.</summary>
+    /// <exception cref="CourseException">The file exists but is not a JSON object.</exception>
+    public static JsonObject? ReadExisting(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+                   ?? throw new CourseException($"{path} is not a JSON object, so the results of chapters that are not run now cannot be kept. Fix: delete the file (a full run recreates it) or restore it from git.");
+        }
+        catch (JsonException e)
+        {
+            throw new CourseException(
+                $"{path} is not valid JSON ({e.Message}), so the results of chapters that are not run now cannot be kept. Fix: delete the file (a full run recreates it) or restore it from git.", e);
+        }
+    }
+
+    /// <summary>Writes the results document as indented JSON (creating the folder).</summary>
+    public static void Write(string path, JsonObject results)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions
+        {
+            Indented = true,
+            NewLine = "\n",
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }))
+        {
+            results.WriteTo(writer);
+        }
+
+        File.WriteAllText(path, Encoding.UTF8.GetString(stream.ToArray()) + "\n", new UTF8Encoding(false));
+    }
+
+    private static string ChapterOf(JsonObject c) =>
+        c["chapter"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
+
+    private static IEnumerable<(MimeOutput Output, int CellIndex)> MimeOutputs(Notebook notebook) =>
+        notebook.Cells.SelectMany((cell, index) => cell.Outputs.OfType<MimeOutput>().Select(o => (o, index)));
+}

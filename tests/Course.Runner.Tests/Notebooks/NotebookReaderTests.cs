@@ -1,0 +1,117 @@
+using Course.Runner.Notebooks;
+using Course.Runner.Tests.Fixtures;
+
+namespace Course.Runner.Tests.Notebooks;
+
+public sealed class NotebookReaderTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void ReadFile_MalformedJson_ThrowsNamingFileLinePositionAndFix()
+    {
+        var path = _temp.File("01-broken.ipynb");
+        File.WriteAllText(path, "{\n \"cells\": [],\n \"metadata\": {}\n \"nbformat\": 4\n}");
+
+        var error = Assert.Throws<NotebookFormatException>(() => NotebookReader.ReadFile(path));
+
+        Assert.Equal(path, error.File);
+        Assert.Contains(path, error.Message);
+        Assert.Contains("not valid JSON", error.Message);
+        Assert.Contains("line 4, position 2", error.Message);
+        Assert.Contains("Fix:", error.Message);
+        Assert.DoesNotContain("BytePositionInLine", error.Message);
+    }
+
+    [Fact]
+    public void Parse_TopLevelArray_ThrowsNotANotebook()
+    {
+        var error = Assert.Throws<NotebookFormatException>(() => NotebookReader.Parse("[1, 2]", "x.ipynb"));
+
+        Assert.Contains("x.ipynb is not an nbformat 4 notebook", error.Message);
+        Assert.Contains("top level is not a JSON object", error.Message);
+        Assert.Contains("Fix:", error.Message);
+    }
+
+    [Fact]
+    public void Parse_MissingCells_ThrowsNamingCellsAndTheFix()
+    {
+        var error = Assert.Throws<NotebookFormatException>(() =>
+            NotebookReader.Parse("{\"metadata\": {}, \"nbformat\": 4, \"nbformat_minor\": 5}", "x.ipynb"));
+
+        Assert.Contains("no \"cells\" array", error.Message);
+        Assert.Contains("$.cells", error.Message);
+        Assert.Contains("Fix: a notebook needs \"cells\"", error.Message);
+    }
+
+    [Fact]
+    public void Parse_Nbformat3_ThrowsWithConversionFix()
+    {
+        var error = Assert.Throws<NotebookFormatException>(() =>
+            NotebookReader.Parse("{\"metadata\": {}, \"nbformat\": 3, \"nbformat_minor\": 0, \"worksheets\": []}", "old.ipynb"));
+
+        Assert.Contains("nbformat is 3", error.Message);
+        Assert.Contains("nbconvert", error.Message);
+    }
+
+    [Fact]
+    public void Parse_CellWithUnknownType_NamesTheCell()
+    {
+        const string json = """
+            {"metadata": {}, "nbformat": 4, "nbformat_minor": 5, "cells": [
+              {"cell_type": "markdown", "id": "a", "metadata": {}, "source": "hi"},
+              {"cell_type": "python", "id": "b", "metadata": {}, "source": "x"}]}
+            """;
+
+        var error = Assert.Throws<NotebookFormatException>(() => NotebookReader.Parse(json, "x.ipynb"));
+
+        Assert.Contains("cell 2 has cell_type \"python\"", error.Message);
+        Assert.Contains("$.cells[1].cell_type", error.Message);
+    }
+
+    [Fact]
+    public void Parse_SourceAsStringOrLineList_ReadsTheSameText()
+    {
+        const string json = """
+            {"metadata": {}, "nbformat": 4, "nbformat_minor": 4, "cells": [
+              {"cell_type": "code", "metadata": {}, "source": "a\nb", "outputs": [], "execution_count": null},
+              {"cell_type": "code", "metadata": {}, "source": ["a\n", "b"], "outputs": [], "execution_count": 3}]}
+            """;
+
+        var notebook = NotebookReader.Parse(json, "x.ipynb");
+
+        Assert.Equal("a\nb", notebook.Cells[0].Source);
+        Assert.Equal("a\nb", notebook.Cells[1].Source);
+        Assert.Null(notebook.Cells[0].Id);
+        Assert.Equal(3, notebook.Cells[1].ExecutionCount);
+        Assert.Equal(4, notebook.NbFormatMinor);
+    }
+
+    [Fact]
+    public void Parse_UnknownOutputType_NamesTheCellAndFix()
+    {
+        const string json = """
+            {"metadata": {}, "nbformat": 4, "nbformat_minor": 5, "cells": [
+              {"cell_type": "code", "id": "a", "metadata": {}, "source": "", "execution_count": null,
+               "outputs": [{"output_type": "pyout"}]}]}
+            """;
+
+        var error = Assert.Throws<NotebookFormatException>(() => NotebookReader.Parse(json, "x.ipynb"));
+
+        Assert.Contains("output_type \"pyout\"", error.Message);
+        Assert.Contains("clear the cell's outputs", error.Message);
+    }
+
+    [Fact]
+    public void ReadFile_MissingFile_ThrowsNamingTheFile()
+    {
+        var path = Path.Combine(_temp.Path, "nope.ipynb");
+
+        var error = Assert.Throws<NotebookFormatException>(() => NotebookReader.ReadFile(path));
+
+        Assert.Contains(path, error.Message);
+        Assert.Contains("Fix:", error.Message);
+    }
+}

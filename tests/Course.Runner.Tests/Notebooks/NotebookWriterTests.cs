@@ -1,0 +1,84 @@
+using System.Text.Json.Nodes;
+using Course.Runner.Notebooks;
+
+namespace Course.Runner.Tests.Notebooks;
+
+public sealed class NotebookWriterTests
+{
+    [Fact]
+    public void Serialize_UsesOneSpaceIndentSortedKeysAndSourceAsLines()
+    {
+        var notebook = Notebook.CreatePolyglot();
+        notebook.Add(NotebookCell.Code("var a = 1;\nvar b = 2;", "x1"));
+
+        var text = NotebookWriter.Serialize(notebook);
+
+        Assert.StartsWith("{\n \"cells\": [\n  {\n   \"cell_type\": \"code\",\n   \"execution_count\": null,\n   \"id\": \"x1\",", text);
+        Assert.Contains("   \"source\": [\n    \"var a = 1;\\n\",\n    \"var b = 2;\"\n   ]", text);
+        Assert.EndsWith("\"nbformat\": 4,\n \"nbformat_minor\": 5\n}\n", text);
+        Assert.DoesNotContain("\r", text);
+    }
+
+    [Fact]
+    public void RoundTrip_KeepsUnknownMetadataOutputsAndIds()
+    {
+        var notebook = Notebook.CreatePolyglot();
+        notebook.Metadata["authoring"] = new JsonObject { ["reviewed"] = true, ["by"] = "ümlaut <b>" };
+        var cell = notebook.Add(NotebookCell.Code("1", "k1"));
+        cell.Metadata["custom"] = new JsonArray(1, 2);
+        cell.ExecutionCount = 4;
+        cell.Outputs.Add(new StreamOutput(StreamOutput.Stderr, "warn\n"));
+        cell.Outputs.Add(new ExecuteResultOutput(4, new MimeBundle().SetText("text/plain", "1")));
+        cell.Outputs.Add(new ErrorOutput("E", "bad", ["line 1", "line 2"]));
+        notebook.Add(NotebookCell.Markdown("# T", "m1"));
+
+        var first = NotebookWriter.Serialize(notebook);
+        var reread = NotebookReader.Parse(first, "mem.ipynb");
+        var second = NotebookWriter.Serialize(reread);
+
+        Assert.Equal(first, second);
+        Assert.Equal("ümlaut <b>", (string?)reread.Metadata["authoring"]!["by"]);
+        Assert.Contains("ümlaut <b>", first);
+        Assert.Equal(["k1", "m1"], reread.Cells.Select(c => c.Id));
+        Assert.Equal(3, reread.Cells[0].Outputs.Count);
+        Assert.Equal(["line 1", "line 2"], Assert.IsType<ErrorOutput>(reread.Cells[0].Outputs[2]).Traceback);
+    }
+
+    [Fact]
+    public void Serialize_JsonMimeTypeAsObject_TextMimeTypeAsLines()
+    {
+        var notebook = Notebook.CreatePolyglot();
+        var cell = notebook.Add(NotebookCell.Code("x"));
+        cell.Outputs.Add(new DisplayDataOutput(new MimeBundle()
+            .SetJson("application/vnd.course.cases+json", JsonNode.Parse("[{\"case\": \"a\"}]")!)
+            .SetText("text/html", "<p>1</p>\n<p>2</p>")));
+
+        var data = JsonNode.Parse(NotebookWriter.Serialize(notebook))!["cells"]![0]!["outputs"]![0]!["data"]!;
+
+        Assert.IsType<JsonArray>(data["application/vnd.course.cases+json"]);
+        Assert.Equal("a", (string?)data["application/vnd.course.cases+json"]![0]!["case"]);
+        Assert.Equal(["<p>1</p>\n", "<p>2</p>"], data["text/html"]!.AsArray().Select(n => (string?)n));
+    }
+
+    [Fact]
+    public void Serialize_CellsWithoutIds_GetUniqueIds()
+    {
+        var notebook = new Notebook(formatMinor: 4);
+        notebook.Cells.Add(new NotebookCell(CellType.Markdown, "a"));
+        notebook.Cells.Add(new NotebookCell(CellType.Markdown, "b", "cell-1"));
+
+        var cells = JsonNode.Parse(NotebookWriter.Serialize(notebook))!["cells"]!.AsArray();
+
+        var ids = cells.Select(c => (string?)c!["id"]).ToList();
+        Assert.All(ids, id => Assert.False(string.IsNullOrEmpty(id)));
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+    }
+
+    [Fact]
+    public void MultilineText_SplitLines_KeepsNewlinesAndLastPartialLine()
+    {
+        Assert.Equal(["a\n", "\n", "b"], MultilineText.SplitLines("a\n\nb"));
+        Assert.Equal(["a\n"], MultilineText.SplitLines("a\n"));
+        Assert.Empty(MultilineText.SplitLines(""));
+    }
+}
