@@ -126,7 +126,9 @@ public static class RestartAfterKill
             await server.KillAsync(cancellationToken).ConfigureAwait(false);
             // The kernel closes the dead process's sockets: the server end sends FIN, the client end answers ACK.
             var atRestart = await sampler.WaitForAsync(
-                entries => !entries.Any(e => IsServerEnd(e) && e.State == TcpState.Established)
+                // FIN_WAIT_1 lasts until the client's ACK arrives (microseconds on loopback): wait for it to pass,
+                // so every run restarts against the same settled state.
+                entries => !entries.Any(e => IsServerEnd(e) && e.State is TcpState.Established or TcpState.FinWait1)
                            && entries.Any(e => IsClientEnd(e) && e.State == TcpState.CloseWait),
                 StepTimeout, "the kernel to close the killed server's end", cancellationToken).ConfigureAwait(false);
 
