@@ -1,0 +1,206 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Course.Runner.Html;
+using Course.Runner.Notebooks;
+
+namespace Course.Runner.Tests.Html;
+
+public sealed class ChapterPageRendererTests
+{
+    private const string FakePlotly = "/* FAKE-PLOTLY-BUNDLE */ window.Plotly = { newPlot: function () {} };";
+
+    private static readonly ChapterPageRenderer Renderer = new(new FixedPlotlyScriptSource(FakePlotly));
+
+    [Fact]
+    public void Render_MarkdownCell_IsRenderedWithHeadingsEmphasisAndPipeTables()
+    {
+        var notebook = Notebook.CreatePolyglot();
+        notebook.Add(NotebookCell.Markdown("# 01 — Title\n\nSome *emphasis*.\n\n| state | count |\n|---|---|\n| TIME_WAIT | 3 |"));
+
+        var page = Renderer.Render(notebook, new ChapterPageOptions());
+
+        Assert.Contains("<h1 id=", page);
+        Assert.Contains("<em>emphasis</em>", page);
+        Assert.Contains("<table>", page);
+        Assert.Contains("<td>TIME_WAIT</td>", page);
+        Assert.Contains("<title>01 — Title</title>", page);
+    }
+
+    [Fact]
+    public void Render_CodeCell_ShowsEscapedSourceThenItsOutputs()
+    {
+        var notebook = Notebook.CreatePolyglot();
+        var cell = notebook.Add(NotebookCell.Code("if (a < b) Console.WriteLine(\"x\");"));
+        cell.ExecutionCount = 3;
+        cell.Outputs.Add(new StreamOutput("stdout", "printed <text>\n"));
+        cell.Outputs.Add(new StreamOutput("stderr", "warned\n"));
+        cell.Outputs.Add(new ExecuteResultOutput(3, new MimeBundle().SetText("text/plain", "plain & simple")));
+        cell.Outputs.Add(new ErrorOutput("InvalidOperationException", "boom", ["\u001b[31mtrace line\u001b[0m"]));
+
+        var page = Renderer.Render(notebook, new ChapterPageOptions());
+
+        var source = page.IndexOf("<pre><code class=\"language-csharp\">if (a &lt; b) Console.WriteLine(&quot;x&quot;);</code></pre>", StringComparison.Ordinal);
+        Assert.True(source > 0, "the escaped source is shown in pre/code");
+        Assert.True(page.IndexOf("printed &lt;text&gt;", StringComparison.Ordinal) > source, "outputs follow the source");
+        Assert.Contains("<pre class=\"stderr\">warned", page);
+        Assert.Contains("<pre>plain &amp; simple</pre>", page);
+        Assert.Contains("<div class=\"output error\"><strong>InvalidOperationException</strong>: boom<pre>trace line</pre></div>", page);
+        Assert.Contains("[3]", page);
+    }
+
+    [Fact]
+    public void Render_RichOutputs_HtmlInjectedAsIsSvgInlineImagesAsDataUris()
+    {
+        var notebook = Notebook.CreatePolyglot();
+        var cell = notebook.Add(NotebookCell.Code("x"));
+        cell.Outputs.Add(new DisplayDataOutput(new MimeBundle().SetText("text/html", "<table class=\"mine\"></table>").SetText("text/plain", "ignored")));
+        cell.Outputs.Add(new DisplayDataOutput(new MimeBundle().SetText("image/svg+xml", "<svg id=\"s1\"></svg>")));
+        cell.Outputs.Add(new DisplayDataOutput(new MimeBundle().SetText("image/png", "iVBORw0KGgo=")));
+
+        var page = Renderer.Render(notebook, new ChapterPageOptions());
+
+        Assert.Contains("<table class=\"mine\"></table>", page);
+        Assert.DoesNotContain("ignored", page);
+        Assert.Contains("<svg id=\"s1\"></svg>", page);
+        Assert.Contains("src=\"data:image/png;base64,iVBORw0KGgo=\"", page);
+    }
+
+    [Fact]
+    public void Render_SeveralPlotlyFigures_InlinesPlotlyOnceAndDrawsEach()
+    {
+        var notebook = Notebook.CreatePolyglot();
+        var cell = notebook.Add(NotebookCell.Code("charts"));
+        cell.Outputs.Add(new DisplayDataOutput(Figure("a").SetText("text/html", "<div>figure html with its own bundle</div>")));
+        cell.Outputs.Add(new ExecuteResultOutput(1, Figure("b")));
+        notebook.Add(NotebookCell.Code("more")).Outputs.Add(new DisplayDataOutput(Figure("c")));
+
+        var page = Renderer.Render(notebook, new ChapterPageOptions());
+
+        Assert.Equal(1, Regex.Count(page, "FAKE-PLOTLY-BUNDLE"));
+        Assert.Equal(1, Regex.Count(page, Regex.Escape(ChapterPageRenderer.PlotlyMarker)));
+        Assert.Equal(3, Regex.Count(page, "Plotly.newPlot\\("));
+        Assert.DoesNotContain("figure html with its own bundle", page);
+        Assert.True(page.IndexOf("FAKE-PLOTLY-BUNDLE", StringComparison.Ordinal) < page.IndexOf("Plotly.newPlot(", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Render_NoFigures_DoesNotInlinePlotly()
+    {
+        var notebook = Notebook.CreatePolyglot();
+        notebook.Add(NotebookCell.Code("1")).Outputs.Add(new ExecuteResultOutput(1, new MimeBundle().SetText("text/plain", "1")));
+
+        var page = Renderer.Render(notebook, new ChapterPageOptions());
+
+        Assert.DoesNotContain("FAKE-PLOTLY-BUNDLE", page);
+    }
+
+    [Fact]
+    public void Render_PlotlyUnavailable_ShowsANoticeAndTheFigureData()
+    {
+        var notebook = Notebook.CreatePolyglot();
+        notebook.Add(NotebookCell.Code("c")).Outputs.Add(new DisplayDataOutput(Figure("a")));
+
+        var page = new ChapterPageRenderer(new FixedPlotlyScriptSource(null)).Render(notebook, new ChapterPageOptions());
+
+        Assert.Contains("plotly.js is not available", page);
+        Assert.Contains("&quot;meta&quot;", page);
+        Assert.DoesNotContain("Plotly.newPlot(", page);
+    }
+
+    [Fact]
+    public void Render_FigureTextContainingScriptEnd_CannotBreakOutOfTheScript()
+    {
+        var notebook = Notebook.CreatePolyglot();
+        var figure = new MimeBundle().SetJson(ChapterPageRenderer.PlotlyMimeType,
+            new JsonObject { ["data"] = new JsonArray(), ["layout"] = new JsonObject { ["title"] = "</script><b>x</b>" } });
+        notebook.Add(NotebookCell.Code("c")).Outputs.Add(new DisplayDataOutput(figure));
+
+        var page = Renderer.Render(notebook, new ChapterPageOptions());
+
+        Assert.DoesNotContain("</script><b>x</b>", page);
+    }
+
+    [Fact]
+    public void Render_WithNeighbours_HasPreviousIndexAndNextLinksAtTopAndBottom()
+    {
+        var notebook = Notebook.CreatePolyglot();
+        notebook.Add(NotebookCell.Markdown("# Two"));
+
+        var page = Renderer.Render(notebook, new ChapterPageOptions
+        {
+            Previous = new PageLink("01 — One", "01-one.html"),
+            Next = new PageLink("03 — Three", "03-three.html"),
+        });
+
+        Assert.Equal(2, Regex.Count(page, "<a rel=\"prev\" href=\"01-one.html\">← 01 — One</a>"));
+        Assert.Equal(2, Regex.Count(page, "<a rel=\"next\" href=\"03-three.html\">03 — Three →</a>"));
+        Assert.Equal(2, Regex.Count(page, "<a rel=\"index\" href=\"index.html\">"));
+    }
+
+    [Fact]
+    public void Render_FailedRun_ShowsTheFailureAtTheTop()
+    {
+        var notebook = Notebook.CreatePolyglot();
+        notebook.Add(NotebookCell.Markdown("# T"));
+
+        var page = Renderer.Render(notebook, new ChapterPageOptions { FailureMessage = "cell 3 (id x) threw <boom>" });
+
+        Assert.Contains("did not run to the end", page);
+        Assert.Contains("cell 3 (id x) threw &lt;boom&gt;", page);
+    }
+
+    [Fact]
+    public void TitleOf_UsesTheFirstHeadingAsPlainText_OrTheFallback()
+    {
+        var withHeading = Notebook.CreatePolyglot();
+        withHeading.Add(NotebookCell.Markdown("intro without heading"));
+        withHeading.Add(NotebookCell.Markdown("## The `SO_REUSEADDR` *option*\n# later"));
+        var without = Notebook.CreatePolyglot();
+        without.Add(NotebookCell.Code("1"));
+
+        Assert.Equal("The SO_REUSEADDR option", ChapterPageRenderer.TitleOf(withHeading, "fallback"));
+        Assert.Equal("fallback", ChapterPageRenderer.TitleOf(without, "fallback"));
+    }
+
+    [Fact]
+    public void Render_RelativeLinks_AreRewrittenForTheOutputFolder()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "repo");
+        var notebook = Notebook.CreatePolyglot();
+        notebook.Add(NotebookCell.Markdown("[readme](../README.md) [next](02-next.ipynb#top) [web](https://example.org) [here](#anchor) ![img](../images/linux/a%20b.svg)"));
+
+        var page = Renderer.Render(notebook, new ChapterPageOptions
+        {
+            SourceDirectory = Path.Combine(root, "notebooks"),
+            OutputDirectory = Path.Combine(root, "out", "linux"),
+        });
+
+        Assert.Contains("href=\"../../README.md\"", page);
+        Assert.Contains("href=\"02-next.html#top\"", page);
+        Assert.Contains("href=\"https://example.org\"", page);
+        Assert.Contains("href=\"#anchor\"", page);
+        Assert.Contains("src=\"../../images/linux/a%20b.svg\"", page);
+    }
+
+    [Fact]
+    public void IndexPage_ListsChaptersWithLinksStatusesAndUnrunOnes()
+    {
+        var page = IndexPageRenderer.Render(
+        [
+            new IndexEntry("01-a", "01 — A", "01-a.html", "ok"),
+            new IndexEntry("02-b", "02 — B & C", "02-b.html", "failed"),
+            new IndexEntry("03-c", "03 — C", null, null),
+        ], "Course", "subtitle");
+
+        Assert.Contains("<a href=\"01-a.html\">01 — A</a> <span class=\"status ok\">ok</span>", page);
+        Assert.Contains("<a href=\"02-b.html\">02 — B &amp; C</a> <span class=\"status failed\">failed</span>", page);
+        Assert.Contains("03 — C</span> <span class=\"notice\">(not run yet)</span>", page);
+        Assert.DoesNotContain("03-c.html", page);
+    }
+
+    private static MimeBundle Figure(string name) => new MimeBundle().SetJson(ChapterPageRenderer.PlotlyMimeType, new JsonObject
+    {
+        ["data"] = new JsonArray(new JsonObject { ["type"] = "bar", ["y"] = new JsonArray(1, 2) }),
+        ["layout"] = new JsonObject { ["meta"] = new JsonObject { ["name"] = name } },
+    });
+}
