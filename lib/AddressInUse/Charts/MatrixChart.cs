@@ -1,0 +1,210 @@
+using System.Text.Json.Nodes;
+
+namespace AddressInUse.Charts;
+
+/// <summary>How one cell of an outcome grid came out, which decides its colour.</summary>
+public enum MatrixCellKind
+{
+    /// <summary>Every step succeeded (green).</summary>
+    Ok,
+    /// <summary>The first step succeeded but a later one failed, e.g. bind ok, listen refused (orange).</summary>
+    LaterStepFailed,
+    /// <summary>The first step failed, e.g. bind refused (red).</summary>
+    Failed,
+}
+
+/// <summary>One cell of an outcome grid.</summary>
+/// <param name="Kind">How it came out.</param>
+/// <param name="Text">The short text printed in the cell ("ok", "EADDRINUSE").</param>
+/// <param name="Hover">The longer text shown on hover (errno number, steps, read-backs).</param>
+public sealed record MatrixCell(MatrixCellKind Kind, string Text, string Hover);
+
+/// <summary>One grid of the chart: rows by columns of cells; a null cell was not measured and stays blank.</summary>
+/// <param name="Title">The grid's title, e.g. the holder.</param>
+/// <param name="Rows">Row labels, top to bottom.</param>
+/// <param name="Columns">Column labels, left to right.</param>
+/// <param name="Cells">Cells[row][column].</param>
+public sealed record MatrixPanel(string Title, IReadOnlyList<string> Rows, IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<MatrixCell?>> Cells);
+
+/// <summary>Draws outcome grids (one heatmap per panel, side by side) with a fixed colour per outcome kind.</summary>
+public static class MatrixChart
+{
+    /// <summary>The colour of each outcome kind: green ok, orange for a later step refused, red for a refused first step.</summary>
+    public static IReadOnlyDictionary<MatrixCellKind, string> Colors { get; } = new Dictionary<MatrixCellKind, string>
+    {
+        [MatrixCellKind.Ok] = "#2e7d32",
+        [MatrixCellKind.LaterStepFailed] = "#ef6c00",
+        [MatrixCellKind.Failed] = "#c62828",
+    };
+
+    /// <summary>What the legend says for each outcome kind.</summary>
+    public static IReadOnlyDictionary<MatrixCellKind, string> Legend { get; } = new Dictionary<MatrixCellKind, string>
+    {
+        [MatrixCellKind.Ok] = "bind and listen ok",
+        [MatrixCellKind.LaterStepFailed] = "bind ok, listen refused",
+        [MatrixCellKind.Failed] = "bind refused",
+    };
+
+    /// <summary>Builds a figure with one heatmap per panel, <paramref name="columns"/> panels to a row.</summary>
+    /// <param name="name">The figure's slug (names its image files).</param>
+    /// <param name="title">The figure title.</param>
+    /// <param name="panels">The grids, in reading order.</param>
+    /// <param name="rowAxisTitle">What the rows are, e.g. "first socket's options".</param>
+    /// <param name="columnAxisTitle">What the columns are, e.g. "second socket's options".</param>
+    /// <param name="columns">Panels per row of the figure.</param>
+    /// <param name="legend">Legend text per kind, or null for <see cref="Legend"/>.</param>
+    public static Figure Build(
+        string name,
+        string title,
+        IReadOnlyList<MatrixPanel> panels,
+        string rowAxisTitle,
+        string columnAxisTitle,
+        int columns = 3,
+        IReadOnlyDictionary<MatrixCellKind, string>? legend = null)
+    {
+        ArgumentNullException.ThrowIfNull(panels);
+        if (panels.Count == 0)
+        {
+            throw new ArgumentException($"Matrix chart '{name}' needs at least one panel; the selection matched no measured case.", nameof(panels));
+        }
+        if (columns < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(columns), columns, "Use at least one panel per row.");
+        }
+        foreach (var panel in panels)
+        {
+            if (panel.Cells.Count != panel.Rows.Count || panel.Cells.Any(r => r.Count != panel.Columns.Count))
+            {
+                throw new ArgumentException(
+                    $"Panel '{panel.Title}' has {panel.Rows.Count} rows × {panel.Columns.Count} columns of labels but cells of another shape; give one cell (or null) per label pair.",
+                    nameof(panels));
+            }
+        }
+        legend ??= Legend;
+        columns = Math.Min(columns, panels.Count);
+        var gridRows = (panels.Count + columns - 1) / columns;
+        var figure = new Figure(name, title);
+        var annotations = new JsonArray();
+        var layout = figure.Layout;
+
+        for (var i = 0; i < panels.Count; i++)
+        {
+            var panel = panels[i];
+            var suffix = i == 0 ? "" : (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            figure.Data.Add(HeatmapTrace(panel, "x" + suffix, "y" + suffix));
+            var isBottom = i / columns == gridRows - 1 || i + columns >= panels.Count;
+            var isLeft = i % columns == 0;
+            layout["xaxis" + suffix] = new JsonObject
+            {
+                ["type"] = "category",
+                ["tickangle"] = -30,
+                ["title"] = new JsonObject { ["text"] = isBottom ? columnAxisTitle : "" },
+                ["fixedrange"] = true,
+            };
+            layout["yaxis" + suffix] = new JsonObject
+            {
+                ["type"] = "category",
+                // Reversed, so that the first row label is at the top, as in a table.
+                ["autorange"] = "reversed",
+                ["title"] = new JsonObject { ["text"] = isLeft ? rowAxisTitle : "" },
+                ["fixedrange"] = true,
+            };
+            annotations.Add(new JsonObject
+            {
+                ["text"] = $"<b>{System.Net.WebUtility.HtmlEncode(panel.Title)}</b>",
+                ["xref"] = $"x{suffix} domain",
+                ["yref"] = $"y{suffix} domain",
+                ["x"] = 0.5,
+                ["y"] = 1.0,
+                ["xanchor"] = "center",
+                ["yanchor"] = "bottom",
+                ["showarrow"] = false,
+                ["font"] = new JsonObject { ["size"] = 13 },
+            });
+        }
+
+        // Heatmaps have no legend entries of their own: one invisible marker trace per kind gives the colour key.
+        foreach (var kind in Enum.GetValues<MatrixCellKind>())
+        {
+            figure.Data.Add(new JsonObject
+            {
+                ["type"] = "scatter",
+                ["mode"] = "markers",
+                ["name"] = legend[kind],
+                ["x"] = new JsonArray((JsonNode?)null),
+                ["y"] = new JsonArray((JsonNode?)null),
+                ["marker"] = new JsonObject { ["color"] = Colors[kind], ["size"] = 12, ["symbol"] = "square" },
+                ["showlegend"] = true,
+                ["hoverinfo"] = "skip",
+            });
+        }
+
+        var maxRows = panels.Max(p => p.Rows.Count);
+        var panelHeight = 70 + 34 * maxRows;
+        layout["grid"] = new JsonObject
+        {
+            ["rows"] = gridRows,
+            ["columns"] = columns,
+            ["pattern"] = "independent",
+            ["xgap"] = 0.15,
+            ["ygap"] = gridRows > 1 ? 0.35 : 0.2,
+        };
+        layout["annotations"] = annotations;
+        layout["height"] = 140 + gridRows * (panelHeight + 90);
+        layout["width"] = Math.Max(520, 150 + columns * 330);
+        layout["margin"] = new JsonObject { ["l"] = 130, ["r"] = 20, ["t"] = 90, ["b"] = 90 };
+        layout["legend"] = new JsonObject { ["orientation"] = "h", ["x"] = 0, ["y"] = 1.0, ["yanchor"] = "bottom", ["yref"] = "container" };
+        layout["plot_bgcolor"] = "#fafafa";
+        return figure;
+    }
+
+    private static JsonObject HeatmapTrace(MatrixPanel panel, string xAxis, string yAxis)
+    {
+        var z = new JsonArray();
+        var text = new JsonArray();
+        var hover = new JsonArray();
+        foreach (var row in panel.Cells)
+        {
+            var zRow = new JsonArray();
+            var textRow = new JsonArray();
+            var hoverRow = new JsonArray();
+            foreach (var cell in row)
+            {
+                // 0, 1, 2 sit in the three bands of the step colour scale below; null leaves the cell blank.
+                zRow.Add(cell is null ? null : JsonValue.Create(cell.Kind switch { MatrixCellKind.Failed => 0, MatrixCellKind.LaterStepFailed => 1, _ => 2 }));
+                textRow.Add(JsonValue.Create(cell?.Text ?? ""));
+                hoverRow.Add(JsonValue.Create(cell?.Hover ?? "not measured"));
+            }
+            z.Add(zRow);
+            text.Add(textRow);
+            hover.Add(hoverRow);
+        }
+        var red = Colors[MatrixCellKind.Failed];
+        var orange = Colors[MatrixCellKind.LaterStepFailed];
+        var green = Colors[MatrixCellKind.Ok];
+        return new JsonObject
+        {
+            ["type"] = "heatmap",
+            ["name"] = panel.Title,
+            ["x"] = Traces.Strings(panel.Columns),
+            ["y"] = Traces.Strings(panel.Rows),
+            ["z"] = z,
+            ["zmin"] = 0,
+            ["zmax"] = 2,
+            ["colorscale"] = new JsonArray(
+                new JsonArray(0, red), new JsonArray(0.3333, red),
+                new JsonArray(0.3333, orange), new JsonArray(0.6667, orange),
+                new JsonArray(0.6667, green), new JsonArray(1, green)),
+            ["showscale"] = false,
+            ["xgap"] = 2,
+            ["ygap"] = 2,
+            ["text"] = text,
+            ["texttemplate"] = "%{text}",
+            ["textfont"] = new JsonObject { ["color"] = "#ffffff", ["size"] = 10 },
+            ["hovertext"] = hover,
+            ["hoverinfo"] = "text",
+            ["xaxis"] = xAxis,
+            ["yaxis"] = yAxis,
+        };
+    }
+}
