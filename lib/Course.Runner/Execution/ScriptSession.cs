@@ -119,7 +119,8 @@ internal sealed class ScriptSession
             }
 
             _state = next;
-            if (HasTrailingValue(script))
+            // A trailing display(x) already showed x; its handle is not a result worth showing again.
+            if (HasTrailingValue(script) && next.ReturnValue is not DisplayedValue)
             {
                 try
                 {

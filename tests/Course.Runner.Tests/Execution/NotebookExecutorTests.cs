@@ -72,6 +72,16 @@ public sealed class NotebookExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task Display_AsTrailingExpression_ShowsTheValueOnceWithoutAResultForTheHandle()
+    {
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("display(\"shown\")"), _temp.Path);
+
+        var display = Assert.IsType<DisplayDataOutput>(Assert.Single(result.Notebook.Cells[0].Outputs));
+        Assert.True(display.Data.TryGetText(MimeBundle.PlainText, out var text));
+        Assert.Equal("shown", text);
+    }
+
+    [Fact]
     public async Task DisplayExtension_OnValue_AddsDisplayData()
     {
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("42.Display();"), _temp.Path);
