@@ -1,0 +1,77 @@
+using AddressInUse.Charts;
+
+namespace AddressInUse.Tests.Charts;
+
+public sealed class MatrixChartTests
+{
+    private static MatrixPanel Panel(string title, MatrixCell?[][] cells) =>
+        new(title, new[] { "none", "REUSEADDR" }, new[] { "none", "REUSEADDR" }, cells.Select(r => (IReadOnlyList<MatrixCell?>)r).ToList());
+
+    private static readonly MatrixCell Ok = new(MatrixCellKind.Ok, "ok", "bind: ok");
+    private static readonly MatrixCell Refused = new(MatrixCellKind.Failed, "EADDRINUSE", "bind: EADDRINUSE (98)");
+
+    [Fact]
+    public void Build_TwoPanels_OneHeatmapPerPanelOnItsOwnAxesPlusALegendTracePerKind()
+    {
+        var figure = MatrixChart.Build("m", "t", new[]
+        {
+            Panel("listener", new[] { new MatrixCell?[] { Refused, Refused }, new MatrixCell?[] { Refused, Refused } }),
+            Panel("TIME_WAIT", new[] { new MatrixCell?[] { Refused, Refused }, new MatrixCell?[] { Refused, Ok } }),
+        }, "first", "second");
+
+        var heatmaps = figure.Data.Where(t => t["type"]!.GetValue<string>() == "heatmap").ToList();
+        Assert.Equal(2, heatmaps.Count);
+        Assert.Equal("x", heatmaps[0]["xaxis"]!.GetValue<string>());
+        Assert.Equal("y2", heatmaps[1]["yaxis"]!.GetValue<string>());
+        Assert.Equal(3, figure.Data.Count(t => t["type"]!.GetValue<string>() == "scatter"));
+        Assert.Equal("reversed", figure.Layout["yaxis2"]!["autorange"]!.GetValue<string>());
+        Assert.Equal(2, figure.Layout["annotations"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public void Build_CellKinds_MapToFixedBandsAndHoverCarriesTheErrno()
+    {
+        var figure = MatrixChart.Build("m", "t", new[]
+        {
+            Panel("p", new[] { new MatrixCell?[] { Refused, new(MatrixCellKind.LaterStepFailed, "EADDRINUSE", "listen") }, new MatrixCell?[] { null, Ok } }),
+        }, "first", "second");
+
+        var heatmap = figure.Data[0];
+        Assert.Equal(0, heatmap["z"]![0]![0]!.GetValue<int>());
+        Assert.Equal(1, heatmap["z"]![0]![1]!.GetValue<int>());
+        Assert.Null(heatmap["z"]![1]![0]);
+        Assert.Equal(2, heatmap["z"]![1]![1]!.GetValue<int>());
+        Assert.Equal("bind: EADDRINUSE (98)", heatmap["hovertext"]![0]![0]!.GetValue<string>());
+        Assert.Equal("not measured", heatmap["hovertext"]![1]![0]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Build_CellsOfWrongShape_ClearError()
+    {
+        var bad = new MatrixPanel("p", new[] { "a", "b" }, new[] { "x" }, new[] { (IReadOnlyList<MatrixCell?>)new MatrixCell?[] { Ok } });
+
+        var e = Assert.Throws<ArgumentException>(() => MatrixChart.Build("m", "t", new[] { bad }, "r", "c"));
+
+        Assert.Contains("2 rows × 1 columns", e.Message);
+    }
+
+    [Fact]
+    public void Build_NoPanels_ClearError()
+    {
+        var e = Assert.Throws<ArgumentException>(() => MatrixChart.Build("m", "t", Array.Empty<MatrixPanel>(), "r", "c"));
+
+        Assert.Contains("at least one panel", e.Message);
+    }
+
+    [Fact]
+    public void Build_FivePanelsThreeToARow_TwoGridRows()
+    {
+        var panels = Enumerable.Range(0, 5).Select(i => Panel($"p{i}", new[] { new MatrixCell?[] { Ok, Ok }, new MatrixCell?[] { Ok, Ok } })).ToList();
+
+        var figure = MatrixChart.Build("m", "t", panels, "r", "c", columns: 3);
+
+        Assert.Equal(2, figure.Layout["grid"]!["rows"]!.GetValue<int>());
+        Assert.Equal(3, figure.Layout["grid"]!["columns"]!.GetValue<int>());
+        Assert.NotNull(figure.Layout["xaxis5"]);
+    }
+}
