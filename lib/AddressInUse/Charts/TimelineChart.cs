@@ -79,17 +79,19 @@ public static class TimelineChart
             figure.Data.Add(trace);
         }
         figure.Layout["barmode"] = "overlay";
-        figure.Layout["height"] = 160 + 44 * Math.Max(1, lanes.Count);
-        figure.Layout["margin"] = new JsonObject { ["l"] = 260, ["r"] = 20, ["t"] = 60, ["b"] = 50 };
+        figure.Layout["height"] = Math.Max(320, 140 + 44 * lanes.Count);
+        figure.Layout["margin"] = new JsonObject { ["l"] = 200, ["r"] = 20, ["t"] = 60, ["b"] = 50 };
         figure.Layout["xaxis"] = new JsonObject { ["title"] = new JsonObject { ["text"] = xTitle }, ["zeroline"] = true };
         figure.Layout["yaxis"] = new JsonObject
         {
             ["type"] = "category",
+            ["automargin"] = true,
             ["autorange"] = "reversed",
             ["categoryorder"] = "array",
             ["categoryarray"] = Traces.Strings(lanes.Select(l => l.Label)),
         };
-        figure.Layout["legend"] = new JsonObject { ["orientation"] = "h", ["y"] = -0.25 };
+        // plotly's default legend (right of the plot, one entry a line) never overlaps the axes, whatever the height.
+        figure.Layout["legend"] = new JsonObject { ["tracegroupgap"] = 4, ["font"] = new JsonObject { ["size"] = 11 } };
         return figure;
     }
 

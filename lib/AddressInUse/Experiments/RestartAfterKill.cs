@@ -16,16 +16,17 @@ namespace AddressInUse.Experiments;
 /// <param name="Api">The bind path both server instances use.</param>
 /// <param name="Options">The options both server instances set before bind (the same program, restarted).</param>
 /// <param name="Label">What a reader sees: "native bind, no options".</param>
-public sealed record RestartCase(string Name, BindApi Api, SocketOptionSet Options, string Label)
+/// <param name="ShortLabel">A chart row label: "no options".</param>
+public sealed record RestartCase(string Name, BindApi Api, SocketOptionSet Options, string Label, string ShortLabel)
 {
     /// <summary>The seeds' C server: the OS's bind() with no option at all.</summary>
-    public static RestartCase NoOptions { get; } = new("restart-no-options", BindApi.Native, SocketOptionSet.None, "native bind, no options");
+    public static RestartCase NoOptions { get; } = new("restart-no-options", BindApi.Native, SocketOptionSet.None, "native bind, no options", "no options");
 
     /// <summary>The same server with SO_REUSEADDR set before bind.</summary>
-    public static RestartCase ReuseAddress { get; } = new("restart-so-reuseaddr", BindApi.Native, SocketOptionSet.ReuseAddress, "native bind, SO_REUSEADDR");
+    public static RestartCase ReuseAddress { get; } = new("restart-so-reuseaddr", BindApi.Native, SocketOptionSet.ReuseAddress, "native bind, SO_REUSEADDR", "SO_REUSEADDR");
 
     /// <summary>A naive C# port of the server: plain .NET Socket.Bind, no option set by the program.</summary>
-    public static RestartCase DotnetBind { get; } = new("restart-dotnet-bind", BindApi.Dotnet, SocketOptionSet.None, ".NET Socket.Bind, no options set");
+    public static RestartCase DotnetBind { get; } = new("restart-dotnet-bind", BindApi.Dotnet, SocketOptionSet.None, ".NET Socket.Bind, no options set", ".NET Bind");
 
     /// <summary>The three cases chapter 01 compares, in teaching order.</summary>
     public static IReadOnlyList<RestartCase> All { get; } = new[] { NoOptions, ReuseAddress, DotnetBind };
@@ -297,8 +298,8 @@ public static class RestartCharts
         foreach (var o in outcomes)
         {
             var histories = o.Timeline.Histories();
-            var serverLane = $"{o.Case.Label} · server end :{o.Port}";
-            var clientLane = $"{o.Case.Label} · client end";
+            var serverLane = $"{o.Case.ShortLabel} · server end :{o.Port}";
+            var clientLane = $"{o.Case.ShortLabel} · client end";
             if (histories.FirstOrDefault(h => h.Local == o.ServerEnd && h.Remote == o.ClientEnd) is { } server)
             {
                 lanes.Add(new TimelineLane(serverLane, server, o.KillAtMs));
