@@ -69,6 +69,19 @@ public sealed class Timeline
         return e;
     }
 
+    /// <summary>Records a socket call's outcome ("ok" or its errno name) as an event now.</summary>
+    public TimelineEvent Mark(string kind, string label, Native.StepResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return Mark(kind, label, result.Outcome);
+    }
+
+    /// <summary>Every state change of every socket, with the states that fell between two samples.</summary>
+    public IReadOnlyList<StateTransition> Transitions() => TcpPaths.Transitions(Samples);
+
+    /// <summary>The state changes whose sample interval hid at least one state.</summary>
+    public IReadOnlyList<StateTransition> UnseenTransitions() => Transitions().Where(t => t.HasUnseen).ToList();
+
     /// <summary>Records a sample taken now.</summary>
     public Sample Record(IReadOnlyList<TcpEntry> entries)
     {
