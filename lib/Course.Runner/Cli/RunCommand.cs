@@ -201,6 +201,18 @@ public sealed class RunCommand : ICommand
         }
     }
 
+    private static ChapterSummary? SummaryOf(Chapter chapter)
+    {
+        try
+        {
+            return ChapterSummary.Of(NotebookReader.ReadFile(chapter.Path), chapter.Name);
+        }
+        catch (NotebookFormatException)
+        {
+            return null;
+        }
+    }
+
     private static void WriteIndex(IReadOnlyList<Chapter> catalog, IReadOnlyDictionary<string, string> titles, string outFolder, JsonObject results)
     {
         var statuses = results["chapters"] as JsonObject;
@@ -208,7 +220,8 @@ public sealed class RunCommand : ICommand
             c.Name,
             titles[c.Name],
             File.Exists(Path.Combine(outFolder, c.Name + ".html")) ? c.Name + ".html" : null,
-            statuses?[c.Name]?["status"]?.GetValue<string>())).ToList();
+            statuses?[c.Name]?["status"]?.GetValue<string>(),
+            SummaryOf(c))).ToList();
         var subtitle = $"Run on {OsInfo.Family} ({System.Runtime.InteropServices.RuntimeInformation.OSDescription}), {results["generated"]}.";
         Directory.CreateDirectory(outFolder);
         File.WriteAllText(Path.Combine(outFolder, "index.html"), IndexPageRenderer.Render(entries, CourseTitle, subtitle), new UTF8Encoding(false));

@@ -81,6 +81,12 @@ public sealed partial class ChapterPageRenderer
         for (var i = 0; i < notebook.Cells.Count; i++)
         {
             var cell = notebook.Cells[i];
+            if (NavigationCell.IsNavigation(cell))
+            {
+                // The page draws its own navigation from the chapter list; the notebook's copy would repeat it.
+                continue;
+            }
+
             var anchor = Encode("cell-" + (cell.Id ?? (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
             switch (cell.CellType)
             {

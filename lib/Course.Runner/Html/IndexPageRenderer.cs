@@ -8,7 +8,8 @@ namespace Course.Runner.Html;
 /// <param name="Title">The chapter title.</param>
 /// <param name="Href">The page's relative address, or null when the page has not been generated yet.</param>
 /// <param name="Status">"ok", "failed", or null when unknown.</param>
-public sealed record IndexEntry(string Name, string Title, string? Href, string? Status);
+/// <param name="Summary">The chapter's objectives and duration, when the notebook could be read.</param>
+public sealed record IndexEntry(string Name, string Title, string? Href, string? Status, ChapterSummary? Summary = null);
 
 /// <summary>Renders the contents page that lists every chapter with a link to its page.</summary>
 public static class IndexPageRenderer
@@ -27,10 +28,11 @@ public static class IndexPageRenderer
             page.Append("<p class=\"notice\">").Append(E(subtitle)).Append("</p>\n");
         }
 
-        page.Append("<ul class=\"chapters\">\n");
+        var markdown = new MarkdownRenderer();
+        page.Append("<table class=\"chapters\">\n<thead><tr><th>Chapter</th><th>In this chapter you will…</th><th>Duration</th></tr></thead>\n<tbody>\n");
         foreach (var chapter in chapters)
         {
-            page.Append("<li>");
+            page.Append("<tr id=\"").Append(E(chapter.Name)).Append("\"><td class=\"chapter\">");
             page.Append(chapter.Href is null
                 ? $"<span>{E(chapter.Title)}</span> <span class=\"notice\">(not run yet)</span>"
                 : $"<a href=\"{E(chapter.Href)}\">{E(chapter.Title)}</a>");
@@ -39,10 +41,19 @@ public static class IndexPageRenderer
                 page.Append($" <span class=\"status {E(chapter.Status)}\">{E(chapter.Status)}</span>");
             }
 
-            page.Append("</li>\n");
+            page.Append("</td><td class=\"objectives\">");
+            if (chapter.Summary is { Objectives.Count: > 0 } summary)
+            {
+                // Objectives are markdown (code spans, emphasis); render them as the notebook would.
+                page.Append(markdown.ToHtml(string.Join("\n", summary.Objectives.Select(o => "- " + o))));
+            }
+
+            page.Append("</td><td class=\"duration\">").Append(chapter.Summary is { } s ? E(s.DurationText) : "").Append("</td></tr>\n");
         }
 
-        page.Append("</ul>\n</main>\n</body>\n</html>\n");
+        page.Append("</tbody>\n</table>\n");
+        page.Append("<p class=\"notice\">Durations marked ≈ are estimated from the chapter's length; the others come from the notebook's metadata.course.minutes.</p>\n");
+        page.Append("</main>\n</body>\n</html>\n");
         return page.ToString();
     }
 

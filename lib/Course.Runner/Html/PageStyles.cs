@@ -34,6 +34,11 @@ public static class PageStyles
         .notice { color: var(--muted); font-style: italic; }
         ul.chapters { list-style: none; padding: 0; }
         ul.chapters li { padding: .5rem 0; border-bottom: 1px solid var(--border); display: flex; gap: 1rem; align-items: baseline; }
+        table.chapters { width: 100%; }
+        table.chapters td.objectives ul { margin: 0; padding-left: 1.1rem; }
+        table.chapters td.duration { white-space: nowrap; }
+        table.compare td.differs { background: #fff8c5; font-weight: 600; }
+        table.compare td.missing { color: var(--muted); font-style: italic; }
         .status { font: .75rem ui-monospace, monospace; padding: .1rem .5rem; border-radius: 1rem; color: #fff; background: #656d76; }
         .status.ok { background: #1a7f37; }
         .status.failed { background: #cf222e; }

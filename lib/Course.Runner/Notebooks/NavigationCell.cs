@@ -1,0 +1,81 @@
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Course.Runner.Notebooks;
+
+/// <summary>The generated previous/contents/next markdown cell at the end of a chapter notebook, marked with metadata.course.nav = true so it can be found and rewritten.</summary>
+public static class NavigationCell
+{
+    /// <summary>The id given to a newly added navigation cell.</summary>
+    public const string CellId = "course-nav";
+
+    /// <summary>Whether the cell is a generated navigation cell (metadata.course.nav is true).</summary>
+    public static bool IsNavigation(NotebookCell cell) =>
+        cell.CellType == CellType.Markdown
+        && cell.Metadata["course"] is JsonObject course
+        && course["nav"] is JsonValue v && v.TryGetValue<bool>(out var on) && on;
+
+    /// <summary>The navigation markdown for one chapter: links to its neighbours (by notebook file name) and to the README.</summary>
+    /// <param name="previous">The previous chapter's file name and title, if any.</param>
+    /// <param name="next">The next chapter's file name and title, if any.</param>
+    /// <param name="contentsHref">The contents link relative to the notebooks folder.</param>
+    public static string Markdown((string File, string Title)? previous, (string File, string Title)? next, string contentsHref = "../README.md")
+    {
+        var parts = new List<string>();
+        if (previous is { } p)
+        {
+            parts.Add($"Previous: [{Escape(p.Title)}]({Uri.EscapeDataString(p.File)})");
+        }
+
+        parts.Add($"[Contents]({contentsHref})");
+        if (next is { } n)
+        {
+            parts.Add($"Next: [{Escape(n.Title)}]({Uri.EscapeDataString(n.File)})");
+        }
+
+        return new StringBuilder("---\n\n").Append(string.Join(" · ", parts)).ToString();
+    }
+
+    /// <summary>Puts the markdown into the notebook's navigation cell: rewrites the marked cell, or appends one when there is none; returns whether anything changed.</summary>
+    public static bool Apply(Notebook notebook, string markdown)
+    {
+        var existing = notebook.Cells.Where(IsNavigation).ToList();
+        if (existing.Count == 1 && existing[0] == notebook.Cells[^1])
+        {
+            if (existing[0].Source == markdown)
+            {
+                return false;
+            }
+
+            existing[0].Source = markdown;
+            return true;
+        }
+
+        // Duplicates or a misplaced cell (a hand edit moved it): keep exactly one, at the end.
+        foreach (var cell in existing)
+        {
+            notebook.Cells.Remove(cell);
+        }
+
+        var nav = new NotebookCell(CellType.Markdown, markdown, existing.FirstOrDefault()?.Id ?? UniqueId(notebook), new JsonObject
+        {
+            ["course"] = new JsonObject { ["nav"] = true },
+        });
+        notebook.Cells.Add(nav);
+        return true;
+    }
+
+    private static string UniqueId(Notebook notebook)
+    {
+        var id = CellId;
+        while (notebook.Cells.Any(c => c.Id == id))
+        {
+            id += "-1";
+        }
+
+        return id;
+    }
+
+    // Square brackets in a title would end the link text early.
+    private static string Escape(string title) => title.Replace("[", "\\[").Replace("]", "\\]");
+}
