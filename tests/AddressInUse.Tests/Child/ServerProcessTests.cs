@@ -5,6 +5,7 @@ using AddressInUse.Native;
 
 namespace AddressInUse.Tests.Child;
 
+[Collection(SpecificPortCollection.Name)]
 public sealed class ServerProcessTests
 {
     [Fact]
@@ -55,5 +56,42 @@ public sealed class ServerProcessTests
         var parsed = ChildServerArguments.Parse(spec.ToArguments().Skip(1).ToArray());
 
         Assert.Equal(spec, parsed);
+    }
+
+    [Fact]
+    public async Task ChildServer_ParentClosesStdin_ExitsByItself()
+    {
+        // The watchdog that keeps a child from outliving a parent that was killed or interrupted.
+        var info = new System.Diagnostics.ProcessStartInfo(DotnetHost.Path)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add("exec");
+        info.ArgumentList.Add(typeof(ServerProcess).Assembly.Location);
+        foreach (var argument in new ServerSpec(IPAddress.Loopback, 0, BindApi.Native, SocketOptionSet.None).ToArguments())
+        {
+            info.ArgumentList.Add(argument);
+        }
+        using var child = System.Diagnostics.Process.Start(info)!;
+        try
+        {
+            Assert.Contains("\"listening\"", await child.StandardOutput.ReadLineAsync());
+
+            child.StandardInput.Close();
+
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await child.WaitForExitAsync(deadline.Token);
+            Assert.Equal(0, child.ExitCode);
+        }
+        finally
+        {
+            if (!child.HasExited)
+            {
+                child.Kill(entireProcessTree: true);
+            }
+        }
     }
 }

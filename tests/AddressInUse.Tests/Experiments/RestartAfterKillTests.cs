@@ -114,4 +114,17 @@ public sealed class RestartAfterKillTests
         Assert.Equal("EADDRINUSE", record.Outcome);
         Assert.Equal(outcome.Restart.Result.Error!.Number, record.Errno);
     }
+
+    [Fact]
+    public async Task Run_CancelledMidway_ThrowsAndLeavesNoChildProcess()
+    {
+        using var cancel = new CancellationTokenSource();
+        var run = RestartAfterKill.RunAsync(RestartCase.NoOptions, cancellationToken: cancel.Token);
+        await AddressInUse.Observation.Poll.UntilAsync(() => ServerProcess.LiveCount > 0 || run.IsCompleted, TimeSpan.FromSeconds(20), "a child server to start");
+
+        cancel.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.Equal(0, ServerProcess.LiveCount);
+    }
 }
