@@ -159,6 +159,7 @@ public sealed class RunCommand : ICommand
         var merged = ResultsAggregator.Merge(existingResults, ran, OsInfo.Describe(), DateTimeOffset.UtcNow);
         ResultsAggregator.Write(resultsPath, merged);
         WriteIndex(catalog, titles, outFolder, merged);
+        WriteComparison(images, outFolder);
 
         output.WriteLine();
         output.Write(SummaryTable(ran));
@@ -199,6 +200,17 @@ public sealed class RunCommand : ICommand
         {
             return chapter.Name;
         }
+    }
+
+    /// <summary>Writes compare.html (H1) from every results.json beside this OS's images folder.</summary>
+    public static string WriteComparison(string imagesFolder, string outFolder)
+    {
+        var root = Path.GetDirectoryName(Path.GetFullPath(imagesFolder).TrimEnd(Path.DirectorySeparatorChar))!;
+        var page = ComparePageRenderer.Render(OsComparison.Load(root), CourseTitle, Path.GetFileName(root));
+        Directory.CreateDirectory(outFolder);
+        var path = Path.Combine(outFolder, ComparePageRenderer.FileName);
+        File.WriteAllText(path, page, new UTF8Encoding(false));
+        return path;
     }
 
     private static ChapterSummary? SummaryOf(Chapter chapter)

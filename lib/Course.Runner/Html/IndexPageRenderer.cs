@@ -52,6 +52,7 @@ public static class IndexPageRenderer
         }
 
         page.Append("</tbody>\n</table>\n");
+        page.Append("<p><a href=\"").Append(ComparePageRenderer.FileName).Append("\">Compare the outcomes across Linux, macOS and Windows</a> (scenario H1).</p>\n");
         page.Append("<p class=\"notice\">Durations marked ≈ are estimated from the chapter's length; the others come from the notebook's metadata.course.minutes.</p>\n");
         page.Append("</main>\n</body>\n</html>\n");
         return page.ToString();

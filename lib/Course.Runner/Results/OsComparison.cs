@@ -1,0 +1,133 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Course.Runner.Results;
+
+/// <summary>One OS's results.json as found under images/&lt;os&gt;/.</summary>
+/// <param name="Os">The folder name: "linux", "macos", "windows" (or another name someone committed).</param>
+/// <param name="Results">The parsed document.</param>
+public sealed record OsResults(string Os, JsonObject Results)
+{
+    /// <summary>A one-line description of the machine: os.description, kernel and .NET.</summary>
+    public string Machine =>
+        string.Join(", ", new[] { Results["os"]?["description"], Results["os"]?["kernel"], Results["dotnet"] }
+            .Select(n => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : null)
+            .Where(s => !string.IsNullOrWhiteSpace(s)));
+}
+
+/// <summary>One measured case on every OS: the outcome each OS recorded, or null where it was not measured.</summary>
+/// <param name="Scenario">The scenario id, e.g. "A1".</param>
+/// <param name="Case">The case name within the scenario.</param>
+/// <param name="Api">"native" or "dotnet".</param>
+/// <param name="Outcomes">OS folder name → outcome text ("ok", "EADDRINUSE (98)"), or null when that OS has no such case.</param>
+/// <param name="Differs">True when the OSes that measured the case disagree on the outcome name (errno numbers differ by OS and do not count).</param>
+public sealed record ComparisonRow(string Scenario, string Case, string Api, IReadOnlyDictionary<string, string?> Outcomes, bool Differs);
+
+/// <summary>The H1 comparison: every images/&lt;os&gt;/results.json present, one row per scenario + case + api, one column per OS.</summary>
+public sealed class OsComparison
+{
+    /// <summary>The OSes the course is meant to be measured on.</summary>
+    public static readonly IReadOnlyList<string> ExpectedOses = ["linux", "macos", "windows"];
+
+    private OsComparison(IReadOnlyList<OsResults> oses, IReadOnlyList<ComparisonRow> rows, IReadOnlyList<string> problems)
+    {
+        Oses = oses;
+        Rows = rows;
+        Problems = problems;
+    }
+
+    /// <summary>The OSes found, expected ones first in their usual order.</summary>
+    public IReadOnlyList<OsResults> Oses { get; }
+
+    /// <summary>The rows, ordered by scenario, then in the order the first OS recorded them.</summary>
+    public IReadOnlyList<ComparisonRow> Rows { get; }
+
+    /// <summary>results.json files that could not be read, with the reason.</summary>
+    public IReadOnlyList<string> Problems { get; }
+
+    /// <summary>The expected OSes with no results.json yet.</summary>
+    public IReadOnlyList<string> MissingOses => ExpectedOses.Where(e => Oses.All(o => o.Os != e)).ToList();
+
+    /// <summary>Loads every &lt;imagesRoot&gt;/&lt;os&gt;/results.json; unreadable files are reported in <see cref="Problems"/>, not thrown.</summary>
+    public static OsComparison Load(string imagesRoot)
+    {
+        var found = new List<OsResults>();
+        var problems = new List<string>();
+        if (Directory.Exists(imagesRoot))
+        {
+            foreach (var folder in Directory.EnumerateDirectories(imagesRoot))
+            {
+                var file = Path.Combine(folder, "results.json");
+                if (!File.Exists(file))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    if (JsonNode.Parse(File.ReadAllText(file)) is JsonObject results)
+                    {
+                        found.Add(new OsResults(Path.GetFileName(folder), results));
+                    }
+                    else
+                    {
+                        problems.Add($"{file} is not a JSON object.");
+                    }
+                }
+                catch (JsonException e)
+                {
+                    problems.Add($"{file} is not valid JSON: {e.Message}");
+                }
+            }
+        }
+
+        var ordered = found
+            .OrderBy(o => ExpectedOses.Contains(o.Os) ? ExpectedOses.ToList().IndexOf(o.Os) : ExpectedOses.Count)
+            .ThenBy(o => o.Os, StringComparer.Ordinal)
+            .ToList();
+        return new OsComparison(ordered, BuildRows(ordered), problems);
+    }
+
+    /// <summary>The outcome as a cell shows it: "ok", or the errno name with this OS's number.</summary>
+    public static string OutcomeText(JsonObject c)
+    {
+        var outcome = Text(c["outcome"]) ?? "?";
+        return c["errno"] is JsonValue v && v.TryGetValue<int>(out var errno) ? $"{outcome} ({errno})" : outcome;
+    }
+
+    private static List<ComparisonRow> BuildRows(IReadOnlyList<OsResults> oses)
+    {
+        var keys = new List<(string Scenario, string Case, string Api)>();
+        var byOs = new Dictionary<string, Dictionary<(string, string, string), JsonObject>>();
+        foreach (var os in oses)
+        {
+            var cases = new Dictionary<(string, string, string), JsonObject>();
+            foreach (var c in (os.Results["cases"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                var key = (Text(c["scenario"]) ?? "?", Text(c["case"]) ?? "?", Text(c["api"]) ?? "");
+                // A case recorded twice on one OS keeps its first record; the runner already removes exact repeats.
+                if (cases.TryAdd(key, c) && !keys.Contains(key))
+                {
+                    keys.Add(key);
+                }
+            }
+
+            byOs[os.Os] = cases;
+        }
+
+        return keys
+            .Select((k, order) => (k, order))
+            .OrderBy(x => x.k.Scenario, StringComparer.Ordinal)
+            .ThenBy(x => x.order)
+            .Select(x =>
+            {
+                var outcomes = oses.ToDictionary(o => o.Os, o => byOs[o.Os].TryGetValue(x.k, out var c) ? OutcomeText(c) : null);
+                var names = oses.Select(o => byOs[o.Os].TryGetValue(x.k, out var c) ? Text(c["outcome"]) : null)
+                    .Where(n => n is not null).Distinct(StringComparer.Ordinal).Count();
+                return new ComparisonRow(x.k.Scenario, x.k.Case, x.k.Api, outcomes, names > 1);
+            })
+            .ToList();
+    }
+
+    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+}
