@@ -86,6 +86,7 @@ public static class MatrixChart
         var figure = new Figure(name, title);
         var annotations = new JsonArray();
         var layout = figure.Layout;
+        var innerLabels = false;
 
         for (var i = 0; i < panels.Count; i++)
         {
@@ -101,12 +102,17 @@ public static class MatrixChart
                 ["title"] = new JsonObject { ["text"] = isBottom ? columnAxisTitle : "" },
                 ["fixedrange"] = true,
             };
+            // Row labels repeat along a grid row; printing them again would run into the grid on the left.
+            var leftPanel = panels[i - i % columns];
+            var sameRowsAsLeft = !isLeft && panel.Rows.SequenceEqual(leftPanel.Rows);
+            innerLabels |= !isLeft && !sameRowsAsLeft;
             layout["yaxis" + suffix] = new JsonObject
             {
                 ["type"] = "category",
                 // Reversed, so that the first row label is at the top, as in a table.
                 ["autorange"] = "reversed",
                 ["title"] = new JsonObject { ["text"] = isLeft ? rowAxisTitle : "" },
+                ["showticklabels"] = !sameRowsAsLeft,
                 ["fixedrange"] = true,
             };
             annotations.Add(new JsonObject
@@ -146,14 +152,17 @@ public static class MatrixChart
             ["rows"] = gridRows,
             ["columns"] = columns,
             ["pattern"] = "independent",
-            ["xgap"] = 0.15,
+            // Wider gaps only where an inner grid prints its own row labels.
+            ["xgap"] = innerLabels ? 0.3 : 0.1,
             ["ygap"] = gridRows > 1 ? 0.35 : 0.2,
         };
         layout["annotations"] = annotations;
-        layout["height"] = 140 + gridRows * (panelHeight + 90);
-        layout["width"] = Math.Max(520, 150 + columns * 330);
-        layout["margin"] = new JsonObject { ["l"] = 130, ["r"] = 20, ["t"] = 90, ["b"] = 90 };
-        layout["legend"] = new JsonObject { ["orientation"] = "h", ["x"] = 0, ["y"] = 1.0, ["yanchor"] = "bottom", ["yref"] = "container" };
+        layout["height"] = 180 + gridRows * (panelHeight + 90);
+        // An inner grid's own row labels take room from its cells, so the figure grows instead of clipping the errno names.
+        layout["width"] = Math.Max(520, 150 + columns * (innerLabels ? 430 : 330));
+        layout["margin"] = new JsonObject { ["l"] = 150, ["r"] = 20, ["t"] = 90, ["b"] = 130 };
+        // The colour key sits in the bottom margin, below the last axis titles, where no grid can cover it.
+        layout["legend"] = new JsonObject { ["orientation"] = "h", ["x"] = 0, ["xanchor"] = "left", ["y"] = 0, ["yanchor"] = "bottom", ["yref"] = "container" };
         layout["plot_bgcolor"] = "#fafafa";
         return figure;
     }

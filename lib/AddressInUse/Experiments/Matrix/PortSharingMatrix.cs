@@ -80,20 +80,27 @@ public sealed class PortSharingMatrix : IHtmlRenderable, IHasCases
             : $"Case {wanted.Name} is not part of plan {Scenario}; measure a plan that includes it (PortSharingPlan.Full() has every case).");
     }
 
-    /// <summary>A table of the outcomes that match, for reading cell by cell (it carries no cases, so nothing is recorded twice).</summary>
+    /// <summary>A table of the outcomes that match, for reading cell by cell; it carries their cases (the runner keeps a case shown twice once).</summary>
     public PortSharingTable Table(Func<PortSharingOutcome, bool> filter, string? title = null) =>
-        new(title ?? $"{Scenario} cases", Outcomes.Where(filter).ToList());
+        new(title ?? $"{Scenario} cases", Scenario, Outcomes.Where(filter).ToList());
 
     /// <summary>
     /// One outcome grid per holder (rows: the first socket's options; columns: the second's), for one bind path,
     /// address pair and protocol pair. Holders default to every holder measured that way; UDP holders use UDP/UDP.
     /// </summary>
+    /// <param name="api">The bind path to show.</param>
+    /// <param name="addresses">The address pair to show.</param>
+    /// <param name="holders">The holders to show, in order (every holder by default).</param>
+    /// <param name="protocols">The protocol pair, or null for each holder's natural one.</param>
+    /// <param name="name">The figure's slug, or null for one made from the scenario and the selection.</param>
+    /// <param name="columns">Grids per row of the figure.</param>
     public Figure Chart(
         BindApi api = BindApi.Native,
         AddressPair addresses = AddressPair.Same,
         IEnumerable<PortHolder>? holders = null,
         ProtocolPair? protocols = null,
-        string? name = null)
+        string? name = null,
+        int columns = 3)
     {
         var chosen = (holders ?? PortHolders.All).ToList();
         var panels = new List<MatrixPanel>();
@@ -113,7 +120,8 @@ public sealed class PortSharingMatrix : IHtmlRenderable, IHasCases
             $"{Scenario}: can a second socket bind the port? — {apiLabel}, {addresses.ToLabel()} ({Os})",
             panels,
             "first socket's options",
-            "second socket's options");
+            "second socket's options",
+            columns);
     }
 
     /// <summary>One grid per address pair for one holder, to compare how the addresses change the answer.</summary>
@@ -234,12 +242,16 @@ public sealed class PortSharingMatrix : IHtmlRenderable, IHasCases
     }
 }
 
-/// <summary>A table of selected matrix outcomes; display only (the matrix itself carries the cases).</summary>
+/// <summary>A table of selected matrix outcomes, which also carries their cases for results.json.</summary>
 /// <param name="Title">The table's caption.</param>
+/// <param name="Scenario">The scenario id the cases are filed under.</param>
 /// <param name="Outcomes">The outcomes to list.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
-public sealed record PortSharingTable(string Title, IReadOnlyList<PortSharingOutcome> Outcomes) : IHtmlRenderable
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
+public sealed record PortSharingTable(string Title, string Scenario, IReadOnlyList<PortSharingOutcome> Outcomes) : IHtmlRenderable, IHasCases
 {
+    /// <summary>The listed outcomes as results.json records.</summary>
+    public IEnumerable<CaseRecord> Cases => Outcomes.Select(o => o.ToCase(Scenario));
+
     /// <summary>One row per outcome: holder, path, addresses, options, each step and the read-backs.</summary>
     public string ToHtml()
     {

@@ -147,7 +147,7 @@ public sealed class PortSharingOutcomeTests
     }
 
     [Fact]
-    public void Matrix_Formatted_CasesJsonHasEveryOutcomeAndTableCarriesNone()
+    public void Matrix_Formatted_CasesJsonHasEveryOutcomeAndTableCarriesItsOwn()
     {
         var matrix = Sample();
         var source = new CourseFormatterSource().CreateTypeFormatters().Cast<CourseFormatter>().ToList();
@@ -158,10 +158,11 @@ public sealed class PortSharingOutcomeTests
         }
 
         var cases = JsonSerializer.Deserialize<JsonElement>(Format(matrix, MimeTypes.Cases)!);
-        var tableCases = Format(matrix.Table(_ => true), MimeTypes.Cases);
+        var tableCases = JsonSerializer.Deserialize<JsonElement>(Format(matrix.Table(o => o.Case.Holder == PortHolder.TimeWait), MimeTypes.Cases)!);
 
         Assert.Equal(matrix.Outcomes.Count, cases.GetArrayLength());
-        Assert.Null(tableCases);
+        Assert.Equal(4, tableCases.GetArrayLength());
+        Assert.All(tableCases.EnumerateArray(), c => Assert.Equal("time_wait", c.GetProperty("holder").GetString()));
         Assert.Contains("EADDRINUSE", Format(matrix.Table(_ => true), MimeTypes.Html));
         Assert.Contains("bind refused", Format(matrix, MimeTypes.Html));
     }
