@@ -5,8 +5,9 @@ namespace Course.Runner.Tests.Fixtures;
 /// <summary>Validates notebook files with Jupyter's reference validator (python3 + nbformat) and the shared nbformat 4.5 JSON schema.</summary>
 public static class NbformatValidator
 {
-    /// <summary>The nbformat 4.5 schema shared by the course's tools.</summary>
-    public const string SharedSchema = "/work/shared/schemas/nbformat.v4.schema.json";
+    /// <summary>The nbformat 4.5 schema shared by the course's tools: shared/ lies beside the repository checkout.</summary>
+    public static string SharedSchema { get; } = Path.Combine(
+        Course.Runner.Cli.RepositoryLayout.FindRoot(AppContext.BaseDirectory) ?? AppContext.BaseDirectory, "..", "shared", "schemas", "nbformat.v4.schema.json");
 
     private const string Script = """
         import json, sys
