@@ -1,0 +1,199 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using AddressInUse.Charts;
+using AddressInUse.Notebook;
+using AddressInUse.Observation;
+
+namespace AddressInUse.Experiments.Teardown;
+
+/// <summary>Whether a teardown state was caught by a sample of the OS's table, and how.</summary>
+/// <param name="State">The canonical state name.</param>
+/// <param name="Seen">Whether at least one sample showed it.</param>
+/// <param name="Samples">How many samples showed it, over every run.</param>
+/// <param name="HeldMs">The longest stretch it was seen for, in ms (from first to last sample).</param>
+/// <param name="Where">Which run showed it ("stuffed pipe", "LAST_ACK behind data", "simultaneous close").</param>
+public sealed record StateCapture(string State, bool Seen, int Samples, double HeldMs, string Where);
+
+/// <summary>One engineered run: the timeline, and the sockets worth charting.</summary>
+/// <param name="Name">A slug ("stuffed-pipe").</param>
+/// <param name="Title">What the run does.</param>
+/// <param name="ServerKey">The server end's key.</param>
+/// <param name="ClientKey">The client end's key.</param>
+/// <param name="Timeline">Samples and actions.</param>
+public sealed record EngineeredRun(string Name, string Title, string ServerKey, string ClientKey, Timeline Timeline)
+{
+    /// <summary>The run's two ends over time, 0 = the first action after the connection was up.</summary>
+    public Figure Chart => TeardownCharts.Sockets($"b2-{Name}", $"B2 {Title}", Timeline,
+        new[] { ("server end", ServerKey), ("client end", ClientKey) },
+        Timeline.Events.FirstOrDefault(e => e.Kind is not (EventKinds.Listen or EventKinds.Connect))?.AtMs ?? 0, "ms since the first action");
+}
+
+/// <summary>B3: close both ends at the same moment, retried until the close was truly simultaneous.</summary>
+/// <param name="Attempts">How many connections were closed.</param>
+/// <param name="CaughtAtAttempt">The attempt where both ends ended in TIME_WAIT (the mark of a simultaneous close), or null.</param>
+/// <param name="ClosingSampled">Whether any sample showed CLOSING in these attempts.</param>
+/// <param name="Run">The caught attempt's run (or the last one).</param>
+public sealed record SimultaneousCloseOutcome(int Attempts, int? CaughtAtAttempt, bool ClosingSampled, EngineeredRun Run)
+{
+    /// <summary>"caught at attempt 7 of 7 (both ends in TIME_WAIT); CLOSING not sampled".</summary>
+    public override string ToString() =>
+        (CaughtAtAttempt is { } n ? $"caught at attempt {n} of {Attempts} (both ends in TIME_WAIT)" : $"not caught in {Attempts} attempts")
+        + (ClosingSampled ? "; CLOSING was sampled" : "; CLOSING not sampled (it lasted less than one sample interval)");
+}
+
+/// <summary>B2 every-state-visible: which teardown states this OS let the sampler see, with the runs that held them.</summary>
+/// <param name="Captures">One row per teardown state.</param>
+/// <param name="Runs">The engineered runs.</param>
+/// <param name="Simultaneous">The B3 attempts.</param>
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
+public sealed record EveryStateOutcome(IReadOnlyList<StateCapture> Captures, IReadOnlyList<EngineeredRun> Runs, SimultaneousCloseOutcome Simultaneous) : IHtmlRenderable
+{
+    /// <summary>The states no sample showed.</summary>
+    public IReadOnlyList<string> NotSeen => Captures.Where(c => !c.Seen).Select(c => c.State).ToList();
+
+    /// <summary>The table: state, seen?, samples, longest stretch, where.</summary>
+    public string ToHtml() => Html.Table(new[] { "state", "seen here", "samples", "held for", "how" },
+        Captures.Select(c => new[]
+        {
+            $"<code>{Html.E(c.State)}</code>", Html.Badge(c.Seen ? "ok" : "not seen", c.Seen ? "a sample showed it" : "no sample showed it"),
+            Html.E(c.Samples), Html.E(c.Seen ? $"{c.HeldMs:0.#} ms" : "—"), Html.E(c.Where),
+        })) + $"<p>B3 simultaneous close: {Html.E(Simultaneous)}</p>";
+
+    /// <summary>"seen: …; not seen: …".</summary>
+    public override string ToString() =>
+        $"seen: {string.Join(", ", Captures.Where(c => c.Seen).Select(c => c.State))}; not seen: {(NotSeen.Count == 0 ? "none" : string.Join(", ", NotSeen))}";
+}
+
+/// <summary>B2/B3: hold each short-lived teardown state long enough for a sample to see it.</summary>
+public static class EveryStateVisible
+{
+    /// <summary>The teardown states the experiment looks for, in the order a close passes them.</summary>
+    public static IReadOnlyList<string> TeardownStates { get; } =
+        new[] { "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT" };
+
+    // Small buffers: the pipe is full after a few kilobytes, so the FIN sits behind data that cannot move.
+    private const int BufferBytes = 4096;
+
+    /// <summary>Runs the stuffed-pipe run, the LAST_ACK run and up to <paramref name="maxSimultaneousAttempts"/> simultaneous closes.</summary>
+    public static async Task<EveryStateOutcome> RunAsync(int maxSimultaneousAttempts = 50, IPAddress? address = null, CancellationToken cancellationToken = default)
+    {
+        if (maxSimultaneousAttempts is < 1 or > 500)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxSimultaneousAttempts), maxSimultaneousAttempts, "Use 1 to 500 attempts: each leaves TIME_WAIT entries for a minute.");
+        }
+        address = Guards.Loopback(address ?? IPAddress.Loopback);
+        var stuffed = await StuffedPipeAsync(address, cancellationToken).ConfigureAwait(false);
+        var lastAck = await LastAckAsync(address, cancellationToken).ConfigureAwait(false);
+        var simultaneous = await SimultaneousCloseAsync(maxSimultaneousAttempts, address, cancellationToken).ConfigureAwait(false);
+        var runs = new[] { stuffed, lastAck, simultaneous.Run };
+        var captures = TeardownStates.Select(state =>
+        {
+            var spans = runs.SelectMany(r => r.Timeline.Histories()
+                    .Where(h => h.Key == r.ServerKey || h.Key == r.ClientKey)
+                    .SelectMany(h => h.Spans.Where(s => s.State == state).Select(s => (Run: r, Span: s))))
+                .ToList();
+            var longest = spans.OrderByDescending(s => s.Span.ToMs - s.Span.FromMs).FirstOrDefault();
+            return new StateCapture(state, spans.Count > 0, spans.Sum(s => s.Span.Samples),
+                spans.Count > 0 ? longest.Span.ToMs - longest.Span.FromMs : 0, spans.Count > 0 ? longest.Run.Title : "no sample showed it");
+        }).ToList();
+        return new EveryStateOutcome(captures, runs, simultaneous);
+    }
+
+    /// <summary>
+    /// Both ends fill the pipe and then shut down their sending side: each FIN waits behind data the peer does not read
+    /// (FIN_WAIT_1 on both). The server then reads everything and receives the client's FIN while its own is still stuck
+    /// (CLOSING); finally the client reads, and both end in TIME_WAIT.
+    /// </summary>
+    public static async Task<EngineeredRun> StuffedPipeAsync(IPAddress? address = null, CancellationToken cancellationToken = default)
+    {
+        address = Guards.Loopback(address ?? IPAddress.Loopback);
+        await using var c = await LoopbackConnection.OpenAsync(address, bufferBytes: BufferBytes, sampleInterval: TimeSpan.FromMilliseconds(1), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var serverBytes = LoopbackConnection.FillUntilBlocked(c.Server!);
+        c.Timeline.Mark(EventKinds.Send, $"server writes {serverBytes} bytes; the client does not read");
+        var clientBytes = LoopbackConnection.FillUntilBlocked(c.Client!);
+        c.Timeline.Mark(EventKinds.Send, $"client writes {clientBytes} bytes; the server does not read");
+        c.Server!.Shutdown(SocketShutdown.Send);
+        c.Timeline.Mark(EventKinds.Shutdown, "server shutdown(SHUT_WR): its FIN queues behind its data");
+        c.Client!.Shutdown(SocketShutdown.Send);
+        c.Timeline.Mark(EventKinds.Shutdown, "client shutdown(SHUT_WR): its FIN queues too");
+        await c.WaitForAsync(s => s == TcpState.FinWait1, s => s == TcpState.FinWait1, "FIN_WAIT_1 on both ends", cancellationToken).ConfigureAwait(false);
+        await HoldAsync(c, cancellationToken).ConfigureAwait(false);
+        var drainServer = LoopbackConnection.DrainAsync(c.Server!, cancellationToken);
+        c.Timeline.Mark(EventKinds.Send, "server reads everything");
+        await drainServer.ConfigureAwait(false);
+        await c.WaitForAsync(s => s is TcpState.Closing or TcpState.TimeWait, _ => true, "the server end to receive the client's FIN", cancellationToken).ConfigureAwait(false);
+        await HoldAsync(c, cancellationToken).ConfigureAwait(false);
+        c.Timeline.Mark(EventKinds.Send, "client reads everything");
+        await LoopbackConnection.DrainAsync(c.Client!, cancellationToken).ConfigureAwait(false);
+        await c.WaitForAsync(s => s is null or TcpState.TimeWait, s => s is null or TcpState.TimeWait, "both ends to finish", cancellationToken).ConfigureAwait(false);
+        c.CloseServer();
+        c.CloseClient();
+        await c.DisposeAsync().ConfigureAwait(false);
+        return new EngineeredRun("stuffed-pipe", "both FINs queued behind unread data", c.ServerKey, c.ClientKey, c.Timeline);
+    }
+
+    /// <summary>
+    /// The client half-closes and stops reading; the server (now CLOSE_WAIT) fills the pipe and closes its side, so its FIN
+    /// waits behind data (LAST_ACK) until the client reads.
+    /// </summary>
+    public static async Task<EngineeredRun> LastAckAsync(IPAddress? address = null, CancellationToken cancellationToken = default)
+    {
+        address = Guards.Loopback(address ?? IPAddress.Loopback);
+        await using var c = await LoopbackConnection.OpenAsync(address, bufferBytes: BufferBytes, sampleInterval: TimeSpan.FromMilliseconds(1), cancellationToken: cancellationToken).ConfigureAwait(false);
+        c.Client!.Shutdown(SocketShutdown.Send);
+        c.Timeline.Mark(EventKinds.Shutdown, "client shutdown(SHUT_WR), then stops reading");
+        await c.WaitForAsync(s => s == TcpState.CloseWait, s => s == TcpState.FinWait2, "CLOSE_WAIT / FIN_WAIT_2", cancellationToken).ConfigureAwait(false);
+        var bytes = LoopbackConnection.FillUntilBlocked(c.Server!);
+        c.Timeline.Mark(EventKinds.Send, $"server writes {bytes} bytes");
+        c.Server!.Shutdown(SocketShutdown.Send);
+        c.Timeline.Mark(EventKinds.Shutdown, "server shutdown(SHUT_WR): its FIN queues behind the data");
+        await c.WaitForAsync(s => s == TcpState.LastAck, _ => true, "LAST_ACK on the server end", cancellationToken).ConfigureAwait(false);
+        await HoldAsync(c, cancellationToken).ConfigureAwait(false);
+        c.Timeline.Mark(EventKinds.Send, "client reads everything");
+        await LoopbackConnection.DrainAsync(c.Client!, cancellationToken).ConfigureAwait(false);
+        await c.WaitForAsync(s => s is null, s => s is null or TcpState.TimeWait, "the server end to leave LAST_ACK", cancellationToken).ConfigureAwait(false);
+        c.CloseServer();
+        c.CloseClient();
+        await c.DisposeAsync().ConfigureAwait(false);
+        return new EngineeredRun("last-ack", "the passive closer's FIN queued behind unread data", c.ServerKey, c.ClientKey, c.Timeline);
+    }
+
+    /// <summary>B3: both ends close() at the same instant from two threads; repeated until both end in TIME_WAIT.</summary>
+    public static async Task<SimultaneousCloseOutcome> SimultaneousCloseAsync(int maxAttempts = 50, IPAddress? address = null, CancellationToken cancellationToken = default)
+    {
+        address = Guards.Loopback(address ?? IPAddress.Loopback);
+        EngineeredRun? last = null;
+        var closingSampled = false;
+        for (var attempt = 1; attempt <= maxAttempts; attempt++)
+        {
+            await using var c = await LoopbackConnection.OpenAsync(address, sampleInterval: TimeSpan.Zero, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var server = c.Server!;
+            var client = c.Client!;
+            using var start = new Barrier(2);
+            // Both threads wait at the barrier, so the two FINs leave as close together as the scheduler allows.
+            var closeServer = Task.Run(() => { start.SignalAndWait(); server.Shutdown(SocketShutdown.Send); }, cancellationToken);
+            var closeClient = Task.Run(() => { start.SignalAndWait(); client.Shutdown(SocketShutdown.Send); }, cancellationToken);
+            await Task.WhenAll(closeServer, closeClient).ConfigureAwait(false);
+            c.Timeline.Mark(EventKinds.Shutdown, "both ends shutdown(SHUT_WR) at once");
+            var settled = await c.WaitForAsync(s => s is null or TcpState.TimeWait, s => s is null or TcpState.TimeWait, "both ends to finish", cancellationToken).ConfigureAwait(false);
+            c.CloseServer();
+            c.CloseClient();
+            await c.DisposeAsync().ConfigureAwait(false);
+            last = new EngineeredRun("simultaneous-close", $"simultaneous close, attempt {attempt}", c.ServerKey, c.ClientKey, c.Timeline);
+            closingSampled |= c.Timeline.Samples.Any(s => s.Entries.Any(e => e.State == TcpState.Closing));
+            if (c.ServerIn(settled)?.State == TcpState.TimeWait && c.ClientIn(settled)?.State == TcpState.TimeWait)
+            {
+                return new SimultaneousCloseOutcome(attempt, attempt, closingSampled, last);
+            }
+        }
+        return new SimultaneousCloseOutcome(maxAttempts, null, closingSampled, last!);
+    }
+
+    // A few extra samples while a state is held, so the chart shows it as a stretch rather than a sliver.
+    private static Task HoldAsync(LoopbackConnection c, CancellationToken cancellationToken)
+    {
+        var target = c.Sampler.SampleCount + 20;
+        return Poll.UntilAsync(() => c.Sampler.SampleCount >= target, TimeSpan.FromSeconds(5), "20 more samples", cancellationToken: cancellationToken);
+    }
+}

@@ -1,0 +1,205 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using AddressInUse.Charts;
+using AddressInUse.Notebook;
+using AddressInUse.Observation;
+
+namespace AddressInUse.Experiments.Teardown;
+
+/// <summary>Which end of a connection calls close() first.</summary>
+public enum CloseOrder
+{
+    /// <summary>The server closes, then the client.</summary>
+    ServerClosesFirst,
+
+    /// <summary>The client closes, then the server.</summary>
+    ClientClosesFirst,
+}
+
+/// <summary>One close of one connection: both ends sampled on one clock until nothing but TIME_WAIT is left.</summary>
+/// <param name="Order">Who closed first.</param>
+/// <param name="ServerEnd">The server end ("127.0.0.1:port").</param>
+/// <param name="ClientEnd">The client end.</param>
+/// <param name="ServerFinal">The server end's state once the close settled (null = gone from the table).</param>
+/// <param name="ClientFinal">The client end's state once the close settled.</param>
+/// <param name="FirstCloseAtMs">When the first close() was called.</param>
+/// <param name="Timeline">The samples and actions.</param>
+public sealed record CloseRun(CloseOrder Order, string ServerEnd, string ClientEnd, TcpState? ServerFinal, TcpState? ClientFinal, double FirstCloseAtMs, Timeline Timeline)
+{
+    /// <summary>"server", "client", "both" or "neither": which end holds TIME_WAIT at the end.</summary>
+    public string TimeWaitOn => (ServerFinal == TcpState.TimeWait, ClientFinal == TcpState.TimeWait) switch
+    {
+        (true, true) => "both",
+        (true, false) => "server",
+        (false, true) => "client",
+        _ => "neither",
+    };
+
+    /// <summary>The states each end passed through, sampled or inferred ("(FIN_WAIT_1)" = fell between two samples).</summary>
+    public string PathOf(bool server)
+    {
+        var key = server ? $"{ServerEnd}>{ClientEnd}" : $"{ClientEnd}>{ServerEnd}";
+        var path = new List<string> { "ESTABLISHED" };
+        foreach (var t in Timeline.Transitions().Where(t => t.Key == key))
+        {
+            path.AddRange(t.Unseen.Select(u => $"({u})"));
+            path.Add(t.To);
+        }
+        return string.Join(" → ", path);
+    }
+}
+
+/// <summary>B1/B5: a connection closed in one order, repeated; who ends in TIME_WAIT each time.</summary>
+/// <param name="Order">Who closed first.</param>
+/// <param name="Runs">Every run.</param>
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
+public sealed record CloseOrderOutcome(CloseOrder Order, IReadOnlyList<CloseRun> Runs) : IHtmlRenderable
+{
+    /// <summary>How many runs ended with TIME_WAIT on the given end ("server", "client", "both", "neither").</summary>
+    public int Count(string end) => Runs.Count(r => r.TimeWaitOn == end);
+
+    /// <summary>A label: "server closes first".</summary>
+    public string Label => Order == CloseOrder.ServerClosesFirst ? "server closes first" : "client closes first";
+
+    /// <summary>The first run's two ends on one axis, 0 = the first close().</summary>
+    public Figure Chart => TeardownCharts.BothEnds($"b1-{(Order == CloseOrder.ServerClosesFirst ? "server" : "client")}-closes-first",
+        $"B1 four-way close, {Label}", new[] { (Label, Runs[0]) });
+
+    /// <summary>A table: the counts, and each end's path in the first run.</summary>
+    public string ToHtml() => Html.Table(new[] { $"B5 {Label}", "" }, new[]
+    {
+        new[] { "runs", Html.E(Runs.Count) },
+        new[] { "TIME_WAIT on the server end", Html.E(Count("server")) },
+        new[] { "TIME_WAIT on the client end", Html.E(Count("client")) },
+        new[] { "TIME_WAIT on both / neither", Html.E($"{Count("both")} / {Count("neither")}") },
+        new[] { "server end, run 1", $"<code>{Html.E(Runs[0].PathOf(true))}</code>" },
+        new[] { "client end, run 1", $"<code>{Html.E(Runs[0].PathOf(false))}</code>" },
+    }) + "<p><small>States in parentheses fell between two samples: the table never showed them, the path between the sampled states implies them.</small></p>";
+
+    /// <summary>"server closes first: TIME_WAIT on the server 10/10, on the client 0/10".</summary>
+    public override string ToString() =>
+        $"{Label}: TIME_WAIT on the server {Count("server")}/{Runs.Count}, on the client {Count("client")}/{Runs.Count}";
+}
+
+/// <summary>Both close orders side by side.</summary>
+/// <param name="Outcomes">Server closes first, then client closes first.</param>
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
+public sealed record CloseOrderComparison(IReadOnlyList<CloseOrderOutcome> Outcomes) : IHtmlRenderable
+{
+    /// <summary>Both orders' first runs on one axis (four rows), 0 = each run's first close().</summary>
+    public Figure Chart => TeardownCharts.BothEnds("b1-both-orders", "B1 who closes first, who waits: both ends of one connection, each order",
+        Outcomes.Select(o => (o.Label, o.Runs[0])).ToList());
+
+    /// <summary>The counts of both orders in one table.</summary>
+    public string ToHtml() => Html.Table(new[] { "who closes first", "runs", "TIME_WAIT on server", "TIME_WAIT on client", "both", "neither" },
+        Outcomes.Select(o => new[] { Html.E(o.Label), Html.E(o.Runs.Count), Html.E(o.Count("server")), Html.E(o.Count("client")), Html.E(o.Count("both")), Html.E(o.Count("neither")) }));
+
+    /// <summary>One line per order.</summary>
+    public override string ToString() => string.Join(Environment.NewLine, Outcomes);
+}
+
+/// <summary>B1 four-way close and B5 who-gets-time-wait: close a connection in a given order and see which end waits.</summary>
+public static class WhoGetsTimeWait
+{
+    /// <summary>Closes a fresh loopback connection in the given order, <paramref name="rounds"/> times, each on a port the OS picks.</summary>
+    public static async Task<CloseOrderOutcome> RunAsync(CloseOrder order, int rounds = 10, IPAddress? address = null, CancellationToken cancellationToken = default)
+    {
+        if (rounds is < 1 or > 1000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rounds), rounds, "Use 1 to 1000 rounds: each leaves a TIME_WAIT entry for a minute.");
+        }
+        address = Guards.Loopback(address ?? IPAddress.Loopback);
+        var runs = new List<CloseRun>();
+        for (var i = 0; i < rounds; i++)
+        {
+            runs.Add(await RunOnceAsync(order, address, cancellationToken).ConfigureAwait(false));
+        }
+        return new CloseOrderOutcome(order, runs);
+    }
+
+    /// <summary>Runs both orders with the same number of rounds.</summary>
+    public static async Task<CloseOrderComparison> CompareAsync(int rounds = 10, IPAddress? address = null, CancellationToken cancellationToken = default) =>
+        new(new[]
+        {
+            await RunAsync(CloseOrder.ServerClosesFirst, rounds, address, cancellationToken).ConfigureAwait(false),
+            await RunAsync(CloseOrder.ClientClosesFirst, rounds, address, cancellationToken).ConfigureAwait(false),
+        });
+
+    private static async Task<CloseRun> RunOnceAsync(CloseOrder order, IPAddress address, CancellationToken cancellationToken)
+    {
+        await using var c = await LoopbackConnection.OpenAsync(address, cancellationToken: cancellationToken).ConfigureAwait(false);
+        c.CloseListener();
+        var serverFirst = order == CloseOrder.ServerClosesFirst;
+        if (serverFirst)
+        {
+            c.CloseServer("server closes first");
+        }
+        else
+        {
+            c.CloseClient("client closes first");
+        }
+        var firstClose = c.Timeline.Events[^1].AtMs;
+        // Wait until the other end has been told (CLOSE_WAIT), so the chart shows the half-closed stretch.
+        await c.WaitForAsync(
+            s => serverFirst ? s != TcpState.Established : s == TcpState.CloseWait,
+            s => serverFirst ? s == TcpState.CloseWait : s != TcpState.Established,
+            "the other end to reach CLOSE_WAIT", cancellationToken).ConfigureAwait(false);
+        if (serverFirst)
+        {
+            c.CloseClient("client closes second");
+        }
+        else
+        {
+            c.CloseServer("server closes second");
+        }
+        // Settled: nothing left but TIME_WAIT (on whichever end it lands).
+        var settled = await c.WaitForAsync(s => s is null or TcpState.TimeWait, s => s is null or TcpState.TimeWait, "the close to finish", cancellationToken).ConfigureAwait(false);
+        await c.DisposeAsync().ConfigureAwait(false);
+        return new CloseRun(order, c.ServerEnd.ToString(), c.ClientEnd.ToString(), c.ServerIn(settled)?.State, c.ClientIn(settled)?.State, firstClose, c.Timeline);
+    }
+}
+
+/// <summary>Timeline charts of the teardown experiments, all drawn from sampled states.</summary>
+public static class TeardownCharts
+{
+    /// <summary>Two rows per run (server end, client end), with the close() calls marked; 0 = each run's first close.</summary>
+    public static Figure BothEnds(string name, string title, IReadOnlyList<(string Label, CloseRun Run)> runs)
+    {
+        var lanes = new List<TimelineLane>();
+        var markers = new List<TimelineMarker>();
+        foreach (var (label, run) in runs)
+        {
+            var histories = run.Timeline.Histories();
+            var server = $"{label} · server";
+            var client = $"{label} · client";
+            if (histories.FirstOrDefault(h => h.Local == run.ServerEnd && h.Remote == run.ClientEnd) is { } s)
+            {
+                lanes.Add(new TimelineLane(server, s, run.FirstCloseAtMs));
+            }
+            if (histories.FirstOrDefault(h => h.Local == run.ClientEnd && h.Remote == run.ServerEnd) is { } c)
+            {
+                lanes.Add(new TimelineLane(client, c, run.FirstCloseAtMs));
+            }
+            foreach (var e in run.Timeline.Events.Where(e => e.Kind == EventKinds.Close && !e.Label.StartsWith("listener", StringComparison.Ordinal)))
+            {
+                markers.Add(new TimelineMarker(e.Label.StartsWith("server", StringComparison.Ordinal) ? server : client, e, run.FirstCloseAtMs));
+            }
+        }
+        return TimelineChart.Build(name, title, lanes, markers, "ms since the first close()");
+    }
+
+    /// <summary>Rows for the given sockets of one timeline, with every action marked on the first row.</summary>
+    public static Figure Sockets(string name, string title, Timeline timeline, IReadOnlyList<(string Label, string Key)> sockets, double originMs, string xTitle)
+    {
+        var histories = timeline.Histories();
+        var lanes = sockets
+            .Select(s => (s.Label, History: histories.FirstOrDefault(h => h.Key == s.Key)))
+            .Where(s => s.History is not null)
+            .Select(s => new TimelineLane(s.Label, s.History!, originMs))
+            .ToList();
+        var markers = lanes.Count == 0
+            ? new List<TimelineMarker>()
+            : timeline.Events.Where(e => e.Kind != EventKinds.Listen && e.Kind != EventKinds.Connect).Select(e => new TimelineMarker(lanes[0].Label, e, originMs)).ToList();
+        return TimelineChart.Build(name, title, lanes, markers, xTitle);
+    }
+}
