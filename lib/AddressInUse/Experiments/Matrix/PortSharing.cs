@@ -196,7 +196,7 @@ public static class PortSharing
     /// Lets the OS choose a port that is free for TCP and UDP on every address: a wildcard bind with no option conflicts
     /// with any socket on the port, TIME_WAIT leftovers of earlier cases included, so a port that passes is the case's alone.
     /// </summary>
-    private static int ReservePort()
+    internal static int ReservePort()
     {
         for (var attempt = 0; attempt < 50; attempt++)
         {

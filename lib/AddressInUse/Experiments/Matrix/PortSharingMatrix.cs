@@ -147,6 +147,59 @@ public sealed class PortSharingMatrix : IHtmlRenderable, IHasCases
             columns: 2);
     }
 
+    /// <summary>
+    /// Who got the traffic where two sockets ended up sharing the port: for every matching case and probed address, a bar
+    /// split into the share the first socket accepted (or received) and the share the second did.
+    /// </summary>
+    /// <param name="filter">Which outcomes to show; cases where nobody shared the port are left out.</param>
+    /// <param name="name">The figure's slug.</param>
+    /// <param name="title">The figure's title, or null for a generic one.</param>
+    public Figure ShareChart(Func<PortSharingOutcome, bool> filter, string name, string? title = null)
+    {
+        var shared = Outcomes.Where(o => o.ShareKind is not null && filter(o)).ToList();
+        if (shared.Count == 0)
+        {
+            throw new InvalidOperationException(
+                $"None of the selected {Scenario} cases ended with two sockets sharing the port, so there is no traffic to split. " +
+                "Select cases whose second socket listened (or bound, for UDP) beside a listener or UDP holder.");
+        }
+        var labels = new List<string>();
+        var firsts = new List<double>();
+        var seconds = new List<double>();
+        var hovers = new List<string>();
+        foreach (var o in shared)
+        {
+            foreach (var share in o.Shares)
+            {
+                labels.Add($"{AxisLabel(o.Case.FirstOptions, o.Case.Api)} → {AxisLabel(o.Case.SecondOptions, o.Case.Api)} · {o.Case.FirstAddress} then {o.Case.SecondAddress} · to {share.Target}" +
+                           (shared.Select(x => x.Case.Api).Distinct().Count() > 1 ? $" · {o.Case.ApiName}" : ""));
+                firsts.Add(share.First);
+                seconds.Add(share.Second);
+                hovers.Add($"{o.Case} — {share}");
+            }
+        }
+        var first = Traces.Bars("first socket", labels, firsts, "#1e88e5");
+        var second = Traces.Bars("second socket", labels, seconds, "#fb8c00");
+        foreach (var trace in new[] { first, second })
+        {
+            // Horizontal bars read better with long case labels.
+            (trace["x"], trace["y"]) = (trace["y"]!.DeepClone(), trace["x"]!.DeepClone());
+            trace["orientation"] = "h";
+            trace["hovertext"] = Traces.Strings(hovers);
+            trace["hoverinfo"] = "text+name+x";
+        }
+        var figure = new Figure(name, title ?? $"{Scenario}: who got the traffic where two sockets shared the port ({Os})");
+        figure.Data.Add(first);
+        figure.Data.Add(second);
+        figure.Layout["barmode"] = "stack";
+        figure.Layout["xaxis"] = new System.Text.Json.Nodes.JsonObject { ["title"] = new System.Text.Json.Nodes.JsonObject { ["text"] = "connections accepted / datagrams received" } };
+        figure.Layout["yaxis"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "category", ["autorange"] = "reversed", ["automargin"] = true };
+        figure.Layout["height"] = 160 + 28 * labels.Count;
+        figure.Layout["margin"] = new System.Text.Json.Nodes.JsonObject { ["l"] = 20, ["r"] = 20, ["t"] = 70, ["b"] = 90 };
+        figure.Layout["legend"] = new System.Text.Json.Nodes.JsonObject { ["orientation"] = "h", ["x"] = 0, ["y"] = 0, ["yanchor"] = "bottom", ["yref"] = "container" };
+        return figure;
+    }
+
     /// <summary>A summary: how many cases each holder let through, per bind path, and what was skipped.</summary>
     public string ToHtml()
     {

@@ -194,6 +194,30 @@ public sealed class PortSharingOutcomeTests
         Assert.Contains("127.0.0.2 is missing", e.Message);
     }
 
+    [Fact]
+    public void ShareChart_SharedCases_OneStackedBarPerProbedAddressSplitFirstAndSecond()
+    {
+        var shared = Outcome(PortHolder.Listener, SocketOptionSet.ReusePort, SocketOptionSet.ReusePort, StepResult.Success("bind"), StepResult.Success("listen"))
+            with { ShareKind = "accept", Shares = new[] { new ShareCount("127.0.0.1", 8, 5, 3), new ShareCount("127.0.0.2", 8, 8, 0) } };
+        var sample = Sample();
+        var matrix = new PortSharingMatrix(sample.Plan, sample.Outcomes.Append(shared).ToList(), sample.Skipped, sample.Notes, sample.Elapsed);
+
+        var figure = matrix.ShareChart(_ => true, "share");
+
+        Assert.Equal(2, figure.Data.Count);
+        Assert.Equal("stack", figure.Layout["barmode"]!.GetValue<string>());
+        Assert.Equal(new[] { 5.0, 8.0 }, figure.Data[0]["x"]!.AsArray().Select(v => v!.GetValue<double>()));
+        Assert.Equal(new[] { 3.0, 0.0 }, figure.Data[1]["x"]!.AsArray().Select(v => v!.GetValue<double>()));
+    }
+
+    [Fact]
+    public void ShareChart_NothingShared_ClearError()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => Sample().ShareChart(_ => true, "share"));
+
+        Assert.Contains("no traffic to split", e.Message);
+    }
+
     internal static PortSharingMatrix Sample()
     {
         var refused = new StepResult("bind", AddressInUse);
