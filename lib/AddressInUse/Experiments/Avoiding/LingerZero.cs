@@ -1,0 +1,216 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using AddressInUse.Native;
+using AddressInUse.Notebook;
+using AddressInUse.Observation;
+using AddressInUse.Results;
+
+namespace AddressInUse.Experiments.Avoiding;
+
+/// <summary>What one close did to both ends (scenario F2).</summary>
+/// <param name="LingerZero">Whether the closing side set SO_LINGER {on, 0} before connecting.</param>
+/// <param name="BytesSent">Bytes the closing side handed to its kernel before closing.</param>
+/// <param name="BytesReceived">Bytes the peer could read afterwards.</param>
+/// <param name="PeerSaw">How the peer's reading ended: "EOF" (an orderly FIN) or the error name, e.g. "ECONNRESET".</param>
+/// <param name="CloserStateAfter">The closing side's 4-tuple in the OS's TCP table after both ends finished: "TIME_WAIT", another state, or "none".</param>
+/// <param name="CloserPort">The closing side's local port.</param>
+public sealed record LingerZeroOutcome(bool LingerZero, long BytesSent, long BytesReceived, string PeerSaw, string CloserStateAfter, int CloserPort)
+{
+    /// <summary>Bytes the peer never got.</summary>
+    public long BytesLost => BytesSent - BytesReceived;
+
+    /// <summary>The case record for results.json.</summary>
+    public CaseRecord ToCase()
+    {
+        var options = LingerZero ? new[] { "SO_LINGER=0" } : Array.Empty<string>();
+        var errno = PeerSaw == "EOF" ? null : Errno.NumberOf(PeerSaw, OsInfo.Current);
+        return new CaseRecord("F2", LingerZero ? "close-linger-zero" : "close-fin", "native", "tcp", "none",
+            new SocketSide("127.0.0.1", "tcp", options), new SocketSide("127.0.0.1", "tcp", []), "close",
+            PeerSaw == "EOF" ? "ok" : PeerSaw, errno)
+        {
+            Details = new JsonObject
+            {
+                ["closer_state_after"] = CloserStateAfter,
+                ["peer_saw"] = PeerSaw,
+                ["bytes_sent"] = BytesSent,
+                ["bytes_received"] = BytesReceived,
+                ["bytes_lost"] = BytesLost,
+            },
+        };
+    }
+}
+
+/// <summary>Both closes side by side: an ordinary FIN close and a SO_LINGER {on, 0} close.</summary>
+/// <param name="Fin">The ordinary close.</param>
+/// <param name="Abort">The SO_LINGER {on, 0} close.</param>
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
+public sealed record LingerZeroComparison(LingerZeroOutcome Fin, LingerZeroOutcome Abort) : IHtmlRenderable, IHasCases
+{
+    /// <inheritdoc />
+    public IEnumerable<CaseRecord> Cases => [Fin.ToCase(), Abort.ToCase()];
+
+    /// <summary>One row per close: what the closer left behind and what the peer saw.</summary>
+    public string ToHtml() => Html.Table(
+        ["close", "closing side afterwards", "peer's read ended with", "bytes sent", "bytes the peer got", "lost"],
+        new[] { Fin, Abort }.Select(o => new[]
+        {
+            o.LingerZero ? "SO_LINGER {on, 0}" : "ordinary close (FIN)",
+            $"<code>{Html.E(o.CloserStateAfter)}</code>",
+            Html.Badge(o.PeerSaw == "EOF" ? "ok" : o.PeerSaw, o.PeerSaw) + (o.PeerSaw == "EOF" ? " EOF" : ""),
+            o.BytesSent.ToString("N0"),
+            o.BytesReceived.ToString("N0"),
+            o.BytesLost.ToString("N0"),
+        }));
+
+    /// <summary>A plain-text summary.</summary>
+    public override string ToString() =>
+        string.Join(Environment.NewLine, new[] { Fin, Abort }.Select(o =>
+            $"{(o.LingerZero ? "linger 0" : "FIN"),-8} closer after: {o.CloserStateAfter}, peer saw {o.PeerSaw}, got {o.BytesReceived} of {o.BytesSent} bytes"));
+}
+
+/// <summary>Scenario F2: does SO_LINGER {on, 0} avoid TIME_WAIT, and what does it cost? The closing side fills the pipe (the peer is not reading), then closes.</summary>
+public static class LingerZero
+{
+    /// <summary>The most the closing side writes before closing: enough to leave data unsent, far from any memory limit.</summary>
+    public const int MaxBytes = 16 * 1024 * 1024;
+
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+
+    /// <summary>Runs the ordinary close and the SO_LINGER {on, 0} close.</summary>
+    public static async Task<LingerZeroComparison> CompareAsync(CancellationToken cancellationToken = default) =>
+        new(await RunAsync(false, cancellationToken), await RunAsync(true, cancellationToken));
+
+    /// <summary>Runs one close on a fresh loopback connection and observes both ends.</summary>
+    public static async Task<LingerZeroOutcome> RunAsync(bool lingerZero, CancellationToken cancellationToken = default)
+    {
+        using var listener = Listen();
+        var target = (IPEndPoint)listener.LocalEndPoint!;
+        Socket? closer = null;
+        Socket? peer = null;
+        try
+        {
+            closer = Connect(target, lingerZero);
+            peer = await listener.AcceptAsync(cancellationToken);
+            var closerEnd = (IPEndPoint)closer.LocalEndPoint!;
+            var sent = FillWithoutBlocking(closer);
+            closer.Dispose();
+            closer = null;
+
+            var (received, saw) = await ReadToEndAsync(peer, cancellationToken);
+            // The peer closes second, as a server that read to EOF would.
+            peer.Dispose();
+            peer = null;
+
+            var state = await CloserStateAsync(closerEnd, target, expectTimeWait: !lingerZero, cancellationToken);
+            return new LingerZeroOutcome(lingerZero, sent, received, saw, state, closerEnd.Port);
+        }
+        finally
+        {
+            closer?.Dispose();
+            peer?.Dispose();
+        }
+    }
+
+    private static Socket Listen()
+    {
+        var native = NativeSocket.Create();
+        try
+        {
+            Require(native.Bind(new IPEndPoint(IPAddress.Loopback, 0)));
+            Require(native.Listen());
+            return native.ToSocket();
+        }
+        catch
+        {
+            native.Dispose();
+            throw;
+        }
+    }
+
+    private static Socket Connect(IPEndPoint target, bool lingerZero)
+    {
+        var native = NativeSocket.Create();
+        try
+        {
+            if (lingerZero)
+            {
+                Require(native.SetLinger(true, 0));
+            }
+
+            Require(native.Connect(target));
+            return native.ToSocket();
+        }
+        catch
+        {
+            native.Dispose();
+            throw;
+        }
+    }
+
+    private static long FillWithoutBlocking(Socket socket)
+    {
+        socket.Blocking = false;
+        var chunk = new byte[64 * 1024];
+        long sent = 0;
+        while (sent < MaxBytes)
+        {
+            var n = socket.Send(chunk, 0, chunk.Length, SocketFlags.None, out var error);
+            if (error == SocketError.WouldBlock || n <= 0)
+            {
+                break;
+            }
+
+            sent += n;
+        }
+
+        socket.Blocking = true;
+        return sent;
+    }
+
+    private static async Task<(long Received, string Saw)> ReadToEndAsync(Socket peer, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Deadline);
+        var buffer = new byte[256 * 1024];
+        long received = 0;
+        try
+        {
+            while (true)
+            {
+                var n = await peer.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+                if (n == 0)
+                {
+                    return (received, "EOF");
+                }
+
+                received += n;
+            }
+        }
+        catch (SocketException e)
+        {
+            return (received, e.SocketErrorCode switch
+            {
+                SocketError.ConnectionReset => "ECONNRESET",
+                SocketError.ConnectionAborted => "ECONNABORTED",
+                _ => e.SocketErrorCode.ToString(),
+            });
+        }
+    }
+
+    private static async Task<string> CloserStateAsync(IPEndPoint closer, IPEndPoint peer, bool expectTimeWait, CancellationToken cancellationToken)
+    {
+        TcpEntry? Entry() => TcpTable.ReadPorts([closer.Port]).FirstOrDefault(e => e.Local.Port == closer.Port && e.Remote.Port == peer.Port);
+        // Poll until the expected end state shows (or the deadline passes), then report what is really there.
+        await Poll.TryUntilAsync(() => expectTimeWait ? Entry()?.StateName == "TIME_WAIT" : Entry() is null, TimeSpan.FromSeconds(5), cancellationToken: cancellationToken);
+        return Entry()?.StateName ?? "none";
+    }
+
+    private static void Require(StepResult step)
+    {
+        if (!step.Ok)
+        {
+            throw new NativeSocketException(step);
+        }
+    }
+}
