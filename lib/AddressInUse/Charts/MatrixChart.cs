@@ -113,6 +113,8 @@ public static class MatrixChart
                 ["autorange"] = "reversed",
                 ["title"] = new JsonObject { ["text"] = isLeft ? rowAxisTitle : "" },
                 ["showticklabels"] = !sameRowsAsLeft,
+                // Long row labels (claims, for instance) widen the margin instead of being cut off.
+                ["automargin"] = true,
                 ["fixedrange"] = true,
             };
             annotations.Add(new JsonObject

@@ -1,0 +1,112 @@
+using System.Text.RegularExpressions;
+using AddressInUse.Child;
+using AddressInUse.Experiments.Matrix;
+
+namespace AddressInUse.Tests.Experiments.Matrix;
+
+public sealed class ClaimsLedgerTests
+{
+    [Fact]
+    public void Claims_IdsUniqueAndEachNamesItsSeedArticleFile()
+    {
+        var claims = ClaimsLedger.Claims;
+
+        Assert.Equal(claims.Count, claims.Select(c => c.Id).Distinct().Count());
+        Assert.All(claims, c => Assert.Matches(new Regex(@"^\d{3}_[0-9a-f]{16}\.txt$"), c.Article));
+        Assert.All(claims, c => Assert.StartsWith(c.Article[..3] + "-", c.Id));
+        Assert.All(claims, c => Assert.Matches(new Regex(@"^[A-H]\d$"), c.Scenario));
+    }
+
+    [Fact]
+    public void Judge_SampleMatrix_TimeWaitClaimComputedFromTheCells()
+    {
+        // Sample: beside TIME_WAIT only SO_REUSEADDR on both binds.
+        var ledger = ClaimsLedger.Judge(PortSharingOutcomeTests.Sample());
+
+        var verdict = ledger.Verdicts.Single(v => v.Claim.Id == "002-reuseaddr-binds-over-time-wait" && v.Api == BindApi.Native);
+
+        Assert.Equal(Verdict.HoldsOnlyWhen, verdict.Judgement.Verdict);
+        Assert.Contains("must have set it too", verdict.Judgement.Finding);
+        Assert.Equal(4, verdict.Judgement.Evidence.Count);
+    }
+
+    [Fact]
+    public void Judge_CellsMissingFromTheMatrix_NotMeasuredNeverGuessed()
+    {
+        var ledger = ClaimsLedger.Judge(PortSharingOutcomeTests.Sample());
+
+        var bound = ledger.Verdicts.Single(v => v.Claim.Id == "003-second-tcp-bind-fails" && v.Api == BindApi.Native);
+        var fiveTuple = ledger.Verdicts.Single(v => v.Claim.Id == "003-five-tuple-stays-unique" && v.Api == BindApi.Native);
+
+        Assert.Equal(Verdict.NotMeasured, bound.Judgement.Verdict);
+        Assert.Equal(Verdict.NotMeasured, fiveTuple.Judgement.Verdict);
+        Assert.Contains("FiveTuple.MeasureAsync", fiveTuple.Judgement.Finding);
+    }
+
+    [Fact]
+    public void ToCase_Verdict_RecordedWithArticleClaimAndFinding()
+    {
+        var ledger = ClaimsLedger.Judge(PortSharingOutcomeTests.Sample());
+        var verdict = ledger.Verdicts.Single(v => v.Claim.Id == "002-reuseaddr-binds-over-time-wait" && v.Api == BindApi.Native);
+
+        var record = verdict.ToCase();
+
+        Assert.Equal("D1", record.Scenario);
+        Assert.Equal("claim-002-reuseaddr-binds-over-time-wait", record.Case);
+        Assert.Equal("verdict", record.Step);
+        Assert.Equal("holds_only_when", record.Outcome);
+        Assert.Equal("002_f23a036a6a455147.txt", record.Details!["article"]!.GetValue<string>());
+        Assert.Equal("claim", record.Details["kind"]!.GetValue<string>());
+        Assert.Equal(2 * ClaimsLedger.Claims.Count, ledger.Cases.Count());
+    }
+
+    [Fact]
+    public void Chart_OneRowPerClaimOneColumnPerPath()
+    {
+        var figure = ClaimsLedger.Judge(PortSharingOutcomeTests.Sample()).Chart();
+        var heatmap = figure.Data.Single(t => t["type"]!.GetValue<string>() == "heatmap");
+
+        Assert.Equal(ClaimsLedger.Claims.Count, heatmap["y"]!.AsArray().Count);
+        Assert.Equal(2, heatmap["x"]!.AsArray().Count);
+    }
+}
+
+[Collection(SpecificPortCollection.Name)]
+public sealed class ClaimsLedgerLinuxTests
+{
+    [LinuxFact]
+    public async Task Judge_FullLinuxMatrix_VerdictsTheCourseTeaches()
+    {
+        var matrix = await PortSharing.MeasureAsync(PortSharingPlan.Full());
+        var ledger = ClaimsLedger.Judge(matrix, await FiveTuple.MeasureAsync(), await FiveTuple.MeasureAsync(BindApi.Dotnet));
+        Verdict Native(string id) => ledger.Verdicts.Single(v => v.Claim.Id == id && v.Api == BindApi.Native).Judgement.Verdict;
+        Verdict Dotnet(string id) => ledger.Verdicts.Single(v => v.Claim.Id == id && v.Api == BindApi.Dotnet).Judgement.Verdict;
+
+        Assert.Equal(Verdict.Holds, Native("003-second-tcp-bind-fails"));
+        Assert.Equal(Verdict.DoesNotHold, Dotnet("003-second-tcp-bind-fails"));
+        Assert.Equal(Verdict.DoesNotHold, Native("004-different-addresses-need-reuseaddr"));
+        Assert.Equal(Verdict.Holds, Native("003-udp-only-last-receives"));
+        Assert.Equal(Verdict.HoldsOnlyWhen, Native("002-reuseaddr-binds-over-time-wait"));
+        Assert.Equal(Verdict.DoesNotHold, Native("003-reuseaddr-only-for-time-wait"));
+        Assert.Equal(Verdict.Holds, Native("003-five-tuple-stays-unique"));
+        Assert.Equal(Verdict.Holds, Dotnet("003-five-tuple-stays-unique"));
+        var caseNames = matrix.Cases.Select(c => c.Case).ToHashSet();
+        Assert.All(ledger.Verdicts.Where(v => v.Claim.Scenario != "D7"), v => Assert.All(v.Judgement.Evidence, name => Assert.Contains(name, caseNames)));
+    }
+
+    [LinuxFact]
+    public void DotnetReuseOptions_Linux_ReuseAddressIsTwoOptionsAndExclusiveClearsBoth()
+    {
+        var readback = DotnetReuseOptions.Measure();
+
+        Assert.Equal(1, readback.Value("tcp", "reuseaddress", "SO_REUSEADDR"));
+        Assert.Equal(1, readback.Value("tcp", "reuseaddress", "SO_REUSEPORT"));
+        Assert.Equal(1, readback.Value("udp", "reuseaddress", "SO_REUSEPORT"));
+        Assert.Equal(0, readback.Value("tcp", "reuseaddress-then-exclusive", "SO_REUSEADDR"));
+        Assert.Equal(0, readback.Value("tcp", "reuseaddress-then-exclusive", "SO_REUSEPORT"));
+        Assert.Equal(1, readback.Value("tcp", "exclusive-then-bind", "SO_REUSEADDR"));
+        Assert.Equal(1, readback.Value("tcp", "plain-bind", "SO_REUSEADDR"));
+        Assert.Equal(0, readback.Value("udp", "plain-bind", "SO_REUSEADDR"));
+        Assert.All(readback.Rows, r => Assert.True(r.Result.Ok, r.ToString()));
+    }
+}
