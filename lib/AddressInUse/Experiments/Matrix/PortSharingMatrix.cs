@@ -81,8 +81,11 @@ public sealed class PortSharingMatrix : IHtmlRenderable, IHasCases
     }
 
     /// <summary>A table of the outcomes that match, for reading cell by cell; it carries their cases (the runner keeps a case shown twice once).</summary>
-    public PortSharingTable Table(Func<PortSharingOutcome, bool> filter, string? title = null) =>
-        new(title ?? $"{Scenario} cases", Scenario, Outcomes.Where(filter).ToList());
+    /// <param name="filter">Which outcomes to list.</param>
+    /// <param name="title">The table's caption.</param>
+    /// <param name="scenario">The scenario id to file the listed cases under, when a chapter uses them for another scenario (e.g. "G2"); the matrix's own by default.</param>
+    public PortSharingTable Table(Func<PortSharingOutcome, bool> filter, string? title = null, string? scenario = null) =>
+        new(title ?? $"{scenario ?? Scenario} cases", scenario ?? Scenario, Outcomes.Where(filter).ToList());
 
     /// <summary>
     /// One outcome grid per holder (rows: the first socket's options; columns: the second's), for one bind path,
