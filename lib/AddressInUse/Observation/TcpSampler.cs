@@ -6,11 +6,13 @@ public sealed class TcpSampler : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private readonly Func<TcpEntry, bool> _filter;
+    private readonly IReadOnlyCollection<int>? _ports;
     private readonly object _gate = new();
     private int _samples;
 
-    private TcpSampler(Timeline timeline, Func<TcpEntry, bool> filter, TimeSpan interval)
+    private TcpSampler(Timeline timeline, Func<TcpEntry, bool> filter, TimeSpan interval, IReadOnlyCollection<int>? ports = null)
     {
+        _ports = ports;
         Timeline = timeline;
         _filter = filter;
         Interval = interval;
@@ -34,7 +36,7 @@ public sealed class TcpSampler : IAsyncDisposable
     public static TcpSampler ForPorts(Timeline timeline, IReadOnlyCollection<int> ports, TimeSpan? interval = null)
     {
         var set = ports.ToHashSet();
-        return Start(timeline, e => set.Contains(e.Local.Port) || set.Contains(e.Remote.Port), interval);
+        return new TcpSampler(timeline, e => set.Contains(e.Local.Port) || set.Contains(e.Remote.Port), interval ?? TimeSpan.FromMilliseconds(2), set);
     }
 
     /// <summary>Takes one sample right now (in addition to the background ones) and returns it.</summary>
@@ -43,7 +45,7 @@ public sealed class TcpSampler : IAsyncDisposable
         // One sample at a time, so that samples reach the timeline in the order they were read.
         lock (_gate)
         {
-            var sample = Timeline.Record(TcpTable.Read(_filter));
+            var sample = Timeline.Record(TcpTable.Read(_filter, _ports));
             _samples++;
             return sample;
         }

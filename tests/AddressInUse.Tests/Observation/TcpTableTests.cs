@@ -62,4 +62,34 @@ public sealed class TcpTableTests
         Assert.Contains(entries, e => e.State == TcpState.Established && e.Local.Port == port && e.Remote.Equals(client.LocalEndPoint));
         Assert.Contains(entries, e => e.State == TcpState.Established && e.Local.Equals(client.LocalEndPoint) && e.Remote.Port == port);
     }
+
+    [Theory]
+    [InlineData(8080, true)]
+    [InlineData(40960, true)]
+    [InlineData(16, false)]
+    [InlineData(0, false)]
+    public void HasPort_ProcLine_MatchesOnlyTheLocalOrRemotePort(int port, bool expected)
+    {
+        const string line = "   3: 0100007F:A000 0200007F:1F90 08 00000000:0000001C 00:00000000 00000000  1000        0 0 1 0000000000000000 20 4 30 10 -1";
+
+        Assert.Equal(expected, TcpTable.HasPort(line, new HashSet<int> { port }));
+    }
+
+    [Fact]
+    public void ReadPorts_PortPrefilter_SameRowsAsTheFullRead()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        client.Connect(listener.LocalEndPoint!);
+        using var accepted = listener.Accept();
+
+        var fast = TcpTable.ReadPorts(new[] { port }).Select(e => e.ToString()).Order().ToList();
+        var full = TcpTable.Read(e => e.Local.Port == port || e.Remote.Port == port).Select(e => e.ToString()).Order().ToList();
+
+        Assert.Equal(3, fast.Count);
+        Assert.Equal(full, fast);
+    }
 }
