@@ -298,10 +298,12 @@ public sealed record ReceiverGroups(IReadOnlyList<ReceiverGroupOutcome> Outcomes
         var figure = new Figure(name, title ?? $"Who received the datagrams ({OsInfo.FolderName(OsInfo.Current)})");
         var palette = new[] { "#1e88e5", "#fb8c00", "#43a047", "#8e24aa", "#e53935", "#00897b", "#6d4c41", "#546e7a" };
         var most = measured.Max(o => o.Receivers.Count);
+        // One bind path throughout: the options alone name each run.
+        var oneApi = measured.Select(o => o.Api).Distinct().Count() == 1;
         for (var k = 0; k < most; k++)
         {
-            var labels = measured.Select(o => o.Label).ToList();
-            var values = measured.Select(o => k < o.Receivers.Count && o.Receivers[k].Ok ? o.Receivers[k].Received : double.NaN).ToList();
+            var labels = measured.Select(o => oneApi ? OptionChoices.ToLabel(o.Options, o.Api) : o.Label).ToList();
+            var values = measured.Select(o => k < o.Receivers.Count && o.Receivers[k].Ok ? o.Receivers[k].Received : k < o.Receivers.Count ? 0 : double.NaN).ToList();
             var trace = Traces.Bars($"socket {k + 1}", labels, values, palette[k % palette.Length]);
             trace["hovertext"] = Traces.Strings(measured.Select(o => k >= o.Receivers.Count ? "" :
                 o.Receivers[k].Ok ? $"socket {k + 1}: received {o.Receivers[k].Received} of {o.Sent}" : $"socket {k + 1}: {o.Receivers[k].Decisive}"));
@@ -309,12 +311,15 @@ public sealed record ReceiverGroups(IReadOnlyList<ReceiverGroupOutcome> Outcomes
             // Sockets that never bound are named on the bar's place, so a missing bar is never mistaken for zero.
             trace["text"] = Traces.Strings(measured.Select(o => k < o.Receivers.Count && !o.Receivers[k].Ok ? o.Receivers[k].Decisive.Outcome : ""));
             trace["textposition"] = "outside";
+            trace["textangle"] = -90;
+            trace["textfont"] = new JsonObject { ["size"] = 11, ["color"] = "#c62828" };
+            trace["cliponaxis"] = false;
             figure.Data.Add(trace);
         }
         figure.Layout["barmode"] = "group";
         figure.Layout["yaxis"] = new JsonObject { ["title"] = new JsonObject { ["text"] = $"datagrams received (of {measured[0].Sent} sent)" }, ["rangemode"] = "tozero" };
-        figure.Layout["xaxis"] = new JsonObject { ["title"] = new JsonObject { ["text"] = "options on every socket" }, ["type"] = "category" };
-        figure.Layout["height"] = 420;
+        figure.Layout["xaxis"] = new JsonObject { ["title"] = new JsonObject { ["text"] = "options on every socket" }, ["type"] = "category", ["automargin"] = true };
+        figure.Layout["height"] = 460;
         return figure;
     }
 
