@@ -92,12 +92,15 @@ public static class EphemeralPorts
     }
 
     /// <summary>The OS's ephemeral port range as configured (read, never changed), with where it came from.</summary>
-    public static (int? First, int? Last, string Source) ReadRange()
+    public static (int? First, int? Last, string Source) ReadRange() =>
+        ParseRange(EnvironmentReport.ReadSettings(OsInfo.Current).ToDictionary(s => s.Name, s => s.Value), OsInfo.Current);
+
+    /// <summary>The ephemeral range from settings as <see cref="EnvironmentReport.ReadSettings"/> names them, for the given OS.</summary>
+    public static (int? First, int? Last, string Source) ParseRange(IReadOnlyDictionary<string, string?> settings, OsFamily family)
     {
-        var settings = EnvironmentReport.ReadSettings(OsInfo.Current).ToDictionary(s => s.Name, s => s.Value);
         if (settings.TryGetValue("net.ipv4.ip_local_port_range", out var linux) && linux is not null)
         {
-            var parts = linux.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var parts = linux.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length == 2 && int.TryParse(parts[0], out var f) && int.TryParse(parts[1], out var l))
             {
                 return (f, l, "net.ipv4.ip_local_port_range");
@@ -110,7 +113,7 @@ public static class EphemeralPorts
             return (macFirst, macLast, "net.inet.ip.portrange.first/last");
         }
 
-        if (OperatingSystem.IsWindows())
+        if (family == OsFamily.Windows)
         {
             // Windows keeps the range in netsh, which the course does not parse; this is its documented default.
             return (49152, 65535, "Windows default dynamic port range (not read from this machine)");

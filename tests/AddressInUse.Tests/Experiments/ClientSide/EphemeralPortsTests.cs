@@ -32,3 +32,39 @@ public sealed class EphemeralPortsTests
         Assert.Equal(0.0035, (double)record.Details["fraction_held"]!);
     }
 }
+
+public sealed class EphemeralRangeParsingTests
+{
+    [Fact]
+    public void ParseRange_LinuxSetting_ReadsBothEnds()
+    {
+        Assert.Equal((32768, 60999, "net.ipv4.ip_local_port_range"),
+            EphemeralPorts.ParseRange(new Dictionary<string, string?> { ["net.ipv4.ip_local_port_range"] = "32768 60999" }, AddressInUse.Native.OsFamily.Linux));
+    }
+
+    [Fact]
+    public void ParseRange_MacosSysctls_ReadsFirstAndLast()
+    {
+        var settings = new Dictionary<string, string?> { ["net.inet.ip.portrange.first"] = "49152", ["net.inet.ip.portrange.last"] = "65535" };
+
+        Assert.Equal((49152, 65535, "net.inet.ip.portrange.first/last"), EphemeralPorts.ParseRange(settings, AddressInUse.Native.OsFamily.MacOS));
+    }
+
+    [Fact]
+    public void ParseRange_WindowsWithoutSettings_SaysTheDefaultWasNotRead()
+    {
+        var (first, last, source) = EphemeralPorts.ParseRange(new Dictionary<string, string?>(), AddressInUse.Native.OsFamily.Windows);
+
+        Assert.Equal((49152, 65535), (first, last));
+        Assert.Contains("not read from this machine", source);
+    }
+
+    [Fact]
+    public void ParseRange_UnreadableLinuxSetting_ReportsUnknown()
+    {
+        var range = EphemeralPorts.ParseRange(new Dictionary<string, string?> { ["net.ipv4.ip_local_port_range"] = null }, AddressInUse.Native.OsFamily.Linux);
+
+        Assert.Null(range.First);
+        Assert.Equal("not readable on this OS", range.Source);
+    }
+}
