@@ -81,13 +81,20 @@ public sealed class ClaimEvidence
 {
     private readonly List<string> _used = new();
 
-    /// <summary>Wraps the matrix (and optionally the D7 outcome) for one bind path.</summary>
-    public ClaimEvidence(PortSharingMatrix matrix, BindApi api, FiveTupleOutcome? fiveTuple = null)
+    /// <summary>Wraps the matrix (and optionally the D7 outcome and the D6 multicast runs) for one bind path.</summary>
+    public ClaimEvidence(PortSharingMatrix matrix, BindApi api, FiveTupleOutcome? fiveTuple = null, IReadOnlyList<ReceiverGroupOutcome>? multicast = null)
     {
         Matrix = matrix ?? throw new ArgumentNullException(nameof(matrix));
         Api = api;
         FiveTuple = fiveTuple;
+        Multicast = multicast?.Where(m => m.Api == api && m.Kind == "multicast").ToList() ?? new List<ReceiverGroupOutcome>();
     }
+
+    /// <summary>The D6 multicast runs of this path, where the ledger was given any.</summary>
+    public IReadOnlyList<ReceiverGroupOutcome> Multicast { get; }
+
+    /// <summary>The multicast run with the given options on this path, or null.</summary>
+    public ReceiverGroupOutcome? MulticastRun(SocketOptionSet options) => Multicast.FirstOrDefault(m => m.Options == options);
 
     /// <summary>The full matrix the claims are judged on.</summary>
     public PortSharingMatrix Matrix { get; }
@@ -151,7 +158,10 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
     public IEnumerable<CaseRecord> Cases => Verdicts.Select(v => v.ToCase());
 
     /// <summary>Judges every claim on both bind paths from a full D1 matrix (and, for the five-tuple claim, D7 runs of either path).</summary>
-    public static ClaimsLedger Judge(PortSharingMatrix matrix, params FiveTupleOutcome[] fiveTuples)
+    public static ClaimsLedger Judge(PortSharingMatrix matrix, params FiveTupleOutcome[] fiveTuples) => Judge(matrix, null, fiveTuples);
+
+    /// <summary>Judges every claim on both bind paths from a full D1 matrix, D6 multicast runs (of either path) and D7 runs.</summary>
+    public static ClaimsLedger Judge(PortSharingMatrix matrix, ReceiverGroups? multicast, params FiveTupleOutcome[] fiveTuples)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         var verdicts = new List<ClaimVerdict>();
@@ -159,7 +169,7 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
         {
             foreach (var api in new[] { BindApi.Native, BindApi.Dotnet })
             {
-                var evidence = new ClaimEvidence(matrix, api, fiveTuples.FirstOrDefault(f => f.Api == api));
+                var evidence = new ClaimEvidence(matrix, api, fiveTuples.FirstOrDefault(f => f.Api == api), multicast?.Outcomes);
                 verdicts.Add(new ClaimVerdict(claim, api, claim.Judge(evidence)));
             }
         }
@@ -539,6 +549,63 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
                 return oldWithout.Ok
                     ? e.Judge(Verdict.Holds, "the restart binds beside every leftover, whether or not the old server set the option.")
                     : e.Judge(Verdict.HoldsOnlyWhen, $"the restart binds beside every leftover when the old server set it too; beside a TIME_WAIT left by a server without it: {Refusal(oldWithout)}.");
+            }),
+
+        new Claim("003-multicast-receivers-share-port", "003_c77eff613f25d968.txt",
+            "Several programs on one machine can receive the same multicast group on the same port when each sets SO_REUSEADDR.",
+            "D6", "three receivers join one group on one port; none or SO_REUSEADDR on every receiver; datagrams counted per receiver", "udp", "udp",
+            e =>
+            {
+                var with = e.MulticastRun(ReuseAddr);
+                var without = e.MulticastRun(None);
+                if (with is null || without is null)
+                {
+                    return e.NotMeasured("no D6 multicast runs were given to the ledger; pass await UdpReceivers.BothPathsAsync(multicast: true, sockets: 3)");
+                }
+                if (with.Skipped is not null)
+                {
+                    return e.NotMeasured(with.Skipped);
+                }
+                var received = string.Join(", ", with.Receivers.Select(r => r.Ok ? r.Received.ToString(System.Globalization.CultureInfo.InvariantCulture) : r.Decisive.Outcome));
+                var second = without.Receivers.Count > 1 ? without.Receivers[1].Decisive : null;
+                var finding = $"with SO_REUSEADDR on all three the receivers got {received} of {with.Sent}; without an option the second receiver's {second}.";
+                var allReceive = with.Receivers.All(r => r.Ok && r.Received == with.Sent);
+                return allReceive ? new ClaimJudgement(Verdict.Holds, finding, with.Cases.Concat(without.Cases).Select(c => c.Case).ToList())
+                    : new ClaimJudgement(Verdict.DoesNotHold, finding, with.Cases.Concat(without.Cases).Select(c => c.Case).ToList());
+            }),
+
+        new Claim("003-duplicate-binding-only-multicast", "003_c77eff613f25d968.txt",
+            "SO_REUSEADDR allows a completely duplicate binding (same address and port on two sockets) only for UDP multicast, never for TCP.",
+            "D1", "SO_REUSEADDR on both: two bound TCP sockets, two TCP listeners, two unicast UDP sockets, and multicast receivers", "tcp/udp", "bound",
+            e =>
+            {
+                var tcpBound = e.Get(PortHolder.Bound, ReuseAddr, ReuseAddr);
+                var tcpListen = e.Get(PortHolder.Listener, ReuseAddr, ReuseAddr);
+                var udp = e.Get(PortHolder.Udp, ReuseAddr, ReuseAddr);
+                if (tcpBound is null || tcpListen is null || udp is null)
+                {
+                    return e.NotMeasured("the matrix cases were not measured");
+                }
+                var alsoAllowed = new List<string>();
+                if (tcpBound.Ok)
+                {
+                    alsoAllowed.Add("two bound TCP sockets");
+                }
+                if (tcpListen.Ok)
+                {
+                    alsoAllowed.Add("two TCP listeners");
+                }
+                if (udp.Ok)
+                {
+                    alsoAllowed.Add("two unicast UDP sockets");
+                }
+                if (alsoAllowed.Count > 0)
+                {
+                    return e.Judge(Verdict.DoesNotHold, $"a duplicate binding with {Pair(ReuseAddr, ReuseAddr, e.Api)} also works for {string.Join(", ", alsoAllowed)}.");
+                }
+                return e.MulticastRun(ReuseAddr) is { Skipped: null } run && run.Receivers.All(r => r.Ok)
+                    ? e.Judge(Verdict.Holds, "refused for TCP and unicast UDP, allowed for multicast receivers.")
+                    : e.NotMeasured("refused for TCP and unicast UDP; the multicast half was not measured");
             }),
 
         new Claim("003-five-tuple-stays-unique", "003_c77eff613f25d968.txt",

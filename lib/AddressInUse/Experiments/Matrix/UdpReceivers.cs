@@ -62,6 +62,18 @@ public static class UdpReceivers
         return new ReceiverGroups(outcomes);
     }
 
+    /// <summary>Runs <see cref="EveryOptionAsync"/> on the native path and then on the .NET path, and returns all runs together.</summary>
+    /// <param name="multicast">True for D6 (multicast), false for D5 (unicast).</param>
+    /// <param name="sockets">How many sockets per run.</param>
+    /// <param name="datagrams">Datagrams per run.</param>
+    /// <param name="cancellationToken">Cancels between runs.</param>
+    public static async Task<ReceiverGroups> BothPathsAsync(bool multicast, int sockets, int datagrams = 8, CancellationToken cancellationToken = default)
+    {
+        var native = await EveryOptionAsync(multicast, sockets, BindApi.Native, datagrams, cancellationToken).ConfigureAwait(false);
+        var dotnet = await EveryOptionAsync(multicast, sockets, BindApi.Dotnet, datagrams, cancellationToken).ConfigureAwait(false);
+        return new ReceiverGroups(native.Outcomes.Concat(dotnet.Outcomes).ToList());
+    }
+
     private static async Task<ReceiverGroupOutcome> RunAsync(
         string scenario, string kind, int count, SocketOptionSet options, BindApi api, int datagrams, CancellationToken cancellationToken)
     {

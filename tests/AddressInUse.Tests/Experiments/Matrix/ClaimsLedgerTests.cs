@@ -31,6 +31,17 @@ public sealed class ClaimsLedgerTests
     }
 
     [Fact]
+    public void Judge_NoMulticastRuns_MulticastClaimNotMeasuredAndSaysWhatToPass()
+    {
+        var ledger = ClaimsLedger.Judge(PortSharingOutcomeTests.Sample());
+
+        var verdict = ledger.Verdicts.Single(v => v.Claim.Id == "003-multicast-receivers-share-port" && v.Api == BindApi.Native);
+
+        Assert.Equal(Verdict.NotMeasured, verdict.Judgement.Verdict);
+        Assert.Contains("UdpReceivers.BothPathsAsync", verdict.Judgement.Finding);
+    }
+
+    [Fact]
     public void Judge_CellsMissingFromTheMatrix_NotMeasuredNeverGuessed()
     {
         var ledger = ClaimsLedger.Judge(PortSharingOutcomeTests.Sample());
@@ -78,7 +89,8 @@ public sealed class ClaimsLedgerLinuxTests
     public async Task Judge_FullLinuxMatrix_VerdictsTheCourseTeaches()
     {
         var matrix = await PortSharing.MeasureAsync(PortSharingPlan.Full());
-        var ledger = ClaimsLedger.Judge(matrix, await FiveTuple.MeasureAsync(), await FiveTuple.MeasureAsync(BindApi.Dotnet));
+        var multicast = await UdpReceivers.BothPathsAsync(multicast: true, sockets: 3);
+        var ledger = ClaimsLedger.Judge(matrix, multicast, await FiveTuple.MeasureAsync(), await FiveTuple.MeasureAsync(BindApi.Dotnet));
         Verdict Native(string id) => ledger.Verdicts.Single(v => v.Claim.Id == id && v.Api == BindApi.Native).Judgement.Verdict;
         Verdict Dotnet(string id) => ledger.Verdicts.Single(v => v.Claim.Id == id && v.Api == BindApi.Dotnet).Judgement.Verdict;
 
@@ -90,7 +102,10 @@ public sealed class ClaimsLedgerLinuxTests
         Assert.Equal(Verdict.DoesNotHold, Native("003-reuseaddr-only-for-time-wait"));
         Assert.Equal(Verdict.Holds, Native("003-five-tuple-stays-unique"));
         Assert.Equal(Verdict.Holds, Dotnet("003-five-tuple-stays-unique"));
-        var caseNames = matrix.Cases.Select(c => c.Case).ToHashSet();
+        // Two bound TCP sockets share a port with SO_REUSEADDR on both: a duplicate binding is not only for multicast on Linux.
+        Assert.Equal(Verdict.DoesNotHold, Native("003-duplicate-binding-only-multicast"));
+        Assert.Equal(UdpReceivers.MulticastUnavailable is null ? Verdict.Holds : Verdict.NotMeasured, Native("003-multicast-receivers-share-port"));
+        var caseNames = matrix.Cases.Select(c => c.Case).Concat(multicast.Cases.Select(c => c.Case)).ToHashSet();
         Assert.All(ledger.Verdicts.Where(v => v.Claim.Scenario != "D7"), v => Assert.All(v.Judgement.Evidence, name => Assert.Contains(name, caseNames)));
     }
 
