@@ -2,6 +2,8 @@ using AddressInUse.Experiments.Avoiding;
 
 namespace AddressInUse.Tests.Experiments.Avoiding;
 
+// Rebinds a fixed port or churns many ephemeral ports; kept apart from tests that rebind a specific port.
+[Collection(SpecificPortCollection.Name)]
 public sealed class ClientClosesFirstTests
 {
     [LinuxFact]
