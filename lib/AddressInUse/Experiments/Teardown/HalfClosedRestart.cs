@@ -24,6 +24,26 @@ public static class HalfClosedRestart
     private static async Task<RestartOutcome> RunAsync(string scenario, SocketOptionSet options, bool clientCloses, IPAddress? address, CancellationToken cancellationToken)
     {
         address = Guards.Loopback(address ?? IPAddress.Loopback);
+        const int attempts = 3;
+        for (var attempt = 1; ; attempt++)
+        {
+            var outcome = await RunOnceAsync(scenario, options, clientCloses, address, cancellationToken).ConfigureAwait(false);
+            if (outcome is not null)
+            {
+                return outcome;
+            }
+            if (attempt == attempts)
+            {
+                throw new InvalidOperationException(
+                    "Other programs kept taking the experiment's freed port (as the local port of their own connections). " +
+                    "Close programs that open many loopback connections and run the cell again.");
+            }
+        }
+    }
+
+    /// <summary>One run, or null when an unrelated socket took the freed port: that conflict is the environment's, not the lesson's.</summary>
+    private static async Task<RestartOutcome?> RunOnceAsync(string scenario, SocketOptionSet options, bool clientCloses, IPAddress address, CancellationToken cancellationToken)
+    {
         await using var c = await LoopbackConnection.OpenAsync(address, options, cancellationToken: cancellationToken).ConfigureAwait(false);
         var unsent = 0;
         if (clientCloses)
@@ -49,7 +69,12 @@ public static class HalfClosedRestart
         var before = c.Sampler.SampleNow();
         var bindAt = c.Timeline.NowMs;
         var rebind = c.TryRebind(address, options, out var readback);
-        c.Sampler.SampleNow();
+        var after = c.Sampler.SampleNow();
+        // The freed port is in the ephemeral range, so another program's outgoing connection may have picked it.
+        if (!rebind.Ok && RestartAfterKill.IsForeignConflict(after.Entries, c.Port, e => e.Local.Equals(c.ServerEnd) && e.Remote.Equals(c.ClientEnd)))
+        {
+            return null;
+        }
         var outcome = new RestartOutcome(
             scenario, options, c.Port, c.ServerEnd.ToString(), c.ClientEnd.ToString(),
             c.ServerIn(before)?.State, c.ClientIn(before)?.State, c.ClientIn(before)?.ReceiveQueue, unsent,
