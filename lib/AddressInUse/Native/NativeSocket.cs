@@ -66,6 +66,23 @@ public sealed unsafe class NativeSocket : IDisposable
         return new NativeSocket(os, family, protocol, fd, null);
     }
 
+    /// <summary>A TCP listener on 127.0.0.1 at a port the OS picks, bound through the OS's bind() with no option, handed to .NET for accept.</summary>
+    public static Socket ListenOnLoopback(int backlog = 16)
+    {
+        var native = Create();
+        try
+        {
+            native.Bind(new IPEndPoint(IPAddress.Loopback, 0)).ThrowIfFailed();
+            native.Listen(backlog).ThrowIfFailed();
+            return native.ToSocket();
+        }
+        catch
+        {
+            native.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Sets each option in the set to 1 with setsockopt; an option this OS lacks is a clear error.</summary>
     public StepResult SetOptions(SocketOptionSet options)
     {

@@ -14,6 +14,9 @@ public sealed record StepResult(string Step, Errno? Error)
     /// <summary>A success of the given step.</summary>
     public static StepResult Success(string step) => new(step, null);
 
+    /// <summary>Throws a <see cref="NativeSocketException"/> when the call failed, for steps an experiment cannot go on without; returns this otherwise.</summary>
+    public StepResult ThrowIfFailed() => Ok ? this : throw new NativeSocketException(this);
+
     /// <summary>"bind: ok" or "bind: EADDRINUSE (98)".</summary>
     public override string ToString() => Ok ? $"{Step}: ok" : $"{Step}: {Error}";
 }

@@ -72,7 +72,7 @@ public static class ClientClosesFirst
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(connections, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(connections, MaxConnections);
-        using var listener = Listen();
+        using var listener = NativeSocket.ListenOnLoopback(128);
         var server = (IPEndPoint)listener.LocalEndPoint!;
         var timeouts = 0;
         var silent = new List<Socket>();
@@ -147,28 +147,12 @@ public static class ClientClosesFirst
         }
     }
 
-    private static Socket Listen()
-    {
-        var native = NativeSocket.Create();
-        try
-        {
-            Require(native.Bind(new IPEndPoint(IPAddress.Loopback, 0)));
-            Require(native.Listen(128));
-            return native.ToSocket();
-        }
-        catch
-        {
-            native.Dispose();
-            throw;
-        }
-    }
-
     private static Socket Connect(IPEndPoint server)
     {
         var native = NativeSocket.Create();
         try
         {
-            Require(native.Connect(server));
+            native.Connect(server).ThrowIfFailed();
             return native.ToSocket();
         }
         catch
@@ -178,11 +162,4 @@ public static class ClientClosesFirst
         }
     }
 
-    private static void Require(StepResult step)
-    {
-        if (!step.Ok)
-        {
-            throw new NativeSocketException(step);
-        }
-    }
 }

@@ -84,7 +84,7 @@ public static class LingerZero
     /// <summary>Runs one close on a fresh loopback connection and observes both ends.</summary>
     public static async Task<LingerZeroOutcome> RunAsync(bool lingerZero, CancellationToken cancellationToken = default)
     {
-        using var listener = Listen();
+        using var listener = NativeSocket.ListenOnLoopback();
         var target = (IPEndPoint)listener.LocalEndPoint!;
         Socket? closer = null;
         Socket? peer = null;
@@ -112,22 +112,6 @@ public static class LingerZero
         }
     }
 
-    private static Socket Listen()
-    {
-        var native = NativeSocket.Create();
-        try
-        {
-            Require(native.Bind(new IPEndPoint(IPAddress.Loopback, 0)));
-            Require(native.Listen());
-            return native.ToSocket();
-        }
-        catch
-        {
-            native.Dispose();
-            throw;
-        }
-    }
-
     private static Socket Connect(IPEndPoint target, bool lingerZero)
     {
         var native = NativeSocket.Create();
@@ -135,10 +119,10 @@ public static class LingerZero
         {
             if (lingerZero)
             {
-                Require(native.SetLinger(true, 0));
+                native.SetLinger(true, 0).ThrowIfFailed();
             }
 
-            Require(native.Connect(target));
+            native.Connect(target).ThrowIfFailed();
             return native.ToSocket();
         }
         catch
@@ -206,11 +190,4 @@ public static class LingerZero
         return Entry()?.StateName ?? "none";
     }
 
-    private static void Require(StepResult step)
-    {
-        if (!step.Ok)
-        {
-            throw new NativeSocketException(step);
-        }
-    }
 }

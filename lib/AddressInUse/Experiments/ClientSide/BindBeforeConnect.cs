@@ -67,8 +67,8 @@ public static class BindBeforeConnect
     /// <summary>Runs the attempts; with a retry delay, the same-server attempt is repeated that long after the close (E3: Linux's tcp_tw_reuse needs about 1 s).</summary>
     public static async Task<BindBeforeConnectOutcome> RunAsync(TimeSpan? retryAfter = null, CancellationToken cancellationToken = default)
     {
-        using var serverA = Listen();
-        using var serverB = Listen();
+        using var serverA = NativeSocket.ListenOnLoopback();
+        using var serverB = NativeSocket.ListenOnLoopback();
         var a = (IPEndPoint)serverA.LocalEndPoint!;
         var b = (IPEndPoint)serverB.LocalEndPoint!;
 
@@ -77,10 +77,10 @@ public static class BindBeforeConnect
         int port;
         using (var first = NativeSocket.Create())
         {
-            Require(first.SetOptions(SocketOptionSet.ReuseAddress));
-            Require(first.Bind(new IPEndPoint(IPAddress.Loopback, 0)));
+            first.SetOptions(SocketOptionSet.ReuseAddress).ThrowIfFailed();
+            first.Bind(new IPEndPoint(IPAddress.Loopback, 0)).ThrowIfFailed();
             port = first.LocalEndPoint!.Port;
-            Require(first.Connect(a));
+            first.Connect(a).ThrowIfFailed();
             using var client = first.ToSocket();
             using var accepted = await serverA.AcceptAsync(cancellationToken);
             client.Dispose(); // the client closes first
@@ -137,7 +137,7 @@ public static class BindBeforeConnect
         var seconds = closed.Elapsed.TotalSeconds;
         if (options != SocketOptionSet.None)
         {
-            Require(socket.SetOptions(options));
+            socket.SetOptions(options).ThrowIfFailed();
         }
 
         var bind = socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
@@ -151,27 +151,4 @@ public static class BindBeforeConnect
         return new ReconnectAttempt(name, target, options, "connect", connect.Outcome, connect.Error?.Number, oldState, seconds);
     }
 
-    private static Socket Listen()
-    {
-        var native = NativeSocket.Create();
-        try
-        {
-            Require(native.Bind(new IPEndPoint(IPAddress.Loopback, 0)));
-            Require(native.Listen());
-            return native.ToSocket();
-        }
-        catch
-        {
-            native.Dispose();
-            throw;
-        }
-    }
-
-    private static void Require(StepResult step)
-    {
-        if (!step.Ok)
-        {
-            throw new NativeSocketException(step);
-        }
-    }
 }

@@ -67,7 +67,7 @@ public static class EphemeralPorts
         ArgumentOutOfRangeException.ThrowIfLessThan(connections, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(connections, MaxConnections);
         var (first, last, source) = ReadRange();
-        using var listener = Listen();
+        using var listener = NativeSocket.ListenOnLoopback(128);
         var server = (IPEndPoint)listener.LocalEndPoint!;
         var buffer = new byte[1];
         for (var i = 0; i < connections; i++)
@@ -122,26 +122,4 @@ public static class EphemeralPorts
         return (null, null, "not readable on this OS");
     }
 
-    private static Socket Listen()
-    {
-        var native = NativeSocket.Create();
-        try
-        {
-            foreach (var step in new Func<StepResult>[] { () => native.Bind(new IPEndPoint(IPAddress.Loopback, 0)), () => native.Listen(128) })
-            {
-                var result = step();
-                if (!result.Ok)
-                {
-                    throw new NativeSocketException(result);
-                }
-            }
-
-            return native.ToSocket();
-        }
-        catch
-        {
-            native.Dispose();
-            throw;
-        }
-    }
 }

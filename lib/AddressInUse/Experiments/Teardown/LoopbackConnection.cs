@@ -56,20 +56,20 @@ internal sealed class LoopbackConnection : IAsyncDisposable
         {
             using (var native = NativeSocket.Create(address.AddressFamily))
             {
-                Require(native.SetOptions(listenerOptions));
+                native.SetOptions(listenerOptions).ThrowIfFailed();
                 // Port 0: the OS picks a free port, so nothing else on the machine can be in the way.
-                Require(native.Bind(new IPEndPoint(address, 0)));
+                native.Bind(new IPEndPoint(address, 0)).ThrowIfFailed();
                 if (bufferBytes is { } size)
                 {
                     // Accepted sockets inherit the listener's receive buffer, which sets the window the peer sees.
                     listener = native.ToSocket();
                     listener.ReceiveBufferSize = size;
                     listener.SendBufferSize = size;
-                    Require(Listen(listener));
+                    Listen(listener).ThrowIfFailed();
                 }
                 else
                 {
-                    Require(native.Listen());
+                    native.Listen().ThrowIfFailed();
                     listener = native.ToSocket();
                 }
             }
@@ -114,14 +114,6 @@ internal sealed class LoopbackConnection : IAsyncDisposable
         catch (SocketException e)
         {
             return new StepResult("listen", Errno.FromCurrentOs(e.NativeErrorCode));
-        }
-    }
-
-    private static void Require(StepResult result)
-    {
-        if (!result.Ok)
-        {
-            throw new NativeSocketException(result);
         }
     }
 
