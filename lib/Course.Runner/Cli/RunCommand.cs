@@ -1,3 +1,4 @@
+using AddressInUse.Results;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;

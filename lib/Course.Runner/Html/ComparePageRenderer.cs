@@ -1,3 +1,4 @@
+using AddressInUse.Results;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;

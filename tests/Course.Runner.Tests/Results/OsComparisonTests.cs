@@ -1,3 +1,4 @@
+using AddressInUse.Results;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Course.Runner.Cli;

@@ -1,7 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Course.Runner.Results;
+using System.Globalization;
+using AddressInUse.Notebook;
+
+namespace AddressInUse.Results;
 
 /// <summary>One OS's results.json as found under images/&lt;os&gt;/.</summary>
 /// <param name="Os">The folder name: "linux", "macos", "windows" (or another name someone committed).</param>
@@ -24,7 +27,8 @@ public sealed record OsResults(string Os, JsonObject Results)
 public sealed record ComparisonRow(string Scenario, string Case, string Api, IReadOnlyDictionary<string, string?> Outcomes, bool Differs);
 
 /// <summary>The H1 comparison: every images/&lt;os&gt;/results.json present, one row per scenario + case + api, one column per OS.</summary>
-public sealed class OsComparison
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
+public sealed class OsComparison : IHtmlRenderable
 {
     /// <summary>The OSes the course is meant to be measured on.</summary>
     public static readonly IReadOnlyList<string> ExpectedOses = ["linux", "macos", "windows"];
@@ -130,4 +134,41 @@ public sealed class OsComparison
     }
 
     private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    /// <summary>A notebook-sized summary: the machines, the cases each measured, the rows where they disagree, and what is missing.</summary>
+    public string ToHtml()
+    {
+        var parts = new List<string>();
+        if (Oses.Count == 0)
+        {
+            parts.Add("<p>No <code>images/&lt;os&gt;/results.json</code> found yet: run the main job (<code>dotnet run --project lib/Course.Runner -- run</code>) first.</p>");
+        }
+        else
+        {
+            parts.Add(Html.Table(
+                new[] { "OS", "machine", "cases measured" },
+                Oses.Select(o => new[] { Html.E(o.Os), Html.E(o.Machine), Html.E(Rows.Count(r => r.Outcomes.GetValueOrDefault(o.Os) is not null).ToString(CultureInfo.InvariantCulture)) })));
+            var differing = Rows.Where(r => r.Differs).ToList();
+            parts.Add(Oses.Count < 2
+                ? "<p>With one OS there is nothing to compare yet.</p>"
+                : differing.Count == 0
+                    ? "<p>Every case measured on more than one OS has the same outcome everywhere.</p>"
+                    : $"<p><b>{differing.Count}</b> cases differ between the OSes:</p>" + Html.Table(
+                        new[] { "scenario", "case", "api" }.Concat(Oses.Select(o => o.Os)),
+                        differing.Select(r => new[] { Html.E(r.Scenario), Html.E(r.Case), Html.E(r.Api) }
+                            .Concat(Oses.Select(o => r.Outcomes.GetValueOrDefault(o.Os) is { } text ? Html.Badge(text.StartsWith("ok", StringComparison.Ordinal) ? "ok" : text) : "—")))));
+        }
+        if (MissingOses.Count > 0)
+        {
+            parts.Add($"<p>Missing: <b>{Html.E(string.Join(", ", MissingOses))}</b>. " +
+                      "To add one, run <code>dotnet run --project lib/Course.Runner -- run</code> on that OS (or download the <code>images-&lt;os&gt;</code> artifact of the GitHub workflow) and commit its <code>images/&lt;os&gt;/</code> folder.</p>");
+        }
+        parts.AddRange(Problems.Select(p => $"<p><i>{Html.E(p)}</i></p>"));
+        return string.Concat(parts);
+    }
+
+    /// <summary>One line per OS with its case count, and the missing OSes.</summary>
+    public override string ToString() =>
+        string.Join(Environment.NewLine, Oses.Select(o => $"{o.Os}: {Rows.Count(r => r.Outcomes.GetValueOrDefault(o.Os) is not null)} cases"))
+        + (MissingOses.Count > 0 ? $"{Environment.NewLine}missing: {string.Join(", ", MissingOses)}" : "");
 }
