@@ -4,20 +4,56 @@ using Course.Runner.Execution;
 namespace Course.Runner.Cli;
 
 /// <summary>Prints "  [chapter] cell i/n (id x) ... ok (0.4 s)" lines while a chapter runs.</summary>
-public sealed class ConsoleProgress(TextWriter output)
+public sealed class ConsoleProgress(TextWriter output, TimeProvider? time = null)
 {
+    /// <summary>The least time between two live lines, so a cell that updates every second does not flood a CI log.</summary>
+    public static readonly TimeSpan LiveInterval = TimeSpan.FromSeconds(5);
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly object _gate = new();
+    private long? _lastLive;
+    private bool _liveShown;
+
+    /// <summary>Shows what a running cell just displayed in place (its first line), at most once per <see cref="LiveInterval"/>.</summary>
+    public void Live(string text)
+    {
+        lock (_gate)
+        {
+            if (_lastLive is { } last && _time.GetElapsedTime(last) < LiveInterval)
+            {
+                return;
+            }
+            _lastLive = _time.GetTimestamp();
+            var firstLine = text.Split('\n', 2)[0].Trim();
+            output.Write($"{Environment.NewLine}      … {firstLine}");
+            _liveShown = true;
+            output.Flush();
+        }
+    }
+
     /// <summary>Handles one progress report.</summary>
     public void Report(CellProgress progress)
     {
+        lock (_gate)
+        {
+            ReportLocked(progress);
+        }
+    }
+
+    private void ReportLocked(CellProgress progress)
+    {
         if (progress.Stage == CellProgressStage.Starting)
         {
+            _lastLive = null;
+            _liveShown = false;
             var id = progress.CellId is null ? "" : $" (id {progress.CellId})";
             output.Write($"  [{progress.Notebook}] cell {progress.CodeCellNumber}/{progress.CodeCellCount}{id} ... ");
         }
         else
         {
             var seconds = (progress.Elapsed ?? TimeSpan.Zero).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
-            output.WriteLine($"{(progress.Succeeded == true ? "ok" : "FAILED")} ({seconds} s)");
+            var lead = _liveShown ? $"{Environment.NewLine}      → " : "";
+            output.WriteLine($"{lead}{(progress.Succeeded == true ? "ok" : "FAILED")} ({seconds} s)");
         }
 
         output.Flush();

@@ -102,6 +102,7 @@ public sealed class RunCommand : ICommand
                     CellTimeout = options.CellTimeout,
                     Parameters = options.Parameters,
                     Progress = progress.Report,
+                    LiveUpdate = progress.Live,
                 }, context.CancellationToken);
             }
             catch (CourseException e)

@@ -8,6 +8,9 @@ internal sealed class CellOutputCollector(List<CellOutput> outputs)
     private readonly object _gate = new();
     private bool _sealed;
 
+    /// <summary>Receives the plain text of every in-place update, so a terminal can show progress while the cell runs.</summary>
+    public Action<string>? OnReplaced { get; init; }
+
     /// <summary>Appends stream text, merging with the previous output when it is the same stream (as Jupyter does).</summary>
     public void AppendStream(string name, string text)
     {
@@ -58,6 +61,10 @@ internal sealed class CellOutputCollector(List<CellOutput> outputs)
             }
 
             outputs[index] = replacement;
+            if (OnReplaced is { } onReplaced && replacement is MimeOutput mime && mime.Data.TryGetText(MimeBundle.PlainText, out var text))
+            {
+                onReplaced(text);
+            }
             return true;
         }
     }

@@ -16,6 +16,9 @@ public sealed class ExecutionOptions
 
     /// <summary>Called before and after each code cell runs (on the runner's thread, in order).</summary>
     public Action<CellProgress>? Progress { get; init; }
+
+    /// <summary>Called with the plain text of a displayed value each time a cell updates it (a progress line, say), from any thread.</summary>
+    public Action<string>? LiveUpdate { get; init; }
 }
 
 /// <summary>Whether a progress report is about a cell starting or finishing.</summary>

@@ -59,7 +59,7 @@ public sealed class NotebookExecutor
         var stopwatch = Stopwatch.StartNew();
         await RunGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         var previousDirectory = Directory.GetCurrentDirectory();
-        var session = new ScriptSession(fullPath, name, options.CellTimeout);
+        var session = new ScriptSession(fullPath, name, options.CellTimeout, options.LiveUpdate);
         CellFailure? failure = null;
         try
         {

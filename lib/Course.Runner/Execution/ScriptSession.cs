@@ -25,12 +25,14 @@ internal sealed class ScriptSession
     private ScriptOptions _options;
     private ScriptState<object>? _state;
     private bool _abandonedCell;
+    private readonly Action<string>? _liveUpdate;
 
-    public ScriptSession(string notebookPath, string notebookName, TimeSpan cellTimeout)
+    public ScriptSession(string notebookPath, string notebookName, TimeSpan cellTimeout, Action<string>? liveUpdate = null)
     {
         _notebookDirectory = Path.GetDirectoryName(notebookPath)!;
         _notebookName = notebookName;
         _cellTimeout = cellTimeout;
+        _liveUpdate = liveUpdate;
         Globals = new ScriptGlobals(notebookPath);
         _options = ScriptOptions.Default
             .WithReferences(FrameworkReferences.All)
@@ -49,7 +51,7 @@ internal sealed class ScriptSession
     public async Task<CellFailure?> RunCellAsync(NotebookCell cell, int index, CancellationToken runToken)
     {
         var label = cell.Describe(index);
-        var collector = new CellOutputCollector(cell.Outputs);
+        var collector = new CellOutputCollector(cell.Outputs) { OnReplaced = _liveUpdate };
         _collectors.Add(collector);
 
         PreprocessedCell code;
