@@ -59,13 +59,9 @@ public sealed class ObserveCommandTests
     /// A connection the course did not create (netcat's listener and client) is watched by observe, and at two settled
     /// moments (both ends ESTABLISHED; after the client is killed, its end in TIME_WAIT) observe's view equals ss -tan's.
     /// </summary>
-    [Fact]
+    [LinuxFact]
     public async Task Observe_NetcatConnectionOnLoopback_AgreesWithSs()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
         var nc = FindOnPath("nc") ?? throw new InvalidOperationException(
             "netcat is not installed: this test runs a real nc listener and client. Install it with `apt-get install netcat-openbsd`.");
         var ss = FindOnPath("ss") ?? throw new InvalidOperationException("ss is not installed: install iproute2 (`apt-get install iproute2`).");
