@@ -133,13 +133,6 @@ public sealed class DemoServerCommandTests
         return int.Parse(match!.Groups[1].Value);
     }
 
-    private static async Task WaitForAsync(Func<bool> condition, string what)
-    {
-        var until = DateTime.UtcNow + Deadline;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < until, $"timed out waiting until {what}");
-            await Task.Delay(10);
-        }
-    }
+    private static Task WaitForAsync(Func<bool> condition, string what) =>
+        AddressInUse.Observation.Poll.UntilAsync(condition, Deadline, what);
 }

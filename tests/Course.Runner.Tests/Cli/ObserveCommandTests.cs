@@ -224,19 +224,8 @@ public sealed class ObserveCommandTests
             .Select(dir => Path.Combine(dir, name))
             .FirstOrDefault(File.Exists);
 
-    private static async Task<bool> TryUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < timeout)
-        {
-            if (condition())
-            {
-                return true;
-            }
-            await Task.Delay(10);
-        }
-        return condition();
-    }
+    private static Task<bool> TryUntilAsync(Func<bool> condition, TimeSpan timeout) =>
+        AddressInUse.Observation.Poll.TryUntilAsync(condition, timeout);
 
     /// <summary>A writer whose text can be read while another task writes to it.</summary>
     private sealed class LockedWriter : TextWriter
