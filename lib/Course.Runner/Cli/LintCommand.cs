@@ -22,26 +22,7 @@ public sealed class LintCommand : ICommand
     /// <inheritdoc />
     public Task<int> RunAsync(IReadOnlyList<string> args, CommandContext context)
     {
-        string? folder = null;
-        var fix = false;
-        for (var i = 0; i < args.Count; i++)
-        {
-            switch (args[i])
-            {
-                case "--fix":
-                    fix = true;
-                    break;
-                case "--notebooks" when i + 1 < args.Count:
-                    folder = Path.GetFullPath(Path.Combine(context.CurrentDirectory, args[++i]));
-                    break;
-                case "--notebooks":
-                    throw new UsageException("--notebooks needs a value.");
-                default:
-                    throw new UsageException(args[i].StartsWith('-') ? $"Unknown option {args[i]}." : $"Unexpected argument {args[i]}.");
-            }
-        }
-
-        folder ??= RepositoryLayout.NotebooksFolder(RepositoryLayout.RequireRoot(context.CurrentDirectory));
+        var (folder, fix) = NotebookFolderArguments.Parse(args, context, "--fix");
         var problems = 0;
         foreach (var chapter in ChapterCatalog.Discover(folder))
         {

@@ -24,26 +24,7 @@ public sealed class NavCommand : ICommand
     /// <inheritdoc />
     public Task<int> RunAsync(IReadOnlyList<string> args, CommandContext context)
     {
-        string? folder = null;
-        var check = false;
-        for (var i = 0; i < args.Count; i++)
-        {
-            switch (args[i])
-            {
-                case "--check":
-                    check = true;
-                    break;
-                case "--notebooks" when i + 1 < args.Count:
-                    folder = Path.GetFullPath(Path.Combine(context.CurrentDirectory, args[++i]));
-                    break;
-                case "--notebooks":
-                    throw new UsageException("--notebooks needs a value.");
-                default:
-                    throw new UsageException(args[i].StartsWith('-') ? $"Unknown option {args[i]}." : $"Unexpected argument {args[i]}.");
-            }
-        }
-
-        folder ??= RepositoryLayout.NotebooksFolder(RepositoryLayout.RequireRoot(context.CurrentDirectory));
+        var (folder, check) = NotebookFolderArguments.Parse(args, context, "--check");
         var catalog = ChapterCatalog.Discover(folder);
         // Read every notebook first: a broken one must not leave the others half-updated with links to it.
         var notebooks = new List<(Chapter Chapter, Notebook Notebook, string Text)>();
