@@ -48,13 +48,8 @@ public sealed class TcpTableTests
     [Fact]
     public void Read_RealConnectionOnLoopback_BothEndsEstablishedAndTheListener()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen();
-        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        client.Connect(listener.LocalEndPoint!);
-        using var accepted = listener.Accept();
+        using var connection = new LoopbackPair();
+        var (port, client) = (connection.Port, connection.Client);
 
         var entries = TcpTable.ReadPorts(new[] { port });
 
@@ -78,18 +73,40 @@ public sealed class TcpTableTests
     [Fact]
     public void ReadPorts_PortPrefilter_SameRowsAsTheFullRead()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen();
-        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        client.Connect(listener.LocalEndPoint!);
-        using var accepted = listener.Accept();
+        using var connection = new LoopbackPair();
+        var (port, client) = (connection.Port, connection.Client);
 
         var fast = TcpTable.ReadPorts(new[] { port }).Select(e => e.ToString()).Order().ToList();
         var full = TcpTable.Read(e => e.Local.Port == port || e.Remote.Port == port).Select(e => e.ToString()).Order().ToList();
 
         Assert.Equal(3, fast.Count);
         Assert.Equal(full, fast);
+    }
+
+    /// <summary>A listener on a port the OS picked, a client connected to it, and the accepted end: one real connection.</summary>
+    private sealed class LoopbackPair : IDisposable
+    {
+        private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        private readonly Socket _accepted;
+
+        public LoopbackPair()
+        {
+            _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            _listener.Listen();
+            Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
+            Client.Connect(_listener.LocalEndPoint!);
+            _accepted = _listener.Accept();
+        }
+
+        public int Port { get; }
+
+        public Socket Client { get; } = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+
+        public void Dispose()
+        {
+            Client.Dispose();
+            _accepted.Dispose();
+            _listener.Dispose();
+        }
     }
 }
