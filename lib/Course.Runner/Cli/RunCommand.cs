@@ -65,7 +65,8 @@ public sealed class RunCommand : ICommand
         var progress = new ConsoleProgress(output);
         var executor = new NotebookExecutor();
         var renderer = new ChapterPageRenderer(_plotly);
-        var exporter = _exporterFactory(output);
+        // One browser for the whole run, ended when the run ends however it ends.
+        await using var exporter = _exporterFactory(output);
         var titles = catalog.ToDictionary(c => c.Name, TitleOf);
         var ran = new List<ChapterResults>();
 
@@ -142,7 +143,7 @@ public sealed class RunCommand : ICommand
             {
                 try
                 {
-                    await exporter.ExportAsync(charts, images);
+                    await exporter.ExportAsync(charts, images, context.CancellationToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

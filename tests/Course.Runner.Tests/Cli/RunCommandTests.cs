@@ -60,6 +60,7 @@ public sealed class RunCommandTests : IDisposable
         var call = Assert.Single(_exporter.Calls);
         Assert.Equal(Images, call.Directory);
         Assert.Equal(["01-first-rtt.svg"], call.Charts.Select(c => c.fileName));
+        Assert.Equal(1, _exporter.Disposed);
 
         Assert.Matches(@"\[01-first\] cell 4/5 \(id measure\) \.\.\. ok", output);
         Assert.Matches(@"01-first\s+ok\s+\d+\.\d s", output);
@@ -147,10 +148,18 @@ public sealed class RunCommandTests : IDisposable
     {
         public List<(IReadOnlyList<(string fileName, string figureJson)> Charts, string Directory)> Calls { get; } = [];
 
-        public Task ExportAsync(IReadOnlyList<(string fileName, string figureJson)> charts, string directory)
+        public int Disposed { get; private set; }
+
+        public Task ExportAsync(IReadOnlyList<(string fileName, string figureJson)> charts, string directory, CancellationToken ct = default)
         {
             Calls.Add((charts, directory));
             return Task.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Disposed++;
+            return ValueTask.CompletedTask;
         }
     }
 }
