@@ -248,7 +248,7 @@ public sealed class RunCommand : ICommand
                 try
                 {
                     Directory.CreateDirectory(staging);
-                    await exporter.ExportAsync(charts, staging).WaitAsync(token);
+                    await exporter.ExportAsync(charts, staging, token).WaitAsync(token);
                 }
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
                 {
@@ -302,19 +302,8 @@ public sealed class RunCommand : ICommand
         return number > 0 ? $"code cell {number}/{codeCells.Count}{id}" : $"cell{id}";
     }
 
-    private static async Task DisposeAsync(IChartImageExporter exporter)
-    {
-        // An exporter that keeps a browser for the whole run ends it here, also after a cancel.
-        switch (exporter)
-        {
-            case IAsyncDisposable asyncDisposable:
-                await asyncDisposable.DisposeAsync();
-                break;
-            case IDisposable disposable:
-                disposable.Dispose();
-                break;
-        }
-    }
+    // The exporter keeps one browser for the whole run; it is ended here, also after a cancel.
+    private static ValueTask DisposeAsync(IChartImageExporter exporter) => exporter.DisposeAsync();
 
     private static string TitleOf(Chapter chapter)
     {

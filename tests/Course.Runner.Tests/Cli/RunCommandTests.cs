@@ -61,6 +61,7 @@ public sealed class RunCommandTests : IDisposable
 
         var call = Assert.Single(_exporter.Calls);
         Assert.Equal(["01-first-rtt.svg"], call.Charts.Select(c => c.fileName));
+        Assert.Equal(1, _exporter.Disposed);
         // The exporter writes into a staging folder; the image is renamed into images/ and the staging folder is gone.
         Assert.Equal(Images, Path.GetDirectoryName(call.Directory));
         Assert.True(File.Exists(Path.Combine(Images, "01-first-rtt.svg")));
@@ -288,10 +289,12 @@ public sealed class RunCommandTests : IDisposable
     {
         public List<(IReadOnlyList<(string fileName, string figureJson)> Charts, string Directory)> Calls { get; } = [];
 
+        public int Disposed { get; private set; }
+
         /// <summary>Runs when an export starts (a test cancels there); the export then waits as a browser would.</summary>
         public Action? OnExport { get; set; }
 
-        public Task ExportAsync(IReadOnlyList<(string fileName, string figureJson)> charts, string directory)
+        public Task ExportAsync(IReadOnlyList<(string fileName, string figureJson)> charts, string directory, CancellationToken ct = default)
         {
             Calls.Add((charts, directory));
             if (OnExport is { } onExport)
@@ -306,6 +309,12 @@ public sealed class RunCommandTests : IDisposable
             }
 
             return Task.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Disposed++;
+            return ValueTask.CompletedTask;
         }
     }
 }
