@@ -222,7 +222,7 @@ public sealed class RunCommandTests : IDisposable
     }
 
     private static Dictionary<string, string> Snapshot(string folder) =>
-        Directory.GetFiles(folder).ToDictionary(Path.GetFileName, f => Convert.ToHexString(File.ReadAllBytes(f)))!;
+        Directory.GetFiles(folder).ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(File.ReadAllBytes(f)));
 
     private void WriteNotebook(string name, params NotebookCell[] cells)
     {
