@@ -1,6 +1,6 @@
 using AddressInUse.Charts;
 
-namespace AddressInUse.Tests.Charts;
+namespace Course.TestUtilities;
 
 /// <summary>A fact that needs a real headless Chromium: it fails with the install hint when none is found, unless COURSE_SKIP_BROWSER_TESTS=1.</summary>
 public sealed class BrowserFactAttribute : FactAttribute
@@ -20,9 +20,8 @@ public sealed class BrowserFactAttribute : FactAttribute
     }
 }
 
-/// <summary>Browser tests run one at a time: each starts a whole Chromium, and the leftover-process checks must see only their own.</summary>
-[CollectionDefinition(Name)]
-public sealed class ChromiumCollection
+/// <summary>Browser tests run one at a time: each starts a whole Chromium, and the leftover-process checks must see only their own (xunit creates the named collection in each test assembly that uses it).</summary>
+public static class ChromiumCollection
 {
     /// <summary>The collection's name.</summary>
     public const string Name = "chromium";

@@ -2,9 +2,9 @@ using System.Text.Json.Nodes;
 using AddressInUse.Charts;
 using Course.Runner.Cli;
 using Course.Runner.Notebooks;
-using Course.Runner.Tests.Fixtures;
+using Course.EndToEnd;
 
-namespace Course.Runner.Tests.CourseNotebooks;
+namespace Course.EndToEnd.CourseNotebooks;
 
 /// <summary>The course's real chapters: valid as committed, and every one runs headless with its pages drawing their charts.</summary>
 [Collection(NotebookRunCollection.Name)]

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using AddressInUse.Charts;
 
-namespace AddressInUse.Tests.Charts;
+namespace Course.EndToEnd.Charts;
 
 /// <summary>Page inspection with a real headless Chromium: charts actually drawn, and script errors.</summary>
 [Collection(ChromiumCollection.Name)]
