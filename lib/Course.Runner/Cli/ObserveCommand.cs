@@ -24,6 +24,8 @@ public sealed class ObserveCommand : ICommand
           --seconds S       stop after S seconds (default: until Ctrl+C)
           --json            one JSON object per line: t_ms, local, remote, from, to, recv_q, send_q
           --interval-ms N   pause between two reads of the OS's TCP table (default 5)
+          --web             serve a live timeline page on a loopback port instead (first line: serving http://127.0.0.1:NNNN/)
+          --web-address A   the loopback address to serve it on (default 127.0.0.1; any other address is refused)
         """;
 
     /// <inheritdoc />
@@ -33,6 +35,8 @@ public sealed class ObserveCommand : ICommand
         double? seconds = null;
         var json = false;
         var interval = DefaultInterval;
+        var web = false;
+        var webAddress = System.Net.IPAddress.Loopback;
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
@@ -59,6 +63,20 @@ public sealed class ObserveCommand : ICommand
                 case "--json":
                     json = true;
                     break;
+                case "--web":
+                    web = true;
+                    break;
+                case "--web-address":
+                    var text = Value(args, ref i);
+                    try
+                    {
+                        webAddress = Live.ObserveWebServer.ParseLoopback(text);
+                    }
+                    catch (ArgumentException e)
+                    {
+                        throw new UsageException(e.Message);
+                    }
+                    break;
                 default:
                     throw new UsageException(args[i].StartsWith('-') ? $"Unknown option {args[i]}." : $"Unexpected argument {args[i]}.");
             }
@@ -72,6 +90,11 @@ public sealed class ObserveCommand : ICommand
         if (seconds is { } limit)
         {
             stop.CancelAfter(TimeSpan.FromSeconds(limit));
+        }
+        if (web)
+        {
+            await new Live.ObserveWebServer(port.Value, interval, webAddress).RunAsync(context.Out, stop.Token).ConfigureAwait(false);
+            return 0;
         }
         var watch = SocketWatch.ForPort(port.Value);
         if (!json)
