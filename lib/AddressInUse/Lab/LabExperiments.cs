@@ -8,7 +8,7 @@ namespace AddressInUse.Lab;
 public static class LabExperiments
 {
     /// <summary>Every experiment name the child knows.</summary>
-    public static IReadOnlySet<string> Names { get; } = new HashSet<string>(StringComparer.Ordinal) { "probe", "e3", "fin-timeout", "tw-buckets" };
+    public static IReadOnlySet<string> Names { get; } = new HashSet<string>(StringComparer.Ordinal) { "probe", "e3", "fin-timeout", "tw-buckets", "tw-length" };
 
     internal static async Task<JsonObject> RunAsync(string name, JsonObject arguments) => name switch
     {
@@ -21,6 +21,7 @@ public static class LabExperiments
         "e3" => await TimeWaitReuse.MeasureInsideAsync().ConfigureAwait(false),
         "fin-timeout" => await TimeWaitSettings.OrphanFinWait2InsideAsync().ConfigureAwait(false),
         "tw-buckets" => await TimeWaitSettings.TimeWaitBucketsInsideAsync(arguments).ConfigureAwait(false),
+        "tw-length" => await TimeWaitSettings.TimeWaitLengthInsideAsync().ConfigureAwait(false),
         _ => throw new ArgumentException($"No lab experiment is called '{name}'."),
     };
 }

@@ -100,6 +100,46 @@ public static class TimeWaitSettings
         return new TimeWaitBucketsOutcome(lab, connections, result["default"]?.GetValue<string>(), result["seen_default"]!.GetValue<int>(), smallBuckets, result["seen_small"]!.GetValue<int>(), host);
     }
 
+    /// <summary>Measures one TIME_WAIT entry's lifetime in a lab whose tcp_fin_timeout is set to a few seconds: TIME_WAIT does not follow it.</summary>
+    /// <returns>The lifetime in seconds, or null when the lab is unavailable.</returns>
+    public static async Task<double?> TimeWaitLengthAsync(int finTimeoutSeconds = 3, CancellationToken cancellationToken = default)
+    {
+        if (!NetworkLab.Availability.Available)
+        {
+            return null;
+        }
+        var result = await NetworkLab.RunAsync("tw-length", new Dictionary<string, string> { ["net.ipv4.tcp_fin_timeout"] = finTimeoutSeconds.ToString(CultureInfo.InvariantCulture) },
+            timeout: TimeSpan.FromSeconds(200), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return result["seconds"]?.GetValue<double>();
+    }
+
+    /// <summary>The lab child's side of <see cref="TimeWaitLengthAsync"/>: one server-closed connection, its TIME_WAIT polled until gone.</summary>
+    internal static async Task<JsonObject> TimeWaitLengthInsideAsync(CancellationToken cancellationToken = default)
+    {
+        using var listener = NativeSocket.ListenOnLoopback();
+        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        using (var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            await client.ConnectAsync(listener.LocalEndPoint!, cancellationToken).ConfigureAwait(false);
+            using (var server = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false))
+            {
+                server.Shutdown(SocketShutdown.Both);
+            }
+            await client.ReceiveAsync(new byte[1], SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        }
+        bool Present() => TcpTable.ReadPorts([port]).Any(e => e.Local.Port == port && e.State == System.Net.NetworkInformation.TcpState.TimeWait);
+        await Poll.UntilAsync(Present, TimeSpan.FromSeconds(5), "the TIME_WAIT entry to appear", cancellationToken: cancellationToken).ConfigureAwait(false);
+        var clock = Stopwatch.StartNew();
+        // A read every 50 ms is precise enough for a minute-long wait and keeps the child nearly idle.
+        var gone = false;
+        while (!gone && clock.Elapsed < TimeSpan.FromSeconds(180))
+        {
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            gone = !Present();
+        }
+        return new JsonObject { ["seconds"] = gone ? Math.Round(clock.Elapsed.TotalSeconds, 3) : null };
+    }
+
     /// <summary>The lab child's side of <see cref="FinTimeoutAsync"/>.</summary>
     internal static async Task<JsonObject> OrphanFinWait2InsideAsync(CancellationToken cancellationToken = default)
     {
