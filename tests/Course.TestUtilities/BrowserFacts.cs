@@ -1,4 +1,4 @@
-using AddressInUse.Charts;
+using Course.Runner.Images;
 
 namespace Course.TestUtilities;
 
@@ -12,10 +12,10 @@ public sealed class BrowserFactAttribute : FactAttribute
     public BrowserFactAttribute()
     {
         // Without the opt-out a missing browser must fail loudly: CI installs chromium, and a
-        // silently skipped chart test would hide that the SVG export no longer works.
-        if (Environment.GetEnvironmentVariable(SkipVariable) == "1" && ChromiumBrowser.Locate() is null)
+        // silently skipped chart test would hide that the SVG export or the page checks no longer work.
+        if (Environment.GetEnvironmentVariable(SkipVariable) == "1" && BrowserLocator.Locate() is null)
         {
-            Skip = $"Skipped because {SkipVariable}=1 is set and no browser was found: {ChromiumBrowser.NotFoundMessage}";
+            Skip = $"Skipped because {SkipVariable}=1 is set and no browser was found: {BrowserLocator.NotFoundMessage}";
         }
     }
 }
@@ -42,6 +42,27 @@ public sealed class TempFolder : IDisposable
         if (Directory.Exists(Path))
         {
             Directory.Delete(Path, recursive: true);
+        }
+    }
+}
+
+/// <summary>One headless browser shared by the tests of a class (as the runner shares one for a whole run); started lazily, ended after the class.</summary>
+public sealed class SharedBrowser : IAsyncLifetime
+{
+    private HeadlessBrowser? _browser;
+
+    /// <summary>The browser, started on first use.</summary>
+    public async Task<HeadlessBrowser> GetAsync() => _browser is { IsConnected: true } ? _browser : _browser = await HeadlessBrowser.LaunchAsync();
+
+    /// <summary>Nothing to do before the first test: the browser starts when a test needs it.</summary>
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>Ends the browser and deletes its work folder.</summary>
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
         }
     }
 }

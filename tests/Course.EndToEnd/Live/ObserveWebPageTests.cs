@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using AddressInUse.Charts;
+using Course.Runner.Images;
 using AddressInUse.Observation;
 using Course.Runner.Cli;
 using Course.Runner.Live;
@@ -19,7 +19,7 @@ public sealed class ObserveWebPageTests
     public async Task ObserveWeb_NetcatConnectionOpenedAndClosed_PageShowsItsStates()
     {
         var nc = FindOnPath("nc") ?? throw new InvalidOperationException("netcat is not installed: this test runs a real nc listener and client. Install it with `apt-get install netcat-openbsd`.");
-        var browserPath = ChromiumBrowser.LocateOrThrow();
+        var browserPath = BrowserLocator.LocateOrThrow();
         var port = FreePort();
         var output = new StringWriter();
         using var stop = new CancellationTokenSource();
