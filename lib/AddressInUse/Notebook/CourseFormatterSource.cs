@@ -16,6 +16,12 @@ public sealed class CourseFormatterSource
         yield return new CourseFormatter(MimeTypes.Plotly, value => value is Figure figure ? figure.ToJson() : null);
         yield return new CourseFormatter(MimeTypes.Cases, CasesFor);
         yield return new CourseFormatter(MimeTypes.Settings, SettingsFor);
+        yield return new CourseFormatter(MimeTypes.Verdicts, value => value switch
+        {
+            TextVerdict verdict => verdict.ToJson(),
+            TextVerdicts verdicts => verdicts.ToJson(),
+            _ => null,
+        });
         yield return new CourseFormatter(MimeTypes.Text, value => value.ToString());
     }
 

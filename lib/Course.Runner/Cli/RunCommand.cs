@@ -52,6 +52,8 @@ public sealed class RunCommand : ICommand
         var resultsPath = Path.Combine(images, "results.json");
         // Read before running anything: a broken file should stop us before minutes of experiments, not after.
         var existingResults = ResultsAggregator.ReadExisting(resultsPath);
+        // The chapters' verdicts about another OS read that OS's results.json beside this one's.
+        Environment.SetEnvironmentVariable(AddressInUse.Results.CourseOs.ImagesRootVariable, Path.GetDirectoryName(images));
 
         var output = context.Out;
         output.WriteLine($"course run: {selected.Count} of {catalog.Count} chapter(s) from {notebooks}");
