@@ -10,7 +10,7 @@ public static class CommandLine
     public const int CancelledExitCode = 130;
 
     /// <summary>The commands the CLI offers.</summary>
-    public static IReadOnlyList<ICommand> DefaultCommands() => [new RunCommand(), new LintCommand(), new ObserveCommand(), new NavCommand(), new DemoServerCommand()];
+    public static IReadOnlyList<ICommand> DefaultCommands() => [new RunCommand(), new LintCommand(), new ObserveCommand(), new NavCommand(), new DemoServerCommand(), new DiagnoseCommand()];
 
     /// <summary>Dispatches to the command named by the first argument and returns the exit code.</summary>
     public static async Task<int> RunAsync(IReadOnlyList<string> args, CommandContext context, IReadOnlyList<ICommand>? commands = null)
