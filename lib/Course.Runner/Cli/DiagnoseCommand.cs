@@ -1,55 +1,30 @@
+using System.CommandLine;
 using AddressInUse.Diagnosis;
 
 namespace Course.Runner.Cli;
 
-/// <summary>`course diagnose --port P`: who holds a TCP port, whether a server would bind it now, and what to do (the logic is <see cref="PortDiagnosis"/>).</summary>
+/// <summary>`course diagnose --port P`: who holds a TCP port, whether a server would bind it now, and what to do (the logic is the lab's <see cref="PortDiagnosis"/>, which chapter 11 calls too).</summary>
 public sealed class DiagnoseCommand : ICommand
 {
     /// <inheritdoc />
     public string Name => "diagnose";
 
     /// <inheritdoc />
-    public string Summary => "tell who holds a TCP port (state, address, process), whether a .NET or native server would bind it now, and what to do";
-
-    /// <inheritdoc />
-    public string Usage => """
-        course diagnose --port P [--json]
-
-          --port P   the port your server cannot bind (1-65535)
-          --json     print the diagnosis as one JSON object
-        """;
-
-    /// <inheritdoc />
-    public Task<int> RunAsync(IReadOnlyList<string> args, CommandContext context)
+    public Command Create(CommandContext context)
     {
-        int? port = null;
-        var json = false;
-        for (var i = 0; i < args.Count; i++)
+        var port = CliValues.PortOption("the port your server cannot bind (1-65535)", lowest: 1);
+        port.Required = true;
+        var json = new Option<bool>("--json") { Description = "print the diagnosis as one JSON object" };
+        var command = new Command("diagnose", "tell who holds a TCP port (state, address, process), whether a .NET or native server would bind it now, and what to do")
         {
-            switch (args[i])
-            {
-                case "--port":
-                    if (i + 1 >= args.Count)
-                    {
-                        throw new UsageException("--port needs a value: the port your server cannot bind, from 1 to 65535.");
-                    }
-                    port = ObserveCommand.ParsePort(args[++i]);
-                    break;
-                case "--json":
-                    json = true;
-                    break;
-                default:
-                    throw new UsageException(args[i].StartsWith('-') ? $"Unknown option {args[i]}." : $"Unexpected argument {args[i]}.");
-            }
-        }
-
-        if (port is null)
+            port, json,
+        };
+        command.SetAction(parsed =>
         {
-            throw new UsageException("diagnose needs --port P, the port your server cannot bind (1-65535).");
-        }
-
-        var diagnosis = PortDiagnosis.Run(port.Value);
-        context.Out.WriteLine(json ? diagnosis.ToJson().ToJsonString() : diagnosis.ToString());
-        return Task.FromResult(0);
+            var diagnosis = PortDiagnosis.Run(parsed.GetValue(port)!.Value);
+            context.Out.WriteLine(parsed.GetValue(json) ? diagnosis.ToJson().ToJsonString() : diagnosis.ToString());
+            return 0;
+        });
+        return command;
     }
 }

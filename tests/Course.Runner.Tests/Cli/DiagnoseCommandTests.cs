@@ -25,7 +25,8 @@ public sealed class DiagnoseCommandTests
         var (code, _, error) = await RunAsync("--port", port);
 
         Assert.Equal(CommandLine.UsageExitCode, code);
-        Assert.Contains($"--port {port} is not a port: use a whole number from 1 to 65535.", error);
+        Assert.Contains("is not a port: use a whole number from 1 to 65535", error);
+        Assert.Contains(port, error);
     }
 
     [Fact]
@@ -34,7 +35,7 @@ public sealed class DiagnoseCommandTests
         var (code, _, error) = await RunAsync();
 
         Assert.Equal(CommandLine.UsageExitCode, code);
-        Assert.Contains("diagnose needs --port P", error);
+        Assert.Contains("--port", error);
     }
 
     [Fact]

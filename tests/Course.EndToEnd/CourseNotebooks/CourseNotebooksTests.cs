@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
-using AddressInUse.Charts;
+using Course.Runner.Images;
 using Course.Runner.Cli;
 using Course.Runner.Notebooks;
-using Course.Runner.Tests.Fixtures;
+using Course.EndToEnd;
 
-namespace Course.Runner.Tests.CourseNotebooks;
+namespace Course.EndToEnd.CourseNotebooks;
 
 /// <summary>The course's real chapters: valid as committed, and every one runs headless with its pages drawing their charts.</summary>
 [Collection(NotebookRunCollection.Name)]
@@ -66,6 +66,8 @@ public sealed class CourseNotebooksTests : IDisposable
         var code = await CommandLine.RunAsync(args, new CommandContext(output, error, Root, CancellationToken.None), CommandLine.DefaultCommands());
 
         Assert.True(code == 0, $"course run exited {code}.\n{output}\n{error}");
+        await using var browser = await HeadlessBrowser.LaunchAsync();
+        var inspector = new PageInspector(browser);
         foreach (var fileName in ChapterFiles())
         {
             var stem = Path.GetFileNameWithoutExtension(fileName);
@@ -76,7 +78,7 @@ public sealed class CourseNotebooksTests : IDisposable
             Assert.All(executed.Cells.Where(c => c.CellType == CellType.Code), c => Assert.NotNull(c.ExecutionCount));
             var charts = executed.Cells.SelectMany(c => c.Outputs).OfType<MimeOutput>().Count(o => o.Data.Contains("application/vnd.plotly.v1+json"));
 
-            var page = await ChromiumBrowser.InspectPageAsync(Path.Combine(outFolder, stem + ".html"));
+            var page = await inspector.InspectAsync(Path.Combine(outFolder, stem + ".html"));
 
             Assert.True(page.Errors.Count == 0, $"{stem}.html had script errors: {string.Join("; ", page.Errors)}");
             Assert.Equal(charts, page.ChartsDrawn);

@@ -1,13 +1,16 @@
 using System.Text.Json;
 using AddressInUse.Charts;
+using Course.Runner.Images;
 
-namespace AddressInUse.Tests.Charts;
+namespace Course.EndToEnd.Charts;
 
 /// <summary>Page inspection with a real headless Chromium: charts actually drawn, and script errors.</summary>
 [Collection(ChromiumCollection.Name)]
-public sealed class PageInspectionTests : IDisposable
+public sealed class PageInspectionTests(SharedBrowser browser) : IDisposable, IClassFixture<SharedBrowser>
 {
     private readonly TempFolder _folder = new();
+
+    private async Task<PageInspection> InspectAsync(string page) => await new PageInspector(await browser.GetAsync()).InspectAsync(page);
 
     public void Dispose() => _folder.Dispose();
 
@@ -26,24 +29,24 @@ public sealed class PageInspectionTests : IDisposable
     }
 
     [BrowserFact]
-    public async Task InspectPageAsync_PageWithTwoFigures_CountsTwoChartsAndNoErrors()
+    public async Task InspectAsync_PageWithTwoFigures_CountsTwoChartsAndNoErrors()
     {
         var page = Write("chapter.html", FigureHtml.Page("Chapter 1", [Figure("a"), Figure("b")]));
 
-        var result = await ChromiumBrowser.InspectPageAsync(page);
+        var result = await InspectAsync(page);
 
         Assert.Empty(result.Errors);
         Assert.Equal(2, result.ChartsDrawn);
     }
 
     [BrowserFact]
-    public async Task InspectPageAsync_ScriptThrows_ReportsTheError()
+    public async Task InspectAsync_ScriptThrows_ReportsTheError()
     {
         var html = FigureHtml.Page("Broken", [Figure("a")])
             .Replace("</body>", "<script>throw new Error(\"boom\");</script>\n</body>");
         var page = Write("broken.html", html);
 
-        var result = await ChromiumBrowser.InspectPageAsync(page);
+        var result = await InspectAsync(page);
 
         var error = Assert.Single(result.Errors);
         Assert.Contains("boom", error);
@@ -52,7 +55,7 @@ public sealed class PageInspectionTests : IDisposable
     }
 
     [BrowserFact]
-    public async Task InspectPageAsync_NotebookOutputsSharingOnePage_DrawEveryChartOnceWithoutErrors()
+    public async Task InspectAsync_NotebookOutputsSharingOnePage_DrawEveryChartOnceWithoutErrors()
     {
         // As in a VS Code notebook webview: a chart whose output comes before the bundle waits for
         // it, and a second bundle (from a restarted kernel) is skipped by its guard.
@@ -63,14 +66,14 @@ public sealed class PageInspectionTests : IDisposable
             FigureHtml.Fragment(Figure("restarted-kernel"), includeBundle: true));
         var page = Write("notebook.html", $"<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>{outputs}</body></html>");
 
-        var result = await ChromiumBrowser.InspectPageAsync(page);
+        var result = await InspectAsync(page);
 
         Assert.Empty(result.Errors);
         Assert.Equal(4, result.ChartsDrawn);
     }
 
     [BrowserFact]
-    public async Task InspectPageAsync_OutputsInsertedLikeTheVsCodeRenderer_DrawEveryChart()
+    public async Task InspectAsync_OutputsInsertedLikeTheVsCodeRenderer_DrawEveryChart()
     {
         // VS Code's HTML output renderer sets innerHTML (scripts do not run) and then re-creates
         // each script element; outputs arrive one by one, here the one with the bundle last.
@@ -98,31 +101,31 @@ public sealed class PageInspectionTests : IDisposable
                    """;
         var page = Write("vscode.html", html);
 
-        var result = await ChromiumBrowser.InspectPageAsync(page);
+        var result = await InspectAsync(page);
 
         Assert.Empty(result.Errors);
         Assert.Equal(2, result.ChartsDrawn);
     }
 
     [BrowserFact]
-    public async Task InspectPageAsync_FragmentWithoutPlotlyOnThePage_ReportsThatPlotlyIsMissing()
+    public async Task InspectAsync_FragmentWithoutPlotlyOnThePage_ReportsThatPlotlyIsMissing()
     {
         var page = Write("no-bundle.html", $"<!DOCTYPE html><html><body>{FigureHtml.Fragment(Figure("lonely"), includeBundle: false)}</body></html>");
 
-        var result = await ChromiumBrowser.InspectPageAsync(page);
+        var result = await InspectAsync(page);
 
         Assert.Equal(0, result.ChartsDrawn);
         Assert.Contains(result.Errors, e => e.Contains("plotly.js is not loaded on this page", StringComparison.Ordinal));
     }
 
     [BrowserFact]
-    public async Task InspectPageAsync_RelativeScripts_LoadFromThePagesOwnFolder()
+    public async Task InspectAsync_RelativeScripts_LoadFromThePagesOwnFolder()
     {
         File.WriteAllText(Path.Combine(_folder.Path, "helper.js"), "throw new Error('helper ran');");
         var page = Write("relative.html",
             "<!DOCTYPE html><html><head><script src=\"helper.js\"></script><script src=\"missing.js\"></script></head><body></body></html>");
 
-        var result = await ChromiumBrowser.InspectPageAsync(page);
+        var result = await InspectAsync(page);
 
         Assert.Contains(result.Errors, e => e.Contains("helper ran", StringComparison.Ordinal));
         Assert.Contains(result.Errors, e => e.StartsWith("Failed to load <script>", StringComparison.Ordinal) && e.EndsWith("missing.js", StringComparison.Ordinal));
@@ -130,23 +133,23 @@ public sealed class PageInspectionTests : IDisposable
     }
 
     [BrowserFact]
-    public async Task DumpDomAsync_PageWithTheBundle_RunsThePinnedPlotlyVersion()
+    public async Task InspectAsync_PageWithTheBundle_RunsThePinnedPlotlyVersion()
     {
         var page = Write("version.html",
             "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><script>" + PlotlyBundle.Script + "</script></head>" +
-            "<body><script>document.body.setAttribute('data-plotly', window.Plotly ? Plotly.version : 'none');</script></body></html>");
+            "<body><script>throw new Error('plotly ' + (window.Plotly ? Plotly.version : 'none'));</script></body></html>");
 
-        var dom = await ChromiumBrowser.DumpDomAsync(page, TimeSpan.FromSeconds(1));
+        var result = await InspectAsync(page);
 
-        Assert.Contains($"data-plotly=\"{PlotlyBundle.Version}\"", dom);
+        Assert.Contains(result.Errors, e => e.Contains($"plotly {PlotlyBundle.Version}", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task InspectPageAsync_NoSuchFile_ThrowsFileNotFoundNamingIt()
+    public async Task InspectAsync_NoSuchFile_ThrowsFileNotFoundNamingIt()
     {
         var missing = Path.Combine(_folder.Path, "nope.html");
 
-        var error = await Assert.ThrowsAsync<FileNotFoundException>(() => ChromiumBrowser.InspectPageAsync(missing));
+        var error = await Assert.ThrowsAsync<FileNotFoundException>(() => InspectAsync(missing));
 
         Assert.Contains(missing, error.Message);
     }

@@ -1,4 +1,4 @@
-namespace AddressInUse.Tests;
+namespace Course.TestUtilities;
 
 /// <summary>A fact that runs only on Linux and macOS, because it asserts Unix socket behaviour.</summary>
 public sealed class UnixFactAttribute : FactAttribute
@@ -13,7 +13,7 @@ public sealed class UnixFactAttribute : FactAttribute
     }
 }
 
-/// <summary>A fact that runs only on Linux, because it asserts what the Linux kernel does.</summary>
+/// <summary>A fact that runs only on Linux, because it asserts what the Linux kernel or its tools (ss, /proc) do.</summary>
 public sealed class LinuxFactAttribute : FactAttribute
 {
     /// <summary>Skips on other OSes, saying why.</summary>
@@ -21,7 +21,7 @@ public sealed class LinuxFactAttribute : FactAttribute
     {
         if (!OperatingSystem.IsLinux())
         {
-            Skip = "Asserts Linux kernel behaviour; other OSes have their own expectations.";
+            Skip = "Asserts Linux behaviour (the kernel, or tools such as ss from iproute2); other OSes have their own expectations.";
         }
     }
 }

@@ -1,4 +1,4 @@
-namespace Course.Runner.Tests.Fixtures;
+namespace Course.TestUtilities;
 
 /// <summary>A unique temporary folder for one test, deleted when the test ends.</summary>
 public sealed class TempDirectory : IDisposable

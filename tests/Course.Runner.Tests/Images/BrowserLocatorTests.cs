@@ -1,9 +1,10 @@
 using AddressInUse.Charts;
+using Course.Runner.Images;
 
-namespace AddressInUse.Tests.Charts;
+namespace Course.Runner.Tests.Images;
 
 /// <summary>Browser lookup order and messages, with a fake environment so no real variable is touched.</summary>
-public sealed class ChromiumLocateTests : IDisposable
+public sealed class BrowserLocatorTests : IDisposable
 {
     private readonly TempFolder _folder = new();
 
@@ -29,7 +30,7 @@ public sealed class ChromiumLocateTests : IDisposable
     {
         var browser = FakeBrowser("google-chrome");
 
-        var (path, problem) = ChromiumBrowser.Locate(Environment(("PATH", _folder.Path)), includeInstallLocations: false);
+        var (path, problem) = BrowserLocator.Locate(Environment(("PATH", _folder.Path)), includeInstallLocations: false);
 
         Assert.Equal(browser, path);
         Assert.Null(problem);
@@ -41,7 +42,7 @@ public sealed class ChromiumLocateTests : IDisposable
         FakeBrowser("chromium");
         var chosen = FakeBrowser("my-edge");
 
-        var (path, _) = ChromiumBrowser.Locate(Environment(("PATH", _folder.Path), ("COURSE_BROWSER", chosen)), includeInstallLocations: false);
+        var (path, _) = BrowserLocator.Locate(Environment(("PATH", _folder.Path), ("COURSE_BROWSER", chosen)), includeInstallLocations: false);
 
         Assert.Equal(chosen, path);
     }
@@ -51,7 +52,7 @@ public sealed class ChromiumLocateTests : IDisposable
     {
         var chosen = FakeBrowser("vivaldi");
 
-        var (path, _) = ChromiumBrowser.Locate(Environment(("PATH", _folder.Path), ("COURSE_BROWSER", "vivaldi")), includeInstallLocations: false);
+        var (path, _) = BrowserLocator.Locate(Environment(("PATH", _folder.Path), ("COURSE_BROWSER", "vivaldi")), includeInstallLocations: false);
 
         Assert.Equal(chosen, path);
     }
@@ -62,7 +63,7 @@ public sealed class ChromiumLocateTests : IDisposable
         FakeBrowser("chromium");
         var missing = Path.Combine(_folder.Path, "no-such-browser");
 
-        var (path, problem) = ChromiumBrowser.Locate(Environment(("PATH", _folder.Path), ("COURSE_BROWSER", missing)), includeInstallLocations: false);
+        var (path, problem) = BrowserLocator.Locate(Environment(("PATH", _folder.Path), ("COURSE_BROWSER", missing)), includeInstallLocations: false);
 
         Assert.Null(path);
         Assert.Contains($"COURSE_BROWSER is set to '{missing}'", problem);
@@ -72,7 +73,7 @@ public sealed class ChromiumLocateTests : IDisposable
     public void LocateOrThrow_NoBrowserAnywhere_ThrowsTheInstallHint()
     {
         var error = Assert.Throws<BrowserNotFoundException>(
-            () => ChromiumBrowser.LocateOrThrow(Environment(("PATH", _folder.Path)), includeInstallLocations: false));
+            () => BrowserLocator.LocateOrThrow(Environment(("PATH", _folder.Path)), includeInstallLocations: false));
 
         Assert.Equal(
             "No Chromium-family browser found; install chromium (Debian: apt-get install chromium), Chrome or Edge, or set COURSE_BROWSER=/path/to/browser",
@@ -89,7 +90,7 @@ public sealed class ChromiumLocateTests : IDisposable
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
-        var (found, _) = ChromiumBrowser.Locate(Environment(("PATH", _folder.Path)), includeInstallLocations: false);
+        var (found, _) = BrowserLocator.Locate(Environment(("PATH", _folder.Path)), includeInstallLocations: false);
 
         // Windows has no execute bit, so there any file with the right name counts.
         Assert.Equal(OperatingSystem.IsWindows() ? path : null, found);

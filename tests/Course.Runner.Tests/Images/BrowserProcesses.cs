@@ -1,21 +1,22 @@
 using System.Diagnostics;
 using System.Text;
-using AddressInUse.Charts;
+using Course.Runner.Images;
 
-namespace AddressInUse.Tests.Charts;
+namespace Course.Runner.Tests.Images;
 
 /// <summary>Records the browser launches of one test and checks, independently of the library, that none left a process behind.</summary>
 internal sealed class BrowserProcesses : IDisposable
 {
-    private readonly List<ChromiumBrowser.BrowserLaunch> _launches = [];
-    private readonly Action<ChromiumBrowser.BrowserLaunch>? _previous;
+    private readonly List<Launch> _launches = [];
+    private readonly Action<HeadlessBrowser>? _previous;
 
     /// <summary>Starts recording the launches made from this test's async flow; <paramref name="onLaunch"/> runs on each.</summary>
-    public BrowserProcesses(Action<ChromiumBrowser.BrowserLaunch>? onLaunch = null)
+    public BrowserProcesses(Action<Launch>? onLaunch = null)
     {
-        _previous = ChromiumBrowser.LaunchObserver.Value;
-        ChromiumBrowser.LaunchObserver.Value = launch =>
+        _previous = HeadlessBrowser.LaunchObserver.Value;
+        HeadlessBrowser.LaunchObserver.Value = browser =>
         {
+            var launch = new Launch(browser.ProcessId, browser.WorkFolder);
             lock (_launches)
             {
                 _launches.Add(launch);
@@ -26,7 +27,7 @@ internal sealed class BrowserProcesses : IDisposable
     }
 
     /// <summary>The launches seen so far.</summary>
-    public IReadOnlyList<ChromiumBrowser.BrowserLaunch> Launches
+    public IReadOnlyList<Launch> Launches
     {
         get
         {
@@ -38,7 +39,7 @@ internal sealed class BrowserProcesses : IDisposable
     }
 
     /// <summary>Stops recording.</summary>
-    public void Dispose() => ChromiumBrowser.LaunchObserver.Value = _previous;
+    public void Dispose() => HeadlessBrowser.LaunchObserver.Value = _previous;
 
     /// <summary>Polls until no launch has a live process or a work folder left, or fails after the deadline naming what is left.</summary>
     public void AssertNothingLeftBehind()
@@ -56,7 +57,11 @@ internal sealed class BrowserProcesses : IDisposable
         Assert.True(gone, "Left behind by the browser run: " + string.Join("; ", left));
     }
 
-    private static IEnumerable<string> Leftovers(ChromiumBrowser.BrowserLaunch launch)
+    /// <summary>One browser launch: its main process and its work folder.</summary>
+    public sealed record Launch(int ProcessId, string WorkDirectory);
+
+    /// <summary>What is left of a launch: its work folder, and (Linux) every process naming it, else its main process.</summary>
+    public static IEnumerable<string> Leftovers(Launch launch)
     {
         if (Directory.Exists(launch.WorkDirectory))
         {

@@ -1,4 +1,4 @@
-namespace AddressInUse.Charts;
+namespace Course.Runner.Images;
 
 /// <summary>Thrown when no Chromium-family browser can be found; the message says how to install or point to one.</summary>
 public sealed class BrowserNotFoundException : Exception

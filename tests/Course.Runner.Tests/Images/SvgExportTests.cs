@@ -1,8 +1,9 @@
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using AddressInUse.Charts;
+using Course.Runner.Images;
 
-namespace AddressInUse.Tests.Charts;
+namespace Course.Runner.Tests.Images;
 
 /// <summary>SVG export with a real headless Chromium.</summary>
 [Collection(ChromiumCollection.Name)]
@@ -41,7 +42,7 @@ public sealed class SvgExportTests : IDisposable
             ("restart-timeline.svg", TimelineFigure().ToJson()),
         };
 
-        var paths = await SvgExport.ExportAsync(figures, _folder.Path);
+        var paths = await SvgExport.ExportOnceAsync(figures, _folder.Path);
 
         Assert.Single(processes.Launches);
         Assert.Equal([Path.Combine(_folder.Path, "bars.svg"), Path.Combine(_folder.Path, "restart-timeline.svg")], paths);
@@ -66,7 +67,7 @@ public sealed class SvgExportTests : IDisposable
     {
         var figure = BarFigure("accents", "café <&> trace", "Tité");
 
-        var paths = await SvgExport.ExportAsync([figure], _folder.Path);
+        var paths = await SvgExport.ExportOnceAsync([(figure.Name, figure.ToJson())], _folder.Path);
 
         var path = Assert.Single(paths);
         Assert.Equal("accents.svg", Path.GetFileName(path));
@@ -84,7 +85,7 @@ public sealed class SvgExportTests : IDisposable
             ("broken", """{"data":[null],"layout":{}}"""),
         };
 
-        var error = await Assert.ThrowsAsync<SvgExportException>(() => SvgExport.ExportAsync(figures, _folder.Path));
+        var error = await Assert.ThrowsAsync<SvgExportException>(() => SvgExport.ExportOnceAsync(figures, _folder.Path));
 
         var failure = Assert.Single(error.Failures);
         Assert.Equal("broken.svg", failure.FileName);
@@ -103,7 +104,7 @@ public sealed class SvgExportTests : IDisposable
             ("half-written", """{"data":[{"type":"bar",""" ),
         };
 
-        var error = await Assert.ThrowsAsync<SvgExportException>(() => SvgExport.ExportAsync(figures, _folder.Path));
+        var error = await Assert.ThrowsAsync<SvgExportException>(() => SvgExport.ExportOnceAsync(figures, _folder.Path));
 
         var failure = Assert.Single(error.Failures);
         Assert.Equal("half-written.svg", failure.FileName);
@@ -119,7 +120,7 @@ public sealed class SvgExportTests : IDisposable
     public async Task ExportAsync_FileNameWithFolderOrReservedCharacter_ThrowsArgumentException(string fileName)
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(
-            () => SvgExport.ExportAsync([(fileName, """{"data":[]}""")], _folder.Path));
+            () => SvgExport.ExportOnceAsync([(fileName, """{"data":[]}""")], _folder.Path));
 
         Assert.Contains("not a usable SVG file name", error.Message);
     }
@@ -128,7 +129,7 @@ public sealed class SvgExportTests : IDisposable
     public async Task ExportAsync_TwoFiguresSameFileName_ThrowsNamingTheFile()
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(
-            () => SvgExport.ExportAsync([("grid", "{}"), ("GRID.svg", "{}")], _folder.Path));
+            () => SvgExport.ExportOnceAsync([("grid", "{}"), ("GRID.svg", "{}")], _folder.Path));
 
         Assert.Contains("'GRID.svg'", error.Message);
     }
@@ -136,7 +137,7 @@ public sealed class SvgExportTests : IDisposable
     [Fact]
     public async Task ExportAsync_NoFigures_ReturnsEmptyAndWritesNothing()
     {
-        var paths = await SvgExport.ExportAsync(Array.Empty<(string, string)>(), Path.Combine(_folder.Path, "never"));
+        var paths = await SvgExport.ExportOnceAsync(Array.Empty<(string, string)>(), Path.Combine(_folder.Path, "never"));
 
         Assert.Empty(paths);
         Assert.False(Directory.Exists(Path.Combine(_folder.Path, "never")));

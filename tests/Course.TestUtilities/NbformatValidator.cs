@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Course.Runner.Tests.Fixtures;
+namespace Course.TestUtilities;
 
 /// <summary>Validates notebook files with Jupyter's reference validator (python3 + nbformat) and the shared nbformat 4.5 JSON schema.</summary>
 public static class NbformatValidator
