@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using System.Text.Json.Nodes;
 using AddressInUse.Charts;
 using AddressInUse.Notebook;
 using AddressInUse.Observation;
+using AddressInUse.Results;
 
 namespace AddressInUse.Experiments.Teardown;
 
@@ -15,9 +17,24 @@ namespace AddressInUse.Experiments.Teardown;
 /// <param name="ClientSendAfterShutdown">What a send on the client's shut half returned ("EPIPE"-like error name, or "ok").</param>
 /// <param name="Connection">The socket keys, for the chart.</param>
 /// <param name="Timeline">Samples and actions.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
-public sealed record HalfClosedDataOutcome(long BytesAfterFin, long BytesReceived, string? ClientStateWhileReading, string? ServerStateWhileSending, string ClientSendAfterShutdown, (string Server, string Client) Connection, Timeline Timeline) : IHtmlRenderable
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
+public sealed record HalfClosedDataOutcome(long BytesAfterFin, long BytesReceived, string? ClientStateWhileReading, string? ServerStateWhileSending, string ClientSendAfterShutdown, (string Server, string Client) Connection, Timeline Timeline) : IHtmlRenderable, IHasCases
 {
+    /// <summary>The results.json record: what the client read after its own FIN, and the two ends' states meanwhile.</summary>
+    public IEnumerable<CaseRecord> Cases =>
+    [
+        new CaseRecord("B1", "half-closed-data", "dotnet", "tcp", ClientStateWhileReading?.ToLowerInvariant() ?? "none",
+            new SocketSide("127.0.0.1", "tcp", []), new SocketSide("127.0.0.1", "tcp", []), "observe", BytesReceived == BytesAfterFin ? "ok" : "short_read", null)
+        {
+            Details = new JsonObject
+            {
+                ["bytes_after_fin"] = BytesAfterFin, ["bytes_received"] = BytesReceived,
+                ["client_end_state"] = ClientStateWhileReading, ["server_end_state"] = ServerStateWhileSending,
+                ["client_send_after_shutdown"] = ClientSendAfterShutdown,
+            },
+        },
+    ];
+
     /// <summary>Both ends' states over the exchange.</summary>
     public Figure Chart => TeardownCharts.Sockets("half-closed-data", $"Half closed: {BytesReceived} bytes still flowed to the client after its FIN", Timeline,
         [("server end", Connection.Server), ("client end", Connection.Client)], 0, "ms since the connection opened");

@@ -8,6 +8,7 @@ using AddressInUse.Lab;
 using AddressInUse.Native;
 using AddressInUse.Notebook;
 using AddressInUse.Observation;
+using AddressInUse.Results;
 
 namespace AddressInUse.Experiments.Teardown;
 
@@ -17,8 +18,19 @@ namespace AddressInUse.Experiments.Teardown;
 /// <param name="HostFinTimeout">The machine's own tcp_fin_timeout, read (never written).</param>
 /// <param name="Seconds">How long the orphan's FIN_WAIT_2 stayed in the lab's table, or null when not measured.</param>
 /// <param name="Spans">The orphan's states in the lab: (state, from ms, to ms) since its close.</param>
-public sealed record FinTimeoutOutcome(LabAvailability Lab, int FinTimeoutSeconds, string? HostFinTimeout, double? Seconds, IReadOnlyList<StateSpan> Spans) : IHtmlRenderable
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
+public sealed record FinTimeoutOutcome(LabAvailability Lab, int FinTimeoutSeconds, string? HostFinTimeout, double? Seconds, IReadOnlyList<StateSpan> Spans) : IHtmlRenderable, IHasCases
 {
+    /// <summary>The results.json record, only when the lab ran: a chapter's sentence about the lab is then judged, and is "not measured" otherwise.</summary>
+    public IEnumerable<CaseRecord> Cases => !Lab.Available ? [] :
+    [
+        TimeWaitSettings.LabCase("fin-timeout-orphan", Seconds is null ? "not_ended" : "ok", new JsonObject
+        {
+            ["tcp_fin_timeout_lab"] = FinTimeoutSeconds, ["host_tcp_fin_timeout"] = HostFinTimeout, ["seconds"] = Seconds,
+            ["states"] = new JsonArray(Spans.Select(s => (JsonNode)s.State).Distinct().ToArray()),
+        }, "fin_wait_2"),
+    ];
+
     /// <summary>The orphan's states on a timeline, seconds since the program closed it.</summary>
     public Figure Chart
     {
@@ -51,8 +63,19 @@ public sealed record FinTimeoutOutcome(LabAvailability Lab, int FinTimeoutSecond
 /// <param name="SmallBuckets">The small limit set in the lab.</param>
 /// <param name="SeenWithSmall">TIME_WAIT entries seen after the connections with the small limit.</param>
 /// <param name="HostBuckets">The machine's own tcp_max_tw_buckets, read (never written).</param>
-public sealed record TimeWaitBucketsOutcome(LabAvailability Lab, int Connections, string? DefaultBuckets, int SeenWithDefault, int SmallBuckets, int SeenWithSmall, string? HostBuckets) : IHtmlRenderable
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
+public sealed record TimeWaitBucketsOutcome(LabAvailability Lab, int Connections, string? DefaultBuckets, int SeenWithDefault, int SmallBuckets, int SeenWithSmall, string? HostBuckets) : IHtmlRenderable, IHasCases
 {
+    /// <summary>The results.json record, only when the lab ran.</summary>
+    public IEnumerable<CaseRecord> Cases => !Lab.Available ? [] :
+    [
+        TimeWaitSettings.LabCase("tw-buckets", "ok", new JsonObject
+        {
+            ["connections"] = Connections, ["default_buckets"] = DefaultBuckets, ["seen_default"] = SeenWithDefault,
+            ["small_buckets"] = SmallBuckets, ["seen_small"] = SeenWithSmall, ["host_tcp_max_tw_buckets"] = HostBuckets,
+        }, "time_wait"),
+    ];
+
     /// <summary>A small table.</summary>
     public string ToHtml() => Lab.Available
         ? Html.Table(["tcp_max_tw_buckets in the lab", "server-closed connections", "TIME_WAIT entries in the table"],
@@ -62,6 +85,29 @@ public sealed record TimeWaitBucketsOutcome(LabAvailability Lab, int Connections
 
     /// <summary>One line.</summary>
     public override string ToString() => Lab.Available ? $"{Connections} closes: {SeenWithDefault} TIME_WAIT with {DefaultBuckets} buckets, {SeenWithSmall} with {SmallBuckets}" : $"C4 lab not run: {Lab.Reason}";
+}
+
+/// <summary>C4 in the lab: one TIME_WAIT entry's lifetime with tcp_fin_timeout set to a few seconds inside a private namespace.</summary>
+/// <param name="Lab">Whether the lab ran, and why not (quick mode skips it too).</param>
+/// <param name="FinTimeoutSeconds">tcp_fin_timeout set in the lab.</param>
+/// <param name="Seconds">How long the TIME_WAIT entry lived, or null when not measured.</param>
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
+public sealed record TimeWaitLengthOutcome(LabAvailability Lab, int FinTimeoutSeconds, double? Seconds) : IHtmlRenderable, IHasCases
+{
+    /// <summary>The results.json record, only when the lab ran.</summary>
+    public IEnumerable<CaseRecord> Cases => !Lab.Available ? [] :
+    [
+        TimeWaitSettings.LabCase("time-wait-with-short-fin-timeout", Seconds is null ? "not_ended" : "ok",
+            new JsonObject { ["tcp_fin_timeout_lab"] = FinTimeoutSeconds, ["seconds"] = Seconds }, "time_wait"),
+    ];
+
+    /// <summary>One line.</summary>
+    public string ToHtml() => Lab.Available
+        ? $"<p>In the lab with tcp_fin_timeout = {Html.E(FinTimeoutSeconds)} s, the TIME_WAIT entry lived <b>{Html.E(Seconds is { } s ? $"{s:0.00} s" : "longer than the lab waited")}</b>.</p>"
+        : $"<p><b>Not measured here:</b> {Html.E(Lab.Reason)}.</p>";
+
+    /// <summary>One line.</summary>
+    public override string ToString() => Lab.Available ? $"TIME_WAIT lived {Seconds:0.00} s with tcp_fin_timeout={FinTimeoutSeconds} in the lab" : $"C4 lab not run: {Lab.Reason}";
 }
 
 /// <summary>Scenario C4 made visible: the TIME_WAIT-related settings changed inside the private network lab, never on the machine.</summary>
@@ -101,16 +147,26 @@ public static class TimeWaitSettings
     }
 
     /// <summary>Measures one TIME_WAIT entry's lifetime in a lab whose tcp_fin_timeout is set to a few seconds: TIME_WAIT does not follow it.</summary>
-    /// <returns>The lifetime in seconds, or null when the lab is unavailable.</returns>
-    public static async Task<double?> TimeWaitLengthAsync(int finTimeoutSeconds = 3, CancellationToken cancellationToken = default)
+    /// <param name="finTimeoutSeconds">tcp_fin_timeout set in the lab.</param>
+    /// <param name="quick">Skips the minute-long wait; the outcome then says so.</param>
+    /// <param name="cancellationToken">Stops the lab.</param>
+    public static async Task<TimeWaitLengthOutcome> TimeWaitLengthAsync(int finTimeoutSeconds = 3, bool quick = false, CancellationToken cancellationToken = default)
     {
-        if (!NetworkLab.Availability.Available)
+        var lab = quick ? new LabAvailability(false, "quick mode skips the minute-long wait") : NetworkLab.Availability;
+        if (!lab.Available)
         {
-            return null;
+            return new TimeWaitLengthOutcome(lab, finTimeoutSeconds, null);
         }
         var result = await NetworkLab.RunAsync("tw-length", new Dictionary<string, string> { ["net.ipv4.tcp_fin_timeout"] = finTimeoutSeconds.ToString(CultureInfo.InvariantCulture) },
             timeout: TimeSpan.FromSeconds(200), cancellationToken: cancellationToken).ConfigureAwait(false);
-        return result["seconds"]?.GetValue<double>();
+        return new TimeWaitLengthOutcome(lab, finTimeoutSeconds, result["seconds"]?.GetValue<double>());
+    }
+
+    /// <summary>A C4 lab case on loopback, as results.json records it.</summary>
+    internal static CaseRecord LabCase(string name, string outcome, JsonObject details, string holder)
+    {
+        var side = new SocketSide("127.0.0.1", "tcp", []);
+        return new CaseRecord("C4", name, "native", "tcp", holder, side, side, "observe", outcome, null) { Details = details };
     }
 
     /// <summary>The lab child's side of <see cref="TimeWaitLengthAsync"/>: one server-closed connection, its TIME_WAIT polled until gone.</summary>
