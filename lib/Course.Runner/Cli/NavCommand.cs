@@ -11,14 +11,17 @@ public sealed class NavCommand : ICommand
     public string Name => "nav";
 
     /// <inheritdoc />
-    public string Summary => "write the previous/next navigation cell at the end of every chapter notebook (idempotent)";
+    public string Summary => "write the previous/next navigation cell of every chapter notebook and the README's chapter table (idempotent)";
 
     /// <inheritdoc />
     public string Usage => """
         course nav [--notebooks DIR] [--check]
 
           --notebooks DIR   the chapter notebooks (default: <repo>/notebooks)
-          --check           change nothing; exit 1 when a notebook's navigation is missing or out of date
+          --check           change nothing; exit 1 when a notebook's navigation or the README's chapter table is out of date
+
+        The README.md beside the notebooks folder gets its chapter table (between the chapters marker
+        comments) from each notebook's title and "In this chapter you will..." list.
         """;
 
     /// <inheritdoc />
@@ -62,12 +65,53 @@ public sealed class NavCommand : ICommand
             context.Out.WriteLine($"{chapter.Name}: navigation written");
         }
 
+        stale += WriteReadmeTable(folder, notebooks.Select(n => (n.Chapter, n.Notebook)).ToList(), check, context);
+
         if (check && stale > 0)
         {
-            context.Error.WriteLine($"{stale} notebook(s) need `course nav`. Fix: dotnet run --project lib/Course.Runner -- nav");
+            context.Error.WriteLine($"{stale} file(s) (notebooks, README.md) need `course nav`. Fix: dotnet run --project lib/Course.Runner -- nav");
             return Task.FromResult(1);
         }
 
         return Task.FromResult(0);
+    }
+
+    /// <summary>Rewrites the chapter table of the README beside the notebooks folder (if it has the markers); returns 1 when it was out of date.</summary>
+    private static int WriteReadmeTable(string folder, IReadOnlyList<(Chapter Chapter, Notebook Notebook)> notebooks, bool check, CommandContext context)
+    {
+        var root = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+        var readmePath = root is null ? null : Path.Combine(root, "README.md");
+        if (readmePath is null || !File.Exists(readmePath))
+        {
+            return 0;
+        }
+
+        var text = File.ReadAllText(readmePath);
+        if (!ReadmeChapterTable.HasMarkers(text))
+        {
+            context.Out.WriteLine($"README.md: no chapter-table markers, left alone (add {ReadmeChapterTable.BeginMarker} and {ReadmeChapterTable.EndMarker} to generate the table)");
+            return 0;
+        }
+
+        var rows = notebooks.Select(n => new ReadmeChapterTable.Row(Path.GetRelativePath(root!, n.Chapter.Path), ChapterSummary.Of(n.Notebook, n.Chapter.Name)));
+        var updated = ReadmeChapterTable.Apply(text, ReadmeChapterTable.Table(rows));
+        if (updated == text)
+        {
+            context.Out.WriteLine("README.md: chapter table unchanged");
+            return 0;
+        }
+
+        if (check)
+        {
+            context.Out.WriteLine("README.md: chapter table out of date");
+            return 1;
+        }
+
+        // Beside and renamed into place, so a kill never leaves half a README.
+        var temp = readmePath + ".tmp-" + Environment.ProcessId;
+        File.WriteAllText(temp, updated, new UTF8Encoding(false));
+        File.Move(temp, readmePath, overwrite: true);
+        context.Out.WriteLine("README.md: chapter table written");
+        return 1;
     }
 }
