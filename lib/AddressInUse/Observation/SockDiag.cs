@@ -92,6 +92,53 @@ public static unsafe class SockDiag
         }
     }
 
+    /// <summary>Sends the same filtered dump requests as <see cref="TryRead"/> and only counts the bytes the kernel returns: the floor any sock_diag reader pays (for benchmarks).</summary>
+    public static long DumpBytesOnly(IReadOnlyCollection<int>? ports)
+    {
+        var fd = socket(AfNetlink, SockRaw | SockCloexec, NetlinkSockDiag);
+        if (fd < 0)
+        {
+            return -1;
+        }
+        try
+        {
+            long total = 0;
+            var buffer = new byte[64 * 1024];
+            foreach (var family in new[] { AfInet, AfInet6 })
+            {
+                var request = BuildRequest(family, ports, (uint)Interlocked.Increment(ref _sequence));
+                fixed (byte* p = request)
+                {
+                    send(fd, p, (nuint)request.Length, 0);
+                }
+                while (true)
+                {
+                    nint received;
+                    fixed (byte* p = buffer)
+                    {
+                        received = recv(fd, p, (nuint)buffer.Length, 0);
+                    }
+                    if (received <= 0)
+                    {
+                        return -1;
+                    }
+                    total += received;
+                    // The last message of the datagram is NLMSG_DONE when the dump is complete.
+                    var last = (int)received - 20;
+                    if (received >= 20 && BinaryPrimitives.ReadUInt16LittleEndian(buffer.AsSpan(last + 4)) == NlmsgDone)
+                    {
+                        break;
+                    }
+                }
+            }
+            return total;
+        }
+        finally
+        {
+            close(fd);
+        }
+    }
+
     private static bool ReceiveDump(int fd, byte[] buffer, List<TcpEntry> entries)
     {
         while (true)

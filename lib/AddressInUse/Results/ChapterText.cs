@@ -60,7 +60,6 @@ public sealed class ChapterText
         null => [],
         CaseRecord c => [c],
         IHasCases hasCases => hasCases.Cases.ToList(),
-        RestartAfterKillOutcome outcome => [outcome.ToCase()],
         RestartComparison comparison => comparison.Outcomes.Select(o => o.ToCase()).ToList(),
         System.Collections.IEnumerable many and not string => many.Cast<object?>().SelectMany(CasesOf).ToList(),
         _ => throw new ArgumentException($"A {evidence.GetType().Name} carries no measured cases. Fix: pass the experiment's outcome (or its Cases).", nameof(evidence)),

@@ -20,7 +20,7 @@ public enum TextVerdictKind
 /// gathers into images/&lt;os&gt;/results.json.
 /// </summary>
 [TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Verdicts })]
-public sealed record TextVerdict : IHtmlRenderable
+public sealed record TextVerdict : IHtmlRenderable, IDisplayable
 {
     /// <summary>The stable id: "&lt;chapter&gt;/&lt;paragraph&gt;", e.g. "01/observe-no-options".</summary>
     public string Id => $"{Chapter}/{Paragraph}";
@@ -106,6 +106,15 @@ public sealed record TextVerdict : IHtmlRenderable
         return json.ToJsonString(CaseRecord.JsonOptions);
     }
 
+    /// <inheritdoc />
+    public string? Format(string mimeType) => mimeType switch
+    {
+        MimeTypes.Html => ToHtml(),
+        MimeTypes.Verdicts => ToJson(),
+        MimeTypes.Text => ToString(),
+        _ => null,
+    };
+
     /// <summary>The one line and the claim it judges.</summary>
     public override string ToString() => $"{Line}  [{Id}: {Sentence}]";
 }
@@ -113,13 +122,22 @@ public sealed record TextVerdict : IHtmlRenderable
 /// <summary>Several verdicts shown together under one paragraph (e.g. one sentence per OS), one line each.</summary>
 /// <param name="Items">The verdicts, in the paragraph's order.</param>
 [TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Verdicts })]
-public sealed record TextVerdicts(IReadOnlyList<TextVerdict> Items) : IHtmlRenderable
+public sealed record TextVerdicts(IReadOnlyList<TextVerdict> Items) : IHtmlRenderable, IDisplayable
 {
     /// <summary>Every line's HTML, in order.</summary>
     public string ToHtml() => string.Concat(Items.Select(v => v.ToHtml()));
 
     /// <summary>The verdicts as a JSON array (the application/vnd.course.verdicts+json payload).</summary>
     public string ToJson() => "[" + string.Join(",", Items.Select(v => v.ToJson())) + "]";
+
+    /// <inheritdoc />
+    public string? Format(string mimeType) => mimeType switch
+    {
+        MimeTypes.Html => ToHtml(),
+        MimeTypes.Verdicts => ToJson(),
+        MimeTypes.Text => ToString(),
+        _ => null,
+    };
 
     /// <summary>One line per verdict.</summary>
     public override string ToString() => string.Join(Environment.NewLine, Items.Select(v => v.ToString()));

@@ -90,17 +90,6 @@ public static class CommandLine
         }
     }
 
-    /// <summary>The help text of a verb (or of the whole CLI when the verb is null), as `--help` prints it.</summary>
-    public static string HelpText(string? verb, IReadOnlyList<ICommand>? commands = null)
-    {
-        var text = new StringWriter();
-        var context = new CommandContext(text, text, Directory.GetCurrentDirectory(), CancellationToken.None);
-        var root = Build(context, commands);
-        var parsed = root.Parse(verb is null ? ["--help"] : [verb, "--help"]);
-        parsed.Invoke(new InvocationConfiguration { Output = text, Error = text });
-        return text.ToString();
-    }
-
     private static void ReportParseErrors(ParseResult parsed, CommandContext context)
     {
         var verb = parsed.CommandResult.Command;

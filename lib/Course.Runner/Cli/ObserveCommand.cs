@@ -38,18 +38,44 @@ public sealed class ObserveCommand : ICommand
                 return ok ? value : null;
             },
         };
+        var web = new Option<bool>("--web") { Description = "serve a live timeline page on a loopback port instead (first line: serving http://127.0.0.1:NNNN/)" };
+        var webAddress = new Option<System.Net.IPAddress?>("--web-address")
+        {
+            Description = "the loopback address to serve --web on (default 127.0.0.1; any other address is refused)",
+            HelpName = "A",
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+                try
+                {
+                    return Live.ObserveWebServer.ParseLoopback(text);
+                }
+                catch (ArgumentException e)
+                {
+                    r.AddError(e.Message);
+                    return null;
+                }
+            },
+        };
         var command = new Command("observe", "print each TCP state change of every socket on a port (any program's), until --seconds or Ctrl+C")
         {
-            port, seconds, json, interval,
+            port, seconds, json, interval, web, webAddress,
         };
-        command.SetAction((parsed, token) =>
+        command.SetAction(async (parsed, token) =>
         {
+            var chosen = parsed.GetValue(interval) is { } every ? TimeSpan.FromMilliseconds(every) : DefaultInterval;
+            if (parsed.GetValue(web))
+            {
+                // The live page is its own class; the command only hands it the port, the interval and the loopback address.
+                await new Live.ObserveWebServer(parsed.GetValue(port)!.Value, chosen, parsed.GetValue(webAddress)).RunAsync(context.Out, token).ConfigureAwait(false);
+                return 0;
+            }
             var options = new ObserveOptions(
                 parsed.GetValue(port)!.Value,
                 parsed.GetValue(seconds),
                 parsed.GetValue(json),
                 parsed.GetValue(interval) is { } ms ? TimeSpan.FromMilliseconds(ms) : DefaultInterval);
-            return new PortObserver(context.Out).RunAsync(options, token);
+            return await new PortObserver(context.Out).RunAsync(options, token).ConfigureAwait(false);
         });
         return command;
     }

@@ -188,7 +188,7 @@ public sealed class RunCommand : ICommand
                 {
                     CellTimeout = options.CellTimeout,
                     Parameters = options.Parameters,
-                    Progress = reporter.Cell,
+                    Progress = progress => reporter.Cell(progress, cancelled: token.IsCancellationRequested),
                     LiveUpdate = reporter.Live,
                 }, token);
             }

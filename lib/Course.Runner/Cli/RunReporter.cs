@@ -34,8 +34,8 @@ public interface IRunReporter
     /// <summary>A chapter starts.</summary>
     void ChapterStarting(string chapter);
 
-    /// <summary>A cell starts or finishes.</summary>
-    void Cell(CellProgress progress);
+    /// <summary>A cell starts or finishes; cancelled: it ended because the run was cancelled.</summary>
+    void Cell(CellProgress progress, bool cancelled = false);
 
     /// <summary>A running cell updated a displayed value (its first line is shown, throttled).</summary>
     void Live(string text);
@@ -69,7 +69,7 @@ public sealed class PlainRunReporter(TextWriter output, TextWriter error) : IRun
     }
 
     /// <inheritdoc />
-    public void Cell(CellProgress progress) => _progress.Report(progress);
+    public void Cell(CellProgress progress, bool cancelled = false) => _progress.Report(progress, cancelled);
 
     /// <inheritdoc />
     public void Live(string text) => _progress.Live(text);
@@ -77,6 +77,7 @@ public sealed class PlainRunReporter(TextWriter output, TextWriter error) : IRun
     /// <inheritdoc />
     public void ChapterFinished(ChapterOutcome outcome)
     {
+        _progress.EndOpenLine(outcome.Status == ChapterOutcome.Cancelled ? "cancelled" : outcome.Status);
     }
 
     /// <inheritdoc />
@@ -174,7 +175,7 @@ public sealed class SpectreRunReporter(IAnsiConsole console) : IRunReporter
     }
 
     /// <inheritdoc />
-    public void Cell(CellProgress progress)
+    public void Cell(CellProgress progress, bool cancelled = false)
     {
         lock (_gate)
         {
@@ -194,7 +195,8 @@ public sealed class SpectreRunReporter(IAnsiConsole console) : IRunReporter
                 _chapter.Value = progress.CodeCellNumber;
                 if (progress.Succeeded != true)
                 {
-                    console.MarkupLine($"[red]{Markup.Escape($"  [{progress.Notebook}] cell {progress.CodeCellNumber}/{progress.CodeCellCount}{id} FAILED ({PlainRunReporter.Seconds(progress.Elapsed ?? TimeSpan.Zero)})")}[/]");
+                    var (colour, word) = cancelled ? ("yellow", "cancelled") : ("red", "FAILED");
+                    console.MarkupLine($"[{colour}]{Markup.Escape($"  [{progress.Notebook}] cell {progress.CodeCellNumber}/{progress.CodeCellCount}{id} {word} ({PlainRunReporter.Seconds(progress.Elapsed ?? TimeSpan.Zero)})")}[/]");
                 }
             }
         }

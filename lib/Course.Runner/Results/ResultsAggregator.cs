@@ -26,10 +26,10 @@ public sealed record ChapterResults(string Chapter, bool Succeeded, TimeSpan Dur
 public static class ResultsAggregator
 {
     /// <summary>Outputs of this MIME type hold a JSON array of measured case objects.</summary>
-    public const string CasesMimeType = "application/vnd.course.cases+json";
+    public const string CasesMimeType = AddressInUse.Notebook.MimeTypes.Cases;
 
     /// <summary>Outputs of this MIME type hold a JSON object of OS settings.</summary>
-    public const string SettingsMimeType = "application/vnd.course.settings+json";
+    public const string SettingsMimeType = AddressInUse.Notebook.MimeTypes.Settings;
 
     /// <summary>The cases in a chapter's outputs, in notebook order, each with "chapter" set; a case shown twice counts once.</summary>
     /// <param name="executed">The executed notebook.</param>

@@ -148,6 +148,7 @@ public sealed class RunCommandTests : IDisposable
         Assert.Matches(@"01-first\s+ok", output);
         Assert.Matches(@"02-second\s+cancelled", output);
         Assert.DoesNotMatch(@"02-second\s+failed", output);
+        Assert.Contains("[02-second] cell 2/3 (id wait) ... cancelled", output);
         Assert.Contains(CommandLine.CancelledMessage, error);
         Assert.Contains("left as they were", error);
         // Chapter 01 finished before the cancel, yet nothing committed is rewritten and no browser export starts after the cancel.
@@ -222,7 +223,7 @@ public sealed class RunCommandTests : IDisposable
     }
 
     private static Dictionary<string, string> Snapshot(string folder) =>
-        Directory.GetFiles(folder).ToDictionary(Path.GetFileName, f => Convert.ToHexString(File.ReadAllBytes(f)))!;
+        Directory.GetFiles(folder).ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(File.ReadAllBytes(f)));
 
     private void WriteNotebook(string name, params NotebookCell[] cells)
     {
@@ -269,9 +270,9 @@ public sealed class RunCommandTests : IDisposable
 
         public void ChapterStarting(string chapter) => inner.ChapterStarting(chapter);
 
-        public void Cell(CellProgress progress)
+        public void Cell(CellProgress progress, bool cancelled = false)
         {
-            inner.Cell(progress);
+            inner.Cell(progress, cancelled);
             if (when?.Invoke(progress) == true)
             {
                 then?.Invoke();
