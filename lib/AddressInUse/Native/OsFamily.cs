@@ -25,6 +25,12 @@ public static class OsInfo
         : OperatingSystem.IsWindows() ? OsFamily.Windows
         : OsFamily.Other;
 
+    /// <summary>
+    /// The name this process's results go under: "linux", "macos", "windows", or "wine" for the Windows code path
+    /// under Wine, which is an emulation and must never be filed as Windows.
+    /// </summary>
+    public static string CurrentName { get; } = Current == OsFamily.Windows && WineHost.IsWine ? WineHost.FolderName : FolderName(Current);
+
     /// <summary>The folder name used for per-OS outputs: "linux", "macos" or "windows".</summary>
     public static string FolderName(OsFamily family) => family switch
     {
