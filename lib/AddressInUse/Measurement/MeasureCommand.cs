@@ -13,10 +13,11 @@ namespace AddressInUse.Measurement;
 /// <param name="Chapters">The chapters to measure ("01", "05", "10"); empty for all that <see cref="ChapterMeasurements"/> knows.</param>
 /// <param name="Quick">Fewer probes per target, as the runner's --quick.</param>
 /// <param name="Out">Where the results document is written.</param>
-public sealed record MeasureOptions(IReadOnlyList<string> Chapters, bool Quick, string Out)
+/// <param name="CallTimeout">How long one experiment call may take before it is recorded as hung.</param>
+public sealed record MeasureOptions(IReadOnlyList<string> Chapters, bool Quick, string Out, TimeSpan CallTimeout)
 {
     /// <summary>The usage line.</summary>
-    public const string Usage = "AddressInUse measure [--chapter NN ...] [--quick] --out results.json";
+    public const string Usage = "AddressInUse measure [--chapter NN ...] [--quick] [--call-timeout S] --out results.json";
 
     /// <summary>Parses the arguments after the word measure; bad input is an ArgumentException naming the fix.</summary>
     public static MeasureOptions Parse(IReadOnlyList<string> args)
@@ -24,6 +25,7 @@ public sealed record MeasureOptions(IReadOnlyList<string> Chapters, bool Quick, 
         var chapters = new List<string>();
         var quick = false;
         string? output = null;
+        var timeout = TimeSpan.FromSeconds(300);
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
@@ -34,6 +36,11 @@ public sealed record MeasureOptions(IReadOnlyList<string> Chapters, bool Quick, 
                 case "--chapter" when i + 1 < args.Count:
                     chapters.AddRange(args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
                     break;
+                case "--call-timeout" when i + 1 < args.Count:
+                    timeout = double.TryParse(args[++i], NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+                        ? TimeSpan.FromSeconds(seconds)
+                        : throw new ArgumentException($"measure: --call-timeout takes a positive number of seconds, not '{args[i]}'.");
+                    break;
                 case "--out" when i + 1 < args.Count:
                     output = args[++i];
                     break;
@@ -41,7 +48,7 @@ public sealed record MeasureOptions(IReadOnlyList<string> Chapters, bool Quick, 
                     throw new ArgumentException($"measure: unexpected '{args[i]}'. Usage: {Usage}");
             }
         }
-        return new MeasureOptions(chapters, quick, output ?? throw new ArgumentException($"measure: --out is required. Usage: {Usage}"));
+        return new MeasureOptions(chapters, quick, output ?? throw new ArgumentException($"measure: --out is required. Usage: {Usage}"), timeout);
     }
 }
 
@@ -67,16 +74,23 @@ public static class MeasureCommand
             return 2;
         }
 
-        var results = await MeasureAsync(plans, options.Quick, progress).ConfigureAwait(false);
+        var results = await MeasureAsync(plans, options.Quick, progress, options.CallTimeout).ConfigureAwait(false);
         var path = Path.GetFullPath(options.Out);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await File.WriteAllTextAsync(path, results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n").ConfigureAwait(false);
         await progress.WriteLineAsync($"measure: wrote {path}").ConfigureAwait(false);
-        return results["chapters"]!.AsObject().All(c => c.Value?["status"]?.GetValue<string>() == "ok") ? 0 : 1;
+        var ok = results["chapters"]!.AsObject().All(c => c.Value?["status"]?.GetValue<string>() == "ok");
+        if (results["chapters"]!.AsObject().Any(c => c.Value?["status"]?.GetValue<string>() == "hung"))
+        {
+            // A hung call still blocks a thread: exit now (ProcessExit kills the child servers) rather than wait for it.
+            await progress.FlushAsync().ConfigureAwait(false);
+            Environment.Exit(1);
+        }
+        return ok ? 0 : 1;
     }
 
     /// <summary>Runs the plans and returns the results document; a call that throws fails its chapter (recorded), never the run.</summary>
-    public static async Task<JsonObject> MeasureAsync(IReadOnlyList<ChapterPlan> plans, bool quick, TextWriter progress, CancellationToken cancellationToken = default)
+    public static async Task<JsonObject> MeasureAsync(IReadOnlyList<ChapterPlan> plans, bool quick, TextWriter progress, TimeSpan? callTimeout = null, CancellationToken cancellationToken = default)
     {
         var context = new ChapterRunContext(quick, cancellationToken);
         var chapters = new JsonObject();
@@ -86,13 +100,21 @@ public static class MeasureCommand
         {
             var watch = Stopwatch.StartNew();
             string? failure = null;
+            var hung = false;
             var chapterCases = new List<CaseRecord>();
             foreach (var call in plan.Calls)
             {
                 await progress.WriteLineAsync($"  [{plan.Chapter}] {call.Name} ...").ConfigureAwait(false);
                 try
                 {
-                    chapterCases.AddRange(await call.Run(context).ConfigureAwait(false));
+                    chapterCases.AddRange(await call.Run(context).WaitAsync(callTimeout ?? Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false));
+                }
+                catch (TimeoutException)
+                {
+                    hung = true;
+                    failure = $"{call.Name} ({call.NotebookCall}) did not finish within {callTimeout!.Value.TotalSeconds:0} s: it hangs on this OS";
+                    await progress.WriteLineAsync($"  [{plan.Chapter}] HUNG: {failure}").ConfigureAwait(false);
+                    break;
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
@@ -101,12 +123,20 @@ public static class MeasureCommand
                     break;
                 }
             }
-            var entry = new JsonObject { ["status"] = failure is null ? "ok" : "failed", ["durationSeconds"] = Math.Round(watch.Elapsed.TotalSeconds, 3) };
+            var entry = new JsonObject { ["status"] = failure is null ? "ok" : hung ? "hung" : "failed", ["durationSeconds"] = Math.Round(watch.Elapsed.TotalSeconds, 3) };
             if (failure is not null)
             {
                 entry["failure"] = failure;
             }
             chapters[plan.Chapter] = entry;
+            if (hung)
+            {
+                // The hung call's sockets and threads are still in use: later chapters would measure a disturbed machine.
+                foreach (var rest in plans.SkipWhile(p => p != plan).Skip(1))
+                {
+                    chapters[rest.Chapter] = new JsonObject { ["status"] = "not_run", ["failure"] = $"not run: {plan.Chapter} hung" };
+                }
+            }
             foreach (var record in chapterCases)
             {
                 var json = JsonSerializer.SerializeToNode(record, CaseRecord.JsonOptions)!.AsObject();
@@ -120,6 +150,10 @@ public static class MeasureCommand
                 {
                     cases.Add(withChapter);
                 }
+            }
+            if (hung)
+            {
+                break;
             }
         }
 
