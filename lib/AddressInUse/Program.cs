@@ -12,6 +12,10 @@ internal static class Program
         {
             return ChildServer.Run(args[1..]);
         }
+        if (args.Length > 0 && args[0] == "lab")
+        {
+            return Lab.LabChild.Run(args[1..]);
+        }
         if (args.Length > 0 && args[0] == "measure")
         {
             return MeasureCommand.RunAsync(args[1..], Console.Out).GetAwaiter().GetResult();

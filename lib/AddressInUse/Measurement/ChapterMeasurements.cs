@@ -1,6 +1,7 @@
 using AddressInUse.Child;
 using AddressInUse.Experiments;
 using AddressInUse.Experiments.Matrix;
+using AddressInUse.Native;
 using AddressInUse.Results;
 
 namespace AddressInUse.Measurement;

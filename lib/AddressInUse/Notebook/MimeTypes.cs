@@ -1,10 +1,13 @@
 namespace AddressInUse.Notebook;
 
-/// <summary>The MIME types the course's values are displayed as.</summary>
+/// <summary>The MIME types the course's values are displayed as: the one table the lab, the runner's pages, image export and results aggregation share.</summary>
 public static class MimeTypes
 {
     /// <summary>HTML for notebook outputs and chapter pages.</summary>
     public const string Html = "text/html";
+
+    /// <summary>An SVG image (static chart images, and outputs that front ends show as images).</summary>
+    public const string Svg = "image/svg+xml";
 
     /// <summary>Plain text.</summary>
     public const string Text = "text/plain";

@@ -1,4 +1,5 @@
-using System.Text;
+using System.CommandLine;
+using Course.Runner.IO;
 using Course.Runner.Html;
 using Course.Runner.Notebooks;
 
@@ -11,20 +12,18 @@ public sealed class NavCommand : ICommand
     public string Name => "nav";
 
     /// <inheritdoc />
-    public string Summary => "write the previous/next navigation cell at the end of every chapter notebook (idempotent)";
-
-    /// <inheritdoc />
-    public string Usage => """
-        course nav [--notebooks DIR] [--check]
-
-          --notebooks DIR   the chapter notebooks (default: <repo>/notebooks)
-          --check           change nothing; exit 1 when a notebook's navigation is missing or out of date
-        """;
-
-    /// <inheritdoc />
-    public Task<int> RunAsync(IReadOnlyList<string> args, CommandContext context)
+    public Command Create(CommandContext context)
     {
-        var (folder, check) = NotebookFolderArguments.Parse(args, context, "--check");
+        var notebooks = NotebookFolderArguments.Option();
+        var check = new Option<bool>("--check") { Description = "change nothing; exit 1 when a notebook's navigation is missing or out of date" };
+        var command = new Command("nav", "write the previous/next navigation cell at the end of every chapter notebook (idempotent)") { notebooks, check };
+        command.SetAction(parsed => Run(NotebookFolderArguments.Resolve(parsed.GetValue(notebooks), context), parsed.GetValue(check), context));
+        return command;
+    }
+
+    /// <summary>Writes (or with check, only compares) the navigation cell of every chapter notebook of the folder.</summary>
+    public static int Run(string folder, bool check, CommandContext context)
+    {
         var catalog = ChapterCatalog.Discover(folder);
         // Read every notebook first: a broken one must not leave the others half-updated with links to it.
         var notebooks = new List<(Chapter Chapter, Notebook Notebook, string Text)>();
@@ -58,16 +57,16 @@ public sealed class NavCommand : ICommand
                 continue;
             }
 
-            File.WriteAllText(chapter.Path, updated, new UTF8Encoding(false));
+            AtomicFile.WriteAllText(chapter.Path, updated);
             context.Out.WriteLine($"{chapter.Name}: navigation written");
         }
 
         if (check && stale > 0)
         {
             context.Error.WriteLine($"{stale} notebook(s) need `course nav`. Fix: dotnet run --project lib/Course.Runner -- nav");
-            return Task.FromResult(1);
+            return 1;
         }
 
-        return Task.FromResult(0);
+        return 0;
     }
 }

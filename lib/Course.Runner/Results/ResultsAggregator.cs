@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Course.Runner.IO;
 using Course.Runner.Notebooks;
 
 namespace Course.Runner.Results;
@@ -21,10 +22,10 @@ public sealed record ChapterResults(string Chapter, bool Succeeded, TimeSpan Dur
 public static class ResultsAggregator
 {
     /// <summary>Outputs of this MIME type hold a JSON array of measured case objects.</summary>
-    public const string CasesMimeType = "application/vnd.course.cases+json";
+    public const string CasesMimeType = AddressInUse.Notebook.MimeTypes.Cases;
 
     /// <summary>Outputs of this MIME type hold a JSON object of OS settings.</summary>
-    public const string SettingsMimeType = "application/vnd.course.settings+json";
+    public const string SettingsMimeType = AddressInUse.Notebook.MimeTypes.Settings;
 
     /// <summary>The cases in a chapter's outputs, in notebook order, each with "chapter" set; a case shown twice counts once.</summary>
     /// <param name="executed">The executed notebook.</param>
@@ -168,31 +169,50 @@ public static class ResultsAggregator
         };
     }
 
-    /// <summary>Reads an existing results.json, or null when there is none.</summary>
-    /// <exception cref="CourseException">The file exists but is not a JSON object.</exception>
-    public static JsonObject? ReadExisting(string path)
+    /// <summary>Reads an existing results.json, or null when there is none; a damaged one is set aside (renamed "results.json.damaged-&lt;UTC time&gt;") and reported, so it never blocks a run.</summary>
+    /// <param name="path">The results.json path.</param>
+    /// <param name="report">Receives the message naming the damaged file, where it went and how to get the old results back.</param>
+    /// <param name="now">The time used in the set-aside name (default: now).</param>
+    public static JsonObject? ReadExisting(string path, Action<string>? report = null, DateTimeOffset? now = null)
     {
         if (!File.Exists(path))
         {
             return null;
         }
 
+        string problem;
         try
         {
-            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject
-                   ?? throw new CourseException($"{path} is not a JSON object, so the results of chapters that are not run now cannot be kept. Fix: delete the file (a full run recreates it) or restore it from git.");
+            if (JsonNode.Parse(File.ReadAllText(path)) is JsonObject results)
+            {
+                return results;
+            }
+
+            problem = "is not a JSON object";
         }
         catch (JsonException e)
         {
-            throw new CourseException(
-                $"{path} is not valid JSON ({e.Message}), so the results of chapters that are not run now cannot be kept. Fix: delete the file (a full run recreates it) or restore it from git.", e);
+            problem = $"is not valid JSON ({e.Message})";
         }
+
+        var stamp = (now ?? DateTimeOffset.UtcNow).ToUniversalTime().ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var aside = $"{path}.damaged-{stamp}";
+        for (var n = 2; File.Exists(aside); n++)
+        {
+            aside = $"{path}.damaged-{stamp}-{n}";
+        }
+
+        File.Move(path, aside);
+        report?.Invoke(
+            $"warning: {path} {problem}; it was set aside as {Path.GetFileName(aside)} and this run starts a new one, "
+            + "so chapters not run now have no results in it. Fix: restore the committed file (git checkout -- " + Path.GetFileName(path)
+            + " in that folder) and run again, or run every chapter to rebuild it.");
+        return null;
     }
 
-    /// <summary>Writes the results document as indented JSON (creating the folder).</summary>
+    /// <summary>Writes the results document as indented JSON (creating the folder), atomically.</summary>
     public static void Write(string path, JsonObject results)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions
         {
@@ -204,7 +224,8 @@ public static class ResultsAggregator
             results.WriteTo(writer);
         }
 
-        File.WriteAllText(path, Encoding.UTF8.GetString(stream.ToArray()) + "\n", new UTF8Encoding(false));
+        // A kill during the write must leave the old file whole, never a truncated or empty one.
+        AtomicFile.WriteAllText(path, Encoding.UTF8.GetString(stream.ToArray()) + "\n");
     }
 
     private static string ChapterOf(JsonObject c) =>

@@ -109,16 +109,27 @@ public sealed class ResultsAggregatorTests : IDisposable
         Assert.Contains("\n  \"generated\": ", File.ReadAllText(path));
     }
 
-    [Fact]
-    public void ReadExisting_MalformedFile_ThrowsNamingTheFileAndFix()
+    [Theory]
+    [InlineData("{ \"cases\": [ ")]
+    [InlineData("")]
+    [InlineData("[1, 2]")]
+    [InlineData("\0\0\0\0")]
+    public void ReadExisting_DamagedFile_IsSetAsideWithAMessage_AndReadsAsNone(string damaged)
     {
         var path = _temp.File("results.json");
-        File.WriteAllText(path, "{ \"cases\": [ ");
+        File.WriteAllText(path, damaged);
+        var messages = new List<string>();
 
-        var error = Assert.Throws<CourseException>(() => ResultsAggregator.ReadExisting(path));
+        var existing = ResultsAggregator.ReadExisting(path, messages.Add, new DateTimeOffset(2026, 12, 1, 21, 30, 5, TimeSpan.Zero));
 
-        Assert.Contains(path, error.Message);
-        Assert.Contains("Fix: delete the file", error.Message);
+        Assert.Null(existing);
+        Assert.False(File.Exists(path));
+        var aside = path + ".damaged-20261201T213005Z";
+        Assert.Equal(damaged, File.ReadAllText(aside));
+        var message = Assert.Single(messages);
+        Assert.Contains(path, message);
+        Assert.Contains("results.json.damaged-20261201T213005Z", message);
+        Assert.Contains("Fix: restore the committed file", message);
     }
 
     [Fact]
