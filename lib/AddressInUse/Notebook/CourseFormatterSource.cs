@@ -15,6 +15,7 @@ public sealed class CourseFormatterSource
         yield return new CourseFormatter(MimeTypes.Plotly, value => Offered(value, MimeTypes.Plotly));
         yield return new CourseFormatter(MimeTypes.Cases, CasesFor);
         yield return new CourseFormatter(MimeTypes.Settings, value => Offered(value, MimeTypes.Settings));
+        yield return new CourseFormatter(MimeTypes.Verdicts, value => Offered(value, MimeTypes.Verdicts));
         yield return new CourseFormatter(MimeTypes.Text, value => Offered(value, MimeTypes.Text) ?? value.ToString());
     }
 

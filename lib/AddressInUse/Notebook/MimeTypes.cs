@@ -18,6 +18,9 @@ public static class MimeTypes
     /// <summary>Measured cases (a JSON array) that the course runner gathers into images/&lt;os&gt;/results.json.</summary>
     public const string Cases = "application/vnd.course.cases+json";
 
+    /// <summary>The verdict on one sentence of the course's own text (a JSON object) that the course runner gathers into results.json.</summary>
+    public const string Verdicts = "application/vnd.course.verdicts+json";
+
     /// <summary>Settings read from the OS (a JSON object) that the course runner records in results.json.</summary>
     public const string Settings = "application/vnd.course.settings+json";
 }

@@ -80,6 +80,8 @@ public sealed class RunCommand : ICommand
         Leftovers.Sweep(outFolder);
         // Read before running anything; a damaged file is set aside with a message, never a reason to refuse the run.
         var existingResults = ResultsAggregator.ReadExisting(resultsPath, reporter.Problem);
+        // The chapters' verdicts about another OS read that OS's results.json beside this one's.
+        Environment.SetEnvironmentVariable(AddressInUse.Results.CourseOs.ImagesRootVariable, Path.GetDirectoryName(images));
 
         reporter.Line($"course run: {selected.Count} of {catalog.Count} chapter(s) from {notebooks}");
         reporter.Line($"  pages and executed notebooks -> {outFolder}");

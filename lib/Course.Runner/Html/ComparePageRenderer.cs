@@ -40,6 +40,12 @@ public static class ComparePageRenderer
             page.Append("<p class=\"notice\">Skipped: ").Append(E(problem)).Append("</p>\n");
         }
 
+        foreach (var emulated in comparison.Oses.Where(o => o.IsEmulation))
+        {
+            page.Append("<p class=\"notice emulation\"><strong>").Append(E(emulated.Os)).Append(":</strong> ").Append(E(emulated.Emulation!))
+                .Append(". Its column stands apart: its outcomes are never counted as Windows' and never make a row differ; the real Windows run decides.</p>\n");
+        }
+
         if (comparison.Oses.Count == 0)
         {
             page.Append("<p>No results.json found. Run the course first.</p>\n</main>\n</body>\n</html>\n");
@@ -49,11 +55,11 @@ public static class ComparePageRenderer
         page.Append("<h2>Machines</h2>\n<table class=\"compare machines\">\n<thead><tr><th></th>");
         foreach (var os in comparison.Oses)
         {
-            page.Append("<th>").Append(E(os.Os)).Append("</th>");
+            page.Append(Header(os));
         }
 
         page.Append("</tr></thead>\n<tbody>\n");
-        MachineRow(page, comparison, "machine", o => o.Machine);
+        MachineRow(page, comparison, "machine", o => o.Emulation is { } label ? $"{label} ({o.Machine})" : o.Machine);
         MachineRow(page, comparison, "measured", o => Text(o.Results["generated"]));
         var settingNames = comparison.Oses.SelectMany(o => (o.Results["settings"] as JsonObject ?? []).Select(p => p.Key)).Distinct().Order(StringComparer.Ordinal);
         foreach (var name in settingNames)
@@ -69,7 +75,7 @@ public static class ComparePageRenderer
             .Append("<table class=\"compare outcomes\">\n<thead><tr><th>scenario</th><th>case</th><th>api</th>");
         foreach (var os in comparison.Oses)
         {
-            page.Append("<th>").Append(E(os.Os)).Append("</th>");
+            page.Append(Header(os));
         }
 
         page.Append("</tr></thead>\n<tbody>\n");
@@ -80,17 +86,65 @@ public static class ComparePageRenderer
             foreach (var os in comparison.Oses)
             {
                 var outcome = row.Outcomes[os.Os];
-                page.Append(outcome is null
-                    ? "<td class=\"missing\">not measured</td>"
-                    : row.Differs ? $"<td class=\"differs\">{E(outcome)}</td>" : $"<td>{E(outcome)}</td>");
+                page.Append(os.IsEmulation
+                    ? $"<td class=\"emulation\">{(outcome is null ? "not measured" : E(outcome))}</td>"
+                    : outcome is null
+                        ? "<td class=\"missing\">not measured</td>"
+                        : row.Differs ? $"<td class=\"differs\">{E(outcome)}</td>" : $"<td>{E(outcome)}</td>");
             }
 
             page.Append("</tr>\n");
         }
 
-        page.Append("</tbody>\n</table>\n</main>\n</body>\n</html>\n");
+        page.Append("</tbody>\n</table>\n");
+        VerdictSection(page, comparison);
+        page.Append("</main>\n</body>\n</html>\n");
         return page.ToString();
     }
+
+    // The course's own sentences, judged on each OS from that OS's cases (lib/AddressInUse/Results/README.md).
+    private static void VerdictSection(StringBuilder page, OsComparison comparison)
+    {
+        var rows = comparison.VerdictRows;
+        page.Append("<h2 id=\"verdicts\">The course's own sentences</h2>\n<p>")
+            .Append(rows.Count).Append(" outcome sentence(s) of the chapters, each judged from the cases measured on that OS: ")
+            .Append("<b>holds</b>, <b>does not hold</b> (what was measured instead, in the tooltip), or <b>not measured</b> on that OS.</p>\n");
+        if (rows.Count == 0)
+        {
+            page.Append("<p class=\"notice\">No results.json present carries verdicts yet.</p>\n");
+            return;
+        }
+
+        page.Append("<table class=\"compare verdicts\">\n<thead><tr><th>sentence</th><th>chapter/paragraph</th><th>about</th>");
+        foreach (var os in comparison.Oses)
+        {
+            page.Append(Header(os));
+        }
+
+        page.Append("</tr></thead>\n<tbody>\n");
+        foreach (var row in rows)
+        {
+            var failed = row.Verdicts.Values.Any(v => v?.Verdict == "does_not_hold");
+            page.Append(failed ? "<tr class=\"differs\">" : "<tr>")
+                .Append("<td>").Append(E(row.Sentence)).Append("</td><td>").Append(E(row.Id)).Append("</td><td>").Append(E(row.About ?? "any")).Append("</td>");
+            foreach (var os in comparison.Oses)
+            {
+                page.Append(row.Verdicts[os.Os] is { } v
+                    ? $"<td class=\"verdict {E(v.Verdict.Replace('_', '-'))}\" title=\"{E(v.Measured)}\">{E(v.Verdict.Replace('_', ' '))}</td>"
+                    : "<td class=\"missing\">no verdict</td>");
+            }
+
+            page.Append("</tr>\n");
+        }
+
+        page.Append("</tbody>\n</table>\n");
+    }
+
+    // An emulation's column is its own group: a separate header class and its label, so no reader takes it for Windows.
+    private static string Header(OsResults os) =>
+        os.IsEmulation
+            ? $"<th class=\"emulation\" title=\"{E(os.Emulation!)}\">{E(os.Os)} (emulation, not Windows)</th>"
+            : $"<th>{E(os.Os)}</th>";
 
     private static void MachineRow(StringBuilder page, OsComparison comparison, string label, Func<OsResults, string?> value)
     {

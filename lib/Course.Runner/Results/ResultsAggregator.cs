@@ -16,7 +16,11 @@ namespace Course.Runner.Results;
 /// <param name="Failure">Why it failed, when it did.</param>
 /// <param name="Cases">The measured cases, each already carrying "chapter".</param>
 /// <param name="Settings">The OS settings the chapter reported.</param>
-public sealed record ChapterResults(string Chapter, bool Succeeded, TimeSpan Duration, string? Failure, IReadOnlyList<JsonObject> Cases, JsonObject Settings);
+public sealed record ChapterResults(string Chapter, bool Succeeded, TimeSpan Duration, string? Failure, IReadOnlyList<JsonObject> Cases, JsonObject Settings)
+{
+    /// <summary>The verdicts on the chapter's own sentences, each carrying "notebook" (the chapter file's name).</summary>
+    public IReadOnlyList<JsonObject> Verdicts { get; init; } = [];
+}
 
 /// <summary>Gathers measured cases and OS settings from executed chapters into images/&lt;os&gt;/results.json, keeping chapters that did not run.</summary>
 public static class ResultsAggregator
@@ -80,6 +84,48 @@ public static class ResultsAggregator
         return cases;
     }
 
+    /// <summary>Outputs of this MIME type hold the verdict on one sentence of the chapter's text (a JSON object).</summary>
+    public const string VerdictsMimeType = "application/vnd.course.verdicts+json";
+
+    /// <summary>The verdicts in a chapter's outputs, in notebook order, each with "notebook" set; a verdict shown twice counts once.</summary>
+    public static IReadOnlyList<JsonObject> CollectVerdicts(Notebook executed, string chapter, ICollection<string>? warnings = null)
+    {
+        var verdicts = new List<JsonObject>();
+        foreach (var (output, cellIndex) in MimeOutputs(executed))
+        {
+            if (!output.Data.TryGetJson(VerdictsMimeType, out var node))
+            {
+                continue;
+            }
+
+            var items = node is JsonArray array ? array.ToList() : [node];
+            foreach (var item in items)
+            {
+                if (item is not JsonObject obj || obj["id"] is null || obj["verdict"] is null)
+                {
+                    warnings?.Add($"{chapter}, cell {cellIndex + 1}: a {VerdictsMimeType} output is not a verdict object with \"id\" and \"verdict\"; ignored. Fix: display a ChapterText.Check(...) result.");
+                    continue;
+                }
+
+                var withNotebook = new JsonObject { ["notebook"] = chapter };
+                foreach (var (key, value) in obj)
+                {
+                    if (key != "notebook")
+                    {
+                        withNotebook[key] = value?.DeepClone();
+                    }
+                }
+
+                if (!verdicts.Any(v => JsonNode.DeepEquals(v, withNotebook)))
+                {
+                    verdicts.Add(withNotebook);
+                }
+            }
+        }
+
+        return verdicts;
+    }
+
     /// <summary>The settings objects in a chapter's outputs merged in notebook order (later keys win).</summary>
     public static JsonObject CollectSettings(Notebook executed)
     {
@@ -100,7 +146,10 @@ public static class ResultsAggregator
 
     /// <summary>Collects a chapter's contribution from its run.</summary>
     public static ChapterResults FromRun(string chapter, Notebook executed, bool succeeded, TimeSpan duration, string? failure, ICollection<string>? warnings = null) =>
-        new(chapter, succeeded, duration, failure, CollectCases(executed, chapter, warnings), CollectSettings(executed));
+        new(chapter, succeeded, duration, failure, CollectCases(executed, chapter, warnings), CollectSettings(executed))
+        {
+            Verdicts = CollectVerdicts(executed, chapter, warnings),
+        };
 
     /// <summary>Builds the results document: the chapters that ran replace their own statuses and cases; other chapters are kept from the existing document.</summary>
     public static JsonObject Merge(JsonObject? existing, IReadOnlyList<ChapterResults> ran, JsonObject os, DateTimeOffset generated)
@@ -158,6 +207,16 @@ public static class ResultsAggregator
             .Select(x => (JsonNode?)x.c)
             .ToArray();
 
+        var keptVerdicts = existing?["verdicts"] is JsonArray oldVerdicts
+            ? oldVerdicts.OfType<JsonObject>().Where(v => !ranNames.Contains(NotebookOf(v))).Select(v => (JsonObject)v.DeepClone())
+            : [];
+        var verdicts = keptVerdicts.Concat(ran.SelectMany(r => r.Verdicts.Select(v => (JsonObject)v.DeepClone())))
+            .Select((v, order) => (v, order))
+            .OrderBy(x => NotebookOf(x.v), StringComparer.Ordinal)
+            .ThenBy(x => x.order)
+            .Select(x => (JsonNode?)x.v)
+            .ToArray();
+
         return new JsonObject
         {
             ["generated"] = generated.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
@@ -166,6 +225,7 @@ public static class ResultsAggregator
             ["settings"] = new JsonObject(settings),
             ["chapters"] = new JsonObject(chapters),
             ["cases"] = new JsonArray(cases),
+            ["verdicts"] = new JsonArray(verdicts),
         };
     }
 
@@ -227,6 +287,9 @@ public static class ResultsAggregator
         // A kill during the write must leave the old file whole, never a truncated or empty one.
         AtomicFile.WriteAllText(path, Encoding.UTF8.GetString(stream.ToArray()) + "\n");
     }
+
+    private static string NotebookOf(JsonObject v) =>
+        v["notebook"] is JsonValue n && n.TryGetValue<string>(out var s) ? s : "";
 
     private static string ChapterOf(JsonObject c) =>
         c["chapter"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";

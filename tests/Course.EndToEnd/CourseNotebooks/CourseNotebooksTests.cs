@@ -96,5 +96,18 @@ public sealed class CourseNotebooksTests : IDisposable
         var verdicts = cases.Where(c => (string?)c!["step"] == "verdict").ToList();
         Assert.NotEmpty(verdicts);
         Assert.All(verdicts, v => Assert.Contains((string)v!["outcome"]!, new[] { "holds", "holds_only_when", "does_not_hold", "not_measured" }));
+
+        // The course's own sentences (lib/AddressInUse/Results/README.md): on Linux each one about Linux, or about no OS in particular, must hold.
+        var textVerdicts = JsonNode.Parse(File.ReadAllText(Path.Combine(images, "results.json")))!["verdicts"]!.AsArray().OfType<JsonObject>().ToList();
+        Assert.NotEmpty(textVerdicts);
+        Assert.DoesNotContain(textVerdicts, v => (string?)v["verdict"] == "does_not_hold");
+        if (OperatingSystem.IsLinux())
+        {
+            var failed = textVerdicts
+                .Where(v => (string?)v["about"] is null or "linux" && (string?)v["verdict"] != "holds")
+                .Select(v => $"{v["id"]}: \"{v["sentence"]}\" → {v["verdict"]}: {v["measured"]}")
+                .ToList();
+            Assert.True(failed.Count == 0, "Sentences of the course that do not hold on Linux:\n" + string.Join("\n", failed));
+        }
     }
 }
