@@ -1,1 +1,2 @@
+global using Course.TestUtilities;
 global using Xunit;

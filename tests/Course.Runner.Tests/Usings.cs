@@ -1,1 +1,3 @@
+global using Course.TestUtilities;
 global using Xunit;
+global using OsInfo = AddressInUse.Native.OsInfo;

@@ -1,11 +1,15 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using AddressInUse.Notebook;
 
 namespace AddressInUse.Charts;
 
 /// <summary>A plotly.js figure: traces and a layout, serialised exactly as plotly.js (and Plotly.NET) expect.</summary>
-public sealed partial class Figure
+// Figures display as interactive HTML in notebooks and also carry plotly's own MIME type, which the course runner
+// and Jupyter front ends draw natively (and which the runner turns into static SVG images).
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Plotly })]
+public sealed partial class Figure : IDisplayable
 {
     private string _name;
     private JsonObject _layout = new();
@@ -43,6 +47,14 @@ public sealed partial class Figure
 
     /// <summary>Returns <c>{"data":[...],"layout":{...}}</c> with <c>layout.meta.name</c> set to <see cref="Name"/>.</summary>
     public string ToJson() => ToJsonObject().ToJsonString(CompactJson);
+
+    /// <summary>Interactive HTML (plotly.js bundled, offline) for notebooks and pages, and plotly's own JSON for front ends and image export.</summary>
+    public string? Format(string mimeType) => mimeType switch
+    {
+        MimeTypes.Html => FigureHtml.ForNotebook(this),
+        MimeTypes.Plotly => ToJson(),
+        _ => null,
+    };
 
     /// <summary>Returns the figure as a detached JSON object (deep copies, so later edits of this figure do not change it).</summary>
     public JsonObject ToJsonObject()

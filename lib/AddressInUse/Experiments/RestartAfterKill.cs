@@ -164,6 +164,8 @@ public static class RestartAfterKill
 
             await sampler.DisposeAsync().ConfigureAwait(false);
             sampler = null;
+            // The chart ends here, long before TIME_WAIT does: say so on the row instead of letting a sliver suggest it is short.
+            timeline.Mark("sampling-stopped", "sampling stopped — TIME_WAIT goes on for 60 s on Linux");
             var serverState = atRestart.Entries.FirstOrDefault(IsServerEnd)?.State;
             var clientState = atRestart.Entries.FirstOrDefault(IsClientEnd)?.State;
             return new RestartAfterKillOutcome(
@@ -218,7 +220,7 @@ public static class RestartAfterKill
 /// <param name="RestartAtMs">When the restart began, on the timeline's clock.</param>
 /// <param name="Timeline">Every sample of the TCP table and every action, on one clock.</param>
 /// <param name="Notes">Anything that went differently from plan (e.g. a port taken by another program).</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { "text/html", MimeTypes.Cases })]
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
 public sealed record RestartAfterKillOutcome(
     RestartCase Case,
     string Address,
@@ -232,7 +234,7 @@ public sealed record RestartAfterKillOutcome(
     double KillAtMs,
     double RestartAtMs,
     Timeline Timeline,
-    IReadOnlyList<string> Notes)
+    IReadOnlyList<string> Notes) : IHtmlRenderable, IHasCases
 {
     /// <summary>"ok" or the errno name of the restart.</summary>
     public string Outcome => Restart.Result.Outcome;
@@ -269,6 +271,29 @@ public sealed record RestartAfterKillOutcome(
     /// <summary>The old connection's two ends over time, with the kill and the restart marked (0 = the kill).</summary>
     public Figure Chart => RestartCharts.Timeline(new[] { this }, $"a1-{Case.Name}");
 
+    /// <summary>This run's one case, for results.json.</summary>
+    public IEnumerable<CaseRecord> Cases => [ToCase()];
+
+    /// <summary>The card shown for one A1 run.</summary>
+    public string ToHtml()
+    {
+        var o = this;
+        var restart = o.Restart.Listening
+            ? Html.Badge("ok", "the restarted server is listening")
+            : Html.Badge(o.Restart.Result.Error!.Name, o.Restart.Result.Error.Description) + $" errno {o.Restart.Result.Error.Number} at {Html.E(o.Restart.Result.Step)}()";
+        var rows = new[]
+        {
+            new[] { "server", Html.E(o.Case.Label) },
+            new[] { "port", Html.E(o.Port) },
+            new[] { "old connection at restart", $"server end {Html.E(o.ServerEnd)}: <b>{Html.E(o.ServerEndStateAtRestart?.ToString() is null ? "gone" : TcpStateNames.ToCanonicalName(o.ServerEndStateAtRestart.Value))}</b>, client end {Html.E(o.ClientEnd)}: <b>{Html.E(o.ClientEndStateAtRestart is null ? "gone" : TcpStateNames.ToCanonicalName(o.ClientEndStateAtRestart.Value))}</b>" },
+            new[] { "restart (a new process, same port)", restart },
+            new[] { "options read back (getsockopt)", Html.Readback(o.Restart.Readback) },
+            new[] { "restart began after the kill", $"{o.RestartAtMs - o.KillAtMs:0} ms" },
+        };
+        var notes = o.Notes.Count == 0 ? "" : $"<p><i>Note: {Html.E(string.Join("; ", o.Notes))}</i></p>";
+        return $"<div class=\"course-outcome\">{Html.Table(new[] { "A1 restart after kill", "" }, rows)}{notes}</div>";
+    }
+
     /// <summary>One line: "native bind, no options: restart → EADDRINUSE (98) while the old server end was FIN_WAIT_2".</summary>
     public override string ToString() =>
         $"{Case.Label}: restart → {(Restart.Listening ? "ok" : Restart.Result.Error!.ToString())} " +
@@ -277,9 +302,23 @@ public sealed record RestartAfterKillOutcome(
 
 /// <summary>The three A1 runs of chapter 01 side by side.</summary>
 /// <param name="Outcomes">One outcome per case, in teaching order.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { "text/html" })]
-public sealed record RestartComparison(IReadOnlyList<RestartAfterKillOutcome> Outcomes)
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
+public sealed record RestartComparison(IReadOnlyList<RestartAfterKillOutcome> Outcomes) : IHtmlRenderable
 {
+    /// <summary>The table of chapter 01's three restart attempts.</summary>
+    public string ToHtml() => Html.Table(
+        new[] { "server", "API", "options set", "read back after restart", "old server end", "restart", "errno" },
+        Outcomes.Select(o => new[]
+        {
+            Html.E(o.Case.Label),
+            Html.E(o.Case.Api == BindApi.Native ? "native bind()" : ".NET Socket.Bind"),
+            Html.E(o.Case.Options == SocketOptionSet.None ? "none" : string.Join(", ", SocketOptionNames.ToNames(o.Case.Options))),
+            Html.Readback(o.Restart.Readback),
+            Html.E(o.ServerEndStateAtRestart is null ? "gone" : TcpStateNames.ToCanonicalName(o.ServerEndStateAtRestart.Value)),
+            Html.Badge(o.Outcome),
+            Html.E(o.Restart.Result.Error?.Number.ToString() ?? "—"),
+        }));
+
     /// <summary>All runs' connections on one time axis (0 = each run's kill), restarts coloured by outcome.</summary>
     public Figure Chart => RestartCharts.Timeline(Outcomes, "restart-timeline");
 
@@ -308,7 +347,7 @@ public static class RestartCharts
             {
                 lanes.Add(new TimelineLane(clientLane, client, o.KillAtMs));
             }
-            foreach (var e in o.Timeline.Events.Where(e => e.Kind is "kill" or "restart" or "close"))
+            foreach (var e in o.Timeline.Events.Where(e => e.Kind is "kill" or "restart" or "close" or "sampling-stopped"))
             {
                 markers.Add(new TimelineMarker(e.Kind == "close" ? clientLane : serverLane, e, o.KillAtMs));
             }

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace AddressInUse.Native;
 
 /// <summary>The operating-system families whose socket behaviour the course compares.</summary>
@@ -13,35 +11,4 @@ public enum OsFamily
     Windows,
     /// <summary>Anything else; experiments refuse to run there.</summary>
     Other,
-}
-
-/// <summary>Finds out which <see cref="OsFamily"/> this process runs on.</summary>
-public static class OsInfo
-{
-    /// <summary>The family of the operating system this process runs on.</summary>
-    public static OsFamily Current { get; } =
-        OperatingSystem.IsLinux() ? OsFamily.Linux
-        : OperatingSystem.IsMacOS() ? OsFamily.MacOS
-        : OperatingSystem.IsWindows() ? OsFamily.Windows
-        : OsFamily.Other;
-
-    /// <summary>The folder name used for per-OS outputs: "linux", "macos" or "windows".</summary>
-    public static string FolderName(OsFamily family) => family switch
-    {
-        OsFamily.Linux => "linux",
-        OsFamily.MacOS => "macos",
-        OsFamily.Windows => "windows",
-        _ => RuntimeInformation.OSDescription.Split(' ')[0].ToLowerInvariant(),
-    };
-
-    /// <summary>Throws a clear error when the course's native socket code has no implementation for this OS.</summary>
-    public static void EnsureSupported()
-    {
-        if (Current == OsFamily.Other)
-        {
-            throw new PlatformNotSupportedException(
-                $"The course's socket experiments run on Linux, macOS and Windows; this is '{RuntimeInformation.OSDescription}'. " +
-                "Read the chapter's HTML page (generated on a supported OS) instead.");
-        }
-    }
 }

@@ -20,8 +20,11 @@ public sealed record OsSetting(string Name, string? Value, string Meaning);
 /// <param name="Dotnet">The .NET runtime running the experiments.</param>
 /// <param name="Settings">The TCP settings read from the OS.</param>
 [TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Settings })]
-public sealed record EnvironmentReport(string Os, string Description, string Kernel, string Dotnet, IReadOnlyList<OsSetting> Settings) : IHtmlRenderable
+public sealed record EnvironmentReport(string Os, string Description, string Kernel, string Dotnet, IReadOnlyList<OsSetting> Settings) : IHtmlRenderable, IDisplayable
 {
+    /// <summary>The settings JSON (<see cref="MimeTypes.Settings"/>) that the runner records in results.json; HTML comes from <see cref="ToHtml"/>.</summary>
+    public string? Format(string mimeType) => mimeType == MimeTypes.Settings ? SettingsJson() : null;
+
     /// <summary>Reads the report for this machine.</summary>
     public static EnvironmentReport Read()
     {
@@ -29,7 +32,7 @@ public sealed record EnvironmentReport(string Os, string Description, string Ker
         return new EnvironmentReport(
             OsInfo.FolderName(family),
             RuntimeInformation.OSDescription,
-            KernelRelease(family),
+            OsInfo.Kernel(),
             RuntimeInformation.FrameworkDescription,
             ReadSettings(family));
     }
@@ -109,13 +112,6 @@ public sealed record EnvironmentReport(string Os, string Description, string Ker
         }
         return new OsSetting(@"HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters\" + name, value, meaning);
     }
-
-    private static string KernelRelease(OsFamily family) => family switch
-    {
-        OsFamily.Linux => TryRead("/proc/sys/kernel/osrelease") ?? Environment.OSVersion.VersionString,
-        OsFamily.MacOS => RunQuietly("uname", "-r") ?? Environment.OSVersion.VersionString,
-        _ => Environment.OSVersion.VersionString,
-    };
 
     private static string? TryRead(string path)
     {

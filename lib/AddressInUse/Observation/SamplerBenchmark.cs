@@ -56,6 +56,38 @@ public static class SamplerBenchmark
         return new SamplerBenchmarkResult(timeWaitEntries, rows, polls, seconds, (process.TotalProcessorTime - cpuBefore).TotalSeconds);
     }
 
+    /// <summary>Milliseconds per one-port read of the table, back to back for the duration, through the given reader.</summary>
+    public static double MsPerRead(Func<int> read, TimeSpan duration, out int rows)
+    {
+        rows = read();
+        var clock = Stopwatch.StartNew();
+        var reads = 0;
+        while (clock.Elapsed < duration)
+        {
+            read();
+            reads++;
+        }
+        return clock.Elapsed.TotalMilliseconds / reads;
+    }
+
+    /// <summary>The process's CPU use (share of one core) while a sampler watches one port at its default interval for the duration.</summary>
+    public static async Task<double> CpuAtDefaultIntervalAsync(int port, TimeSpan duration)
+    {
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var before = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        await using (TcpSampler.ForPorts(new Timeline(), new[] { port }))
+        {
+            await Task.Delay(duration).ConfigureAwait(false);
+        }
+        process.Refresh();
+        return (process.TotalProcessorTime - before).TotalSeconds / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Creates that many unrelated TIME_WAIT entries on loopback (server-closed connections), left to expire.</summary>
+    public static Task CreateUnrelatedTimeWaitAsync(int count, CancellationToken cancellationToken = default) => CreateTimeWaitAsync(count, cancellationToken);
+
     private static async Task CreateTimeWaitAsync(int count, CancellationToken cancellationToken)
     {
         if (count == 0)

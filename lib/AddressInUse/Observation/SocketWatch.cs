@@ -37,10 +37,17 @@ public sealed class SocketWatch
     private readonly Func<TcpEntry, bool> _filter;
     private readonly TimeProvider _time;
     private readonly long _start;
+    private readonly IReadOnlyCollection<int>? _ports;
 
     /// <summary>Watches the sockets that match the filter, on the given clock.</summary>
     public SocketWatch(Func<TcpEntry, bool> filter, TimeProvider? time = null)
+        : this(filter, null, time)
     {
+    }
+
+    private SocketWatch(Func<TcpEntry, bool> filter, IReadOnlyCollection<int>? ports, TimeProvider? time)
+    {
+        _ports = ports;
         _filter = filter ?? throw new ArgumentNullException(nameof(filter));
         _time = time ?? TimeProvider.System;
         _start = _time.GetTimestamp();
@@ -48,13 +55,13 @@ public sealed class SocketWatch
 
     /// <summary>Watches every socket whose local or remote port is the given one.</summary>
     public static SocketWatch ForPort(int port, TimeProvider? time = null) =>
-        new(e => e.Local.Port == port || e.Remote.Port == port, time);
+        new(e => e.Local.Port == port || e.Remote.Port == port, new[] { port }, time);
 
     /// <summary>The sockets as last seen, by key.</summary>
     public IReadOnlyDictionary<string, TcpEntry> Current => _current;
 
     /// <summary>Reads the OS's table now and returns the changes since the last read.</summary>
-    public IReadOnlyList<SocketChange> Poll() => Update(TcpTable.Read(_filter), _time.GetElapsedTime(_start).TotalMilliseconds);
+    public IReadOnlyList<SocketChange> Poll() => Update(TcpTable.Read(_filter, _ports), _time.GetElapsedTime(_start).TotalMilliseconds);
 
     /// <summary>Compares the given entries (already filtered) with the last ones and returns the changes, stamped at the given time.</summary>
     public IReadOnlyList<SocketChange> Update(IReadOnlyList<TcpEntry> entries, double atMs)

@@ -9,6 +9,7 @@ public sealed class TcpSampler : IAsyncDisposable
     private readonly IReadOnlyCollection<int>? _ports;
     private readonly object _gate = new();
     private int _samples;
+    private readonly List<System.Net.Sockets.Socket> _own = new();
 
     private TcpSampler(Timeline timeline, Func<TcpEntry, bool> filter, TimeSpan interval, IReadOnlyCollection<int>? ports = null)
     {
@@ -45,10 +46,41 @@ public sealed class TcpSampler : IAsyncDisposable
         // One sample at a time, so that samples reach the timeline in the order they were read.
         lock (_gate)
         {
-            var sample = Timeline.Record(TcpTable.Read(_filter, _ports));
+            var entries = TcpTable.Read(_filter, _ports);
+            var sample = Timeline.Record(_own.Count == 0 ? entries : WithOwnStates(entries));
             _samples++;
             return sample;
         }
+    }
+
+    /// <summary>Stamps this open socket of the course's own with its exact state from TCP_INFO in every sample (Linux), instead of the table's row.</summary>
+    /// <remarks>The table row and TCP_INFO agree except when a transition falls between the two reads; TCP_INFO is read last, so it is the newer of the two.</remarks>
+    public void Track(System.Net.Sockets.Socket socket)
+    {
+        lock (_gate)
+        {
+            _own.Add(socket);
+        }
+    }
+
+    private IReadOnlyList<TcpEntry> WithOwnStates(IReadOnlyList<TcpEntry> entries)
+    {
+        var exact = new Dictionary<string, System.Net.NetworkInformation.TcpState>();
+        foreach (var socket in _own)
+        {
+            try
+            {
+                if (socket.LocalEndPoint is System.Net.IPEndPoint local && socket.RemoteEndPoint is System.Net.IPEndPoint remote && TcpInfo.TryGetState(socket) is { } state)
+                {
+                    exact[$"{TcpTable.Normalize(local)}>{TcpTable.Normalize(remote)}"] = state;
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                // Closed by the experiment: from now on the table alone tells its state (FIN_WAIT_2, TIME_WAIT…).
+            }
+        }
+        return entries.Select(e => exact.TryGetValue(e.Key, out var state) && state != e.State ? e with { State = state } : e).ToList();
     }
 
     /// <summary>Waits until a sample taken after this call satisfies the condition, or throws after the timeout.</summary>

@@ -7,11 +7,15 @@ namespace AddressInUse.Observation;
 
 /// <summary>Reads the OS's TCP table: every TCP socket on this machine with its state.</summary>
 /// <remarks>
-/// On Linux it parses /proc/net/tcp and /proc/net/tcp6 directly: that is what the kernel exports, it also gives the
-/// queue sizes, and it is several times faster than IPGlobalProperties. Elsewhere it uses IPGlobalProperties.
+/// On Linux it asks the kernel through netlink sock_diag with the port filter run in the kernel (<see cref="SockDiag"/>),
+/// and falls back to parsing /proc/net/tcp and /proc/net/tcp6 where netlink is refused; both give the queue sizes.
+/// Elsewhere it uses IPGlobalProperties.
 /// </remarks>
 public static class TcpTable
 {
+    /// <summary>Where the last read came from: "sock_diag", "/proc/net/tcp" or "IPGlobalProperties".</summary>
+    public static string LastSource { get; private set; } = "";
+
     /// <summary>Reads every TCP socket, listeners included, optionally keeping only those that match.</summary>
     public static IReadOnlyList<TcpEntry> Read(Func<TcpEntry, bool>? filter = null) => Read(filter, null);
 
@@ -19,7 +23,32 @@ public static class TcpTable
     /// <remarks>The port pre-filter lets the Linux reader skip parsing most rows of a busy table, which keeps sampling fast.</remarks>
     public static IReadOnlyList<TcpEntry> Read(Func<TcpEntry, bool>? filter, IReadOnlyCollection<int>? ports)
     {
-        var entries = OperatingSystem.IsLinux() && File.Exists("/proc/net/tcp") ? ReadProc(ports) : ReadGlobalProperties();
+        return ReadFrom(TcpTableSource.Best, filter, ports);
+    }
+
+    /// <summary>Reads the table from the given source (<see cref="TcpTableSource.Best"/> picks as <see cref="Read(Func{TcpEntry, bool}?, IReadOnlyCollection{int}?)"/> does).</summary>
+    public static IReadOnlyList<TcpEntry> ReadFrom(TcpTableSource source, Func<TcpEntry, bool>? filter, IReadOnlyCollection<int>? ports)
+    {
+        List<TcpEntry>? entries = null;
+        if (source is TcpTableSource.Best or TcpTableSource.SockDiag && OperatingSystem.IsLinux())
+        {
+            entries = SockDiag.TryRead(ports);
+            LastSource = "sock_diag";
+        }
+        if (entries is null && source is TcpTableSource.Best or TcpTableSource.Proc && OperatingSystem.IsLinux() && File.Exists("/proc/net/tcp"))
+        {
+            entries = ReadProc(ports);
+            LastSource = "/proc/net/tcp";
+        }
+        if (entries is null && source is TcpTableSource.SockDiag or TcpTableSource.Proc)
+        {
+            throw new PlatformNotSupportedException($"The TCP table source {source} is not available on this machine.");
+        }
+        if (entries is null)
+        {
+            entries = ReadGlobalProperties();
+            LastSource = "IPGlobalProperties";
+        }
         if (ports is not null)
         {
             entries = entries.Where(e => ports.Contains(e.Local.Port) || ports.Contains(e.Remote.Port)).ToList();
@@ -155,4 +184,17 @@ public static class TcpTable
         endPoint.AddressFamily == AddressFamily.InterNetworkV6 && endPoint.Address.IsIPv4MappedToIPv6
             ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port)
             : endPoint;
+}
+
+/// <summary>Which of the OS's interfaces to read the TCP table from.</summary>
+public enum TcpTableSource
+{
+    /// <summary>The fastest available: sock_diag, else /proc/net/tcp on Linux; IPGlobalProperties elsewhere.</summary>
+    Best,
+
+    /// <summary>Linux netlink sock_diag with the port filter in the kernel.</summary>
+    SockDiag,
+
+    /// <summary>Linux /proc/net/tcp and /proc/net/tcp6.</summary>
+    Proc,
 }

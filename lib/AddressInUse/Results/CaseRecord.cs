@@ -40,6 +40,10 @@ public sealed record CaseRecord(
     [JsonPropertyName("readback")]
     public IReadOnlyDictionary<string, int>? Readback { get; init; }
 
+    /// <summary>The OS settings this case ran with, by sysctl name, where the case set them itself (the private network lab), else null.</summary>
+    [JsonPropertyName("settings")]
+    public IReadOnlyDictionary<string, string>? Settings { get; init; }
+
     /// <summary>Anything else worth keeping about this case (states seen, ports, notes).</summary>
     [JsonPropertyName("details")]
     public JsonObject? Details { get; init; }

@@ -26,6 +26,13 @@ public sealed record OsResults(string Os, JsonObject Results)
 /// <param name="Differs">True when the OSes that measured the case disagree on the outcome name (errno numbers differ by OS and do not count).</param>
 public sealed record ComparisonRow(string Scenario, string Case, string Api, IReadOnlyDictionary<string, string?> Outcomes, bool Differs);
 
+/// <summary>One sentence of the course's text and its verdict on every OS.</summary>
+/// <param name="Id">The verdict id, "chapter/paragraph".</param>
+/// <param name="Sentence">The sentence judged.</param>
+/// <param name="About">The OS the sentence is about, or null.</param>
+/// <param name="Verdicts">OS folder name → (verdict name, what was measured), or null when that OS recorded no verdict for it.</param>
+public sealed record VerdictRow(string Id, string Sentence, string? About, IReadOnlyDictionary<string, (string Verdict, string Measured)?> Verdicts);
+
 /// <summary>The H1 comparison: every images/&lt;os&gt;/results.json present, one row per scenario + case + api, one column per OS.</summary>
 [TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
 public sealed class OsComparison : IHtmlRenderable
@@ -38,7 +45,11 @@ public sealed class OsComparison : IHtmlRenderable
         Oses = oses;
         Rows = rows;
         Problems = problems;
+        VerdictRows = BuildVerdictRows(oses);
     }
+
+    /// <summary>The verdicts on the course's own sentences, one row per sentence, one column per OS, in chapter order.</summary>
+    public IReadOnlyList<VerdictRow> VerdictRows { get; }
 
     /// <summary>The OSes found, expected ones first in their usual order.</summary>
     public IReadOnlyList<OsResults> Oses { get; }
@@ -130,6 +141,38 @@ public sealed class OsComparison : IHtmlRenderable
                     .Where(n => n is not null).Distinct(StringComparer.Ordinal).Count();
                 return new ComparisonRow(x.k.Scenario, x.k.Case, x.k.Api, outcomes, names > 1);
             })
+            .ToList();
+    }
+
+    private static List<VerdictRow> BuildVerdictRows(IReadOnlyList<OsResults> oses)
+    {
+        var rows = new List<(string Id, string Sentence, string? About)>();
+        var byOs = new Dictionary<string, Dictionary<string, (string, string)>>();
+        foreach (var os in oses)
+        {
+            var verdicts = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
+            foreach (var v in (os.Results["verdicts"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                var id = Text(v["id"]);
+                if (id is null || !verdicts.TryAdd(id, (Text(v["verdict"]) ?? "?", Text(v["measured"]) ?? "")))
+                {
+                    continue;
+                }
+
+                if (rows.All(r => r.Id != id))
+                {
+                    rows.Add((id, Text(v["sentence"]) ?? "", Text(v["about"])));
+                }
+            }
+
+            byOs[os.Os] = verdicts;
+        }
+
+        return rows
+            .OrderBy(r => r.Id.Split('/')[0], StringComparer.Ordinal)
+            .Select(r => new VerdictRow(r.Id, r.Sentence, r.About, oses.ToDictionary(
+                o => o.Os,
+                o => byOs[o.Os].TryGetValue(r.Id, out var v) ? ((string, string)?)v : null)))
             .ToList();
     }
 

@@ -1,10 +1,10 @@
 namespace Course.Runner.Charts;
 
-/// <summary>Turns plotly figures into image files (the course's SVGs under images/&lt;os&gt;/).</summary>
-public interface IChartImageExporter
+/// <summary>Turns plotly figures into image files (the course's SVGs under images/&lt;os&gt;/); created once per run and disposed at its end.</summary>
+public interface IChartImageExporter : IAsyncDisposable
 {
     /// <summary>Writes one image per chart into the directory, named by fileName (e.g. "01-address-already-in-use-restart-timeline.svg").</summary>
-    Task ExportAsync(IReadOnlyList<(string fileName, string figureJson)> charts, string directory);
+    Task ExportAsync(IReadOnlyList<(string fileName, string figureJson)> charts, string directory, CancellationToken ct = default);
 }
 
 /// <summary>The stand-in used when no exporter is available: it only says so.</summary>
@@ -14,7 +14,7 @@ public sealed class NoOpChartImageExporter(TextWriter log) : IChartImageExporter
     public const string Message = "chart images: exporter not available yet";
 
     /// <inheritdoc />
-    public Task ExportAsync(IReadOnlyList<(string fileName, string figureJson)> charts, string directory)
+    public Task ExportAsync(IReadOnlyList<(string fileName, string figureJson)> charts, string directory, CancellationToken ct = default)
     {
         if (charts.Count > 0)
         {
@@ -23,4 +23,7 @@ public sealed class NoOpChartImageExporter(TextWriter log) : IChartImageExporter
 
         return Task.CompletedTask;
     }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -13,6 +13,21 @@ public sealed class ConsoleProgress(TextWriter output, TimeProvider? time = null
     private readonly object _gate = new();
     private long? _lastLive;
     private bool _liveShown;
+    private bool _lineOpen;
+
+    /// <summary>Ends a cell line left open because its cell never reported finishing (the run was cancelled), with the word given.</summary>
+    public void EndOpenLine(string word)
+    {
+        lock (_gate)
+        {
+            if (_lineOpen)
+            {
+                output.WriteLine(word);
+                _lineOpen = false;
+                output.Flush();
+            }
+        }
+    }
 
     /// <summary>Shows what a running cell just displayed in place (its first line), at most once per <see cref="LiveInterval"/>.</summary>
     public void Live(string text)
@@ -31,16 +46,16 @@ public sealed class ConsoleProgress(TextWriter output, TimeProvider? time = null
         }
     }
 
-    /// <summary>Handles one progress report.</summary>
-    public void Report(CellProgress progress)
+    /// <summary>Handles one progress report; a cell that ended because the run was cancelled is shown as "cancelled", not "FAILED".</summary>
+    public void Report(CellProgress progress, bool cancelled = false)
     {
         lock (_gate)
         {
-            ReportLocked(progress);
+            ReportLocked(progress, cancelled);
         }
     }
 
-    private void ReportLocked(CellProgress progress)
+    private void ReportLocked(CellProgress progress, bool cancelled)
     {
         if (progress.Stage == CellProgressStage.Starting)
         {
@@ -48,12 +63,14 @@ public sealed class ConsoleProgress(TextWriter output, TimeProvider? time = null
             _liveShown = false;
             var id = progress.CellId is null ? "" : $" (id {progress.CellId})";
             output.Write($"  [{progress.Notebook}] cell {progress.CodeCellNumber}/{progress.CodeCellCount}{id} ... ");
+            _lineOpen = true;
         }
         else
         {
             var seconds = (progress.Elapsed ?? TimeSpan.Zero).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
             var lead = _liveShown ? $"{Environment.NewLine}      → " : "";
-            output.WriteLine($"{lead}{(progress.Succeeded == true ? "ok" : "FAILED")} ({seconds} s)");
+            _lineOpen = false;
+            output.WriteLine($"{lead}{(progress.Succeeded == true ? "ok" : cancelled ? "cancelled" : "FAILED")} ({seconds} s)");
         }
 
         output.Flush();

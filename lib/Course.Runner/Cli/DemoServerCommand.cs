@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -16,71 +16,54 @@ public sealed class DemoServerCommand : ICommand
     public string Name => "demo-server";
 
     /// <inheritdoc />
-    public string Summary => "a loopback TCP server that prints and echoes what nc/telnet clients send, until Ctrl+C";
-
-    /// <inheritdoc />
-    public string Usage => """
-        course demo-server --port P [--address 127.0.0.1] [--reuseaddr]
-
-          --port P          the port to listen on (0 lets the OS choose one and prints it)
-          --address A       a loopback address to bind (default 127.0.0.1; 127.0.0.2 or ::1 also work); other addresses are refused
-          --reuseaddr       set SO_REUSEADDR before bind; without it a restart while old connections linger fails with EADDRINUSE
-
-        Connect from another terminal with `nc 127.0.0.1 P` (or `telnet 127.0.0.1 P`) and watch the states with
-        `dotnet run --project lib/Course.Runner -- observe --port P`.
-        """;
-
-    /// <inheritdoc />
-    public async Task<int> RunAsync(IReadOnlyList<string> args, CommandContext context)
+    public Command Create(CommandContext context)
     {
-        int? port = null;
-        var address = IPAddress.Loopback;
-        var reuse = false;
-        for (var i = 0; i < args.Count; i++)
+        var port = CliValues.PortOption("the port to listen on (0 lets the OS choose one and prints it)", lowest: 0);
+        port.Required = true;
+        var address = new Option<IPAddress?>("--address")
         {
-            switch (args[i])
+            Description = "a loopback address to bind (default 127.0.0.1; 127.0.0.2 or ::1 also work); other addresses are refused",
+            HelpName = "A",
+            CustomParser = r =>
             {
-                case "--port" when i + 1 < args.Count:
-                    var p = args[++i];
-                    if (!int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) || parsed is < 0 or > 65535)
-                    {
-                        throw new UsageException($"--port {p} is not a port number from 0 to 65535.");
-                    }
-
-                    port = parsed;
-                    break;
-                case "--address" when i + 1 < args.Count:
-                    var a = args[++i];
-                    if (!IPAddress.TryParse(a, out var parsedAddress))
-                    {
-                        throw new UsageException($"--address {a} is not an IP address. Fix: use a loopback address such as 127.0.0.1.");
-                    }
-
-                    if (!IPAddress.IsLoopback(parsedAddress))
-                    {
-                        // The course never opens a port to the network: a classroom demo must not be reachable by other machines.
-                        throw new UsageException($"--address {a} is not a loopback address; demo-server only binds loopback (127.0.0.0/8 or ::1) so nothing is reachable from the network. Fix: --address 127.0.0.1.");
-                    }
-
-                    address = parsedAddress;
-                    break;
-                case "--reuseaddr":
-                    reuse = true;
-                    break;
-                case "--port" or "--address":
-                    throw new UsageException($"{args[i]} needs a value.");
-                default:
-                    throw new UsageException(args[i].StartsWith('-') ? $"Unknown option {args[i]}." : $"Unexpected argument {args[i]}.");
-            }
-        }
-
-        if (port is null)
+                var (value, ok) = CliValues.Single(r, ParseLoopback);
+                return ok ? value : null;
+            },
+        };
+        var reuse = new Option<bool>("--reuseaddr") { Description = "set SO_REUSEADDR before bind; without it a restart while old connections linger fails with EADDRINUSE" };
+        var command = new Command("demo-server", "a loopback TCP server that prints and echoes what nc/telnet clients send, until Ctrl+C")
         {
-            throw new UsageException("demo-server needs --port P (0 lets the OS choose).");
+            port, address, reuse,
+        };
+        command.SetAction((parsed, token) => RunAsync(
+            new IPEndPoint(parsed.GetValue(address) ?? IPAddress.Loopback, parsed.GetValue(port)!.Value),
+            parsed.GetValue(reuse),
+            context with { CancellationToken = token }));
+        return command;
+    }
+
+    /// <summary>Parses --address: an IP address on loopback, or an error naming the fix.</summary>
+    public static (IPAddress? Address, string? Error) ParseLoopback(string text)
+    {
+        if (!IPAddress.TryParse(text, out var parsed) || text.Trim() != text)
+        {
+            return (null, $"--address {CliValues.Quote(text)} is not an IP address. Fix: use a loopback address such as 127.0.0.1.");
         }
 
+        if (!IPAddress.IsLoopback(parsed))
+        {
+            // The course never opens a port to the network: a classroom demo must not be reachable by other machines.
+            return (null, $"--address {text} is not a loopback address; demo-server only binds loopback (127.0.0.0/8 or ::1) so nothing is reachable from the network. Fix: --address 127.0.0.1.");
+        }
+
+        return (parsed, null);
+    }
+
+    /// <summary>Serves on the endpoint until the context is cancelled; 0 after a clean stop, 1 when the port cannot be bound.</summary>
+    public static async Task<int> RunAsync(IPEndPoint endPoint, bool reuse, CommandContext context)
+    {
         var output = TextWriter.Synchronized(context.Out);
-        using var listener = Listen(new IPEndPoint(address, port.Value), reuse, context.Error);
+        using var listener = Listen(endPoint, reuse, context.Error);
         if (listener is null)
         {
             return 1;
@@ -135,9 +118,7 @@ public sealed class DemoServerCommand : ICommand
                     error.WriteLine($"demo-server: {result.Step} {endPoint} failed: {result.Error}.");
                     if (result.Error?.Name == "EADDRINUSE")
                     {
-                        error.WriteLine(reuse
-                            ? "Another socket is listening on that port. Fix: stop it, or choose another --port."
-                            : "This is the course's error: an old connection or another server holds the port. Fix: wait until its TIME_WAIT ends, or start with --reuseaddr.");
+                        error.WriteLine(PortHolders.Explain(endPoint, reuse));
                     }
 
                     native.Dispose();
@@ -171,7 +152,8 @@ public sealed class DemoServerCommand : ICommand
                     break;
                 }
 
-                var text = Encoding.UTF8.GetString(buffer, 0, n).TrimEnd('\r', '\n');
+                // Bytes from the network are shown escaped: a client must not be able to drive the instructor's terminal.
+                var text = PrintableText.Escape(Encoding.UTF8.GetString(buffer, 0, n).TrimEnd('\r', '\n'));
                 output.WriteLine($"{peer}: received {n} bytes: {text}");
                 await client.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, cancel);
             }

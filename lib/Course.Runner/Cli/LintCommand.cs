@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Course.Runner.Notebooks;
 
 namespace Course.Runner.Cli;
@@ -9,20 +10,18 @@ public sealed class LintCommand : ICommand
     public string Name => "lint";
 
     /// <inheritdoc />
-    public string Summary => "check the notebooks' Polyglot metadata and cell ids (--fix adds what is missing)";
-
-    /// <inheritdoc />
-    public string Usage => """
-        course lint [--notebooks DIR] [--fix]
-
-          --notebooks DIR   the chapter notebooks (default: <repo>/notebooks)
-          --fix             add the Polyglot metadata and missing cell ids, rewriting the files
-        """;
-
-    /// <inheritdoc />
-    public Task<int> RunAsync(IReadOnlyList<string> args, CommandContext context)
+    public Command Create(CommandContext context)
     {
-        var (folder, fix) = NotebookFolderArguments.Parse(args, context, "--fix");
+        var notebooks = NotebookFolderArguments.Option();
+        var fix = new Option<bool>("--fix") { Description = "add the Polyglot metadata and missing cell ids, rewriting the files" };
+        var command = new Command("lint", "check the notebooks' Polyglot metadata and cell ids (--fix adds what is missing)") { notebooks, fix };
+        command.SetAction(parsed => Run(NotebookFolderArguments.Resolve(parsed.GetValue(notebooks), context), parsed.GetValue(fix), context));
+        return command;
+    }
+
+    /// <summary>Checks (and with fix, repairs) every chapter notebook of the folder; 0 when nothing is left to fix.</summary>
+    public static int Run(string folder, bool fix, CommandContext context)
+    {
         var problems = 0;
         foreach (var chapter in ChapterCatalog.Discover(folder))
         {
@@ -61,6 +60,6 @@ public sealed class LintCommand : ICommand
             }
         }
 
-        return Task.FromResult(problems == 0 ? 0 : 1);
+        return problems == 0 ? 0 : 1;
     }
 }

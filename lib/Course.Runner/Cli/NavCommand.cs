@@ -1,4 +1,5 @@
-using System.Text;
+using System.CommandLine;
+using Course.Runner.IO;
 using Course.Runner.Html;
 using Course.Runner.Notebooks;
 
@@ -11,20 +12,18 @@ public sealed class NavCommand : ICommand
     public string Name => "nav";
 
     /// <inheritdoc />
-    public string Summary => "write the previous/next navigation cell at the end of every chapter notebook (idempotent)";
-
-    /// <inheritdoc />
-    public string Usage => """
-        course nav [--notebooks DIR] [--check]
-
-          --notebooks DIR   the chapter notebooks (default: <repo>/notebooks)
-          --check           change nothing; exit 1 when a notebook's navigation is missing or out of date
-        """;
-
-    /// <inheritdoc />
-    public Task<int> RunAsync(IReadOnlyList<string> args, CommandContext context)
+    public Command Create(CommandContext context)
     {
-        var (folder, check) = NotebookFolderArguments.Parse(args, context, "--check");
+        var notebooks = NotebookFolderArguments.Option();
+        var check = new Option<bool>("--check") { Description = "change nothing; exit 1 when a notebook's navigation or the README's chapter table (README.md beside the notebooks folder) is missing or out of date" };
+        var command = new Command("nav", "write the previous/next navigation cell of every chapter notebook and the README's chapter table (idempotent)") { notebooks, check };
+        command.SetAction(parsed => Run(NotebookFolderArguments.Resolve(parsed.GetValue(notebooks), context), parsed.GetValue(check), context));
+        return command;
+    }
+
+    /// <summary>Writes (or with check, only compares) the navigation cell of every chapter notebook of the folder.</summary>
+    public static int Run(string folder, bool check, CommandContext context)
+    {
         var catalog = ChapterCatalog.Discover(folder);
         // Read every notebook first: a broken one must not leave the others half-updated with links to it.
         var notebooks = new List<(Chapter Chapter, Notebook Notebook, string Text)>();
@@ -58,16 +57,55 @@ public sealed class NavCommand : ICommand
                 continue;
             }
 
-            File.WriteAllText(chapter.Path, updated, new UTF8Encoding(false));
+            AtomicFile.WriteAllText(chapter.Path, updated);
             context.Out.WriteLine($"{chapter.Name}: navigation written");
         }
 
+        stale += WriteReadmeTable(folder, notebooks.Select(n => (n.Chapter, n.Notebook)).ToList(), check, context);
+
         if (check && stale > 0)
         {
-            context.Error.WriteLine($"{stale} notebook(s) need `course nav`. Fix: dotnet run --project lib/Course.Runner -- nav");
-            return Task.FromResult(1);
+            context.Error.WriteLine($"{stale} file(s) (notebooks, README.md) need `course nav`. Fix: dotnet run --project lib/Course.Runner -- nav");
+            return 1;
         }
 
-        return Task.FromResult(0);
+        return 0;
+    }
+
+    /// <summary>Rewrites the chapter table of the README beside the notebooks folder (if it has the markers); returns 1 when it was out of date.</summary>
+    private static int WriteReadmeTable(string folder, IReadOnlyList<(Chapter Chapter, Notebook Notebook)> notebooks, bool check, CommandContext context)
+    {
+        var root = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+        var readmePath = root is null ? null : Path.Combine(root, "README.md");
+        if (readmePath is null || !File.Exists(readmePath))
+        {
+            return 0;
+        }
+
+        var text = File.ReadAllText(readmePath);
+        if (!ReadmeChapterTable.HasMarkers(text))
+        {
+            context.Out.WriteLine($"README.md: no chapter-table markers, left alone (add {ReadmeChapterTable.BeginMarker} and {ReadmeChapterTable.EndMarker} to generate the table)");
+            return 0;
+        }
+
+        var rows = notebooks.Select(n => new ReadmeChapterTable.Row(Path.GetRelativePath(root!, n.Chapter.Path), ChapterSummary.Of(n.Notebook, n.Chapter.Name)));
+        var updated = ReadmeChapterTable.Apply(text, ReadmeChapterTable.Table(rows));
+        if (updated == text)
+        {
+            context.Out.WriteLine("README.md: chapter table unchanged");
+            return 0;
+        }
+
+        if (check)
+        {
+            context.Out.WriteLine("README.md: chapter table out of date");
+            return 1;
+        }
+
+        // Beside and renamed into place, so a kill never leaves half a README.
+        Course.Runner.IO.AtomicFile.WriteAllText(readmePath, updated);
+        context.Out.WriteLine("README.md: chapter table written");
+        return 1;
     }
 }

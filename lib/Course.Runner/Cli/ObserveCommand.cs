@@ -1,10 +1,18 @@
+using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using AddressInUse.Observation;
 
 namespace Course.Runner.Cli;
 
+/// <summary>What `course observe` watches and how it prints.</summary>
+/// <param name="Port">The port whose sockets are shown (local or remote side).</param>
+/// <param name="Duration">How long to watch; null: until Ctrl+C.</param>
+/// <param name="Json">One JSON object per line instead of text.</param>
+/// <param name="Interval">The pause between two reads of the TCP table.</param>
+public sealed record ObserveOptions(int Port, TimeSpan? Duration, bool Json, TimeSpan Interval);
+
 /// <summary>`course observe --port P`: prints every socket on a port each time its TCP state changes, for anyone's connections.</summary>
+/// <remarks>The command only parses; <see cref="PortObserver"/> does the watching, so another way of showing the changes is another class beside it.</remarks>
 public sealed class ObserveCommand : ICommand
 {
     /// <summary>The pause between two reads of the TCP table when none is given.</summary>
@@ -14,70 +22,84 @@ public sealed class ObserveCommand : ICommand
     public string Name => "observe";
 
     /// <inheritdoc />
-    public string Summary => "print each TCP state change of every socket on a port (any program's), until --seconds or Ctrl+C";
-
-    /// <inheritdoc />
-    public string Usage => """
-        course observe --port P [--seconds S] [--json] [--interval-ms N]
-
-          --port P          the port to watch (1-65535); sockets whose local or remote port is P are shown
-          --seconds S       stop after S seconds (default: until Ctrl+C)
-          --json            one JSON object per line: t_ms, local, remote, from, to, recv_q, send_q
-          --interval-ms N   pause between two reads of the OS's TCP table (default 5)
-        """;
-
-    /// <inheritdoc />
-    public async Task<int> RunAsync(IReadOnlyList<string> args, CommandContext context)
+    public Command Create(CommandContext context)
     {
-        int? port = null;
-        double? seconds = null;
-        var json = false;
-        var interval = DefaultInterval;
-        for (var i = 0; i < args.Count; i++)
+        var port = CliValues.PortOption("the port to watch (1-65535); sockets whose local or remote port is P are shown", lowest: 1);
+        port.Required = true;
+        var seconds = CliValues.SecondsOption("--seconds", "stop after S seconds (default: until Ctrl+C)", "30");
+        var json = new Option<bool>("--json") { Description = "one JSON object per line: t_ms, local, remote, from, to, recv_q, send_q" };
+        var interval = new Option<int?>("--interval-ms")
         {
-            switch (args[i])
+            Description = $"pause between two reads of the OS's TCP table (default {DefaultInterval.TotalMilliseconds:0})",
+            HelpName = "N",
+            CustomParser = r =>
             {
-                case "--port":
-                    port = ParsePort(Value(args, ref i));
-                    break;
-                case "--seconds":
-                    var s = Value(args, ref i);
-                    if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsedSeconds) || parsedSeconds <= 0 || double.IsInfinity(parsedSeconds))
-                    {
-                        throw new UsageException($"--seconds {s} is not a positive number of seconds.");
-                    }
-                    seconds = parsedSeconds;
-                    break;
-                case "--interval-ms":
-                    var ms = Value(args, ref i);
-                    if (!int.TryParse(ms, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsedMs) || parsedMs is < 0 or > 60_000)
-                    {
-                        throw new UsageException($"--interval-ms {ms} is not a whole number from 0 to 60000.");
-                    }
-                    interval = TimeSpan.FromMilliseconds(parsedMs);
-                    break;
-                case "--json":
-                    json = true;
-                    break;
-                default:
-                    throw new UsageException(args[i].StartsWith('-') ? $"Unknown option {args[i]}." : $"Unexpected argument {args[i]}.");
-            }
-        }
-        if (port is null)
+                var (value, ok) = CliValues.Single(r, text => CliValues.ParseWhole("--interval-ms", text, 0, 60_000, "milliseconds"));
+                return ok ? value : null;
+            },
+        };
+        var web = new Option<bool>("--web") { Description = "serve a live timeline page on a loopback port instead (first line: serving http://127.0.0.1:NNNN/)" };
+        var webAddress = new Option<System.Net.IPAddress?>("--web-address")
         {
-            throw new UsageException("observe needs --port P, the port whose sockets to watch.");
+            Description = "the loopback address to serve --web on (default 127.0.0.1; any other address is refused)",
+            HelpName = "A",
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+                try
+                {
+                    return Live.ObserveWebServer.ParseLoopback(text);
+                }
+                catch (ArgumentException e)
+                {
+                    r.AddError(e.Message);
+                    return null;
+                }
+            },
+        };
+        var command = new Command("observe", "print each TCP state change of every socket on a port (any program's), until --seconds or Ctrl+C")
+        {
+            port, seconds, json, interval, web, webAddress,
+        };
+        command.SetAction(async (parsed, token) =>
+        {
+            var chosen = parsed.GetValue(interval) is { } every ? TimeSpan.FromMilliseconds(every) : DefaultInterval;
+            if (parsed.GetValue(web))
+            {
+                // The live page is its own class; the command only hands it the port, the interval and the loopback address.
+                await new Live.ObserveWebServer(parsed.GetValue(port)!.Value, chosen, parsed.GetValue(webAddress)).RunAsync(context.Out, token).ConfigureAwait(false);
+                return 0;
+            }
+            var options = new ObserveOptions(
+                parsed.GetValue(port)!.Value,
+                parsed.GetValue(seconds),
+                parsed.GetValue(json),
+                parsed.GetValue(interval) is { } ms ? TimeSpan.FromMilliseconds(ms) : DefaultInterval);
+            return await new PortObserver(context.Out).RunAsync(options, token).ConfigureAwait(false);
+        });
+        return command;
+    }
+}
+
+/// <summary>Polls the OS's TCP table for one port and prints each change as a line (text or JSON) until the time is up or the token is cancelled.</summary>
+public sealed class PortObserver(TextWriter output)
+{
+    /// <summary>Watches until the duration ends or Ctrl+C; returns 0 (Ctrl+C is the normal end of an open-ended watch).</summary>
+    public async Task<int> RunAsync(ObserveOptions options, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (options.Duration is { } limit)
+        {
+            stop.CancelAfter(limit);
         }
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-        if (seconds is { } limit)
+        var watch = SocketWatch.ForPort(options.Port);
+        if (!options.Json)
         {
-            stop.CancelAfter(TimeSpan.FromSeconds(limit));
+            var until = options.Duration is { } d ? $" for {d.TotalSeconds:0.###} s" : " (Ctrl+C stops)";
+            output.WriteLine($"watching TCP port {options.Port} every {options.Interval.TotalMilliseconds:0} ms{until}; times are ms since start");
         }
-        var watch = SocketWatch.ForPort(port.Value);
-        if (!json)
-        {
-            context.Out.WriteLine($"watching TCP port {port} every {interval.TotalMilliseconds:0} ms{(seconds is null ? " (Ctrl+C stops)" : $" for {seconds} s")}; times are ms since start");
-        }
+
         var polls = 0;
         var clock = Stopwatch.StartNew();
         try
@@ -86,40 +108,23 @@ public sealed class ObserveCommand : ICommand
             {
                 foreach (var change in watch.Poll())
                 {
-                    context.Out.WriteLine(json ? change.ToJson() : change.ToString());
+                    output.WriteLine(options.Json ? change.ToJson() : change.ToString());
                 }
-                context.Out.Flush();
+
+                output.Flush();
                 polls++;
-                await Task.Delay(interval, stop.Token).ConfigureAwait(false);
+                await Task.Delay(options.Interval, stop.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
-        if (!json)
+
+        if (!options.Json)
         {
-            context.Out.WriteLine($"stopped after {clock.Elapsed.TotalSeconds:0.0} s, {polls} reads of the TCP table");
+            output.WriteLine($"stopped after {clock.Elapsed.TotalSeconds:0.0} s, {polls} reads of the TCP table");
         }
-        // Ctrl+C is the normal way to end an open-ended watch, so it is not an error here.
+
         return 0;
-    }
-
-    private static string Value(IReadOnlyList<string> args, ref int i)
-    {
-        if (i + 1 >= args.Count)
-        {
-            throw new UsageException($"{args[i]} needs a value.");
-        }
-        return args[++i];
-    }
-
-    /// <summary>Parses a port from 1 to 65535, or throws a usage error that says what is allowed.</summary>
-    public static int ParsePort(string text)
-    {
-        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
-        {
-            throw new UsageException($"--port {text} is not a port: use a whole number from 1 to 65535.");
-        }
-        return port;
     }
 }

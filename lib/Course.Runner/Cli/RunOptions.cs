@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.CommandLine;
 using Course.Runner.Execution;
 
 namespace Course.Runner.Cli;
@@ -6,21 +6,6 @@ namespace Course.Runner.Cli;
 /// <summary>The options of `course run`, parsed from the command line.</summary>
 public sealed class RunOptions
 {
-    /// <summary>The usage text of `run`.</summary>
-    public const string Usage = """
-        course run [--chapter NN ...] [--param name=value ...] [--quick] [--cell-timeout S]
-                   [--notebooks DIR] [--out DIR] [--images DIR]
-
-          --chapter NN        run only chapters whose name starts with NN (repeatable; default: all)
-          --param name=value  set a variable of the notebook's "parameters" cell; value is C# text
-                              (e.g. --param rounds=3, --param host='"127.0.0.1"') (repeatable)
-          --quick             shorthand for --param quick=true
-          --cell-timeout S    seconds one cell may run before it is cancelled (default 300)
-          --notebooks DIR     the chapter notebooks (default: <repo>/notebooks)
-          --out DIR           executed notebooks and HTML pages (default: <repo>/out/<os>)
-          --images DIR        results.json and chart images (default: <repo>/images/<os>)
-        """;
-
     /// <summary>Chapter prefixes to run (empty: all).</summary>
     public List<string> Chapters { get; } = [];
 
@@ -39,80 +24,91 @@ public sealed class RunOptions
     /// <summary>The images folder, or null for the default.</summary>
     public string? ImagesFolder { get; set; }
 
-    /// <summary>Parses the arguments after `run`.</summary>
+    /// <summary>Parses the arguments after `run` (the same parser the CLI uses).</summary>
     /// <exception cref="UsageException">An unknown option, a missing value or a bad value.</exception>
     public static RunOptions Parse(IReadOnlyList<string> args)
     {
-        var options = new RunOptions();
-        var quick = false;
-        for (var i = 0; i < args.Count; i++)
+        var symbols = new RunOptionSymbols();
+        var command = new Command("run");
+        symbols.AddTo(command);
+        var parsed = command.Parse(args);
+        if (parsed.Errors.Count > 0)
         {
-            var arg = args[i];
-            string? inlineValue = null;
-            var eq = arg.IndexOf('=');
-            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 2 && !arg.StartsWith("--param", StringComparison.Ordinal))
+            throw new UsageException(string.Join(Environment.NewLine, parsed.Errors.Select(e => e.Message)));
+        }
+
+        return symbols.Read(parsed);
+    }
+}
+
+/// <summary>The System.CommandLine options of `course run` and how they become <see cref="RunOptions"/>.</summary>
+public sealed class RunOptionSymbols
+{
+    private readonly Option<string[]> _chapter = new("--chapter")
+    {
+        Description = "run only chapters whose name starts with NN (repeatable, or comma-separated; default: every chapter)",
+        HelpName = "NN",
+        Arity = ArgumentArity.OneOrMore,
+    };
+
+    private readonly Option<string[]> _param = new("--param")
+    {
+        Description = "set a variable of the notebook's \"parameters\" cell; value is C# text, e.g. --param rounds=3, --param host='\"127.0.0.1\"' (repeatable)",
+        HelpName = "name=value",
+        Arity = ArgumentArity.OneOrMore,
+    };
+
+    private readonly Option<bool> _quick = new("--quick") { Description = "shorthand for --param quick=true (shorter experiments)" };
+
+    private readonly Option<TimeSpan?> _cellTimeout = CliValues.SecondsOption(
+        "--cell-timeout", $"seconds one cell may run before it is cancelled (default {ExecutionOptions.DefaultCellTimeout.TotalSeconds:0})", "600");
+
+    private readonly Option<string> _notebooks = CliValues.FolderOption("--notebooks", "the chapter notebooks (default: <repo>/notebooks)");
+
+    private readonly Option<string> _out = CliValues.FolderOption("--out", "executed notebooks and HTML pages (default: <repo>/out/<os>)");
+
+    private readonly Option<string> _images = CliValues.FolderOption("--images", "results.json and chart images (default: <repo>/images/<os>)");
+
+    /// <summary>Adds the options to the `run` command.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { _chapter, _param, _quick, _cellTimeout, _notebooks, _out, _images })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>Reads the parsed values, checking what the parser cannot (empty chapter selectors, parameter syntax).</summary>
+    /// <exception cref="UsageException">A value is not acceptable.</exception>
+    public RunOptions Read(ParseResult parsed)
+    {
+        var options = new RunOptions
+        {
+            NotebooksFolder = parsed.GetValue(_notebooks),
+            OutFolder = parsed.GetValue(_out),
+            ImagesFolder = parsed.GetValue(_images),
+            CellTimeout = parsed.GetValue(_cellTimeout) ?? ExecutionOptions.DefaultCellTimeout,
+        };
+
+        foreach (var selector in parsed.GetValue(_chapter) ?? [])
+        {
+            var parts = selector.Split(',', StringSplitOptions.TrimEntries);
+            if (parts.Any(p => p.Length == 0))
             {
-                inlineValue = arg[(eq + 1)..];
-                arg = arg[..eq];
+                // An empty selector used to mean "every chapter": a typo must not start a full run of many minutes.
+                throw new UsageException($"--chapter {CliValues.Quote(selector)} names no chapter. Fix: pass a chapter number such as --chapter 01, or leave --chapter out to run every chapter.");
             }
 
-            string Value()
-            {
-                if (inlineValue is not null)
-                {
-                    return inlineValue;
-                }
+            options.Chapters.AddRange(parts);
+        }
 
-                if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                {
-                    throw new UsageException($"{arg} needs a value.");
-                }
-
-                return args[++i];
-            }
-
-            switch (arg)
-            {
-                case "--chapter":
-                    options.Chapters.AddRange(Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-                    break;
-                case "--param":
-                    AddParameter(options, Value());
-                    break;
-                case "--quick":
-                    quick = true;
-                    break;
-                case "--cell-timeout":
-                    var text = Value();
-                    if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || seconds <= 0 || double.IsInfinity(seconds))
-                    {
-                        throw new UsageException($"--cell-timeout {text}: expected a number of seconds above 0, e.g. --cell-timeout 600.");
-                    }
-
-                    options.CellTimeout = TimeSpan.FromSeconds(seconds);
-                    break;
-                case "--notebooks":
-                    options.NotebooksFolder = Value();
-                    break;
-                case "--out":
-                    options.OutFolder = Value();
-                    break;
-                case "--images":
-                    options.ImagesFolder = Value();
-                    break;
-                default:
-                    if (arg.StartsWith("--param=", StringComparison.Ordinal))
-                    {
-                        AddParameter(options, arg["--param=".Length..]);
-                        break;
-                    }
-
-                    throw new UsageException(arg.StartsWith('-') ? $"Unknown option {arg}." : $"Unexpected argument {arg}.");
-            }
+        foreach (var pair in parsed.GetValue(_param) ?? [])
+        {
+            AddParameter(options, pair);
         }
 
         // An explicit --param quick=... says more than --quick, so it wins.
-        if (quick)
+        if (parsed.GetValue(_quick))
         {
             options.Parameters.TryAdd("quick", "true");
         }

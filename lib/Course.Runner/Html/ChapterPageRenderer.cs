@@ -41,7 +41,7 @@ public sealed class ChapterPageOptions
 public sealed partial class ChapterPageRenderer
 {
     /// <summary>The plotly figure MIME type, drawn as an interactive chart.</summary>
-    public const string PlotlyMimeType = "application/vnd.plotly.v1+json";
+    public const string PlotlyMimeType = AddressInUse.Notebook.MimeTypes.Plotly;
 
     /// <summary>A marker comment placed right before the inlined plotly.js, so tools (and tests) can count it.</summary>
     public const string PlotlyMarker = "<!-- plotly.js (inlined once) -->";
@@ -202,19 +202,19 @@ public sealed partial class ChapterPageRenderer
                        + $"Plotly.newPlot(\"{id}\", figure.data || [], figure.layout || {{}}, {{ responsive: true, displaylogo: false }}); }})();</script>";
             }
 
-            if (!data.Contains("text/html") && !data.Contains("image/svg+xml"))
+            if (!data.Contains(AddressInUse.Notebook.MimeTypes.Html) && !data.Contains(AddressInUse.Notebook.MimeTypes.Svg))
             {
                 return "<p class=\"notice\">(chart not drawn: plotly.js is not available to the course runner; the figure data follows)</p>"
                        + $"<details><summary>figure JSON</summary><pre>{Encode(figure.ToJsonString(new() { WriteIndented = true }))}</pre></details>";
             }
         }
 
-        if (data.TryGetText("text/html", out var html))
+        if (data.TryGetText(AddressInUse.Notebook.MimeTypes.Html, out var html))
         {
             return html;
         }
 
-        if (data.TryGetText("image/svg+xml", out var svg))
+        if (data.TryGetText(AddressInUse.Notebook.MimeTypes.Svg, out var svg))
         {
             return svg;
         }

@@ -88,8 +88,48 @@ public static class ComparePageRenderer
             page.Append("</tr>\n");
         }
 
-        page.Append("</tbody>\n</table>\n</main>\n</body>\n</html>\n");
+        page.Append("</tbody>\n</table>\n");
+        VerdictSection(page, comparison);
+        page.Append("</main>\n</body>\n</html>\n");
         return page.ToString();
+    }
+
+    // The course's own sentences, judged on each OS from that OS's cases (lib/AddressInUse/Results/README.md).
+    private static void VerdictSection(StringBuilder page, OsComparison comparison)
+    {
+        var rows = comparison.VerdictRows;
+        page.Append("<h2 id=\"verdicts\">The course's own sentences</h2>\n<p>")
+            .Append(rows.Count).Append(" outcome sentence(s) of the chapters, each judged from the cases measured on that OS: ")
+            .Append("<b>holds</b>, <b>does not hold</b> (what was measured instead, in the tooltip), or <b>not measured</b> on that OS.</p>\n");
+        if (rows.Count == 0)
+        {
+            page.Append("<p class=\"notice\">No results.json present carries verdicts yet.</p>\n");
+            return;
+        }
+
+        page.Append("<table class=\"compare verdicts\">\n<thead><tr><th>sentence</th><th>chapter/paragraph</th><th>about</th>");
+        foreach (var os in comparison.Oses)
+        {
+            page.Append("<th>").Append(E(os.Os)).Append("</th>");
+        }
+
+        page.Append("</tr></thead>\n<tbody>\n");
+        foreach (var row in rows)
+        {
+            var failed = row.Verdicts.Values.Any(v => v?.Verdict == "does_not_hold");
+            page.Append(failed ? "<tr class=\"differs\">" : "<tr>")
+                .Append("<td>").Append(E(row.Sentence)).Append("</td><td>").Append(E(row.Id)).Append("</td><td>").Append(E(row.About ?? "any")).Append("</td>");
+            foreach (var os in comparison.Oses)
+            {
+                page.Append(row.Verdicts[os.Os] is { } v
+                    ? $"<td class=\"verdict {E(v.Verdict.Replace('_', '-'))}\" title=\"{E(v.Measured)}\">{E(v.Verdict.Replace('_', ' '))}</td>"
+                    : "<td class=\"missing\">no verdict</td>");
+            }
+
+            page.Append("</tr>\n");
+        }
+
+        page.Append("</tbody>\n</table>\n");
     }
 
     private static void MachineRow(StringBuilder page, OsComparison comparison, string label, Func<OsResults, string?> value)

@@ -39,6 +39,10 @@ public static class PageStyles
         table.chapters td.duration { white-space: nowrap; }
         table.compare td.differs { background: #fff8c5; font-weight: 600; }
         table.compare td.missing { color: var(--muted); font-style: italic; }
+        table.compare td.verdict.holds { color: #1b5e20; }
+        table.compare td.verdict.does-not-hold { color: #b71c1c; font-weight: 600; }
+        table.compare td.verdict.not-measured { color: var(--muted); font-style: italic; }
+        .course-verdict { font-size: 13px; }
         .status { font: .75rem ui-monospace, monospace; padding: .1rem .5rem; border-radius: 1rem; color: #fff; background: #656d76; }
         .status.ok { background: #1a7f37; }
         .status.failed { background: #cf222e; }

@@ -8,17 +8,8 @@ namespace Course.Runner.Notebooks;
 /// <summary>Writes notebooks as nbformat 4.5 JSON the way Jupyter does: sorted keys, 1-space indentation, text as lists of lines.</summary>
 public static class NotebookWriter
 {
-    /// <summary>Writes the notebook to a file (creating the folder), replacing any existing file.</summary>
-    public static void WriteFile(Notebook notebook, string path)
-    {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(folder))
-        {
-            Directory.CreateDirectory(folder);
-        }
-
-        File.WriteAllText(path, Serialize(notebook), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-    }
+    /// <summary>Writes the notebook to a file (creating the folder), replacing any existing file in one rename (a kill never leaves half a notebook).</summary>
+    public static void WriteFile(Notebook notebook, string path) => Course.Runner.IO.AtomicFile.WriteAllText(path, Serialize(notebook));
 
     /// <summary>Serializes the notebook to nbformat 4.5 JSON text (ending with a newline).</summary>
     public static string Serialize(Notebook notebook)

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Course.Runner.IO;
 using Course.Runner.Notebooks;
 
 namespace Course.Runner.Results;
@@ -15,16 +16,20 @@ namespace Course.Runner.Results;
 /// <param name="Failure">Why it failed, when it did.</param>
 /// <param name="Cases">The measured cases, each already carrying "chapter".</param>
 /// <param name="Settings">The OS settings the chapter reported.</param>
-public sealed record ChapterResults(string Chapter, bool Succeeded, TimeSpan Duration, string? Failure, IReadOnlyList<JsonObject> Cases, JsonObject Settings);
+public sealed record ChapterResults(string Chapter, bool Succeeded, TimeSpan Duration, string? Failure, IReadOnlyList<JsonObject> Cases, JsonObject Settings)
+{
+    /// <summary>The verdicts on the chapter's own sentences, each carrying "notebook" (the chapter file's name).</summary>
+    public IReadOnlyList<JsonObject> Verdicts { get; init; } = [];
+}
 
 /// <summary>Gathers measured cases and OS settings from executed chapters into images/&lt;os&gt;/results.json, keeping chapters that did not run.</summary>
 public static class ResultsAggregator
 {
     /// <summary>Outputs of this MIME type hold a JSON array of measured case objects.</summary>
-    public const string CasesMimeType = "application/vnd.course.cases+json";
+    public const string CasesMimeType = AddressInUse.Notebook.MimeTypes.Cases;
 
     /// <summary>Outputs of this MIME type hold a JSON object of OS settings.</summary>
-    public const string SettingsMimeType = "application/vnd.course.settings+json";
+    public const string SettingsMimeType = AddressInUse.Notebook.MimeTypes.Settings;
 
     /// <summary>The cases in a chapter's outputs, in notebook order, each with "chapter" set; a case shown twice counts once.</summary>
     /// <param name="executed">The executed notebook.</param>
@@ -79,6 +84,48 @@ public static class ResultsAggregator
         return cases;
     }
 
+    /// <summary>Outputs of this MIME type hold the verdict on one sentence of the chapter's text (a JSON object).</summary>
+    public const string VerdictsMimeType = "application/vnd.course.verdicts+json";
+
+    /// <summary>The verdicts in a chapter's outputs, in notebook order, each with "notebook" set; a verdict shown twice counts once.</summary>
+    public static IReadOnlyList<JsonObject> CollectVerdicts(Notebook executed, string chapter, ICollection<string>? warnings = null)
+    {
+        var verdicts = new List<JsonObject>();
+        foreach (var (output, cellIndex) in MimeOutputs(executed))
+        {
+            if (!output.Data.TryGetJson(VerdictsMimeType, out var node))
+            {
+                continue;
+            }
+
+            var items = node is JsonArray array ? array.ToList() : [node];
+            foreach (var item in items)
+            {
+                if (item is not JsonObject obj || obj["id"] is null || obj["verdict"] is null)
+                {
+                    warnings?.Add($"{chapter}, cell {cellIndex + 1}: a {VerdictsMimeType} output is not a verdict object with \"id\" and \"verdict\"; ignored. Fix: display a ChapterText.Check(...) result.");
+                    continue;
+                }
+
+                var withNotebook = new JsonObject { ["notebook"] = chapter };
+                foreach (var (key, value) in obj)
+                {
+                    if (key != "notebook")
+                    {
+                        withNotebook[key] = value?.DeepClone();
+                    }
+                }
+
+                if (!verdicts.Any(v => JsonNode.DeepEquals(v, withNotebook)))
+                {
+                    verdicts.Add(withNotebook);
+                }
+            }
+        }
+
+        return verdicts;
+    }
+
     /// <summary>The settings objects in a chapter's outputs merged in notebook order (later keys win).</summary>
     public static JsonObject CollectSettings(Notebook executed)
     {
@@ -99,7 +146,10 @@ public static class ResultsAggregator
 
     /// <summary>Collects a chapter's contribution from its run.</summary>
     public static ChapterResults FromRun(string chapter, Notebook executed, bool succeeded, TimeSpan duration, string? failure, ICollection<string>? warnings = null) =>
-        new(chapter, succeeded, duration, failure, CollectCases(executed, chapter, warnings), CollectSettings(executed));
+        new(chapter, succeeded, duration, failure, CollectCases(executed, chapter, warnings), CollectSettings(executed))
+        {
+            Verdicts = CollectVerdicts(executed, chapter, warnings),
+        };
 
     /// <summary>Builds the results document: the chapters that ran replace their own statuses and cases; other chapters are kept from the existing document.</summary>
     public static JsonObject Merge(JsonObject? existing, IReadOnlyList<ChapterResults> ran, JsonObject os, DateTimeOffset generated)
@@ -157,6 +207,16 @@ public static class ResultsAggregator
             .Select(x => (JsonNode?)x.c)
             .ToArray();
 
+        var keptVerdicts = existing?["verdicts"] is JsonArray oldVerdicts
+            ? oldVerdicts.OfType<JsonObject>().Where(v => !ranNames.Contains(NotebookOf(v))).Select(v => (JsonObject)v.DeepClone())
+            : [];
+        var verdicts = keptVerdicts.Concat(ran.SelectMany(r => r.Verdicts.Select(v => (JsonObject)v.DeepClone())))
+            .Select((v, order) => (v, order))
+            .OrderBy(x => NotebookOf(x.v), StringComparer.Ordinal)
+            .ThenBy(x => x.order)
+            .Select(x => (JsonNode?)x.v)
+            .ToArray();
+
         return new JsonObject
         {
             ["generated"] = generated.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
@@ -165,34 +225,54 @@ public static class ResultsAggregator
             ["settings"] = new JsonObject(settings),
             ["chapters"] = new JsonObject(chapters),
             ["cases"] = new JsonArray(cases),
+            ["verdicts"] = new JsonArray(verdicts),
         };
     }
 
-    /// <summary>Reads an existing results.json, or null when there is none.</summary>
-    /// <exception cref="CourseException">The file exists but is not a JSON object.</exception>
-    public static JsonObject? ReadExisting(string path)
+    /// <summary>Reads an existing results.json, or null when there is none; a damaged one is set aside (renamed "results.json.damaged-&lt;UTC time&gt;") and reported, so it never blocks a run.</summary>
+    /// <param name="path">The results.json path.</param>
+    /// <param name="report">Receives the message naming the damaged file, where it went and how to get the old results back.</param>
+    /// <param name="now">The time used in the set-aside name (default: now).</param>
+    public static JsonObject? ReadExisting(string path, Action<string>? report = null, DateTimeOffset? now = null)
     {
         if (!File.Exists(path))
         {
             return null;
         }
 
+        string problem;
         try
         {
-            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject
-                   ?? throw new CourseException($"{path} is not a JSON object, so the results of chapters that are not run now cannot be kept. Fix: delete the file (a full run recreates it) or restore it from git.");
+            if (JsonNode.Parse(File.ReadAllText(path)) is JsonObject results)
+            {
+                return results;
+            }
+
+            problem = "is not a JSON object";
         }
         catch (JsonException e)
         {
-            throw new CourseException(
-                $"{path} is not valid JSON ({e.Message}), so the results of chapters that are not run now cannot be kept. Fix: delete the file (a full run recreates it) or restore it from git.", e);
+            problem = $"is not valid JSON ({e.Message})";
         }
+
+        var stamp = (now ?? DateTimeOffset.UtcNow).ToUniversalTime().ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var aside = $"{path}.damaged-{stamp}";
+        for (var n = 2; File.Exists(aside); n++)
+        {
+            aside = $"{path}.damaged-{stamp}-{n}";
+        }
+
+        File.Move(path, aside);
+        report?.Invoke(
+            $"warning: {path} {problem}; it was set aside as {Path.GetFileName(aside)} and this run starts a new one, "
+            + "so chapters not run now have no results in it. Fix: restore the committed file (git checkout -- " + Path.GetFileName(path)
+            + " in that folder) and run again, or run every chapter to rebuild it.");
+        return null;
     }
 
-    /// <summary>Writes the results document as indented JSON (creating the folder).</summary>
+    /// <summary>Writes the results document as indented JSON (creating the folder), atomically.</summary>
     public static void Write(string path, JsonObject results)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions
         {
@@ -204,8 +284,12 @@ public static class ResultsAggregator
             results.WriteTo(writer);
         }
 
-        File.WriteAllText(path, Encoding.UTF8.GetString(stream.ToArray()) + "\n", new UTF8Encoding(false));
+        // A kill during the write must leave the old file whole, never a truncated or empty one.
+        AtomicFile.WriteAllText(path, Encoding.UTF8.GetString(stream.ToArray()) + "\n");
     }
+
+    private static string NotebookOf(JsonObject v) =>
+        v["notebook"] is JsonValue n && n.TryGetValue<string>(out var s) ? s : "";
 
     private static string ChapterOf(JsonObject c) =>
         c["chapter"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
@@ -53,7 +54,7 @@ public sealed class TimelineTests
     [Fact]
     public void Mark_WithInjectedClock_EventsStampedOnThatClock()
     {
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider();
         var timeline = new Timeline(clock);
         clock.Advance(TimeSpan.FromMilliseconds(250));
 
@@ -92,17 +93,5 @@ public sealed class TimelineTests
         Assert.Equal("TIME_WAIT", history.States[^1]);
         Assert.Equal(history.States, activeClose.Where(history.States.Contains));
         Assert.True(sampler.SampleCount >= 3);
-    }
-
-    /// <summary>A clock the test moves by hand.</summary>
-    private sealed class ManualClock : TimeProvider
-    {
-        private long _ticks;
-
-        public void Advance(TimeSpan by) => _ticks += (long)(by.TotalSeconds * TimestampFrequency);
-
-        public override long GetTimestamp() => _ticks;
-
-        public override long TimestampFrequency => 1_000_000;
     }
 }

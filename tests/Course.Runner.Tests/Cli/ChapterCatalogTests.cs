@@ -65,6 +65,6 @@ public sealed class ChapterCatalogTests : IDisposable
         var nested = Directory.CreateDirectory(Path.Combine(_temp.Path, "a", "b")).FullName;
 
         Assert.Equal(_temp.Path, RepositoryLayout.FindRoot(nested));
-        Assert.Equal(Path.Combine(_temp.Path, "out", Course.Runner.Results.OsInfo.Family), RepositoryLayout.OutFolder(_temp.Path));
+        Assert.Equal(Path.Combine(_temp.Path, "out", AddressInUse.Native.OsInfo.Family), RepositoryLayout.OutFolder(_temp.Path));
     }
 }

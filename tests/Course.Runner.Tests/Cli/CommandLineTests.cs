@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Course.Runner.Cli;
 
 namespace Course.Runner.Tests.Cli;
@@ -11,7 +12,7 @@ public sealed class CommandLineTests
 
         Assert.Equal(2, code);
         Assert.Contains("Unknown command explode", error);
-        Assert.Contains("usage:", error);
+        Assert.Contains("Usage:", error);
         Assert.Contains("  run ", error);
     }
 
@@ -22,7 +23,7 @@ public sealed class CommandLineTests
 
         Assert.Equal(2, code);
         Assert.Contains("Unknown option --fast.", error);
-        Assert.Contains("--cell-timeout S", error);
+        Assert.Contains("--cell-timeout <S>", error);
     }
 
     [Fact]
@@ -31,27 +32,90 @@ public sealed class CommandLineTests
         var (code, _, error) = await RunAsync();
 
         Assert.Equal(2, code);
-        Assert.Contains("commands:", error);
+        Assert.Contains("No command given", error);
+        Assert.Contains("Commands:", error);
     }
 
-    [Fact]
-    public async Task Help_ForACommand_PrintsItsUsageAndReturns0()
+    [Theory]
+    [InlineData("run", "--param <name=value>")]
+    [InlineData("lint", "--fix")]
+    [InlineData("nav", "--check")]
+    [InlineData("observe", "--interval-ms <N>")]
+    [InlineData("demo-server", "--reuseaddr")]
+    public async Task Help_ForEachVerb_PrintsItsOptionsAndReturns0(string verb, string option)
     {
-        var (code, output, _) = await RunAsync("run", "--help");
+        var (code, output, _) = await RunAsync(verb, "--help");
 
         Assert.Equal(0, code);
-        Assert.Contains("--param name=value", output);
+        Assert.Contains(option, output);
+        Assert.Contains($"course {verb}", output);
     }
 
     [Fact]
-    public async Task ExtraCommand_IsDispatchedByName()
+    public async Task Help_AtTheTop_ListsEveryVerb()
+    {
+        var (code, output, _) = await RunAsync("--help");
+
+        Assert.Equal(0, code);
+        foreach (var verb in new[] { "run", "lint", "nav", "observe", "demo-server" })
+        {
+            Assert.Contains($"  {verb} ", output);
+        }
+    }
+
+    [Fact]
+    public async Task ExtraCommand_IsDispatchedByName_WithItsOwnOptions()
     {
         var probe = new ProbeCommand();
 
-        var (code, _, _) = await RunAsync([new RunCommand(), probe], "observe", "--x");
+        var (code, _, _) = await RunAsync([new RunCommand(), probe], "probe", "--x", "5");
 
         Assert.Equal(7, code);
-        Assert.Equal(["--x"], probe.Received);
+        Assert.Equal(5, probe.Received);
+    }
+
+    [Fact]
+    public void DefaultCommands_FindEveryVerbClass_RunFirst()
+    {
+        var names = CommandLine.DefaultCommands().Select(c => c.Name).ToList();
+
+        Assert.Equal("run", names[0]);
+        Assert.Equal(names.Count, names.Distinct().Count());
+        Assert.Contains("demo-server", names);
+        Assert.Contains("observe", names);
+    }
+
+    [Fact]
+    public async Task VerbThrowsUsageException_Returns2WithTheMessageAndAHelpHint()
+    {
+        var (code, _, error) = await RunAsync([new ThrowingCommand(new UsageException("bad value"))], "throws");
+
+        Assert.Equal(2, code);
+        Assert.Contains("bad value", error);
+        Assert.Contains("course throws --help", error);
+    }
+
+    [Fact]
+    public async Task VerbCancelled_Returns130AndSaysCancelled()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        var code = await CommandLine.RunAsync(["throws"], new CommandContext(output, error, ".", cancelled.Token), [new ThrowingCommand(new OperationCanceledException())]);
+
+        Assert.Equal(CommandLine.CancelledExitCode, code);
+        Assert.Contains(CommandLine.CancelledMessage, error.ToString());
+    }
+
+    [Fact]
+    public async Task VerbThrowsCourseException_Returns1WithTheMessage()
+    {
+        var (code, _, error) = await RunAsync([new ThrowingCommand(new CourseException("the file is broken. Fix: restore it."))], "throws");
+
+        Assert.Equal(1, code);
+        Assert.Contains("the file is broken. Fix: restore it.", error);
     }
 
     private static Task<(int, string, string)> RunAsync(params string[] args) => RunAsync(null, args);
@@ -66,18 +130,32 @@ public sealed class CommandLineTests
 
     private sealed class ProbeCommand : ICommand
     {
-        public IReadOnlyList<string> Received { get; private set; } = [];
+        public int Received { get; private set; }
 
-        public string Name => "observe";
+        public string Name => "probe";
 
-        public string Summary => "probe";
-
-        public string Usage => "observe";
-
-        public Task<int> RunAsync(IReadOnlyList<string> args, CommandContext context)
+        public Command Create(CommandContext context)
         {
-            Received = args;
-            return Task.FromResult(7);
+            var x = new Option<int>("--x");
+            var command = new Command("probe", "probe") { x };
+            command.SetAction(parsed =>
+            {
+                Received = parsed.GetValue(x);
+                return 7;
+            });
+            return command;
+        }
+    }
+
+    private sealed class ThrowingCommand(Exception exception) : ICommand
+    {
+        public string Name => "throws";
+
+        public Command Create(CommandContext context)
+        {
+            var command = new Command("throws", "throws");
+            command.SetAction(new Func<ParseResult, int>(_ => throw exception));
+            return command;
         }
     }
 }

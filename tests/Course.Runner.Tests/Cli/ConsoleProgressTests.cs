@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Course.Runner.Cli;
 using Course.Runner.Execution;
 using Course.Runner.Tests.Fixtures;
@@ -14,7 +15,7 @@ public sealed class ConsoleProgressTests : IDisposable
     [Fact]
     public void Live_UpdatesFasterThanTheInterval_OneLineUntilTheIntervalPasses()
     {
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider();
         var output = new StringWriter();
         var progress = new ConsoleProgress(output, clock);
         progress.Report(new CellProgress("03-time-wait", 4, 7, 5, "c1", CellProgressStage.Starting));
@@ -43,16 +44,5 @@ public sealed class ConsoleProgressTests : IDisposable
 
         Assert.True(result.Succeeded, result.Failure?.Message);
         Assert.Equal(["waiting 1", "waiting 2", "waiting 3"], seen);
-    }
-
-    private sealed class ManualClock : TimeProvider
-    {
-        private long _ticks;
-
-        public void Advance(TimeSpan by) => _ticks += (long)(by.TotalSeconds * TimestampFrequency);
-
-        public override long GetTimestamp() => _ticks;
-
-        public override long TimestampFrequency => 1_000_000;
     }
 }

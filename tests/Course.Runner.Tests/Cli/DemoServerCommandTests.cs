@@ -67,6 +67,60 @@ public sealed class DemoServerCommandTests
 
         Assert.Equal(1, code);
         Assert.Contains("EADDRINUSE", error.ToString());
+        // A live listener is another server: advice to wait for TIME_WAIT or add --reuseaddr would send the instructor the wrong way.
+        Assert.Contains($"A live listener holds the port: 127.0.0.1:{port} (LISTEN)", error.ToString());
+        Assert.DoesNotContain("wait until", error.ToString());
+        Assert.DoesNotContain("start with --reuseaddr", error.ToString());
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.Contains($"pid {Environment.ProcessId} (", error.ToString());
+        }
+    }
+
+    [Fact]
+    public async Task DemoServer_ClientSendsTerminalEscapes_PrintsThemEscaped()
+    {
+        var output = new StringWriter();
+        using var stop = new CancellationTokenSource();
+        var server = CommandLine.RunAsync(["demo-server", "--port", "0"], new CommandContext(TextWriter.Synchronized(output), new StringWriter(), ".", stop.Token), [new DemoServerCommand()]);
+        try
+        {
+            var port = await WaitForPortAsync(() => output.ToString(), server);
+            using (var client = new TcpClient())
+            {
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                await client.GetStream().WriteAsync(Encoding.UTF8.GetBytes("\u001b]0;owned\u0007\u001b[2Jhi\u202e\r\n"));
+                await client.GetStream().ReadExactlyAsync(new byte[4]);
+            }
+
+            await WaitForAsync(() => output.ToString().Contains("client closed (EOF)"), "the server saw the client's EOF");
+        }
+        finally
+        {
+            stop.Cancel();
+        }
+
+        await server.WaitAsync(Deadline);
+        var text = output.ToString();
+        Assert.Contains(@"received 21 bytes: \x1b]0;owned\x07\x1b[2Jhi\u202e", text);
+        Assert.DoesNotContain('\u001b', text);
+        Assert.DoesNotContain('\u0007', text);
+        Assert.DoesNotContain('\u202e', text);
+    }
+
+    [Theory]
+    [InlineData(" 80")]
+    [InlineData("+5")]
+    [InlineData("-1")]
+    [InlineData("65536")]
+    public async Task DemoServer_PortNotPlainDigits_IsRefusedWithUsageExitCode(string port)
+    {
+        var error = new StringWriter();
+
+        var code = await CommandLine.RunAsync(["demo-server", "--port", port], new CommandContext(new StringWriter(), error, ".", CancellationToken.None), [new DemoServerCommand()]);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"--port {CliValues.Quote(port)} is not a port", error.ToString());
     }
 
     [Fact]

@@ -16,6 +16,9 @@ public sealed class ObserveCommandTests
     [InlineData("0")]
     [InlineData("65536")]
     [InlineData("http")]
+    [InlineData(" 80")]
+    [InlineData("+5")]
+    [InlineData("80 ")]
     public async Task Observe_BadPort_ExitCode2WithClearMessage(string port)
     {
         var output = new LockedWriter();
@@ -24,7 +27,27 @@ public sealed class ObserveCommandTests
         var code = await CommandLine.RunAsync(["observe", "--port", port, "--seconds", "1"], new CommandContext(output, error, Directory.GetCurrentDirectory(), CancellationToken.None));
 
         Assert.Equal(CommandLine.UsageExitCode, code);
-        Assert.Contains($"--port {port} is not a port", error.Text);
+        Assert.Contains($"--port {CliValues.Quote(port)} is not a port", error.Text);
+        Assert.DoesNotContain("internal error", error.Text);
+    }
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("1e9")]
+    [InlineData("5000000")]
+    [InlineData("Infinity")]
+    [InlineData("-1")]
+    [InlineData("0")]
+    public async Task Observe_SecondsNotAUsableDuration_ExitCode2WithClearMessage(string seconds)
+    {
+        var error = new LockedWriter();
+
+        var code = await CommandLine.RunAsync(["observe", "--port", "9", "--seconds", seconds], new CommandContext(new LockedWriter(), error, Directory.GetCurrentDirectory(), CancellationToken.None));
+
+        Assert.Equal(CommandLine.UsageExitCode, code);
+        Assert.Contains($"--seconds {seconds}", error.Text);
+        Assert.DoesNotContain("internal error", error.Text);
+        Assert.DoesNotContain("   at ", error.Text);
     }
 
     [Fact]
@@ -49,7 +72,7 @@ public sealed class ObserveCommandTests
     {
         var output = new LockedWriter();
 
-        var code = await new ObserveCommand().RunAsync(["--port", "9", "--seconds", "0.2"], new CommandContext(output, new LockedWriter(), ".", CancellationToken.None));
+        var code = await CommandLine.RunAsync(["observe", "--port", "9", "--seconds", "0.2"], new CommandContext(output, new LockedWriter(), ".", CancellationToken.None), [new ObserveCommand()]);
 
         Assert.Equal(0, code);
         Assert.Contains("stopped after", output.Text);
@@ -90,7 +113,7 @@ public sealed class ObserveCommandTests
             }
             Assert.NotNull(listener);
 
-            observe = new ObserveCommand().RunAsync(["--port", port.ToString(), "--json", "--interval-ms", "2"], new CommandContext(output, new LockedWriter(), ".", stop.Token));
+            observe = CommandLine.RunAsync(["observe", "--port", port.ToString(), "--json", "--interval-ms", "2"], new CommandContext(output, new LockedWriter(), ".", stop.Token), [new ObserveCommand()]);
             client = Start(nc, "127.0.0.1", port.ToString());
 
             await AssertAgreeAsync(ss, port, output, view => view.Count(l => l.StartsWith("ESTABLISHED ")) == 2);

@@ -2,7 +2,9 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Course.Runner.Charts;
 using Course.Runner.Cli;
+using Course.Runner.Execution;
 using Course.Runner.Html;
+using Course.Runner.IO;
 using Course.Runner.Notebooks;
 using Course.Runner.Tests.Fixtures;
 
@@ -58,8 +60,12 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal("ok", (string?)results["chapters"]!["02-second"]!["status"]);
 
         var call = Assert.Single(_exporter.Calls);
-        Assert.Equal(Images, call.Directory);
         Assert.Equal(["01-first-rtt.svg"], call.Charts.Select(c => c.fileName));
+        Assert.Equal(1, _exporter.Disposed);
+        // The exporter writes into a staging folder; the image is renamed into images/ and the staging folder is gone.
+        Assert.Equal(Images, Path.GetDirectoryName(call.Directory));
+        Assert.True(File.Exists(Path.Combine(Images, "01-first-rtt.svg")));
+        Assert.Empty(Directory.GetDirectories(Images));
 
         Assert.Matches(@"\[01-first\] cell 4/5 \(id measure\) \.\.\. ok", output);
         Assert.Matches(@"01-first\s+ok\s+\d+\.\d s", output);
@@ -125,6 +131,111 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("line 1, position 12", error);
     }
 
+    [Fact]
+    public async Task Run_CancelledWhileACellRuns_Returns130_ReportsCancelled_CommittedFilesByteIdentical()
+    {
+        Assert.Equal(0, (await RunAsync()).Code);
+        var committed = Snapshot(Images);
+        Assert.Contains("results.json", committed.Keys);
+        Assert.Contains("01-first-rtt.svg", committed.Keys);
+        WriteNotebook("02-second", NotebookCell.Code("1 + 1", "before"), NotebookCell.Code("await Task.Delay(TimeSpan.FromMinutes(5));", "wait"), NotebookCell.Code("2", "after"));
+        using var cancel = new CancellationTokenSource();
+        _exporter.Calls.Clear();
+
+        var (code, output, error) = await RunAsync(cancel.Token, progress => progress is { CellId: "wait", Stage: CellProgressStage.Starting }, cancel.Cancel);
+
+        Assert.Equal(CommandLine.CancelledExitCode, code);
+        Assert.Matches(@"01-first\s+ok", output);
+        Assert.Matches(@"02-second\s+cancelled", output);
+        Assert.DoesNotMatch(@"02-second\s+failed", output);
+        Assert.Contains("[02-second] cell 2/3 (id wait) ... cancelled", output);
+        Assert.Contains(CommandLine.CancelledMessage, error);
+        Assert.Contains("left as they were", error);
+        // Chapter 01 finished before the cancel, yet nothing committed is rewritten and no browser export starts after the cancel.
+        Assert.Equal(committed, Snapshot(Images));
+        Assert.Single(_exporter.Calls);
+    }
+
+    [Fact]
+    public async Task Run_CancelledDuringTheChartExport_Returns130_CommittedImagesUntouched_NoStagingFolderLeft()
+    {
+        Assert.Equal(0, (await RunAsync()).Code);
+        var committed = Snapshot(Images);
+        using var cancel = new CancellationTokenSource();
+        _exporter.OnExport = cancel.Cancel;
+
+        var (code, output, _) = await RunAsync(cancel.Token);
+
+        Assert.Equal(CommandLine.CancelledExitCode, code);
+        Assert.Matches(@"01-first\s+cancelled", output);
+        Assert.Matches(@"02-second\s+not run", output);
+        Assert.Equal(committed, Snapshot(Images));
+        Assert.Empty(Directory.GetDirectories(Images));
+    }
+
+    [Fact]
+    public async Task Run_DamagedResultsJson_IsSetAsideWithAMessage_AndTheRunGoesOn()
+    {
+        Directory.CreateDirectory(Images);
+        File.WriteAllBytes(Path.Combine(Images, "results.json"), []);
+
+        var (code, _, error) = await RunAsync("--chapter", "02");
+
+        Assert.Equal(0, code);
+        Assert.Contains("set aside as results.json.damaged-", error);
+        var aside = Assert.Single(Directory.GetFiles(Images, "results.json.damaged-*"));
+        Assert.Empty(File.ReadAllBytes(aside));
+        var results = JsonNode.Parse(File.ReadAllText(Path.Combine(Images, "results.json")))!;
+        Assert.Equal("ok", (string?)results["chapters"]!["02-second"]!["status"]);
+    }
+
+    [Fact]
+    public async Task Run_FailingCellAfterMarkdown_FailureNamesTheSameCodeCellNumberAsTheProgressLine()
+    {
+        WriteNotebook("02-second", NotebookCell.Markdown("# 02 — Second"), NotebookCell.Code("1", "a"), NotebookCell.Markdown("text"),
+            NotebookCell.Markdown("more text"), NotebookCell.Code("throw new Exception(\"boom\");", "boom"), NotebookCell.Code("3", "c"));
+
+        var (code, output, error) = await RunAsync("--chapter", "02");
+
+        Assert.Equal(1, code);
+        Assert.Contains("[02-second] cell 2/3 (id boom) ... FAILED", output);
+        Assert.Contains("02-second failed at code cell 2/3 (id boom)", error);
+        var results = JsonNode.Parse(File.ReadAllText(Path.Combine(Images, "results.json")))!;
+        Assert.StartsWith("code cell 2/3 (id boom)", (string?)results["chapters"]!["02-second"]!["failure"]);
+    }
+
+    [Fact]
+    public async Task Run_StaleTempFilesOfADeadRun_AreSwept_LiveOnesKept()
+    {
+        Directory.CreateDirectory(Images);
+        var dead = Path.Combine(Images, $".results.json{AtomicFile.TempMarker}999999999-{Guid.NewGuid():N}");
+        var deadStaging = Path.Combine(Images, $"{RunCommand.StagingPrefix}999999999-{Guid.NewGuid():N}");
+        var live = Path.Combine(Images, $".results.json{AtomicFile.TempMarker}{Environment.ProcessId}-{Guid.NewGuid():N}");
+        File.WriteAllText(dead, "{");
+        Directory.CreateDirectory(deadStaging);
+        File.WriteAllText(live, "{");
+
+        Assert.Equal(0, (await RunAsync("--chapter", "02")).Code);
+
+        Assert.False(File.Exists(dead));
+        Assert.False(Directory.Exists(deadStaging));
+        Assert.True(File.Exists(live));
+    }
+
+    private static Dictionary<string, string> Snapshot(string folder) =>
+        Directory.GetFiles(folder).ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(File.ReadAllBytes(f)));
+
+    private void WriteNotebook(string name, params NotebookCell[] cells)
+    {
+        var notebook = Notebook.CreatePolyglot();
+        foreach (var cell in cells)
+        {
+            notebook.Add(cell);
+        }
+
+        NotebookWriter.WriteFile(notebook, Path.Combine(Notebooks, name + ".ipynb"));
+    }
+
     private void WriteSecond(bool fail)
     {
         var second = Notebook.CreatePolyglot();
@@ -133,24 +244,78 @@ public sealed class RunCommandTests : IDisposable
         NotebookWriter.WriteFile(second, Path.Combine(Notebooks, "02-second.ipynb"));
     }
 
-    private async Task<(int Code, string Output, string Error)> RunAsync(params string[] extra)
+    private Task<(int Code, string Output, string Error)> RunAsync(params string[] extra) => RunAsync(CancellationToken.None, null, null, extra);
+
+    private async Task<(int Code, string Output, string Error)> RunAsync(CancellationToken token, Func<CellProgress, bool>? when = null, Action? then = null, params string[] extra)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var command = new RunCommand(_ => _exporter, new FixedPlotlyScriptSource("/* plotly stand-in */"));
+        var command = new RunCommand(_ => _exporter, new FixedPlotlyScriptSource("/* plotly stand-in */"))
+        {
+            ReporterFactory = context => new TriggeringReporter(new PlainRunReporter(context.Out, context.Error), when, then),
+        };
         string[] args = ["run", "--notebooks", Notebooks, "--out", Out, "--images", Images, .. extra];
-        var code = await CommandLine.RunAsync(args, new CommandContext(output, error, _temp.Path, CancellationToken.None), [command]);
+        var code = await CommandLine.RunAsync(args, new CommandContext(output, error, _temp.Path, token), [command]).WaitAsync(TimeSpan.FromMinutes(2));
         return (code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>The plain reporter, plus an action (a cancel) when a chosen progress report arrives.</summary>
+    private sealed class TriggeringReporter(IRunReporter inner, Func<CellProgress, bool>? when, Action? then) : IRunReporter
+    {
+        public Task<T> ShowAsync<T>(int chapterCount, Func<Task<T>> body) => inner.ShowAsync(chapterCount, body);
+
+        public void Line(string text = "") => inner.Line(text);
+
+        public void Problem(string text) => inner.Problem(text);
+
+        public void ChapterStarting(string chapter) => inner.ChapterStarting(chapter);
+
+        public void Cell(CellProgress progress, bool cancelled = false)
+        {
+            inner.Cell(progress, cancelled);
+            if (when?.Invoke(progress) == true)
+            {
+                then?.Invoke();
+            }
+        }
+
+        public void Live(string text) => inner.Live(text);
+
+        public void ChapterFinished(ChapterOutcome outcome) => inner.ChapterFinished(outcome);
+
+        public void Summary(IReadOnlyList<ChapterOutcome> outcomes) => inner.Summary(outcomes);
     }
 
     private sealed class RecordingExporter : IChartImageExporter
     {
         public List<(IReadOnlyList<(string fileName, string figureJson)> Charts, string Directory)> Calls { get; } = [];
 
-        public Task ExportAsync(IReadOnlyList<(string fileName, string figureJson)> charts, string directory)
+        public int Disposed { get; private set; }
+
+        /// <summary>Runs when an export starts (a test cancels there); the export then waits as a browser would.</summary>
+        public Action? OnExport { get; set; }
+
+        public Task ExportAsync(IReadOnlyList<(string fileName, string figureJson)> charts, string directory, CancellationToken ct = default)
         {
             Calls.Add((charts, directory));
+            if (OnExport is { } onExport)
+            {
+                onExport();
+                return Task.Delay(TimeSpan.FromMinutes(5));
+            }
+
+            foreach (var (fileName, figureJson) in charts)
+            {
+                File.WriteAllText(Path.Combine(directory, fileName), figureJson);
+            }
+
             return Task.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Disposed++;
+            return ValueTask.CompletedTask;
         }
     }
 }

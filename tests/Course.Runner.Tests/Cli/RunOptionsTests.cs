@@ -44,10 +44,27 @@ public sealed class RunOptionsTests
     [InlineData("--param", "x=1 +")]
     [InlineData("--chapter")]
     [InlineData("--out", "--quick")]
+    [InlineData("--cell-timeout", "NaN")]
+    [InlineData("--cell-timeout", "1e9")]
+    [InlineData("--cell-timeout", "5000000")]
+    [InlineData("--cell-timeout", " 5")]
     public void Parse_BadArguments_ThrowUsageException(params string[] args)
     {
         var error = Assert.Throws<UsageException>(() => RunOptions.Parse(args));
 
         Assert.False(string.IsNullOrWhiteSpace(error.Message));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(" ")]
+    [InlineData(",")]
+    [InlineData("01,")]
+    public void Parse_EmptyChapter_IsAnErrorNotEveryChapter(string selector)
+    {
+        var error = Assert.Throws<UsageException>(() => RunOptions.Parse(["--chapter", selector]));
+
+        Assert.Contains("names no chapter", error.Message);
+        Assert.Contains("leave --chapter out to run every chapter", error.Message);
     }
 }

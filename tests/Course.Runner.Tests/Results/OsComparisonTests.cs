@@ -66,6 +66,26 @@ public sealed class OsComparisonTests : IDisposable
     }
 
     [Fact]
+    public void Render_VerdictsOnTwoOses_OneRowPerSentence_FailedRowHighlighted_MissingSaysNoVerdict()
+    {
+        WriteResults("linux", ("A1", "restart-no-options", "native", "EADDRINUSE", 98));
+        WriteResults("macos", ("A1", "restart-no-options", "native", "EADDRINUSE", 48));
+        AddVerdicts("linux", ("01/observe", "holds"), ("01/macos-errno", "not_measured"));
+        AddVerdicts("macos", ("01/observe", "does_not_hold"));
+
+        var comparison = OsComparison.Load(Images);
+        var page = ComparePageRenderer.Render(comparison, "Course");
+
+        Assert.Equal(["01/observe", "01/macos-errno"], comparison.VerdictRows.Select(r => r.Id));
+        Assert.Equal("does_not_hold", comparison.VerdictRows[0].Verdicts["macos"]!.Value.Verdict);
+        Assert.Null(comparison.VerdictRows[1].Verdicts["macos"]);
+        Assert.Contains("The course's own sentences", page);
+        Assert.Contains("<td class=\"verdict does-not-hold\" title=\"measured on macos\">does not hold</td>", page);
+        Assert.Contains("<td class=\"missing\">no verdict</td>", page);
+        Assert.Equal(1, Regex.Count(page, "<tr class=\"differs\"><td>sentence "));
+    }
+
+    [Fact]
     public void WriteComparison_BrokenSecondFile_WritesThePageAndReportsTheFile()
     {
         WriteResults("linux", ("A1", "restart-no-options", "native", "EADDRINUSE", 98));
@@ -79,6 +99,17 @@ public sealed class OsComparisonTests : IDisposable
         Assert.Contains("is not valid JSON", page);
         Assert.Contains("<td>EADDRINUSE (98)</td>", page);
         Assert.DoesNotContain("<script", page);
+    }
+
+    private void AddVerdicts(string os, params (string Id, string Verdict)[] verdicts)
+    {
+        var path = Path.Combine(Images, os, "results.json");
+        var results = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        results["verdicts"] = new JsonArray(verdicts.Select(v => (JsonNode?)new JsonObject
+        {
+            ["notebook"] = "01-test", ["id"] = v.Id, ["sentence"] = $"sentence {v.Id}", ["verdict"] = v.Verdict, ["measured"] = $"measured on {os}",
+        }).ToArray());
+        ResultsAggregator.Write(path, results);
     }
 
     private void WriteResults(string os, params (string Scenario, string Case, string Api, string Outcome, int? Errno)[] cases)

@@ -39,6 +39,39 @@ public sealed class ResultsAggregatorTests : IDisposable
     }
 
     [Fact]
+    public void CollectVerdicts_AddsNotebook_CountsARepeatOnce_AndWarnsOnAMalformedOne()
+    {
+        var warnings = new List<string>();
+        var notebook = NotebookWithOutputs(
+            Verdict("""{"id": "01/a", "verdict": "holds", "sentence": "s"}"""),
+            Verdict("""{"id": "01/a", "verdict": "holds", "sentence": "s"}"""),
+            Verdict("""{"sentence": "no id"}"""),
+            Verdict("""{"id": "01/b", "verdict": "does_not_hold"}"""));
+
+        var verdicts = ResultsAggregator.CollectVerdicts(notebook, "01-x", warnings);
+
+        Assert.Equal(["01/a", "01/b"], verdicts.Select(v => (string?)v["id"]));
+        Assert.All(verdicts, v => Assert.Equal("01-x", (string?)v["notebook"]));
+        Assert.Single(warnings);
+    }
+
+    [Fact]
+    public void Merge_Verdicts_RanChapterReplacesItsOwn_OtherChaptersKept()
+    {
+        var existing = new JsonObject
+        {
+            ["verdicts"] = new JsonArray(
+                new JsonObject { ["notebook"] = "01-a", ["id"] = "01/old" },
+                new JsonObject { ["notebook"] = "02-b", ["id"] = "02/kept" }),
+        };
+        var run = Chapter("01-a", true, []) with { Verdicts = [new JsonObject { ["notebook"] = "01-a", ["id"] = "01/new" }] };
+
+        var results = ResultsAggregator.Merge(existing, [run], OsInfo.Describe(), Generated);
+
+        Assert.Equal(["01/new", "02/kept"], results["verdicts"]!.AsArray().Select(v => (string?)v!["id"]));
+    }
+
+    [Fact]
     public void CollectSettings_MergesEverySettingsOutput_LaterKeysWin()
     {
         var notebook = NotebookWithOutputs(
@@ -58,7 +91,7 @@ public sealed class ResultsAggregatorTests : IDisposable
 
         var results = ResultsAggregator.Merge(null, [run], OsInfo.Describe(), Generated);
 
-        Assert.Equal(["generated", "os", "dotnet", "settings", "chapters", "cases"], results.Select(p => p.Key));
+        Assert.Equal(["generated", "os", "dotnet", "settings", "chapters", "cases", "verdicts"], results.Select(p => p.Key));
         Assert.Equal("2025-01-02T03:04:05Z", (string?)results["generated"]);
         Assert.Equal(OsInfo.Family, (string?)results["os"]!["family"]);
         Assert.False(string.IsNullOrEmpty((string?)results["os"]!["kernel"]));
@@ -109,16 +142,27 @@ public sealed class ResultsAggregatorTests : IDisposable
         Assert.Contains("\n  \"generated\": ", File.ReadAllText(path));
     }
 
-    [Fact]
-    public void ReadExisting_MalformedFile_ThrowsNamingTheFileAndFix()
+    [Theory]
+    [InlineData("{ \"cases\": [ ")]
+    [InlineData("")]
+    [InlineData("[1, 2]")]
+    [InlineData("\0\0\0\0")]
+    public void ReadExisting_DamagedFile_IsSetAsideWithAMessage_AndReadsAsNone(string damaged)
     {
         var path = _temp.File("results.json");
-        File.WriteAllText(path, "{ \"cases\": [ ");
+        File.WriteAllText(path, damaged);
+        var messages = new List<string>();
 
-        var error = Assert.Throws<CourseException>(() => ResultsAggregator.ReadExisting(path));
+        var existing = ResultsAggregator.ReadExisting(path, messages.Add, new DateTimeOffset(2026, 12, 1, 21, 30, 5, TimeSpan.Zero));
 
-        Assert.Contains(path, error.Message);
-        Assert.Contains("Fix: delete the file", error.Message);
+        Assert.Null(existing);
+        Assert.False(File.Exists(path));
+        var aside = path + ".damaged-20261201T213005Z";
+        Assert.Equal(damaged, File.ReadAllText(aside));
+        var message = Assert.Single(messages);
+        Assert.Contains(path, message);
+        Assert.Contains("results.json.damaged-20261201T213005Z", message);
+        Assert.Contains("Fix: restore the committed file", message);
     }
 
     [Fact]
@@ -130,6 +174,8 @@ public sealed class ResultsAggregatorTests : IDisposable
     private static ChapterResults Chapter(string name, bool ok, string[] cases, JsonObject? settings = null, string? failure = null) =>
         new(name, ok, TimeSpan.FromSeconds(1.5), failure,
             cases.Select(c => new JsonObject { ["chapter"] = name, ["case"] = c }).ToList(), settings ?? []);
+
+    private static MimeBundle Verdict(string json) => new MimeBundle().SetJson(ResultsAggregator.VerdictsMimeType, JsonNode.Parse(json)!);
 
     private static MimeBundle Cases(string json) => new MimeBundle().SetJson(ResultsAggregator.CasesMimeType, JsonNode.Parse(json)!);
 

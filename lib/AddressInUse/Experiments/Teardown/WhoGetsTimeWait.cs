@@ -52,7 +52,7 @@ public sealed record CloseRun(CloseOrder Order, string ServerEnd, string ClientE
 /// <summary>B1/B5: a connection closed in one order, repeated; who ends in TIME_WAIT each time.</summary>
 /// <param name="Order">Who closed first.</param>
 /// <param name="Runs">Every run.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
 public sealed record CloseOrderOutcome(CloseOrder Order, IReadOnlyList<CloseRun> Runs) : IHtmlRenderable
 {
     /// <summary>How many runs ended with TIME_WAIT on the given end ("server", "client", "both", "neither").</summary>

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using AddressInUse.Child;
+using AddressInUse.Native;
 using AddressInUse.Experiments.Matrix;
 
 namespace AddressInUse.Tests.Experiments.Matrix;

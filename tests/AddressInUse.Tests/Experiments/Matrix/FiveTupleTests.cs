@@ -1,4 +1,5 @@
 using AddressInUse.Child;
+using AddressInUse.Native;
 using AddressInUse.Experiments.Matrix;
 
 namespace AddressInUse.Tests.Experiments.Matrix;

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using AddressInUse.Diagnosis;
+using AddressInUse.Native;
+using AddressInUse.Notebook;
+using AddressInUse.Observation;
+using AddressInUse.Results;
+
+namespace AddressInUse.Experiments.CSharpServers;
+
+/// <summary>What a plain C# server saw when it started on a port (I1): the exception, its codes, and who held the port.</summary>
+/// <param name="Case">"second-instance", "orphaned-child", "dual-stack-then-ipv4", "after-time-wait".</param>
+/// <param name="Story">What happened before the second server started, in one sentence.</param>
+/// <param name="FirstAddress">What the first holder bound.</param>
+/// <param name="SecondAddress">What the C# server tried to bind.</param>
+/// <param name="Error">The SocketException's SocketErrorCode, or null when the server started.</param>
+/// <param name="NativeErrorCode">SocketException.NativeErrorCode (the OS's errno), or null.</param>
+/// <param name="Message">SocketException.Message, or null.</param>
+/// <param name="Diagnosis">What `diagnose` reported while the holder was alive (null where it was not taken).</param>
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
+public sealed record CSharpBindOutcome(string Case, string Story, string FirstAddress, string SecondAddress, SocketError? Error, int? NativeErrorCode, string? Message, PortDiagnosis? Diagnosis)
+    : IHtmlRenderable, IHasCases
+{
+    /// <summary>"ok", or the errno name of NativeErrorCode.</summary>
+    public string Outcome => NativeErrorCode is { } n ? Errno.FromCurrentOs(n).Name : "ok";
+
+    /// <summary>The results.json record.</summary>
+    public IEnumerable<CaseRecord> Cases =>
+    [
+        new CaseRecord("I1", Case, "dotnet", "tcp", Diagnosis?.Holders.FirstOrDefault()?.State.ToLowerInvariant() ?? "none",
+            new SocketSide(FirstAddress, "tcp", []), new SocketSide(SecondAddress, "tcp", []), "bind", Outcome, NativeErrorCode)
+        {
+            Details = new JsonObject
+            {
+                ["socket_error"] = Error?.ToString(),
+                ["message"] = Message,
+                ["holder_state"] = Diagnosis?.Holders.FirstOrDefault()?.State,
+                ["holder_process"] = Diagnosis?.Holders.FirstOrDefault()?.ProcessName,
+            },
+        },
+    ];
+
+    /// <summary>The exception as a C# developer sees it, then the diagnosis.</summary>
+    public string ToHtml() =>
+        $"<div class=\"course-outcome\"><p><b>I1 {Html.E(Case)}</b>: {Html.E(Story)}</p>" +
+        Html.Table(new[] { "the C# server", "" }, new[]
+        {
+            new[] { "bound", Html.E(SecondAddress) + " (first holder: " + Html.E(FirstAddress) + ")" },
+            new[] { "result", Error is null ? Html.Badge("ok", "the server started") : $"<code>SocketException</code>: <code>SocketError.{Html.E(Error)}</code>, NativeErrorCode {NativeErrorCode} ({Html.E(Outcome)})" },
+            new[] { "message", Html.E(Message ?? "—") },
+        }) + (Diagnosis is null ? "" : "<p>What <code>diagnose</code> said while the holder was alive:</p>" + Diagnosis.ToHtml()) + "</div>";
+
+    /// <summary>One line.</summary>
+    public override string ToString() => $"{Case}: {(Error is null ? "started" : $"SocketException {Error} ({NativeErrorCode}) {Message}")}";
+}
+
+/// <summary>I1: the ways a plain C# server meets "Address already in use", each measured with real sockets (and real foreign processes where the story needs one).</summary>
+public static class CSharpServerErrors
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+
+    /// <summary>A second copy of the same server starts while the first still listens on 127.0.0.1.</summary>
+    public static CSharpBindOutcome SecondInstance()
+    {
+        using var first = new TcpListener(IPAddress.Loopback, 0);
+        first.Start();
+        var port = ((IPEndPoint)first.LocalEndpoint).Port;
+        return TrySecond("second-instance", "a first copy of the server listens on the port; a second copy starts", $"127.0.0.1:{port}", new IPEndPoint(IPAddress.Loopback, port), PortDiagnosis.Run(port));
+    }
+
+    /// <summary>A server listens on [::] (dual-stack, as a .NET socket made with new Socket(SocketType.Stream, ProtocolType.Tcp) is); a second one binds 0.0.0.0. Both wildcard sockets are closed at once and accept nobody.</summary>
+    public static CSharpBindOutcome DualStackThenIpv4()
+    {
+        using var first = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        first.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
+        first.Listen(1);
+        var port = ((IPEndPoint)first.LocalEndPoint!).Port;
+        return TrySecond("dual-stack-then-ipv4", $"a dual-stack server (DualMode={first.DualMode}) listens on [::]; an IPv4-only server binds 0.0.0.0", $"[::]:{port}", new IPEndPoint(IPAddress.Any, port), PortDiagnosis.Run(port));
+    }
+
+    /// <summary>The server dies after closing a connection first (its end in TIME_WAIT); a new copy of the C# server starts at once.</summary>
+    public static async Task<CSharpBindOutcome> AfterTimeWaitAsync()
+    {
+        int port;
+        using (var listener = new TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, port).ConfigureAwait(false);
+            using (var accepted = await listener.AcceptSocketAsync().ConfigureAwait(false))
+            {
+                accepted.Shutdown(SocketShutdown.Both);
+            }
+            // The client reads the server's FIN, then closes: the server end, which closed first, waits in TIME_WAIT.
+            _ = await client.GetStream().ReadAsync(new byte[1]).ConfigureAwait(false);
+        }
+
+        await Poll.UntilAsync(() => TcpTable.Read(e => e.Local.Port == port && e.State == System.Net.NetworkInformation.TcpState.TimeWait).Count > 0, Deadline, "the old server end to reach TIME_WAIT").ConfigureAwait(false);
+        return TrySecond("after-time-wait", "the old server closed a connection first and stopped; its end waits in TIME_WAIT; a new copy starts", $"127.0.0.1:{port}", new IPEndPoint(IPAddress.Loopback, port), PortDiagnosis.Run(port));
+    }
+
+    /// <summary>A server (python3, the course's stand-in for any program that forks) starts a child that inherits the listening socket, then exits: the orphaned child holds the port.</summary>
+    /// <returns>The outcome, or null where python3 is not installed (the case is then not measured).</returns>
+    public static async Task<CSharpBindOutcome?> OrphanedChildAsync()
+    {
+        const string script =
+            "import socket,subprocess,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen()\n" +
+            "c=subprocess.Popen([sys.executable,'-c','import sys; sys.stdin.read()'],pass_fds=[s.fileno()],stdin=subprocess.PIPE)\n" +
+            "print(s.getsockname()[1], c.pid, flush=True)\n";
+        Process parent;
+        try
+        {
+            parent = Process.Start(new ProcessStartInfo("python3") { ArgumentList = { "-c", script }, RedirectStandardOutput = true, UseShellExecute = false })!;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+
+        using (parent)
+        {
+            var line = (await parent.StandardOutput.ReadLineAsync().WaitAsync(Deadline).ConfigureAwait(false))!.Split(' ');
+            await parent.WaitForExitAsync().WaitAsync(Deadline).ConfigureAwait(false);
+            var port = int.Parse(line[0], CultureInfo.InvariantCulture);
+            using var child = Process.GetProcessById(int.Parse(line[1], CultureInfo.InvariantCulture));
+            try
+            {
+                return TrySecond("orphaned-child", "the server started a child process that inherited its listening socket, then exited; the child lives on", $"127.0.0.1:{port}", new IPEndPoint(IPAddress.Loopback, port), PortDiagnosis.Run(port));
+            }
+            finally
+            {
+                child.Kill();
+                await child.WaitForExitAsync().WaitAsync(Deadline).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static CSharpBindOutcome TrySecond(string name, string story, string first, IPEndPoint second, PortDiagnosis diagnosis)
+    {
+        using var server = new TcpListener(second);
+        try
+        {
+            server.Start();
+            return new CSharpBindOutcome(name, story, first, second.ToString(), null, null, null, diagnosis);
+        }
+        catch (SocketException e)
+        {
+            return new CSharpBindOutcome(name, story, first, second.ToString(), e.SocketErrorCode, e.NativeErrorCode, e.Message, diagnosis);
+        }
+    }
+}

@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using PuppeteerSharp;
+
+namespace Course.Runner.Images;
+
+/// <summary>
+/// One headless Chromium-family browser, driven by PuppeteerSharp, started from the system's own executable
+/// (never a download) with a private work folder; it is ended, and its folder deleted, on dispose, on
+/// Ctrl+C/SIGTERM and on process exit, and a later start sweeps the folders of runs that were killed.
+/// </summary>
+public sealed class HeadlessBrowser : IAsyncDisposable
+{
+    /// <summary>How long starting the browser may take.</summary>
+    public static TimeSpan LaunchTimeout { get; } = TimeSpan.FromSeconds(60);
+
+    private static readonly object LiveLock = new();
+    private static readonly List<HeadlessBrowser> Live = [];
+    private static int _hooksInstalled;
+    private static readonly List<PosixSignalRegistration> SignalRegistrations = [];
+
+    private readonly IBrowser _browser;
+    private readonly Process? _process;
+    private int _disposed;
+
+    private HeadlessBrowser(IBrowser browser, string executable, string workFolder)
+    {
+        _browser = browser;
+        _process = browser.Process;
+        Executable = executable;
+        WorkFolder = workFolder;
+    }
+
+    /// <summary>The browser executable that runs.</summary>
+    public string Executable { get; }
+
+    /// <summary>The browser's private work folder (profile, crash dumps, cache), deleted on dispose.</summary>
+    public string WorkFolder { get; }
+
+    /// <summary>The browser's main process id.</summary>
+    public int ProcessId => _process?.Id ?? 0;
+
+    /// <summary>Observes each launch in the current async flow (tests check with it that nothing is left behind).</summary>
+    public static AsyncLocal<Action<HeadlessBrowser>?> LaunchObserver { get; } = new();
+
+    /// <summary>Starts the browser <paramref name="executable"/> (default: <see cref="BrowserLocator.LocateOrThrow()"/>) after sweeping stale work folders.</summary>
+    /// <exception cref="BrowserNotFoundException">No browser is installed or COURSE_BROWSER points nowhere.</exception>
+    /// <exception cref="BrowserRunException">The browser would not start.</exception>
+    public static async Task<HeadlessBrowser> LaunchAsync(string? executable = null, CancellationToken ct = default)
+    {
+        executable ??= BrowserLocator.LocateOrThrow();
+        ct.ThrowIfCancellationRequested();
+        InstallExitHooks();
+        var root = BrowserWorkFolders.Root(executable);
+        BrowserWorkFolders.SweepStale(root);
+        var work = BrowserWorkFolders.Create(root);
+
+        var options = new LaunchOptions
+        {
+            ExecutablePath = executable,
+            HeadlessMode = HeadlessMode.True,
+            UserDataDir = Path.Combine(work, "profile"),
+            Timeout = (int)LaunchTimeout.TotalMilliseconds,
+            // A pipe, not a DevTools port: no listener at all, and the browser sees the pipe close when the runner dies.
+            Pipe = true,
+            // Without the background-networking, component-update and sync switches Chromium tries to
+            // reach Google's servers; there is no network here and nothing to fetch. File access lets
+            // the page checks see errors from a page's own .js files (each file:// URL is its own origin).
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--no-default-browser-check",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--hide-scrollbars", "--allow-file-access-from-files",
+            ],
+        };
+
+        if (OperatingSystem.IsLinux())
+        {
+            // Crash reports and the dconf cache would otherwise go to ~/.config/chromium and ~/.cache;
+            // in the work folder they leave nothing behind and mark every helper with the folder's path.
+            options.Env["BREAKPAD_DUMP_LOCATION"] = Path.Combine(work, "crash");
+            options.Env["XDG_CACHE_HOME"] = Path.Combine(work, "cache");
+        }
+
+        IBrowser browser;
+        try
+        {
+            browser = await new Launcher().LaunchAsync(options).WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            BrowserWorkFolders.KillProcessesUsing(work);
+            BrowserWorkFolders.TryDelete(work);
+            throw new BrowserRunException(
+                $"Could not start the browser '{executable}' ({e.Message}); check that it is a Chromium, Chrome or Edge executable, or set {BrowserLocator.BrowserVariable}.",
+                inner: e);
+        }
+        catch (OperationCanceledException)
+        {
+            BrowserWorkFolders.KillProcessesUsing(work);
+            BrowserWorkFolders.TryDelete(work);
+            throw;
+        }
+
+        var headless = new HeadlessBrowser(browser, executable, work);
+        lock (LiveLock)
+        {
+            Live.Add(headless);
+        }
+
+        LaunchObserver.Value?.Invoke(headless);
+        return headless;
+    }
+
+    /// <summary>Opens a new blank page.</summary>
+    public Task<IPage> NewPageAsync()
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        return _browser.NewPageAsync();
+    }
+
+    /// <summary>True while the browser still runs and answers.</summary>
+    public bool IsConnected => _disposed == 0 && _browser.IsConnected && !_browser.IsClosed;
+
+    /// <summary>Closes the browser, ends every process of it and deletes its work folder.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        lock (LiveLock)
+        {
+            Live.Remove(this);
+        }
+
+        try
+        {
+            await _browser.CloseAsync().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // A hung or crashed browser is killed below; closing politely is only the fast path.
+        }
+
+        End();
+    }
+
+    // Synchronous, for the exit hooks: no awaiting while the process goes down.
+    private void End()
+    {
+        BrowserWorkFolders.KillProcessesUsing(WorkFolder, _process);
+        try
+        {
+            _process?.WaitForExit(5000);
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started or already reaped.
+        }
+
+        if (!BrowserWorkFolders.TryDelete(WorkFolder))
+        {
+            Console.Error.WriteLine($"warning: could not delete the browser's work folder '{WorkFolder}'; the next run sweeps it.");
+        }
+
+        var parent = Path.GetDirectoryName(WorkFolder);
+        try
+        {
+            if (parent is not null && Path.GetFileName(parent) == "aiu-browser-work" && !Directory.EnumerateFileSystemEntries(parent).Any())
+            {
+                Directory.Delete(parent);
+            }
+        }
+        catch (IOException)
+        {
+            // Another run's folder appeared meanwhile.
+        }
+    }
+
+    /// <summary>Ends every browser this process started (used on Ctrl+C, SIGTERM and process exit).</summary>
+    public static void EndAll()
+    {
+        List<HeadlessBrowser> live;
+        lock (LiveLock)
+        {
+            live = [.. Live];
+            Live.Clear();
+        }
+
+        foreach (var browser in live)
+        {
+            if (Interlocked.Exchange(ref browser._disposed, 1) == 0)
+            {
+                browser.End();
+            }
+        }
+    }
+
+    private static void InstallExitHooks()
+    {
+        if (Interlocked.Exchange(ref _hooksInstalled, 1) != 0)
+        {
+            return;
+        }
+
+        // The browser must die with the runner. Ctrl+C and SIGTERM end it at once (the command's own
+        // cancellation decides what else happens; the handlers do not cancel the signal); ProcessExit
+        // covers a normal exit. A SIGKILL cannot be caught: then the closed pipe ends the browser and
+        // the next start sweeps the folder.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => EndAll();
+        foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGQUIT })
+        {
+            try
+            {
+                SignalRegistrations.Add(PosixSignalRegistration.Create(signal, _ => EndAll()));
+            }
+            catch (PlatformNotSupportedException)
+            {
+                // SIGQUIT has no Windows counterpart.
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using AddressInUse.Experiments.Teardown;
+
+namespace AddressInUse.Tests.Experiments.Teardown;
+
+public sealed class TimeWaitPileUpTests
+{
+    [Fact]
+    public void Outcome_SteadyRateSeries_MedianLifetimePlateauAndPrediction()
+    {
+        // 10 per second for 70 s; entries live 60 s (+0–2 s of timer-wheel rounding), so the count levels off at about 600.
+        var lifetimes = Enumerable.Range(0, 40).Select(i => (i * 0.1, 60.0 + (i % 20) * 0.1)).ToList();
+        var series = Enumerable.Range(0, 281).Select(i => i * 0.25).Select(t => (t, (int)Math.Min(t * 10, 610))).ToList();
+
+        var outcome = new TimeWaitPileUpOutcome(10, 700, series, lifetimes, 20, Quick: false);
+
+        Assert.Equal(60.0, outcome.Shortest);
+        Assert.Equal(61.9, outcome.Longest!.Value, 3);
+        Assert.Equal(61.0, outcome.Median!.Value, 3);
+        Assert.Equal(610, outcome.Plateau);
+        Assert.Equal(610, outcome.PredictedPlateau!.Value, 3);
+        Assert.Equal(["C1", "C3"], outcome.Cases.Select(c => c.Scenario));
+    }
+
+    [Fact]
+    public async Task RunAsync_Quick_OneSecondAtTheRateAndNoLifetimes()
+    {
+        var outcome = await TimeWaitPileUp.RunAsync(connections: 600, quick: true);
+
+        Assert.True(outcome.Quick);
+        Assert.InRange(outcome.Created, 9, 12);
+        Assert.Empty(outcome.Lifetimes);
+        Assert.Null(outcome.Median);
+        Assert.True(outcome.Series[^1].Count >= 9, $"only {outcome.Series[^1].Count} TIME_WAIT entries seen");
+        Assert.Equal(["C3"], outcome.Cases.Select(c => c.Scenario));
+    }
+
+    [Fact]
+    public async Task RunAsync_TooManyConnections_ClearError()
+    {
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => TimeWaitPileUp.RunAsync(connections: 100_000));
+
+        Assert.Contains("60 to 3000", error.Message);
+    }
+}
+
+public sealed class HalfClosedDataTests
+{
+    [LinuxFact]
+    public async Task RunAsync_ClientShutsDownSending_ReadsEveryByteSentAfterItsFin()
+    {
+        var outcome = await HalfClosedData.RunAsync(bytes: 200_000);
+
+        Assert.Equal(200_000, outcome.BytesAfterFin);
+        Assert.Equal(200_000, outcome.BytesReceived);
+        Assert.Equal("FIN_WAIT_2", outcome.ClientStateWhileReading);
+        Assert.Equal("CLOSE_WAIT", outcome.ServerStateWhileSending);
+        Assert.NotEqual("ok", outcome.ClientSendAfterShutdown);
+    }
+}

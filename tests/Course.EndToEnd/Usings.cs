@@ -1,0 +1,2 @@
+global using Course.TestUtilities;
+global using Xunit;

@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Course.Runner.Cli;
+using Course.Runner.IO;
+using Course.Runner.Notebooks;
+
+namespace Course.Runner.Tests.Faults;
+
+/// <summary>Real `course run` processes interrupted by SIGINT, SIGTERM and SIGKILL at several moments of a chapter; each test checks what is left behind.</summary>
+[Collection(FaultCollection.Name)]
+public sealed class InterruptedRunTests : IDisposable
+{
+    private static readonly TimeSpan Startup = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan Ending = TimeSpan.FromSeconds(30);
+
+    private readonly FaultCourse _course = new();
+
+    public void Dispose() => _course.Dispose();
+
+    /// <summary>The moments (a progress line ends when its cell ends): the chapter's setup cell compiles; the lab's child server starts; a long cell runs.</summary>
+    [PosixFaultTheory]
+    [InlineData("== 01-fault", CourseProcess.SigInt)]
+    [InlineData("(id injected-parameters) ... ok", CourseProcess.SigInt)]
+    [InlineData("(id measure) ... ok", CourseProcess.SigInt)]
+    [InlineData("(id measure) ... ok", CourseProcess.SigTerm)]
+    public async Task Signal_DuringAChapter_Exits130WithinTheGrace_ChapterCancelled_NothingLeft_CommittedFilesByteIdentical(string moment, int signal)
+    {
+        await CommitAFirstRunAsync();
+        var committed = FaultCourse.Snapshot(_course.Images);
+        var sources = FaultCourse.Snapshot(_course.Notebooks);
+
+        await using var run = CourseProcess.Start(_course.Tmp, _course.RunArgs("--param", "waitSeconds=120"));
+        await run.WaitForOutputAsync(moment, Startup);
+        var clock = Stopwatch.StartNew();
+        run.Signal(signal);
+        var code = await run.WaitForExitAsync(Ending);
+        var took = clock.Elapsed;
+
+        Assert.Equal(CommandLine.CancelledExitCode, code);
+        // The issue asks for 2 s; the runner's own watchdog ends it after 1.7 s, the rest is slack for a loaded 2-core machine.
+        Assert.True(took < TimeSpan.FromSeconds(3), $"exit took {took.TotalSeconds:0.0} s.\n{run.Output}");
+        Assert.Contains(CommandLine.CancelledMessage, run.Output);
+        Assert.Matches(@"01-fault\s+cancelled", run.Output);
+        Assert.DoesNotMatch(@"01-fault\s+failed", run.Output);
+        await AssertNothingLeftAsync(run);
+        Assert.Equal(committed, FaultCourse.Snapshot(_course.Images));
+        Assert.Equal(sources, FaultCourse.Snapshot(_course.Notebooks));
+    }
+
+    [PosixFaultFact]
+    public async Task SigintTwice_DuringALongCell_EndsAtOnceWith130_NothingLeft_CommittedFilesByteIdentical()
+    {
+        await CommitAFirstRunAsync();
+        var committed = FaultCourse.Snapshot(_course.Images);
+
+        await using var run = CourseProcess.Start(_course.Tmp, _course.RunArgs("--param", "waitSeconds=120"));
+        await run.WaitForOutputAsync("(id measure) ... ok", Startup);
+        run.Signal(CourseProcess.SigInt);
+        await run.WaitForOutputAsync("stopping", Ending);
+        run.Signal(CourseProcess.SigInt);
+        var code = await run.WaitForExitAsync(Ending);
+
+        Assert.Equal(CommandLine.CancelledExitCode, code);
+        await AssertNothingLeftAsync(run);
+        Assert.Equal(committed, FaultCourse.Snapshot(_course.Images));
+    }
+
+    /// <summary>SIGKILL cannot be handled: what must hold is that every file is either the old one or a whole new one, and nothing lives on.</summary>
+    [PosixFaultTheory]
+    [InlineData("(id injected-parameters) ... ok")]
+    [InlineData("(id measure) ... ok")]
+    [InlineData("wrote ")]
+    public async Task Sigkill_AtAMomentOfTheRun_LeavesOldOrWholeFiles_NoChildOrSocket(string moment)
+    {
+        await CommitAFirstRunAsync();
+        var committed = FaultCourse.Snapshot(_course.Images);
+
+        await using var run = CourseProcess.Start(_course.Tmp, _course.RunArgs("--param", moment == "wrote " ? "waitSeconds=0" : "waitSeconds=120"));
+        await run.WaitForOutputAsync(moment, Startup);
+        run.Signal(CourseProcess.SigKill);
+        var code = await run.WaitForExitAsync(Ending);
+
+        Assert.Equal(128 + CourseProcess.SigKill, code);
+        await AssertNoProcessOrSocketLeftAsync(run);
+        var now = FaultCourse.Snapshot(_course.Images);
+        foreach (var (file, hash) in committed)
+        {
+            // Atomic writes: the old bytes, or a complete new file that parses.
+            if (now.GetValueOrDefault(file) != hash && file.EndsWith(".json", StringComparison.Ordinal))
+            {
+                Assert.IsType<JsonObject>(JsonNode.Parse(File.ReadAllText(Path.Combine(_course.Images, file))));
+            }
+        }
+
+        foreach (var notebook in Directory.Exists(_course.Out) ? Directory.GetFiles(_course.Out, "*.ipynb") : [])
+        {
+            Assert.IsType<JsonObject>(JsonNode.Parse(File.ReadAllText(notebook)));
+        }
+
+        // A temp file of the killed run may remain; the next run's sweep removes it because its process is gone.
+        Leftovers.Sweep(_course.Images);
+        Leftovers.Sweep(_course.Out);
+        Assert.Empty(FaultCourse.CourseTempEntries(_course.Root));
+    }
+
+    [PosixFaultFact]
+    public async Task TwoRunsAtOnce_OnTheSameFolders_BothSucceed_ResultsWhole_NothingLeft()
+    {
+        await using var first = CourseProcess.Start(Path.Combine(_course.Tmp, "a"), _course.RunArgs());
+        await using var second = CourseProcess.Start(Path.Combine(_course.Tmp, "b"), _course.RunArgs());
+
+        var codes = await Task.WhenAll(first.WaitForExitAsync(Startup), second.WaitForExitAsync(Startup));
+
+        Assert.True(codes.All(c => c == 0), $"exit codes {string.Join(", ", codes)}\n--- first:\n{first.Output}\n--- second:\n{second.Output}");
+        var results = JsonNode.Parse(File.ReadAllText(Path.Combine(_course.Images, "results.json")))!;
+        Assert.Equal("ok", (string?)results["chapters"]!["01-fault"]!["status"]);
+        Assert.Equal("m1", (string?)Assert.Single(results["cases"]!.AsArray())!["case"]);
+        await AssertNothingLeftAsync(first);
+        await AssertNothingLeftAsync(second);
+    }
+
+    [PosixFaultFact]
+    public async Task CorruptedResultsJson_IsSetAside_TheRunSucceeds_AndWritesAWholeNewOne()
+    {
+        File.WriteAllBytes(Path.Combine(_course.Images, "results.json"), [0x7b, 0x22, 0x63, 0x61, 0x00, 0xff]);
+
+        await using var run = CourseProcess.Start(_course.Tmp, _course.RunArgs());
+        var code = await run.WaitForExitAsync(Startup);
+
+        Assert.True(code == 0, run.Output);
+        Assert.Contains("set aside as results.json.damaged-", run.Output);
+        var aside = Assert.Single(Directory.GetFiles(_course.Images, "results.json.damaged-*"));
+        Assert.Equal([0x7b, 0x22, 0x63, 0x61, 0x00, 0xff], File.ReadAllBytes(aside));
+        Assert.IsType<JsonObject>(JsonNode.Parse(File.ReadAllText(Path.Combine(_course.Images, "results.json"))));
+        await AssertNothingLeftAsync(run);
+    }
+
+    [PosixFaultFact]
+    public async Task CellThatNeverEnds_TimesOut_ChapterFailsNamingTheCell_NextChapterRuns_ProcessEnds()
+    {
+        _course.WriteChapter("01-fault", NotebookCellsWith("while (true) { }", "spin"));
+        _course.WriteChapter("02-after", NotebookCell.Markdown("# 02 — After"), NotebookCell.Code("1 + 1", "only"));
+
+        await using var run = CourseProcess.Start(_course.Tmp, _course.RunArgs("--cell-timeout", "3"));
+        var code = await run.WaitForExitAsync(Startup);
+
+        Assert.Equal(1, code);
+        Assert.Contains("01-fault failed at code cell 5/6 (id spin)", run.Output);
+        Assert.Contains("did not finish within 3 s", run.Output);
+        Assert.Matches(@"02-after\s+ok", run.Output);
+        await AssertNothingLeftAsync(run);
+    }
+
+    [PosixFaultFact]
+    public async Task CellPrinting50MB_RunEnds_ExecutedNotebookIsWholeJson_NothingLeft()
+    {
+        _course.WriteChapter("01-fault", NotebookCellsWith("var line = new string('x', 99);\nfor (var i = 0; i < 500_000; i++) { Console.WriteLine(line); }", "flood"));
+
+        await using var run = CourseProcess.Start(_course.Tmp, _course.RunArgs("--cell-timeout", "20"));
+        var code = await run.WaitForExitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.True(code is 0 or 1, $"exit {code}\n{run.Output[..Math.Min(run.Output.Length, 5000)]}");
+        Assert.DoesNotContain("internal error", run.Output);
+        Assert.IsType<JsonObject>(JsonNode.Parse(File.ReadAllText(Path.Combine(_course.Out, "01-fault.ipynb"))));
+        Assert.IsType<JsonObject>(JsonNode.Parse(File.ReadAllText(Path.Combine(_course.Images, "results.json"))));
+        await AssertNothingLeftAsync(run);
+    }
+
+    [PosixFaultFact]
+    public async Task CellReadingStdin_WithStdinAnOpenPipe_ReadsEndOfInputAtOnce_NotTheTimeout()
+    {
+        _course.WriteChapter("01-fault", NotebookCellsWith("var line = Console.ReadLine();\nConsole.WriteLine(line is null ? \"stdin: end of input\" : \"stdin: \" + line);", "stdin"));
+
+        // CourseProcess keeps stdin an open pipe that is never written, as a CI runner or a parent script does.
+        await using var run = CourseProcess.Start(_course.Tmp, _course.RunArgs("--cell-timeout", "60"));
+        var code = await run.WaitForExitAsync(Startup);
+
+        Assert.True(code == 0, run.Output);
+        Assert.Contains("stdin: end of input", File.ReadAllText(Path.Combine(_course.Out, "01-fault.ipynb")));
+        await AssertNothingLeftAsync(run);
+    }
+
+    private NotebookCell[] NotebookCellsWith(string code, string id)
+    {
+        // The default chapter with its wait cell replaced: setup, params, child, measure, <code>, done.
+        var cells = _course.DefaultCells();
+        var index = Array.FindIndex(cells, c => c.Id == "wait");
+        cells[index] = NotebookCell.Code(code, id);
+        return cells;
+    }
+
+    private Task CommitAFirstRunAsync()
+    {
+        // What a committed images/<os>/ holds: results.json with this chapter's case, and a chart image.
+        File.WriteAllText(Path.Combine(_course.Images, "results.json"), """
+            {
+              "generated": "2026-12-01T00:00:00Z",
+              "chapters": { "01-fault": { "status": "ok", "durationSeconds": 1.5 } },
+              "cases": [ { "chapter": "01-fault", "case": "m1", "seconds": 0.5 } ]
+            }
+
+            """);
+        File.WriteAllText(Path.Combine(_course.Images, "01-fault-chart.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>\n");
+        return Task.CompletedTask;
+    }
+
+    private async Task AssertNothingLeftAsync(CourseProcess run)
+    {
+        await AssertNoProcessOrSocketLeftAsync(run);
+        Assert.Empty(FaultCourse.CourseTempEntries(_course.Root));
+        var tmp = Directory.GetFileSystemEntries(run.TempFolder, "*", SearchOption.AllDirectories);
+        Assert.True(tmp.Length == 0, "left in TMPDIR: " + string.Join(", ", tmp));
+    }
+
+    private static async Task AssertNoProcessOrSocketLeftAsync(CourseProcess run)
+    {
+        // A child notices its parent is gone through its closed stdin; give it a moment, polling.
+        var clock = Stopwatch.StartNew();
+        while ((run.LiveDescendants().Count > 0 || run.LiveSockets().Count > 0) && clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(run.LiveDescendants().Count == 0, "processes left: " + string.Join("; ", run.LiveDescendants()) + "\n" + run.Output);
+        Assert.True(run.LiveSockets().Count == 0, "sockets left (inodes): " + string.Join(", ", run.LiveSockets()));
+    }
+}
