@@ -18,12 +18,12 @@ public sealed class TimeoutAndParameterTests : IDisposable
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode(
             "var started = true;",
             "await Task.Delay(System.Threading.Timeout.Infinite);",
-            "Console.WriteLine(\"must not run\");"), _temp.Path, new ExecutionOptions { CellTimeout = TimeSpan.FromSeconds(1) });
+            "Console.WriteLine(\"must not run\");"), _temp.Path, new ExecutionOptions { CellTimeout = TimeSpan.FromSeconds(5) });
 
         Assert.False(result.Succeeded);
         Assert.False(result.Cancelled);
         Assert.Equal(CellFailureKind.Timeout, result.Failure!.Kind);
-        Assert.Contains("code cell 2 of 3 (id c2) did not finish within 1 s", result.Failure.Message);
+        Assert.Contains("code cell 2 of 3 (id c2) did not finish within 5 s", result.Failure.Message);
         Assert.Contains("--cell-timeout", result.Failure.Message);
         Assert.IsType<ErrorOutput>(Assert.Single(result.Notebook.Cells[1].Outputs));
         Assert.Empty(result.Notebook.Cells[2].Outputs);
