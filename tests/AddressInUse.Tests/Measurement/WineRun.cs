@@ -19,6 +19,10 @@ public sealed class WineRun : IAsyncLifetime
     public static string? SkipReason =>
         !OperatingSystem.IsLinux() ? "Runs the Windows code path under Wine, which the course uses on Linux only."
         : Wine64 is null || WineServer is null ? "wine64 is not installed (Debian: apt-get install wine64; .ci/run installs it)."
+        // Opt-in until the freeze is fixed: Wine 8.0 stops the whole .NET process in about one run of three after a child
+        // server is killed (docs/wine.md, "Known problems left"), which would fail CI on an emulator defect, not on the course.
+        : Environment.GetEnvironmentVariable("COURSE_WINE_TESTS") != "1"
+            ? "Wine 8.0 freezes this .NET process after a child server is killed (docs/wine.md, Known problems left); run with COURSE_WINE_TESTS=1 to measure under Wine."
         : null;
 
     private readonly string _root = Path.Combine(Path.GetTempPath(), "course-wine-" + Guid.NewGuid().ToString("N")[..8]);
