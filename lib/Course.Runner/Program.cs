@@ -1,6 +1,12 @@
 using System.Runtime.InteropServices;
 using Course.Runner.Cli;
 
+// The runner starts this same executable as its kernel worker (one per notebook); that mode has no CLI.
+if (args is [Course.Runner.Kernel.WorkerProtocol.Verb])
+{
+    return await Course.Runner.Kernel.KernelWorker.RunAsync();
+}
+
 // The runner's own output must reach the terminal even while a cell has Console redirected, so capture the real writers first.
 var stdout = Console.Out;
 var stderr = Console.Error;

@@ -35,6 +35,16 @@ public static class TimelineChart
         ["CLOSED"] = "#424242",
     };
 
+    /// <summary>The marker symbol of each kind of action, so send, shutdown and close look different on every chart.</summary>
+    public static IReadOnlyDictionary<string, string> KindSymbols { get; } = new Dictionary<string, string>
+    {
+        ["kill"] = "x",
+        ["send"] = "triangle-right",
+        ["shutdown"] = "triangle-down",
+        ["close"] = "square",
+        ["sampling-stopped"] = "line-ns-open",
+    };
+
     /// <summary>Colour of an outcome marker: green for "ok", red for an error.</summary>
     public static string OutcomeColor(string? outcome) => outcome switch
     {
@@ -73,7 +83,7 @@ public static class TimelineChart
                 items.Select(m => Math.Round(m.Event.AtMs - m.OriginMs, 2)),
                 items.Select(m => m.Lane),
                 OutcomeColor(outcome),
-                kind == "kill" ? "x" : outcome is null || outcome == "ok" ? "circle" : "diamond",
+                KindSymbols.TryGetValue(kind, out var symbol) ? symbol : outcome is null || outcome == "ok" ? "circle" : "diamond",
                 kind == "kill" ? 14 : 12,
                 items.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Event.Label}<br>at {m.Event.AtMs - m.OriginMs:0.#} ms")));
             figure.Data.Add(trace);

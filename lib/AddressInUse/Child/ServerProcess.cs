@@ -59,7 +59,8 @@ public sealed class ServerProcess : IAsyncDisposable, IDisposable
     /// <summary>Starts the child server and waits until it listens or reports why it could not.</summary>
     public static async Task<ServerProcess> StartAsync(ServerSpec spec, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var info = new ProcessStartInfo(DotnetHost.Path)
+        var (program, prefix) = ChildCommand.For(LibraryAssemblyPath());
+        var info = new ProcessStartInfo(program)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -67,9 +68,7 @@ public sealed class ServerProcess : IAsyncDisposable, IDisposable
             UseShellExecute = false,
             CreateNoWindow = true,
         };
-        info.ArgumentList.Add("exec");
-        info.ArgumentList.Add(LibraryAssemblyPath());
-        foreach (var argument in spec.ToArguments())
+        foreach (var argument in prefix.Concat(spec.ToArguments()))
         {
             info.ArgumentList.Add(argument);
         }
@@ -107,7 +106,7 @@ public sealed class ServerProcess : IAsyncDisposable, IDisposable
     {
         if (!_process.HasExited)
         {
-            _process.Kill(entireProcessTree: true);
+            KillProcess(_process);
         }
         await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         Live.TryRemove(_process.Id, out _);
@@ -210,6 +209,12 @@ public sealed class ServerProcess : IAsyncDisposable, IDisposable
         return location;
     }
 
+    /// <summary>
+    /// Kills the child server alone: it starts no processes of its own, and on Windows the process-tree walk of
+    /// Kill(entireProcessTree: true) was seen to hang under Wine (the console host it attaches is in the tree).
+    /// </summary>
+    internal static void KillProcess(Process process) => process.Kill(entireProcessTree: !OperatingSystem.IsWindows());
+
     private static bool HasExitedSafe(Process p)
     {
         try
@@ -230,13 +235,45 @@ public sealed class ServerProcess : IAsyncDisposable, IDisposable
             {
                 if (!process.HasExited)
                 {
-                    process.Kill(entireProcessTree: true);
+                    KillProcess(process);
                 }
             }
             catch (InvalidOperationException)
             {
             }
         }
+    }
+}
+
+/// <summary>How the child server is started: through the dotnet host, or through the library's own app host in a self-contained publish.</summary>
+public static class ChildCommand
+{
+    /// <summary>The program and the arguments before "serve …" that run the library at the given path as the child server.</summary>
+    public static (string Program, IReadOnlyList<string> Prefix) For(string libraryPath) =>
+        For(libraryPath, System.IO.Path.GetDirectoryName(typeof(object).Assembly.Location), DotnetHost.Path, OperatingSystem.IsWindows());
+
+    /// <summary>
+    /// The same for a given runtime folder and host: a self-contained publish (the runtime lies beside the library) has no
+    /// dotnet host to run "exec", so its own app host (AddressInUse.exe on Windows) starts the child.
+    /// </summary>
+    public static (string Program, IReadOnlyList<string> Prefix) For(string libraryPath, string? runtimeDirectory, string dotnetHost, bool windows)
+    {
+        var libraryDirectory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(libraryPath))!;
+        var selfContained = runtimeDirectory is not null
+            && string.Equals(System.IO.Path.GetFullPath(runtimeDirectory).TrimEnd('/', '\\'), libraryDirectory.TrimEnd('/', '\\'),
+                windows ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+        if (selfContained)
+        {
+            var appHost = System.IO.Path.Combine(libraryDirectory, System.IO.Path.GetFileNameWithoutExtension(libraryPath) + (windows ? ".exe" : ""));
+            if (!File.Exists(appHost))
+            {
+                throw new InvalidOperationException(
+                    $"The course library runs self-contained from {libraryDirectory}, which has no app host {System.IO.Path.GetFileName(appHost)} to start the child server. " +
+                    "Publish it with the app host: dotnet publish lib/AddressInUse -r <rid> --self-contained -p:UseAppHost=true.");
+            }
+            return (appHost, Array.Empty<string>());
+        }
+        return (dotnetHost, new[] { "exec", libraryPath });
     }
 }
 

@@ -29,7 +29,7 @@ public static class DotnetBindDefault
             throw new NativeSocketException(bind);
         }
         var nativeAfter = native.ReadOptions();
-        return new BindDefaultOutcome(OsInfo.FolderName(OsInfo.Current), dotnetBefore, dotnetAfter, nativeBefore, nativeAfter);
+        return new BindDefaultOutcome(OsInfo.CurrentName, dotnetBefore, dotnetAfter, nativeBefore, nativeAfter);
     }
 }
 

@@ -164,6 +164,8 @@ public static class RestartAfterKill
 
             await sampler.DisposeAsync().ConfigureAwait(false);
             sampler = null;
+            // The chart ends here, long before TIME_WAIT does: say so on the row instead of letting a sliver suggest it is short.
+            timeline.Mark("sampling-stopped", "sampling stopped — TIME_WAIT goes on for 60 s on Linux");
             var serverState = atRestart.Entries.FirstOrDefault(IsServerEnd)?.State;
             var clientState = atRestart.Entries.FirstOrDefault(IsClientEnd)?.State;
             return new RestartAfterKillOutcome(
@@ -345,7 +347,7 @@ public static class RestartCharts
             {
                 lanes.Add(new TimelineLane(clientLane, client, o.KillAtMs));
             }
-            foreach (var e in o.Timeline.Events.Where(e => e.Kind is "kill" or "restart" or "close"))
+            foreach (var e in o.Timeline.Events.Where(e => e.Kind is "kill" or "restart" or "close" or "sampling-stopped"))
             {
                 markers.Add(new TimelineMarker(e.Kind == "close" ? clientLane : serverLane, e, o.KillAtMs));
             }

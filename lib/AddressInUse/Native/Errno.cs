@@ -92,18 +92,39 @@ internal static class ErrnoTables
     public static readonly Dictionary<int, (string Name, string Description)> MacOS =
         Build(1, 9, 13, 22, 24, 32, 35, 36, 47, 48, 49, 51, 53, 54, 55, 56, 57, 60, 61, 102, 42);
 
-    // Winsock codes are WSABASEERR (10000) + the BSD number, with a WSA prefix.
+    // Winsock codes are WSABASEERR (10000) + the BSD number with a WSA prefix, but only for the names winsock2.h
+    // defines: there is no WSAEPERM (10001) or WSAEPIPE (10032), and EAGAIN's twin is WSAEWOULDBLOCK.
     public static readonly Dictionary<int, (string Name, string Description)> Windows = BuildWindows();
 
     private static Dictionary<int, (string Name, string Description)> BuildWindows()
     {
-        int[] numbers = { 10001, 10009, 10013, 10022, 10024, 10032, 10035, 10036, 10047, 10048, 10049, 10051, 10053, 10054, 10055, 10056, 10057, 10060, 10061, 10045, 10042 };
         var table = new Dictionary<int, (string, string)>();
+        int[] numbers = { 0, 10009, 10013, 10022, 10024, 0, 10035, 10036, 10047, 10048, 10049, 10051, 10053, 10054, 10055, 10056, 10057, 10060, 10061, 10045, 10042 };
         for (var i = 0; i < Shared.Length; i++)
         {
-            // EAGAIN's Winsock twin is WSAEWOULDBLOCK; every other name just gains the prefix.
-            var name = Shared[i].Name == "EAGAIN" ? "WSAEWOULDBLOCK" : "WSA" + Shared[i].Name;
-            table[numbers[i]] = (name, Shared[i].Description);
+            if (numbers[i] != 0)
+            {
+                table[numbers[i]] = (Shared[i].Name == "EAGAIN" ? "WSAEWOULDBLOCK" : "WSA" + Shared[i].Name, Shared[i].Description);
+            }
+        }
+        // Further codes Winsock returns from the calls the course makes (winerror.h).
+        (int, string, string)[] more =
+        {
+            (10004, "WSAEINTR", "a blocking call was interrupted"),
+            (10014, "WSAEFAULT", "bad address (a pointer or length the call was given)"),
+            (10037, "WSAEALREADY", "an operation is already in progress on this socket"),
+            (10038, "WSAENOTSOCK", "not a socket"),
+            (10040, "WSAEMSGSIZE", "message too long"),
+            (10043, "WSAEPROTONOSUPPORT", "protocol not supported"),
+            (10050, "WSAENETDOWN", "network is down"),
+            (10052, "WSAENETRESET", "connection reset by the network"),
+            (10058, "WSAESHUTDOWN", "cannot send after socket shutdown"),
+            (10065, "WSAEHOSTUNREACH", "no route to host"),
+            (10093, "WSANOTINITIALISED", "Winsock was not initialised (WSAStartup)"),
+        };
+        foreach (var (number, name, description) in more)
+        {
+            table[number] = (name, description);
         }
         return table;
     }

@@ -23,8 +23,14 @@ public static class OsInfo
         _ => RuntimeInformation.OSDescription.Split(' ')[0].ToLowerInvariant(),
     };
 
-    /// <summary>The folder name of this machine's OS: "linux", "macos" or "windows" (out/&lt;os&gt;/, images/&lt;os&gt;/).</summary>
-    public static string Family => FolderName(Current);
+    /// <summary>
+    /// The name this process's results go under: "linux", "macos", "windows", or "wine" for the Windows code path
+    /// under Wine, which is an emulation and must never be filed as Windows.
+    /// </summary>
+    public static string CurrentName { get; } = Current == OsFamily.Windows && WineHost.IsWine ? WineHost.FolderName : FolderName(Current);
+
+    /// <summary>The folder name of this machine's OS: "linux", "macos", "windows", or "wine" under Wine (out/&lt;os&gt;/, images/&lt;os&gt;/).</summary>
+    public static string Family => CurrentName;
 
     /// <summary>The kernel release: /proc/sys/kernel/osrelease on Linux, `uname -r` on macOS, the OS version elsewhere.</summary>
     public static string Kernel()

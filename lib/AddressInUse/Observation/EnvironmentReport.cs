@@ -30,7 +30,7 @@ public sealed record EnvironmentReport(string Os, string Description, string Ker
     {
         var family = OsInfo.Current;
         return new EnvironmentReport(
-            OsInfo.FolderName(family),
+            OsInfo.CurrentName,
             RuntimeInformation.OSDescription,
             OsInfo.Kernel(),
             RuntimeInformation.FrameworkDescription,

@@ -11,6 +11,14 @@ namespace AddressInUse.Results;
 /// <param name="Results">The parsed document.</param>
 public sealed record OsResults(string Os, JsonObject Results)
 {
+    /// <summary>The results' emulation label ("Windows code path under Wine … — an emulation, not Windows"), or null for a real OS.</summary>
+    public string? Emulation =>
+        Results["emulation"] is JsonValue v && v.TryGetValue<string>(out var label) && !string.IsNullOrWhiteSpace(label) ? label
+        : Os == "wine" ? "Windows code path under Wine — an emulation, not Windows" : null;
+
+    /// <summary>Whether these results come from an emulation (Wine), which never stands for the OS it emulates.</summary>
+    public bool IsEmulation => Emulation is not null;
+
     /// <summary>A one-line description of the machine: os.description, kernel and .NET.</summary>
     public string Machine =>
         string.Join(", ", new[] { Results["os"]?["description"], Results["os"]?["kernel"], Results["dotnet"] }
@@ -23,7 +31,7 @@ public sealed record OsResults(string Os, JsonObject Results)
 /// <param name="Case">The case name within the scenario.</param>
 /// <param name="Api">"native" or "dotnet".</param>
 /// <param name="Outcomes">OS folder name → outcome text ("ok", "EADDRINUSE (98)"), or null when that OS has no such case.</param>
-/// <param name="Differs">True when the OSes that measured the case disagree on the outcome name (errno numbers differ by OS and do not count).</param>
+/// <param name="Differs">True when the real OSes that measured the case disagree on the outcome name (errno numbers differ by OS and do not count; emulations never count).</param>
 public sealed record ComparisonRow(string Scenario, string Case, string Api, IReadOnlyDictionary<string, string?> Outcomes, bool Differs);
 
 /// <summary>One sentence of the course's text and its verdict on every OS.</summary>
@@ -60,8 +68,8 @@ public sealed class OsComparison : IHtmlRenderable
     /// <summary>results.json files that could not be read, with the reason.</summary>
     public IReadOnlyList<string> Problems { get; }
 
-    /// <summary>The expected OSes with no results.json yet.</summary>
-    public IReadOnlyList<string> MissingOses => ExpectedOses.Where(e => Oses.All(o => o.Os != e)).ToList();
+    /// <summary>The expected OSes with no results.json yet (an emulation of an OS never fills its place).</summary>
+    public IReadOnlyList<string> MissingOses => ExpectedOses.Where(e => Oses.All(o => o.Os != e || o.IsEmulation)).ToList();
 
     /// <summary>Loads every &lt;imagesRoot&gt;/&lt;os&gt;/results.json; unreadable files are reported in <see cref="Problems"/>, not thrown.</summary>
     public static OsComparison Load(string imagesRoot)
@@ -96,8 +104,10 @@ public sealed class OsComparison : IHtmlRenderable
             }
         }
 
+        // Emulations come last, in a column group of their own, so they never sit among the real OSes.
         var ordered = found
-            .OrderBy(o => ExpectedOses.Contains(o.Os) ? ExpectedOses.ToList().IndexOf(o.Os) : ExpectedOses.Count)
+            .OrderBy(o => o.IsEmulation ? 1 : 0)
+            .ThenBy(o => ExpectedOses.Contains(o.Os) ? ExpectedOses.ToList().IndexOf(o.Os) : ExpectedOses.Count)
             .ThenBy(o => o.Os, StringComparer.Ordinal)
             .ToList();
         return new OsComparison(ordered, BuildRows(ordered), problems);
@@ -137,7 +147,8 @@ public sealed class OsComparison : IHtmlRenderable
             .Select(x =>
             {
                 var outcomes = oses.ToDictionary(o => o.Os, o => byOs[o.Os].TryGetValue(x.k, out var c) ? OutcomeText(c) : null);
-                var names = oses.Select(o => byOs[o.Os].TryGetValue(x.k, out var c) ? Text(c["outcome"]) : null)
+                // Only real OSes can make a row differ: an emulation's outcome is no OS's outcome.
+                var names = oses.Where(o => !o.IsEmulation).Select(o => byOs[o.Os].TryGetValue(x.k, out var c) ? Text(c["outcome"]) : null)
                     .Where(n => n is not null).Distinct(StringComparer.Ordinal).Count();
                 return new ComparisonRow(x.k.Scenario, x.k.Case, x.k.Api, outcomes, names > 1);
             })
@@ -190,7 +201,7 @@ public sealed class OsComparison : IHtmlRenderable
         {
             parts.Add(Html.Table(
                 new[] { "OS", "machine", "cases measured" },
-                Oses.Select(o => new[] { Html.E(o.Os), Html.E(o.Machine), Html.E(Rows.Count(r => r.Outcomes.GetValueOrDefault(o.Os) is not null).ToString(CultureInfo.InvariantCulture)) })));
+                Oses.Select(o => new[] { Html.E(o.Os), Html.E(o.Emulation ?? o.Machine), Html.E(Rows.Count(r => r.Outcomes.GetValueOrDefault(o.Os) is not null).ToString(CultureInfo.InvariantCulture)) })));
             var differing = Rows.Where(r => r.Differs).ToList();
             parts.Add(Oses.Count < 2
                 ? "<p>With one OS there is nothing to compare yet.</p>"

@@ -15,8 +15,8 @@ public sealed class NavCommand : ICommand
     public Command Create(CommandContext context)
     {
         var notebooks = NotebookFolderArguments.Option();
-        var check = new Option<bool>("--check") { Description = "change nothing; exit 1 when a notebook's navigation is missing or out of date" };
-        var command = new Command("nav", "write the previous/next navigation cell at the end of every chapter notebook (idempotent)") { notebooks, check };
+        var check = new Option<bool>("--check") { Description = "change nothing; exit 1 when a notebook's navigation or the README's chapter table (README.md beside the notebooks folder) is missing or out of date" };
+        var command = new Command("nav", "write the previous/next navigation cell of every chapter notebook and the README's chapter table (idempotent)") { notebooks, check };
         command.SetAction(parsed => Run(NotebookFolderArguments.Resolve(parsed.GetValue(notebooks), context), parsed.GetValue(check), context));
         return command;
     }
@@ -61,12 +61,51 @@ public sealed class NavCommand : ICommand
             context.Out.WriteLine($"{chapter.Name}: navigation written");
         }
 
+        stale += WriteReadmeTable(folder, notebooks.Select(n => (n.Chapter, n.Notebook)).ToList(), check, context);
+
         if (check && stale > 0)
         {
-            context.Error.WriteLine($"{stale} notebook(s) need `course nav`. Fix: dotnet run --project lib/Course.Runner -- nav");
+            context.Error.WriteLine($"{stale} file(s) (notebooks, README.md) need `course nav`. Fix: dotnet run --project lib/Course.Runner -- nav");
             return 1;
         }
 
         return 0;
+    }
+
+    /// <summary>Rewrites the chapter table of the README beside the notebooks folder (if it has the markers); returns 1 when it was out of date.</summary>
+    private static int WriteReadmeTable(string folder, IReadOnlyList<(Chapter Chapter, Notebook Notebook)> notebooks, bool check, CommandContext context)
+    {
+        var root = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+        var readmePath = root is null ? null : Path.Combine(root, "README.md");
+        if (readmePath is null || !File.Exists(readmePath))
+        {
+            return 0;
+        }
+
+        var text = File.ReadAllText(readmePath);
+        if (!ReadmeChapterTable.HasMarkers(text))
+        {
+            context.Out.WriteLine($"README.md: no chapter-table markers, left alone (add {ReadmeChapterTable.BeginMarker} and {ReadmeChapterTable.EndMarker} to generate the table)");
+            return 0;
+        }
+
+        var rows = notebooks.Select(n => new ReadmeChapterTable.Row(Path.GetRelativePath(root!, n.Chapter.Path), ChapterSummary.Of(n.Notebook, n.Chapter.Name)));
+        var updated = ReadmeChapterTable.Apply(text, ReadmeChapterTable.Table(rows));
+        if (updated == text)
+        {
+            context.Out.WriteLine("README.md: chapter table unchanged");
+            return 0;
+        }
+
+        if (check)
+        {
+            context.Out.WriteLine("README.md: chapter table out of date");
+            return 1;
+        }
+
+        // Beside and renamed into place, so a kill never leaves half a README.
+        Course.Runner.IO.AtomicFile.WriteAllText(readmePath, updated);
+        context.Out.WriteLine("README.md: chapter table written");
+        return 1;
     }
 }

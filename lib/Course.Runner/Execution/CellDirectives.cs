@@ -1,83 +1,78 @@
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Course.Runner.Execution;
 
-/// <summary>A `#r "path.dll"` line found in a cell.</summary>
-/// <param name="LineNumber">The 1-based line in the cell.</param>
-/// <param name="Path">The path exactly as written between the quotes.</param>
-public sealed record AssemblyReferenceDirective(int LineNumber, string Path);
-
-/// <summary>A cell's code with its directive lines blanked (so compiler line numbers still match the cell) and the #r references found.</summary>
-public sealed record PreprocessedCell(string Code, IReadOnlyList<AssemblyReferenceDirective> References);
-
-/// <summary>Handles the lines the Polyglot kernel treats specially: #r is supported, #r "nuget:", #i and #! magics are refused clearly.</summary>
+/// <summary>Checks a cell's #r and #i lines before the kernel sees them, so that the two mistakes learners make get the course's clear message.</summary>
+/// <remarks>
+/// The kernel itself runs every line (magics such as #!time and #!set included); this only catches a missing
+/// dll (the kernel would say "could not find file" without naming the fix) and a NuGet reference in a run that
+/// must work offline (the kernel would wait for the network).
+/// </remarks>
 public static partial class CellDirectives
 {
-    /// <summary>Splits #r lines from the code; refuses NuGet references and magic commands.</summary>
+    /// <summary>The environment variable that lets #r "nuget:" and #i lines through to the kernel (for a machine that is online).</summary>
+    public const string AllowNuGetVariable = "COURSE_ALLOW_NUGET";
+
+    /// <summary>Whether NuGet references are passed to the kernel (COURSE_ALLOW_NUGET=1); by default the run is offline.</summary>
+    public static bool NuGetAllowed => Environment.GetEnvironmentVariable(AllowNuGetVariable) is "1" or "true";
+
+    /// <summary>Throws a clear error for a #r that points to no file, or a NuGet reference when the run is offline.</summary>
     /// <param name="source">The cell source.</param>
-    /// <param name="cellLabel">How messages name the cell, e.g. "cell 3 (id abc)".</param>
-    /// <exception cref="CourseException">A line the runner does not support; the message names the cell, the line and the fix.</exception>
-    public static PreprocessedCell Preprocess(string source, string cellLabel)
+    /// <param name="cellLabel">How messages name the cell, e.g. "code cell 3 (id abc)".</param>
+    /// <param name="notebookDirectory">The folder relative #r paths resolve against.</param>
+    /// <param name="allowNuGet">Whether #r "nuget:" and #i lines may go to the kernel.</param>
+    /// <exception cref="CourseException">The line, what is wrong and the fix.</exception>
+    public static void Check(string source, string cellLabel, string notebookDirectory, bool allowNuGet)
     {
         var lines = source.Replace("\r\n", "\n").Split('\n');
-        var references = new List<AssemblyReferenceDirective>();
-        var code = new StringBuilder();
         for (var i = 0; i < lines.Length; i++)
         {
-            var line = lines[i];
-            var trimmed = line.TrimStart();
+            var trimmed = lines[i].Trim();
             var lineNumber = i + 1;
-            var keep = true;
-
-            if (trimmed.StartsWith("#!", StringComparison.Ordinal))
+            if (!allowNuGet && (trimmed.StartsWith("#i ", StringComparison.Ordinal) || trimmed == "#i"))
             {
                 throw new CourseException(
-                    $"{cellLabel}, line {lineNumber}: the magic command `{trimmed.TrimEnd()}` is not supported by the course runner "
-                    + "(it runs every cell as C#, without the .NET Interactive magic commands). "
-                    + "Fix: remove the line (for timings use System.Diagnostics.Stopwatch in the code).");
+                    $"{cellLabel}, line {lineNumber}: `{trimmed}` adds a NuGet package source, and the course runs offline. "
+                    + $"Fix: remove the line and reference built assemblies with #r \"path/to/library.dll\" (or set {AllowNuGetVariable}=1 on a machine that is online).");
             }
 
-            if (trimmed.StartsWith("#i ", StringComparison.Ordinal) || trimmed == "#i")
+            var match = ReferencePattern().Match(trimmed);
+            if (!match.Success)
             {
-                throw new CourseException(
-                    $"{cellLabel}, line {lineNumber}: `{trimmed.TrimEnd()}` (a NuGet package source) is not supported by the course runner. "
-                    + "Fix: remove the line and reference built assemblies with #r \"path/to/library.dll\".");
+                continue;
             }
 
-            if (trimmed.StartsWith("#r", StringComparison.Ordinal) && (trimmed.Length == 2 || char.IsWhiteSpace(trimmed[2])))
+            var path = match.Groups["path"].Value;
+            if (path.TrimStart().StartsWith("nuget:", StringComparison.OrdinalIgnoreCase))
             {
-                var match = ReferencePattern().Match(trimmed);
-                if (!match.Success)
+                if (!allowNuGet)
                 {
                     throw new CourseException(
-                        $"{cellLabel}, line {lineNumber}: cannot read the reference `{trimmed.TrimEnd()}`. "
-                        + "Fix: write it as #r \"relative/path/to/library.dll\" (the path in double quotes, relative to the notebook's folder).");
-                }
-
-                var path = match.Groups["path"].Value;
-                if (path.TrimStart().StartsWith("nuget:", StringComparison.OrdinalIgnoreCase))
-                {
-                    throw new CourseException(
-                        $"{cellLabel}, line {lineNumber}: `{trimmed.TrimEnd()}` asks for a NuGet package, which the course runner does not download. "
+                        $"{cellLabel}, line {lineNumber}: `{trimmed}` asks for a NuGet package, and the course runs offline (no package is downloaded during a run). "
                         + "Fix: reference the course library instead, e.g. #r \"../lib/bin/AddressInUse.dll\" (build it with: dotnet build lib/AddressInUse), "
-                        + "or add the package to that library.");
+                        + $"add the package to that library, or set {AllowNuGetVariable}=1 on a machine that is online.");
                 }
 
-                references.Add(new AssemblyReferenceDirective(lineNumber, path));
-                keep = false;
+                continue;
             }
 
-            if (i > 0)
+            var looksLikeFile = path.Contains('/') || path.Contains('\\')
+                                || path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
+                                || path.EndsWith(".exe", StringComparison.OrdinalIgnoreCase);
+            if (!looksLikeFile)
             {
-                code.Append('\n');
+                continue; // An assembly name (#r "System.Net.Http"): the kernel resolves it.
             }
 
-            // A blank line instead of the directive keeps compiler line numbers equal to the cell's own line numbers.
-            code.Append(keep ? line : "");
+            var resolved = Path.GetFullPath(Path.Combine(notebookDirectory, path));
+            if (!File.Exists(resolved))
+            {
+                throw new CourseException(
+                    $"{cellLabel}, line {lineNumber}: #r \"{path}\" points to {resolved}, which does not exist "
+                    + $"(#r paths are relative to the notebook's folder {notebookDirectory}). "
+                    + "Fix: build the library first: dotnet build (at the repository root, or dotnet build lib/AddressInUse), or correct the path.");
+            }
         }
-
-        return new PreprocessedCell(code.ToString(), references);
     }
 
     [GeneratedRegex("^#r\\s+\"(?<path>[^\"]+)\"\\s*(//.*)?$")]

@@ -19,6 +19,15 @@ public sealed class ExecutionOptions
 
     /// <summary>Called with the plain text of a displayed value each time a cell updates it (a progress line, say), from any thread.</summary>
     public Action<string>? LiveUpdate { get; init; }
+
+    /// <summary>The most output text one cell keeps (stream text and displayed values together); the rest is dropped with a note.</summary>
+    public long MaxOutputCharactersPerCell { get; init; } = CellOutputCollector.DefaultMaxCharacters;
+
+    /// <summary>Whether #r "nuget:" and #i lines go to the kernel; by default (offline) they are refused with a clear message.</summary>
+    public bool AllowNuGet { get; init; } = CellDirectives.NuGetAllowed;
+
+    /// <summary>How long the kernel worker may take to start before the run fails.</summary>
+    public TimeSpan KernelStartTimeout { get; init; } = TimeSpan.FromSeconds(120);
 }
 
 /// <summary>Whether a progress report is about a cell starting or finishing.</summary>
@@ -56,6 +65,9 @@ public enum CellFailureKind
     /// <summary>The code threw an exception.</summary>
     Exception,
 
+    /// <summary>The kernel worker process ended or could not start.</summary>
+    Kernel,
+
     /// <summary>The code did not compile.</summary>
     Compilation,
 
@@ -70,7 +82,7 @@ public enum CellFailureKind
 }
 
 /// <summary>The cell that stopped a run and why.</summary>
-/// <param name="CellIndex">The 0-based position of the cell in the executed notebook.</param>
+/// <param name="CellIndex">The 0-based position of the cell in the executed notebook (-1 when no cell was running).</param>
 /// <param name="CellId">The cell id.</param>
 /// <param name="Kind">The kind of failure.</param>
 /// <param name="Message">A one-paragraph explanation naming the cell and the fix where there is one.</param>
@@ -93,6 +105,9 @@ public sealed class NotebookRunResult
 
     /// <summary>True when every code cell ran without error.</summary>
     public bool Succeeded => Failure is null;
+
+    /// <summary>True when the run was cancelled (Ctrl+C): not a failure of the notebook, and its partial outputs are not results.</summary>
+    public bool Cancelled => Failure?.Kind == CellFailureKind.Cancelled;
 
     /// <summary>The cell that failed; later cells were not run.</summary>
     public CellFailure? Failure { get; }

@@ -1,38 +1,31 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Course.Runner.Kernel;
 using Course.Runner.Notebooks;
 
 namespace Course.Runner.Execution;
 
-/// <summary>Runs a notebook's code cells in order in one C# script session, as the Polyglot C# kernel's "run all" does.</summary>
+/// <summary>Runs a notebook's code cells in order on the real .NET Interactive C# kernel, in a worker process of its own.</summary>
+/// <remarks>
+/// Each notebook gets a fresh worker (a kernel with no state from another chapter). A cell over its time limit,
+/// or a cancelled run, ends the worker and every process it started: nothing a cell does can go on afterwards
+/// or reach another notebook's outputs.
+/// </remarks>
 public sealed class NotebookExecutor
 {
-    /// <summary>The namespaces every cell can use without a using directive (the Polyglot C# kernel's defaults).</summary>
-    public static readonly IReadOnlyList<string> DefaultImports =
-    [
-        "System",
-        "System.Collections",
-        "System.Collections.Generic",
-        "System.Linq",
-        "System.Text",
-        "System.Threading.Tasks",
-        "Course.Runner.Kernel",
-    ];
-
-    // The working directory and Console are process-wide, so notebooks run one at a time in a process.
-    private static readonly SemaphoreSlim RunGate = new(1, 1);
-
     /// <summary>Reads and executes a notebook file.</summary>
     /// <exception cref="NotebookFormatException">The file is not a valid notebook.</exception>
     public Task<NotebookRunResult> ExecuteFileAsync(string notebookPath, ExecutionOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(NotebookReader.ReadFile(notebookPath), notebookPath, options, cancellationToken);
 
-    /// <summary>Executes a copy of the notebook; #r paths resolve against the notebook's folder, which is also the working directory meanwhile.</summary>
+    /// <summary>Executes a copy of the notebook; relative #r paths resolve against the notebook's folder (the worker's working directory).</summary>
     /// <param name="source">The notebook to run (not modified).</param>
     /// <param name="notebookPath">Where the notebook lives (it need not exist on disk, but its folder is used for #r and the working directory).</param>
     /// <param name="options">Time limit, parameters and progress callback.</param>
-    /// <param name="cancellationToken">Cancels the run (the running cell is cancelled and abandoned).</param>
-    /// <exception cref="CourseException">A parameter override is not valid C#.</exception>
+    /// <param name="cancellationToken">Cancels the run: the worker is ended at once and the result is <see cref="NotebookRunResult.Cancelled"/>.</param>
+    /// <exception cref="CourseException">A parameter override is not valid C#, or the time limit is not positive.</exception>
     public async Task<NotebookRunResult> ExecuteAsync(Notebook source, string notebookPath, ExecutionOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new ExecutionOptions();
@@ -55,18 +48,20 @@ public sealed class NotebookExecutor
         }
 
         var injection = ParameterInjector.Inject(notebook, options.Parameters);
-
         var stopwatch = Stopwatch.StartNew();
-        await RunGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var previousDirectory = Directory.GetCurrentDirectory();
-        var session = new ScriptSession(fullPath, name, options.CellTimeout, options.LiveUpdate);
-        CellFailure? failure = null;
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return new NotebookRunResult(notebook, CancelledBeforeStart(), stopwatch.Elapsed, injection.Warnings);
+        }
+
+        var worker = WorkerProcess.Take();
+        // Cancelling ends the worker at once: a cell that never awaits cannot be cancelled any other way.
+        using var killOnCancel = cancellationToken.Register(worker.Kill);
+        CellFailure? failure;
         try
         {
-            Directory.SetCurrentDirectory(directory);
-            ScriptGlobals.Active = session.Globals;
-
-            var codeCells = notebook.Cells.Where(c => c.CellType == CellType.Code).ToList();
+            failure = await OpenAsync(worker, directory, options.KernelStartTimeout, cancellationToken).ConfigureAwait(false);
+            var codeCells = notebook.Cells.Count(c => c.CellType == CellType.Code);
             var executionCount = 0;
             for (int i = 0, number = 0; i < notebook.Cells.Count && failure is null; i++)
             {
@@ -83,11 +78,12 @@ public sealed class NotebookExecutor
                     continue;
                 }
 
-                options.Progress?.Invoke(new CellProgress(name, number, codeCells.Count, i, cell.Id, CellProgressStage.Starting));
+                var label = Label(cell, number, codeCells);
+                options.Progress?.Invoke(new CellProgress(name, number, codeCells, i, cell.Id, CellProgressStage.Starting));
                 var cellWatch = Stopwatch.StartNew();
                 cell.ExecutionCount = ++executionCount;
-                failure = await session.RunCellAsync(cell, i, cancellationToken).ConfigureAwait(false);
-                if (failure is not null && cell.HasTag(ParameterInjector.InjectedTag))
+                failure = await RunCellAsync(worker, cell, i, label, directory, options, cancellationToken).ConfigureAwait(false);
+                if (failure is not null && failure.Kind is CellFailureKind.Exception or CellFailureKind.Compilation && cell.HasTag(ParameterInjector.InjectedTag))
                 {
                     failure = failure with
                     {
@@ -96,29 +92,185 @@ public sealed class NotebookExecutor
                     };
                 }
 
-                options.Progress?.Invoke(new CellProgress(name, number, codeCells.Count, i, cell.Id, CellProgressStage.Finished, cellWatch.Elapsed, failure is null));
+                options.Progress?.Invoke(new CellProgress(name, number, codeCells, i, cell.Id, CellProgressStage.Finished, cellWatch.Elapsed, failure is null));
             }
         }
         finally
         {
-            session.Seal();
-            ScriptGlobals.Active = null;
-            RestoreDirectory(previousDirectory);
-            RunGate.Release();
+            worker.Dispose();
         }
 
         return new NotebookRunResult(notebook, failure, stopwatch.Elapsed, injection.Warnings);
     }
 
-    private static void RestoreDirectory(string previous)
+    /// <summary>How messages name a cell: by its number among the code cells, as the progress line counts them.</summary>
+    public static string Label(NotebookCell cell, int codeCellNumber, int codeCellCount) =>
+        cell.Id is null ? $"code cell {codeCellNumber} of {codeCellCount}" : $"code cell {codeCellNumber} of {codeCellCount} (id {cell.Id})";
+
+    private static async Task<CellFailure?> OpenAsync(WorkerProcess worker, string directory, TimeSpan startTimeout, CancellationToken cancellationToken)
     {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(startTimeout);
         try
         {
-            Directory.SetCurrentDirectory(previous);
+            await worker.SendAsync(new WorkerRequest("open", Directory: directory), deadline.Token).ConfigureAwait(false);
+            var ready = await worker.ReadAsync(deadline.Token).ConfigureAwait(false);
+            if (ready?.Ev == "ready")
+            {
+                return null;
+            }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is OperationCanceledException or IOException)
         {
-            // The previous folder was removed while the notebook ran; staying in the notebook's folder is the only option left.
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return CancelledBeforeStart();
+            }
+        }
+
+        worker.Kill();
+        return new CellFailure(-1, null, CellFailureKind.Kernel,
+            $"The C# kernel did not start ({worker.DescribeExit()}). Fix: run dotnet build Course.sln once while online so the kernel's packages are restored, then run again.");
+    }
+
+    private static async Task<CellFailure?> RunCellAsync(
+        WorkerProcess worker, NotebookCell cell, int index, string label, string directory, ExecutionOptions options, CancellationToken runToken)
+    {
+        var collector = new CellOutputCollector(cell.Outputs, options.MaxOutputCharactersPerCell) { OnReplaced = options.LiveUpdate };
+        try
+        {
+            try
+            {
+                CellDirectives.Check(cell.Source, label, directory, options.AllowNuGet);
+            }
+            catch (CourseException e)
+            {
+                collector.Add(new ErrorOutput("DirectiveError", e.Message, [e.Message]));
+                return new CellFailure(index, cell.Id, CellFailureKind.Directive, e.Message);
+            }
+
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(runToken);
+            deadline.CancelAfter(options.CellTimeout);
+            try
+            {
+                await worker.SendAsync(new WorkerRequest("run", Code: cell.Source), deadline.Token).ConfigureAwait(false);
+                while (await worker.ReadAsync(deadline.Token).ConfigureAwait(false) is { } e)
+                {
+                    switch (e.Ev)
+                    {
+                        case "stream":
+                            collector.AppendStream(e.Name ?? StreamOutput.Stdout, e.Text ?? "");
+                            break;
+                        case "display":
+                            collector.Add(new DisplayDataOutput(ToBundle(e.Data)), e.ValueId);
+                            break;
+                        case "update":
+                            if (e.ValueId is null || !collector.Replace(e.ValueId, new DisplayDataOutput(ToBundle(e.Data))))
+                            {
+                                collector.Add(new DisplayDataOutput(ToBundle(e.Data)), e.ValueId);
+                            }
+
+                            break;
+                        case "result":
+                            collector.Add(new ExecuteResultOutput(cell.ExecutionCount, ToBundle(e.Data)));
+                            break;
+                        case "done" when e.Ok == true:
+                            return null;
+                        case "done":
+                            return Failed(cell, index, label, collector, e);
+                    }
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException)
+            {
+                // The deadline or the run's cancellation: handled below, the same as a worker that ended.
+            }
+
+            // Nothing more from this cell may land anywhere: the worker and its children end here.
+            worker.Kill();
+            if (runToken.IsCancellationRequested)
+            {
+                return Cancelled(cell, index, label, collector);
+            }
+
+            if (deadline.IsCancellationRequested)
+            {
+                return TimedOut(cell, index, label, collector, options.CellTimeout);
+            }
+
+            var message = $"{label} stopped the kernel: {worker.DescribeExit()}. The rest of the notebook was not run.";
+            collector.Add(new ErrorOutput("KernelExited", message, [message]));
+            return new CellFailure(index, cell.Id, CellFailureKind.Kernel, message);
+        }
+        finally
+        {
+            collector.Seal();
         }
     }
+
+    private static MimeBundle ToBundle(Dictionary<string, string>? data)
+    {
+        var bundle = new MimeBundle();
+        foreach (var (mimeType, text) in data ?? [])
+        {
+            JsonNode? json = null;
+            if (MimeBundle.IsJsonMimeType(mimeType))
+            {
+                try
+                {
+                    json = JsonNode.Parse(text);
+                }
+                catch (JsonException)
+                {
+                    // Not JSON after all: kept as the text the formatter wrote.
+                }
+            }
+
+            if (json is not null)
+            {
+                bundle.SetJson(mimeType, json);
+            }
+            else
+            {
+                bundle.SetText(mimeType, text);
+            }
+        }
+
+        return bundle;
+    }
+
+    private static CellFailure Failed(NotebookCell cell, int index, string label, CellOutputCollector collector, WorkerEvent e)
+    {
+        var errorName = e.ErrorName ?? "Error";
+        var message = e.Message ?? "";
+        var traceback = e.Traceback ?? [message];
+        if (errorName == "CompilationError")
+        {
+            var lines = message.Replace("\r\n", "\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            collector.Add(new ErrorOutput(errorName, $"{label} does not compile", lines));
+            return new CellFailure(index, cell.Id, CellFailureKind.Compilation, $"{label} does not compile: {string.Join("; ", lines)}");
+        }
+
+        collector.Add(new ErrorOutput(errorName, message, traceback));
+        return new CellFailure(index, cell.Id, CellFailureKind.Exception, $"{label} threw {errorName}: {message}");
+    }
+
+    private static CellFailure TimedOut(NotebookCell cell, int index, string label, CellOutputCollector collector, TimeSpan timeout)
+    {
+        var seconds = timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+        var message = $"{label} did not finish within {seconds} s; the kernel was ended with everything the cell started, and the rest of the notebook was not run. "
+                      + $"Fix: raise --cell-timeout (now {seconds} s), or run with --quick for shorter experiments.";
+        collector.Add(new ErrorOutput("CellTimeout", message, [message]));
+        return new CellFailure(index, cell.Id, CellFailureKind.Timeout, message);
+    }
+
+    private static CellFailure Cancelled(NotebookCell cell, int index, string label, CellOutputCollector collector)
+    {
+        var message = $"{label} was cancelled because the run was cancelled.";
+        collector.Add(new ErrorOutput("Cancelled", message, [message]));
+        return new CellFailure(index, cell.Id, CellFailureKind.Cancelled, message);
+    }
+
+    private static CellFailure CancelledBeforeStart() =>
+        new(-1, null, CellFailureKind.Cancelled, "The run was cancelled before the notebook started.");
 }

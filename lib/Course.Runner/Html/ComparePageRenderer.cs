@@ -40,6 +40,12 @@ public static class ComparePageRenderer
             page.Append("<p class=\"notice\">Skipped: ").Append(E(problem)).Append("</p>\n");
         }
 
+        foreach (var emulated in comparison.Oses.Where(o => o.IsEmulation))
+        {
+            page.Append("<p class=\"notice emulation\"><strong>").Append(E(emulated.Os)).Append(":</strong> ").Append(E(emulated.Emulation!))
+                .Append(". Its column stands apart: its outcomes are never counted as Windows' and never make a row differ; the real Windows run decides.</p>\n");
+        }
+
         if (comparison.Oses.Count == 0)
         {
             page.Append("<p>No results.json found. Run the course first.</p>\n</main>\n</body>\n</html>\n");
@@ -49,11 +55,11 @@ public static class ComparePageRenderer
         page.Append("<h2>Machines</h2>\n<table class=\"compare machines\">\n<thead><tr><th></th>");
         foreach (var os in comparison.Oses)
         {
-            page.Append("<th>").Append(E(os.Os)).Append("</th>");
+            page.Append(Header(os));
         }
 
         page.Append("</tr></thead>\n<tbody>\n");
-        MachineRow(page, comparison, "machine", o => o.Machine);
+        MachineRow(page, comparison, "machine", o => o.Emulation is { } label ? $"{label} ({o.Machine})" : o.Machine);
         MachineRow(page, comparison, "measured", o => Text(o.Results["generated"]));
         var settingNames = comparison.Oses.SelectMany(o => (o.Results["settings"] as JsonObject ?? []).Select(p => p.Key)).Distinct().Order(StringComparer.Ordinal);
         foreach (var name in settingNames)
@@ -69,7 +75,7 @@ public static class ComparePageRenderer
             .Append("<table class=\"compare outcomes\">\n<thead><tr><th>scenario</th><th>case</th><th>api</th>");
         foreach (var os in comparison.Oses)
         {
-            page.Append("<th>").Append(E(os.Os)).Append("</th>");
+            page.Append(Header(os));
         }
 
         page.Append("</tr></thead>\n<tbody>\n");
@@ -80,9 +86,11 @@ public static class ComparePageRenderer
             foreach (var os in comparison.Oses)
             {
                 var outcome = row.Outcomes[os.Os];
-                page.Append(outcome is null
-                    ? "<td class=\"missing\">not measured</td>"
-                    : row.Differs ? $"<td class=\"differs\">{E(outcome)}</td>" : $"<td>{E(outcome)}</td>");
+                page.Append(os.IsEmulation
+                    ? $"<td class=\"emulation\">{(outcome is null ? "not measured" : E(outcome))}</td>"
+                    : outcome is null
+                        ? "<td class=\"missing\">not measured</td>"
+                        : row.Differs ? $"<td class=\"differs\">{E(outcome)}</td>" : $"<td>{E(outcome)}</td>");
             }
 
             page.Append("</tr>\n");
@@ -110,7 +118,7 @@ public static class ComparePageRenderer
         page.Append("<table class=\"compare verdicts\">\n<thead><tr><th>sentence</th><th>chapter/paragraph</th><th>about</th>");
         foreach (var os in comparison.Oses)
         {
-            page.Append("<th>").Append(E(os.Os)).Append("</th>");
+            page.Append(Header(os));
         }
 
         page.Append("</tr></thead>\n<tbody>\n");
@@ -131,6 +139,12 @@ public static class ComparePageRenderer
 
         page.Append("</tbody>\n</table>\n");
     }
+
+    // An emulation's column is its own group: a separate header class and its label, so no reader takes it for Windows.
+    private static string Header(OsResults os) =>
+        os.IsEmulation
+            ? $"<th class=\"emulation\" title=\"{E(os.Emulation!)}\">{E(os.Os)} (emulation, not Windows)</th>"
+            : $"<th>{E(os.Os)}</th>";
 
     private static void MachineRow(StringBuilder page, OsComparison comparison, string label, Func<OsResults, string?> value)
     {

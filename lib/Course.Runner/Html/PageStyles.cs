@@ -38,6 +38,7 @@ public static class PageStyles
         table.chapters td.objectives ul { margin: 0; padding-left: 1.1rem; }
         table.chapters td.duration { white-space: nowrap; }
         table.compare td.differs { background: #fff8c5; font-weight: 600; }
+        table.compare th.emulation, table.compare td.emulation { border-left: 3px double #8c959f; background: #f6f8fa; color: #57606a; font-style: italic; }
         table.compare td.missing { color: var(--muted); font-style: italic; }
         table.compare td.verdict.holds { color: #1b5e20; }
         table.compare td.verdict.does-not-hold { color: #b71c1c; font-weight: 600; }

@@ -66,7 +66,7 @@ public sealed class NavCommandTests : IDisposable
         var (code, _, error) = await RunAsync("--check");
 
         Assert.Equal(1, code);
-        Assert.Contains("3 notebook(s) need `course nav`", error);
+        Assert.Contains("3 file(s) (notebooks, README.md) need `course nav`", error);
         Assert.Equal(before, Files());
     }
 

@@ -17,9 +17,8 @@ public sealed class NotebookExecutorTests : IDisposable
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("var x = 20;", "var y = x + 1;", "x + y"), _temp.Path);
 
         Assert.True(result.Succeeded, result.Failure?.Message);
-        var value = Assert.IsType<ExecuteResultOutput>(Assert.Single(result.Notebook.Cells[2].Outputs));
-        Assert.True(value.Data.TryGetText(MimeBundle.PlainText, out var text));
-        Assert.Equal("41", text);
+        Assert.IsType<ExecuteResultOutput>(Assert.Single(result.Notebook.Cells[2].Outputs));
+        Assert.Equal("41", TestNotebooks.TextOf(result.Notebook.Cells[2]));
     }
 
     [Fact]
@@ -58,8 +57,8 @@ public sealed class NotebookExecutorTests : IDisposable
     public async Task Display_ThenUpdate_ReplacesTheOutputInPlace()
     {
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode(
-            "var handle = display(\"first\");\nConsole.WriteLine(\"between\");\nhandle.Update(\"second\");",
-            "handle.Update(\"third\");"), _temp.Path);
+            "var handle = display(\"first\");\nConsole.WriteLine(\"between\");\nhandle.Update(\"second\");\nhandle.Update(\"third\");",
+            "var other = display(\"a\");\nvar last = display(\"b\");\nlast.Update(\"b2\");"), _temp.Path);
 
         Assert.True(result.Succeeded, result.Failure?.Message);
         var outputs = result.Notebook.Cells[0].Outputs;
@@ -68,13 +67,13 @@ public sealed class NotebookExecutorTests : IDisposable
         Assert.True(display.Data.TryGetText(MimeBundle.PlainText, out var text));
         Assert.Equal("third", text);
         Assert.IsType<StreamOutput>(outputs[1]);
-        Assert.Empty(result.Notebook.Cells[1].Outputs);
+        Assert.Equal("a|b2", TestNotebooks.TextOf(result.Notebook.Cells[1]));
     }
 
     [Fact]
-    public async Task Display_AsTrailingExpression_ShowsTheValueOnceWithoutAResultForTheHandle()
+    public async Task Display_AsStatement_ShowsTheValueOnce()
     {
-        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("display(\"shown\")"), _temp.Path);
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("display(\"shown\");"), _temp.Path);
 
         var display = Assert.IsType<DisplayDataOutput>(Assert.Single(result.Notebook.Cells[0].Outputs));
         Assert.True(display.Data.TryGetText(MimeBundle.PlainText, out var text));
@@ -86,9 +85,8 @@ public sealed class NotebookExecutorTests : IDisposable
     {
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("42.Display();"), _temp.Path);
 
-        var display = Assert.IsType<DisplayDataOutput>(Assert.Single(result.Notebook.Cells[0].Outputs));
-        Assert.True(display.Data.TryGetText(MimeBundle.PlainText, out var text));
-        Assert.Equal("42", text);
+        Assert.IsType<DisplayDataOutput>(Assert.Single(result.Notebook.Cells[0].Outputs));
+        Assert.Equal("42", TestNotebooks.TextOf(result.Notebook.Cells[0]));
     }
 
     [Fact]
@@ -138,7 +136,7 @@ public sealed class NotebookExecutorTests : IDisposable
         Assert.Equal(CellFailureKind.Compilation, result.Failure!.Kind);
         Assert.Contains("line 2, column 9", result.Failure.Message);
         Assert.Contains("CS0103", result.Failure.Message);
-        Assert.Contains("cell 2 (id c2)", result.Failure.Message);
+        Assert.Contains("code cell 2 of 2 (id c2)", result.Failure.Message);
         var error = Assert.IsType<ErrorOutput>(Assert.Single(result.Notebook.Cells[1].Outputs));
         Assert.Contains(error.Traceback, line => line.StartsWith("line 2, column 9: error CS0103", StringComparison.Ordinal));
     }
@@ -162,7 +160,7 @@ public sealed class NotebookExecutorTests : IDisposable
         Assert.False(result.Succeeded);
         Assert.Equal(CellFailureKind.Directive, result.Failure!.Kind);
         var message = result.Failure.Message;
-        Assert.Contains("cell 1 (id c1)", message);
+        Assert.Contains("code cell 1 of 1 (id c1)", message);
         Assert.Contains("\"../nowhere/Missing.dll\"", message);
         Assert.Contains(Path.Combine(_temp.Path, "nowhere", "Missing.dll"), message);
         Assert.Contains("dotnet build", message);
@@ -171,19 +169,27 @@ public sealed class NotebookExecutorTests : IDisposable
 
     [Theory]
     [InlineData("#r \"nuget: Newtonsoft.Json, 13.0.3\"", "NuGet")]
-    [InlineData("#!time", "magic command")]
-    [InlineData("#!csharp", "magic command")]
-    [InlineData("#i \"nuget: https://example.org/feed\"", "not supported")]
-    public async Task UnsupportedDirective_IsRefusedNamingCellAndLine(string directive, string expected)
+    [InlineData("#i \"nuget: https://example.org/feed\"", "offline")]
+    public async Task NuGetDirective_WhenOffline_IsRefusedNamingCellAndLine(string directive, string expected)
     {
-        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("var ok = 1;", $"var before = 1;\n{directive}\nvar after = 2;"), _temp.Path);
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("var ok = 1;", $"var before = 1;\n{directive}\nvar after = 2;"), _temp.Path,
+            new ExecutionOptions { AllowNuGet = false });
 
         Assert.False(result.Succeeded);
         Assert.Equal(CellFailureKind.Directive, result.Failure!.Kind);
-        Assert.Contains("cell 2 (id c2), line 2", result.Failure.Message);
+        Assert.Contains("code cell 2 of 2 (id c2), line 2", result.Failure.Message);
         Assert.Contains(directive, result.Failure.Message);
         Assert.Contains(expected, result.Failure.Message);
         Assert.Contains("Fix:", result.Failure.Message);
+    }
+
+    [Fact]
+    public async Task KernelMagic_Set_RunsInTheRealKernel()
+    {
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("#!set --name answer --value 42", "answer"), _temp.Path);
+
+        Assert.True(result.Succeeded, result.Failure?.Message + " " + TestNotebooks.TextOf(result.Notebook.Cells[0]));
+        Assert.Equal("42", TestNotebooks.TextOf(result.Notebook.Cells[1]));
     }
 
     [Fact]

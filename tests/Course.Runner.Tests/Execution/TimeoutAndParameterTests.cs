@@ -1,3 +1,4 @@
+using AddressInUse.Observation;
 using Course.Runner.Execution;
 using Course.Runner.Notebooks;
 using Course.Runner.Tests.Fixtures;
@@ -12,39 +13,96 @@ public sealed class TimeoutAndParameterTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public async Task CellWaitingForever_OnTheCellToken_FailsWithTimeoutMessageAndStops()
+    public async Task CellWaitingForever_FailsWithTimeoutMessageNamingTheCodeCellAndStops()
     {
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode(
             "var started = true;",
-            "await Task.Delay(System.Threading.Timeout.Infinite, CellCancellationToken);",
-            "Console.WriteLine(\"must not run\");"), _temp.Path, new ExecutionOptions { CellTimeout = TimeSpan.FromSeconds(1) });
+            "await Task.Delay(System.Threading.Timeout.Infinite);",
+            "Console.WriteLine(\"must not run\");"), _temp.Path, new ExecutionOptions { CellTimeout = TimeSpan.FromSeconds(5) });
 
         Assert.False(result.Succeeded);
+        Assert.False(result.Cancelled);
         Assert.Equal(CellFailureKind.Timeout, result.Failure!.Kind);
-        Assert.Contains("cell 2 (id c2) did not finish within 1 s", result.Failure.Message);
+        Assert.Contains("code cell 2 of 3 (id c2) did not finish within 5 s", result.Failure.Message);
         Assert.Contains("--cell-timeout", result.Failure.Message);
         Assert.IsType<ErrorOutput>(Assert.Single(result.Notebook.Cells[1].Outputs));
         Assert.Empty(result.Notebook.Cells[2].Outputs);
     }
 
     [Fact]
-    public async Task BusyLoop_PollingTheToken_IsCancelledAtTheDeadline()
+    public async Task BusyLoop_ThatNeverAwaits_IsEndedAtTheDeadline_WithTheProcessesItStarted()
     {
+        // The pid goes to a file: the kernel publishes a busy cell's Console text only when the cell yields.
+        var pidFile = Path.Combine(_temp.Path, "child.pid");
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode(
-            "long spins = 0;\nwhile (!CellCancellationToken.IsCancellationRequested) { spins++; }"),
-            _temp.Path, new ExecutionOptions { CellTimeout = TimeSpan.FromSeconds(1) });
+            "var child = System.Diagnostics.Process.Start(\"sleep\", \"120\");\nSystem.IO.File.WriteAllText(\"child.pid\", child.Id.ToString());\nwhile (true) { }"),
+            _temp.Path, new ExecutionOptions { CellTimeout = TimeSpan.FromSeconds(2) });
 
         Assert.Equal(CellFailureKind.Timeout, result.Failure!.Kind);
+        var pid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(await Poll.TryUntilAsync(() => !IsRunning(pid), TimeSpan.FromSeconds(10)), $"the cell's child process {pid} outlived the timed-out cell");
     }
 
     [Fact]
-    public async Task BusyLoop_IgnoringTheToken_IsAbandonedAndTheRunnerReturns()
+    public async Task TimedOutCell_ThatKeepsPrinting_IsCutOff_AndNothingReachesTheNextNotebook()
+    {
+        var first = await TestNotebooks.RunAsync(TestNotebooks.FromCode(
+            "while (true) { Console.WriteLine(\"LEAK-FROM-FIRST\"); await Task.Delay(1); }"),
+            _temp.Path, new ExecutionOptions { CellTimeout = TimeSpan.FromSeconds(1) }, name: "first.ipynb");
+        var cutOff = first.Notebook.Cells[0].Outputs.OfType<StreamOutput>().Sum(o => o.Text.Length);
+
+        var second = await TestNotebooks.RunAsync(TestNotebooks.FromCode("await Task.Delay(1500);\nConsole.WriteLine(\"second\");"), _temp.Path, name: "second.ipynb");
+
+        Assert.Equal(CellFailureKind.Timeout, first.Failure!.Kind);
+        Assert.True(second.Succeeded, second.Failure?.Message);
+        Assert.Equal("second\n", TestNotebooks.TextOf(second.Notebook.Cells[0]));
+        Assert.Equal(cutOff, first.Notebook.Cells[0].Outputs.OfType<StreamOutput>().Sum(o => o.Text.Length));
+    }
+
+    [Fact]
+    public async Task HugeOutput_IsCappedPerCell_WithANoteSayingHowMuchWasDropped()
     {
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode(
-            "var until = DateTime.UtcNow.AddSeconds(5);\nwhile (DateTime.UtcNow < until) { }"),
-            _temp.Path, new ExecutionOptions { CellTimeout = TimeSpan.FromSeconds(1) });
+            "var line = new string('x', 99);\nfor (var i = 0; i < 100_000; i++) { Console.WriteLine(line); }\nConsole.WriteLine(\"end\");"),
+            _temp.Path, new ExecutionOptions { MaxOutputCharactersPerCell = 1024 * 1024 });
 
-        Assert.Equal(CellFailureKind.Timeout, result.Failure!.Kind);
+        Assert.True(result.Succeeded, result.Failure?.Message);
+        var streams = result.Notebook.Cells[0].Outputs.OfType<StreamOutput>().ToList();
+        Assert.Equal(1024 * 1024, streams.Where(s => s.Name == StreamOutput.Stdout).Sum(s => s.Text.Length));
+        var note = Assert.Single(streams, s => s.Name == StreamOutput.Stderr);
+        Assert.Contains("went over 1 MB", note.Text);
+        Assert.Contains((100_000 * 100 + 4 - 1024 * 1024).ToString("N0", System.Globalization.CultureInfo.InvariantCulture), note.Text);
+    }
+
+    [Fact]
+    public async Task Cancellation_WhileACellLoops_EndsTheWorkerAndSaysCancelledNotFailed()
+    {
+        using var cancellation = new CancellationTokenSource();
+        var reports = new List<CellProgress>();
+        var run = TestNotebooks.RunAsync(TestNotebooks.FromCode("Console.WriteLine(\"looping\");\nwhile (true) { }", "Console.WriteLine(\"must not run\");"), _temp.Path,
+            new ExecutionOptions { Progress = p => { lock (reports) { reports.Add(p); } } }, cancellationToken: cancellation.Token);
+        Assert.True(await Poll.TryUntilAsync(() => { lock (reports) { return reports.Count > 0; } }, TimeSpan.FromSeconds(60)));
+        cancellation.Cancel();
+
+        var result = await run;
+
+        Assert.True(result.Cancelled);
+        Assert.Equal(CellFailureKind.Cancelled, result.Failure!.Kind);
+        Assert.Contains("cancelled", result.Failure.Message);
+        Assert.Empty(result.Notebook.Cells[1].Outputs);
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using Course.Runner.Execution;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -118,6 +117,27 @@ public static class FixtureLibrary
         }
         """;
 
+    // The running framework's assemblies (System.*.dll beside System.Private.CoreLib), as the library is compiled against them.
+    private static readonly Lazy<IReadOnlyList<MetadataReference>> FrameworkAssemblies = new(() =>
+        Directory.GetFiles(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "*.dll")
+            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
+            .Where(IsManaged)
+            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+            .ToList());
+
+    private static bool IsManaged(string path)
+    {
+        try
+        {
+            System.Reflection.AssemblyName.GetAssemblyName(path);
+            return true;
+        }
+        catch (BadImageFormatException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Compiles Fixture.Core.dll and Fixture.dll into the folder and returns the path of Fixture.dll.</summary>
     public static string BuildInto(string folder)
     {
@@ -131,7 +151,7 @@ public static class FixtureLibrary
     {
         var compilation = CSharpCompilation.Create(name,
             [CSharpSyntaxTree.ParseText(source)],
-            FrameworkReferences.All.Concat(extraReferences),
+            FrameworkAssemblies.Value.Concat(extraReferences),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
         var path = Path.Combine(folder, name + ".dll");
         using (var stream = File.Create(path))

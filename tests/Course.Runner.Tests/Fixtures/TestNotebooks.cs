@@ -19,11 +19,11 @@ public static class TestNotebooks
     }
 
     /// <summary>Writes the notebook as &lt;folder&gt;/&lt;name&gt; and executes it from that file.</summary>
-    public static async Task<NotebookRunResult> RunAsync(Notebook notebook, string folder, ExecutionOptions? options = null, string name = "test.ipynb")
+    public static async Task<NotebookRunResult> RunAsync(Notebook notebook, string folder, ExecutionOptions? options = null, string name = "test.ipynb", CancellationToken cancellationToken = default)
     {
         var path = System.IO.Path.Combine(folder, name);
         NotebookWriter.WriteFile(notebook, path);
-        return await new NotebookExecutor().ExecuteFileAsync(path, options);
+        return await new NotebookExecutor().ExecuteFileAsync(path, options, cancellationToken);
     }
 
     /// <summary>All text/plain data and stream text of a cell, joined, for simple assertions.</summary>
@@ -31,6 +31,9 @@ public static class TestNotebooks
     {
         StreamOutput s => s.Text,
         MimeOutput m when m.Data.TryGetText(MimeBundle.PlainText, out var t) => t,
+        // The real kernel shows numbers and other plain values as text/html <pre> (its "dni-plaintext" formatter).
+        MimeOutput m when m.Data.TryGetText("text/html", out var h) && System.Text.RegularExpressions.Regex.Match(h, "<pre>(.*?)</pre>", System.Text.RegularExpressions.RegexOptions.Singleline) is { Success: true } pre
+            => System.Net.WebUtility.HtmlDecode(pre.Groups[1].Value),
         ErrorOutput e => e.ErrorValue,
         _ => "",
     }));

@@ -26,6 +26,17 @@ public sealed class NotebookReaderTests : IDisposable
     }
 
     [Fact]
+    public void Parse_DuplicateKey_ThrowsNotValidJsonNamingTheFix()
+    {
+        // A merge or hand edit can leave a key twice; it must be a named format error, not an ArgumentException.
+        var error = Assert.Throws<NotebookFormatException>(() =>
+            NotebookReader.Parse("{\"cells\": [{\"id\": \"a\", \"id\": \"b\", \"cell_type\": \"code\", \"source\": \"\", \"metadata\": {}, \"outputs\": []}], \"metadata\": {}, \"nbformat\": 4, \"nbformat_minor\": 5}", "dup.ipynb"));
+
+        Assert.Contains("dup.ipynb is not valid JSON", error.Message);
+        Assert.Contains("Fix:", error.Message);
+    }
+
+    [Fact]
     public void Parse_TopLevelArray_ThrowsNotANotebook()
     {
         var error = Assert.Throws<NotebookFormatException>(() => NotebookReader.Parse("[1, 2]", "x.ipynb"));

@@ -148,7 +148,7 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
         Verdicts = verdicts;
     }
 
-    /// <summary>"linux", "macos" or "windows".</summary>
+    /// <summary>"linux", "macos", "windows", or "wine" (whose verdicts are all "not measured").</summary>
     public string Os { get; }
 
     /// <summary>One verdict per claim and bind path, in claim order, native first.</summary>
@@ -164,16 +164,26 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
     public static ClaimsLedger Judge(PortSharingMatrix matrix, ReceiverGroups? multicast, params FiveTupleOutcome[] fiveTuples)
     {
         ArgumentNullException.ThrowIfNull(matrix);
+        return JudgeOn(matrix.Os, matrix, multicast, fiveTuples);
+    }
+
+    /// <summary>What every claim gets under Wine: Wine maps Winsock onto the host's sockets, so nothing it measures is a verdict on Windows.</summary>
+    public const string EmulationFinding = "Measured under Wine, an emulation of Windows on another OS: no verdict on Windows; the real Windows run decides.";
+
+    /// <summary>Judges on the named OS's results; under Wine ("wine") every claim is not measured, with <see cref="EmulationFinding"/>.</summary>
+    internal static ClaimsLedger JudgeOn(string os, PortSharingMatrix matrix, ReceiverGroups? multicast, FiveTupleOutcome[] fiveTuples)
+    {
         var verdicts = new List<ClaimVerdict>();
         foreach (var claim in Claims)
         {
             foreach (var api in new[] { BindApi.Native, BindApi.Dotnet })
             {
                 var evidence = new ClaimEvidence(matrix, api, fiveTuples.FirstOrDefault(f => f.Api == api), multicast?.Outcomes);
-                verdicts.Add(new ClaimVerdict(claim, api, claim.Judge(evidence)));
+                var judgement = os == WineHost.FolderName ? new ClaimJudgement(Verdict.NotMeasured, EmulationFinding, []) : claim.Judge(evidence);
+                verdicts.Add(new ClaimVerdict(claim, api, judgement));
             }
         }
-        return new ClaimsLedger(matrix.Os, verdicts);
+        return new ClaimsLedger(os, verdicts);
     }
 
     /// <summary>The verdict's name in results.json: "holds", "holds_only_when", "does_not_hold", "not_measured".</summary>

@@ -51,7 +51,7 @@ public static class DotnetReuseOptions
                 rows.Add(new DotnetReuseRow(name, protocol == ProtocolType.Tcp ? "tcp" : "udp", code, result, SocketOptionReader.Read(socket)));
             }
         }
-        return new DotnetReuseReadback(OsInfo.FolderName(OsInfo.Current), rows);
+        return new DotnetReuseReadback(OsInfo.CurrentName, rows);
     }
 }
 

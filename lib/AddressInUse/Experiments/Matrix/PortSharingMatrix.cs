@@ -28,7 +28,7 @@ public sealed class PortSharingMatrix : IHtmlRenderable, IHasCases
     public string Scenario => Plan.Scenario;
 
     /// <summary>"linux", "macos" or "windows".</summary>
-    public string Os => OsInfo.FolderName(Plan.Os);
+    public string Os => Plan.Os == OsInfo.Current ? OsInfo.CurrentName : OsInfo.FolderName(Plan.Os);
 
     /// <summary>One outcome per measured case, in plan order.</summary>
     public IReadOnlyList<PortSharingOutcome> Outcomes { get; }

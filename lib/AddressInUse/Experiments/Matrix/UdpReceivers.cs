@@ -307,7 +307,7 @@ public sealed record ReceiverGroups(IReadOnlyList<ReceiverGroupOutcome> Outcomes
         {
             throw new InvalidOperationException($"Nothing to chart: every run was skipped ({Outcomes.FirstOrDefault()?.Skipped}).");
         }
-        var figure = new Figure(name, title ?? $"Who received the datagrams ({OsInfo.FolderName(OsInfo.Current)})");
+        var figure = new Figure(name, title ?? $"Who received the datagrams ({OsInfo.CurrentName})");
         var palette = new[] { "#1e88e5", "#fb8c00", "#43a047", "#8e24aa", "#e53935", "#00897b", "#6d4c41", "#546e7a" };
         var most = measured.Max(o => o.Receivers.Count);
         // One bind path throughout: the options alone name each run.

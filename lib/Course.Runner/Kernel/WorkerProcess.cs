@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+
+namespace Course.Runner.Kernel;
+
+/// <summary>The runner's side of one kernel worker process: start it, send requests, read its events, end it.</summary>
+internal sealed class WorkerProcess : IDisposable
+{
+    private static readonly object SpareGate = new();
+    private static WorkerProcess? _spare;
+    private static bool _exitHookInstalled;
+
+    private readonly Process _process;
+    private readonly Channel<WorkerEvent> _events = Channel.CreateUnbounded<WorkerEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly StringBuilder _stderrTail = new();
+    private int _killed;
+
+    private WorkerProcess(Process process)
+    {
+        _process = process;
+        _ = Task.Run(ReadEventsAsync);
+        _ = Task.Run(ReadErrorsAsync);
+    }
+
+    /// <summary>The process id (for tests that check nothing is left behind).</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>True once the process has ended.</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Takes the warmed-up spare worker (or starts one) and starts the next spare, so the next notebook does not wait for kernel start-up.</summary>
+    public static WorkerProcess Take()
+    {
+        WorkerProcess? taken;
+        lock (SpareGate)
+        {
+            taken = _spare;
+            _spare = null;
+            if (!_exitHookInstalled)
+            {
+                // A spare must not outlive the runner (its standard input closing also ends it; this is quicker).
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => DiscardSpare();
+                _exitHookInstalled = true;
+            }
+        }
+
+        if (taken is null || taken.HasExited)
+        {
+            taken?.Dispose();
+            taken = Start();
+        }
+
+        var next = Start();
+        lock (SpareGate)
+        {
+            (_spare, next) = (next, _spare);
+        }
+
+        next?.Dispose();
+        return taken;
+    }
+
+    /// <summary>Ends the spare worker, if there is one.</summary>
+    public static void DiscardSpare()
+    {
+        WorkerProcess? spare;
+        lock (SpareGate)
+        {
+            spare = _spare;
+            _spare = null;
+        }
+
+        spare?.Dispose();
+    }
+
+    /// <summary>Sends one request.</summary>
+    public async Task SendAsync(WorkerRequest request, CancellationToken cancellationToken)
+    {
+        var line = JsonSerializer.Serialize(request, WorkerProtocol.Json);
+        await _process.StandardInput.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
+        await _process.StandardInput.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for the next event; null when the worker ended (see <see cref="DescribeExit"/>).</summary>
+    public async Task<WorkerEvent?> ReadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _events.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Says how the worker ended: exit code and the last lines it wrote to standard error.</summary>
+    public string DescribeExit()
+    {
+        var code = _process.WaitForExit(2000) ? _process.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "unknown";
+        string tail;
+        lock (_stderrTail)
+        {
+            tail = _stderrTail.ToString().Trim();
+        }
+
+        return tail.Length == 0 ? $"the kernel worker process ended (exit code {code})" : $"the kernel worker process ended (exit code {code}): {tail}";
+    }
+
+    /// <summary>Ends the worker and every process it started (child servers of an experiment), at once.</summary>
+    public void Kill()
+    {
+        if (Interlocked.Exchange(ref _killed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+            // It ended on its own meanwhile.
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Kill();
+        _process.WaitForExit(2000);
+        _process.Dispose();
+    }
+
+    private static WorkerProcess Start()
+    {
+        var (fileName, prefix) = CommandLineOfThisAssembly();
+        var info = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        foreach (var argument in prefix)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.ArgumentList.Add(WorkerProtocol.Verb);
+        // No telemetry banner or first-run work in a process nobody sees.
+        info.Environment["DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        var process = Process.Start(info) ?? throw new CourseException("Could not start the kernel worker process. Fix: check that the dotnet host is on PATH.");
+        process.StandardInput.AutoFlush = false;
+        return new WorkerProcess(process);
+    }
+
+    private static (string FileName, string[] Prefix) CommandLineOfThisAssembly()
+    {
+        // The worker is this same assembly (course.dll) run by the dotnet host, also when the caller is a test host.
+        var assembly = typeof(WorkerProcess).Assembly.Location;
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (string.IsNullOrEmpty(host) || !File.Exists(host))
+        {
+            var self = Environment.ProcessPath;
+            host = self is not null && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase)
+                ? self
+                : "dotnet";
+        }
+
+        var runtimeConfig = Path.ChangeExtension(assembly, ".runtimeconfig.json");
+        return File.Exists(runtimeConfig)
+            ? (host, ["exec", "--runtimeconfig", runtimeConfig, assembly])
+            : (host, [assembly]);
+    }
+
+    private async Task ReadEventsAsync()
+    {
+        try
+        {
+            var reader = _process.StandardOutput;
+            while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
+            {
+                if (!line.StartsWith(WorkerProtocol.EventPrefix, StringComparison.Ordinal))
+                {
+                    continue; // Text a child process wrote to the inherited standard output: not an event.
+                }
+
+                var e = JsonSerializer.Deserialize<WorkerEvent>(line.AsSpan(WorkerProtocol.EventPrefix.Length), WorkerProtocol.Json);
+                if (e is not null)
+                {
+                    await _events.Writer.WriteAsync(e).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or JsonException)
+        {
+            // The pipe broke because the process was ended: the channel's completion says so.
+        }
+        finally
+        {
+            _events.Writer.TryComplete();
+        }
+    }
+
+    private async Task ReadErrorsAsync()
+    {
+        try
+        {
+            var reader = _process.StandardError;
+            while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
+            {
+                lock (_stderrTail)
+                {
+                    _stderrTail.AppendLine(line);
+                    if (_stderrTail.Length > 4000)
+                    {
+                        _stderrTail.Remove(0, _stderrTail.Length - 4000);
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // Ended.
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Text.Json.Nodes;
+using AddressInUse.Measurement;
+
+namespace AddressInUse.Tests.Measurement;
+
+/// <summary>The measure verb repeats the chapters' own calls: each call it makes is spelled the same in the chapter's notebook.</summary>
+public sealed class ChapterMeasurementsTests
+{
+    [Fact]
+    public void EveryCall_OfEveryMeasuredChapter_AppearsInThatChaptersNotebook()
+    {
+        foreach (var plan in ChapterMeasurements.All)
+        {
+            var code = NotebookCode(plan.Chapter);
+            foreach (var call in plan.Calls)
+            {
+                Assert.True(code.Contains(call.NotebookCall, StringComparison.Ordinal), $"{plan.Chapter} no longer calls {call.NotebookCall}; update ChapterMeasurements.");
+            }
+        }
+    }
+
+    [Fact]
+    public void Select_UnknownChapter_NamesTheMeasurableOnes()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ChapterMeasurements.Select(["07"]));
+
+        Assert.Contains("01, 05, 10", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_NoOut_IsAClearError()
+    {
+        var e = Assert.Throws<ArgumentException>(() => MeasureOptions.Parse(["--quick"]));
+
+        Assert.Contains("--out is required", e.Message, StringComparison.Ordinal);
+    }
+
+    private static string NotebookCode(string chapter)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Course.sln")))
+        {
+            dir = dir.Parent;
+        }
+        var path = Path.Combine(dir!.FullName, "notebooks", chapter + ".ipynb");
+        var cells = JsonNode.Parse(File.ReadAllText(path))!["cells"]!.AsArray();
+        return string.Join("\n", cells.Where(c => c!["cell_type"]!.GetValue<string>() == "code")
+            .Select(c => c!["source"] is JsonArray lines ? string.Concat(lines.Select(l => l!.GetValue<string>())) : c["source"]!.GetValue<string>()));
+    }
+}

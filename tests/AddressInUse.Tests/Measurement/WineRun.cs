@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace AddressInUse.Tests.Measurement;
+
+/// <summary>
+/// Runs the library's measure verb through the Windows code path under Wine: a win-x64 self-contained publish,
+/// started with wine64 in a throw-away WINEPREFIX with no window system. The publish and the run happen once per test run.
+/// </summary>
+public sealed class WineRun : IAsyncLifetime
+{
+    /// <summary>wine64's path (PATH, or Debian's /usr/lib/wine/wine64), or null where Wine is not installed.</summary>
+    public static string? Wine64 { get; } = Find("wine64", "/usr/lib/wine/wine64");
+
+    /// <summary>wineserver's path, or null.</summary>
+    public static string? WineServer { get; } = Find("wineserver", "/usr/lib/wine/wineserver", "/usr/lib/wine/wineserver64");
+
+    /// <summary>Why the Wine tests cannot run here, or null.</summary>
+    public static string? SkipReason =>
+        !OperatingSystem.IsLinux() ? "Runs the Windows code path under Wine, which the course uses on Linux only."
+        : Wine64 is null || WineServer is null ? "wine64 is not installed (Debian: apt-get install wine64; .ci/run installs it)."
+        // Opt-in until the freeze is fixed: Wine 8.0 stops the whole .NET process in about one run of three after a child
+        // server is killed (docs/wine.md, "Known problems left"), which would fail CI on an emulator defect, not on the course.
+        : Environment.GetEnvironmentVariable("COURSE_WINE_TESTS") != "1"
+            ? "Wine 8.0 freezes this .NET process after a child server is killed (docs/wine.md, Known problems left); run with COURSE_WINE_TESTS=1 to measure under Wine."
+        : null;
+
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "course-wine-" + Guid.NewGuid().ToString("N")[..8]);
+
+    /// <summary>The throw-away WINEPREFIX.</summary>
+    public string Prefix => Path.Combine(_root, "prefix");
+
+    /// <summary>The results document the measure verb wrote (null when skipped).</summary>
+    public JsonObject? Results { get; private set; }
+
+    /// <summary>Everything the measure process printed.</summary>
+    public string Output { get; private set; } = "";
+
+    /// <summary>The measure process's exit code.</summary>
+    public int ExitCode { get; private set; }
+
+    /// <summary>Wine's processes of this prefix still alive after the run and wineserver -k (pid: command).</summary>
+    public IReadOnlyList<string> LeftBehind { get; private set; } = [];
+
+    /// <summary>Publishes, runs chapters 01, 05 and 10 in quick mode under Wine, then ends the prefix's wineserver.</summary>
+    public async Task InitializeAsync()
+    {
+        if (SkipReason is not null)
+        {
+            return;
+        }
+        Directory.CreateDirectory(_root);
+        var publish = Path.Combine(_root, "publish");
+        var (publishCode, publishOutput) = await RunAsync("dotnet",
+            ["publish", Path.Combine(RepositoryRoot(), "lib", "AddressInUse"), "-c", "Release", "-r", "win-x64", "--self-contained", "-p:UseAppHost=true",
+             // Its own intermediate and output folders, so the publish never touches the worktree's build of the library.
+             "--artifacts-path", Path.Combine(_root, "artifacts"), $"-p:OutputPath={Path.Combine(_root, "bin")}/", "-o", publish],
+            null, TimeSpan.FromMinutes(5));
+        if (publishCode != 0)
+        {
+            throw new InvalidOperationException($"dotnet publish -r win-x64 failed ({publishCode}):\n{publishOutput}");
+        }
+        var results = Path.Combine(_root, "results.json");
+        var environment = new Dictionary<string, string?> { ["WINEPREFIX"] = Prefix, ["WINEDEBUG"] = "-all", ["DISPLAY"] = null, ["WAYLAND_DISPLAY"] = null };
+        try
+        {
+            (ExitCode, Output) = await RunAsync(Wine64!,
+                [Path.Combine(publish, "AddressInUse.exe"), "measure", "--quick", "--chapter", "01,05,10", "--call-timeout", "150", "--out", "Z:" + results.Replace('/', '\\')],
+                environment, TimeSpan.FromMinutes(8));
+            Results = File.Exists(results) ? JsonNode.Parse(await File.ReadAllTextAsync(results)) as JsonObject : null;
+        }
+        finally
+        {
+            await RunAsync(WineServer!, ["-k"], environment, TimeSpan.FromSeconds(30));
+            // wineserver -k ends the prefix's processes; give them a moment to be reaped, then list what is left.
+            await AddressInUse.Observation.Poll.TryUntilAsync(() => ProcessesOfPrefix(Prefix).Count == 0, TimeSpan.FromSeconds(15));
+            LeftBehind = ProcessesOfPrefix(Prefix);
+        }
+    }
+
+    /// <summary>Removes the publish and the prefix.</summary>
+    public Task DisposeAsync()
+    {
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Every process whose environment names this WINEPREFIX (wineserver, winedevice, the measured program).</summary>
+    public static IReadOnlyList<string> ProcessesOfPrefix(string prefix)
+    {
+        var found = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+            try
+            {
+                var environ = File.ReadAllText(Path.Combine(dir, "environ"));
+                if (environ.Split('\0').Contains("WINEPREFIX=" + prefix))
+                {
+                    found.Add($"{pid}: {File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim()}");
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone meanwhile, or not ours to read.
+            }
+        }
+        return found;
+    }
+
+    private static async Task<(int Code, string Output)> RunAsync(string program, IEnumerable<string> arguments, IDictionary<string, string?>? environment, TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
+        }
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            return (-1, $"{program} did not finish within {timeout.TotalMinutes:0.#} min\n{await stdout}\n{await stderr}");
+        }
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Course.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException($"No Course.sln above {AppContext.BaseDirectory}.");
+    }
+
+    private static string? Find(string name, params string[] fallbacks)
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, name);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        return fallbacks.FirstOrDefault(File.Exists);
+    }
+}
