@@ -32,6 +32,9 @@ internal static partial class KernelWorker
             }
         }
 
+        // A cell may run for minutes without reading the request pipe, so the runner's death is watched for apart from it.
+        ParentWatch.Start();
+
         // A cell that reads standard input gets end-of-input at once instead of waiting for the time limit on the runner's pipe.
         Console.SetIn(TextReader.Null);
 

@@ -11,6 +11,9 @@ internal sealed class WorkerProcess : IDisposable
     private static readonly object SpareGate = new();
     private static WorkerProcess? _spare;
     private static bool _exitHookInstalled;
+    // Every worker not yet disposed: a second Ctrl+C ends the runner through Environment.Exit, which runs no finally
+    // block, so the exit hook ends these (the busy one and the spare) with the processes they started.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<WorkerProcess, byte> Live = new();
 
     private readonly Process _process;
     private readonly Channel<WorkerEvent> _events = Channel.CreateUnbounded<WorkerEvent>(new UnboundedChannelOptions { SingleReader = true });
@@ -41,7 +44,14 @@ internal sealed class WorkerProcess : IDisposable
             if (!_exitHookInstalled)
             {
                 // A spare must not outlive the runner (its standard input closing also ends it; this is quicker).
-                AppDomain.CurrentDomain.ProcessExit += (_, _) => DiscardSpare();
+                AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+                {
+                    DiscardSpare();
+                    foreach (var worker in Live.Keys)
+                    {
+                        worker.Kill();
+                    }
+                };
                 _exitHookInstalled = true;
             }
         }
@@ -135,6 +145,7 @@ internal sealed class WorkerProcess : IDisposable
     {
         Kill();
         _process.WaitForExit(2000);
+        Live.TryRemove(this, out _);
         _process.Dispose();
     }
 
@@ -159,9 +170,13 @@ internal sealed class WorkerProcess : IDisposable
         // No telemetry banner or first-run work in a process nobody sees.
         info.Environment["DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        // The worker ends itself when this process is gone, also after a SIGKILL that runs none of our handlers.
+        info.Environment[ParentWatch.Variable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var process = Process.Start(info) ?? throw new CourseException("Could not start the kernel worker process. Fix: check that the dotnet host is on PATH.");
         process.StandardInput.AutoFlush = false;
-        return new WorkerProcess(process);
+        var worker = new WorkerProcess(process);
+        Live[worker] = 0;
+        return worker;
     }
 
     private static (string FileName, string[] Prefix) CommandLineOfThisAssembly()

@@ -34,8 +34,12 @@ public sealed record EngineeredRun(string Name, string Title, string ServerKey, 
 /// <param name="CaughtAtAttempt">The attempt where both ends ended in TIME_WAIT (the mark of a simultaneous close), or null.</param>
 /// <param name="ClosingSampled">Whether any sample showed CLOSING in these attempts.</param>
 /// <param name="Run">The caught attempt's run (or the last one).</param>
-public sealed record SimultaneousCloseOutcome(int Attempts, int? CaughtAtAttempt, bool ClosingSampled, EngineeredRun Run)
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
+public sealed record SimultaneousCloseOutcome(int Attempts, int? CaughtAtAttempt, bool ClosingSampled, EngineeredRun Run) : IHtmlRenderable
 {
+    /// <summary>The one sentence, not the kernel's property tree: that tree would draw the run's chart a second time.</summary>
+    public string ToHtml() => $"<p>B3 simultaneous close: {Html.E(ToString())}</p>";
+
     /// <summary>"caught at attempt 7 of 7 (both ends in TIME_WAIT); CLOSING not sampled".</summary>
     public override string ToString() =>
         (CaughtAtAttempt is { } n ? $"caught at attempt {n} of {Attempts} (both ends in TIME_WAIT)" : $"not caught in {Attempts} attempts")
