@@ -72,9 +72,10 @@ public static class FixtureLibrary
             }
         }
 
-        [TypeFormatterSource(typeof(ChartFormatters), PreferredMimeTypes = new[] { "application/vnd.plotly.v1+json" })]
         public interface IChart { string Name { get; } }
 
+        // On the class, not the interface: the real kernel applies convention formatter sources declared on classes only.
+        [TypeFormatterSource(typeof(ChartFormatters), PreferredMimeTypes = new[] { "application/vnd.plotly.v1+json" })]
         public sealed class LineChart : IChart
         {
             public LineChart(string name) { Name = name; }
