@@ -187,17 +187,18 @@ public static class TimeWaitPileUp
             }
         }
 
-        // Produce at the rate and sample in between; in quick mode for one second only.
-        var produceUntil = quick ? 1.0 : double.MaxValue;
+        // Produce at the rate and sample in between; in quick mode one second's worth of connections, counted rather
+        // than timed, so a slow first connect on a loaded machine still yields them all.
+        var quickCount = Math.Ceiling(rate);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var now = clock.Elapsed.TotalSeconds;
-            if (firstDeath is { } death && now > death + plateauSeconds || now > produceUntil || now > 300)
+            if (firstDeath is { } death && now > death + plateauSeconds || quick && created >= quickCount && now >= 1.0 || now > 300)
             {
                 break;
             }
-            while (created < rate * now)
+            while (created < (quick ? Math.Min(rate * now, quickCount) : rate * now))
             {
                 await OneServerClosedConnectionAsync(listener, cancellationToken).ConfigureAwait(false);
                 created++;
