@@ -215,11 +215,7 @@ public sealed class InterruptedRunTests : IDisposable
     private static async Task AssertNoProcessOrSocketLeftAsync(CourseProcess run)
     {
         // A child notices its parent is gone through its closed stdin; give it a moment, polling.
-        var clock = Stopwatch.StartNew();
-        while ((run.LiveDescendants().Count > 0 || run.LiveSockets().Count > 0) && clock.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            await Task.Delay(50);
-        }
+        await AddressInUse.Observation.Poll.TryUntilAsync(() => run.LiveDescendants().Count == 0 && run.LiveSockets().Count == 0, TimeSpan.FromSeconds(10));
 
         Assert.True(run.LiveDescendants().Count == 0, "processes left: " + string.Join("; ", run.LiveDescendants()) + "\n" + run.Output);
         Assert.True(run.LiveSockets().Count == 0, "sockets left (inodes): " + string.Join(", ", run.LiveSockets()));
