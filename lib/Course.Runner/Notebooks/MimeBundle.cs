@@ -40,6 +40,9 @@ public sealed class MimeBundle : IEnumerable<KeyValuePair<string, JsonNode>>
     /// <summary>True when the bundle has a representation of this MIME type.</summary>
     public bool Contains(string mimeType) => IndexOf(mimeType) >= 0;
 
+    /// <summary>True when the representation of this MIME type is held as JSON (written as a JSON value, not as lines of text).</summary>
+    public bool HoldsJson(string mimeType) => IndexOf(mimeType) is var index and >= 0 && _entries[index].Value is JsonNode;
+
     /// <summary>Gets the text of a text representation (a JSON one is returned serialized).</summary>
     public bool TryGetText(string mimeType, out string text)
     {
