@@ -68,15 +68,15 @@ public static class JupyterDocuments
             for (var o = 0; o < outputs.Count; o++)
             {
                 var output = outputs[o]!.AsObject();
-                if (model.Outputs[o] is ExecuteResultOutput { ExecutionCount: null })
+                if (model.Outputs[o] is ReturnValueElement { ExecutionOrder: 0 })
                 {
                     // The Documents API writes 0 for a result without a count; nbformat says null.
                     output["execution_count"] = null;
                 }
 
-                if (output["data"] is JsonObject data && model.Outputs[o] is MimeOutput mimeOutput)
+                if (output["data"] is JsonObject data && model.Outputs[o].TryGetData(out var held))
                 {
-                    foreach (var mime in data.Select(p => p.Key).Where(mimeOutput.Data.HoldsJson).ToList())
+                    foreach (var mime in data.Select(p => p.Key).Where(held.HoldsJson).ToList())
                     {
                         // The Documents API writes every MIME value as a list of lines (and throws on objects): it was handed the JSON text, parsed back here.
                         data[mime] = JsonNode.Parse(string.Concat(data[mime]!.AsArray().Select(line => (string)line!)));
@@ -104,39 +104,22 @@ public static class JupyterDocuments
         return element;
     }
 
-    private static InteractiveDocumentOutputElement ToOutputElement(CellOutput output)
+    // The Documents API writes every MIME value as lines of text and throws on anything else: a JSON value goes in as its one-line JSON text, for Fix to parse back.
+    private static InteractiveDocumentOutputElement ToOutputElement(InteractiveDocumentOutputElement output)
     {
-        switch (output)
+        if (!output.TryGetData(out var data))
         {
-            case StreamOutput stream:
-                return new TextElement(stream.Text, stream.Name);
-            case ErrorOutput error:
-                return new ErrorElement(error.ErrorValue, error.ErrorName, [.. error.Traceback]);
-            case ExecuteResultOutput result:
-                var value = new ReturnValueElement { ExecutionOrder = result.ExecutionCount ?? 0 };
-                CopyBundle(result, value.Data, value.Metadata);
-                return value;
-            case DisplayDataOutput display:
-                var shown = new DisplayElement(new Dictionary<string, object>());
-                CopyBundle(display, shown.Data, shown.Metadata);
-                return shown;
-            default:
-                throw new ArgumentException($"Unknown output kind {output.GetType().Name}.", nameof(output));
-        }
-    }
-
-    private static void CopyBundle(MimeOutput output, IDictionary<string, object> data, IDictionary<string, object> metadata)
-    {
-        foreach (var mime in output.Data.MimeTypes)
-        {
-            // A JSON value goes in as its one-line JSON text, for Fix to parse back.
-            data[mime] = output.Data.TryGetText(mime, out var text) ? text : "";
+            return output;
         }
 
-        foreach (var (key, value) in output.Metadata)
+        var copy = output.Copy();
+        copy.TryGetData(out var written);
+        foreach (var mime in data.Keys)
         {
-            metadata[key] = value!.DeepClone();
+            written[mime] = data.TryGetText(mime, out var text) ? text : "";
         }
+
+        return copy;
     }
 
     private static NotebookCell FromElement(InteractiveDocumentElement element, JsonObject read)
@@ -154,45 +137,36 @@ public static class JupyterDocuments
             return cell;
         }
 
-        var outputs = read["outputs"] as JsonArray ?? [];
-        for (var o = 0; o < element.Outputs.Count; o++)
-        {
-            cell.Outputs.Add(FromOutputElement(element.Outputs[o], (JsonObject)outputs[o]!));
-        }
+        cell.Outputs.AddRange(element.Outputs.Select(FromOutputElement));
 
         return cell;
     }
 
-    private static CellOutput FromOutputElement(InteractiveDocumentOutputElement output, JsonObject read) => output switch
+    // The Documents API reads text as a string or an array of lines and JSON as dictionaries of objects: the course keeps text as one string and JSON as JsonNode.
+    private static InteractiveDocumentOutputElement FromOutputElement(InteractiveDocumentOutputElement output)
     {
-        TextElement text => new StreamOutput(text.Name, text.Text),
-        ErrorElement error => new ErrorOutput(error.ErrorName, error.ErrorValue, error.StackTrace),
-        // A result read with a null (or absent) count keeps it null; the Documents API makes it 0.
-        ReturnValueElement result => new ExecuteResultOutput(read["execution_count"] is null ? null : result.ExecutionOrder, ToBundle(result.Data), ToJsonObject(result.Metadata)),
-        DisplayElement display => new DisplayDataOutput(ToBundle(display.Data), ToJsonObject(display.Metadata)),
-        _ => throw new ArgumentException($"Unknown output element {output.GetType().Name}.", nameof(output)),
-    };
-
-    private static MimeBundle ToBundle(IDictionary<string, object> data)
-    {
-        var bundle = new MimeBundle();
-        foreach (var (mime, value) in data)
+        if (!output.TryGetData(out var data))
         {
-            switch (value)
-            {
-                case string text:
-                    bundle.SetText(mime, text);
-                    break;
-                case object[] lines when !MimeBundle.IsJsonMimeType(mime) && lines.All(l => l is string):
-                    bundle.SetText(mime, string.Concat(lines.Cast<string>()));
-                    break;
-                default:
-                    bundle.SetJson(mime, JsonSerializer.SerializeToNode(value) ?? JsonValue.Create((string?)null)!);
-                    break;
-            }
+            return output;
         }
 
-        return bundle;
+        foreach (var mime in data.Keys.ToList())
+        {
+            data[mime] = data[mime] switch
+            {
+                string text => text,
+                object[] lines when !NotebookOutputs.IsJsonMimeType(mime) => string.Concat(lines.Cast<string>()),
+                var value => JsonSerializer.SerializeToNode(value) ?? JsonValue.Create((string?)null)!,
+            };
+        }
+
+        var metadata = output is DisplayElement display ? display.Metadata : ((ReturnValueElement)output).Metadata;
+        foreach (var key in metadata.Keys.ToList())
+        {
+            metadata[key] = JsonSerializer.SerializeToNode(metadata[key])!;
+        }
+
+        return output;
     }
 
     // The Documents API keeps metadata as dictionaries of objects (numbers as double); the course works on JSON nodes.

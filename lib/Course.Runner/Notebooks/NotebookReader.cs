@@ -214,7 +214,7 @@ public static class NotebookReader
 
             foreach (var (mime, value) in output["data"] as JsonObject ?? [])
             {
-                if (!MimeBundle.IsJsonMimeType(mime) && !IsMultilineText(value))
+                if (!NotebookOutputs.IsJsonMimeType(mime) && !IsMultilineText(value))
                 {
                     throw Structure($"output data \"{mime}\" of cell {cellIndex + 1} is neither text nor a list of lines", $"{path}.data",
                         "clear the cell's outputs and run it again");

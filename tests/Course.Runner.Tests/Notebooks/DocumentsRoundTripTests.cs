@@ -57,7 +57,7 @@ public sealed class DocumentsRoundTripTests : IDisposable
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(File.ReadAllText(source))!["metadata"], written["metadata"]),
             "kernelspec, language_info and polyglot_notebook metadata changed");
         var jsonValues = cells.SelectMany(c => c!["outputs"] as JsonArray ?? []).SelectMany(o => o!["data"] as JsonObject ?? [])
-            .Where(p => MimeBundle.IsJsonMimeType(p.Key)).ToList();
+            .Where(p => NotebookOutputs.IsJsonMimeType(p.Key)).ToList();
         Assert.NotEmpty(jsonValues);
         Assert.All(jsonValues, p => Assert.True(
             p.Value is JsonObject || p.Value is JsonArray array && array.All(item => item is not JsonValue),
@@ -72,15 +72,16 @@ public sealed class DocumentsRoundTripTests : IDisposable
         notebook.Add(new NotebookCell(CellType.Raw, "raw text\n", "r1"));
         notebook.Add(NotebookCell.Markdown("![x](attachment:x.png)", "m1")).Attachments = new JsonObject { ["x.png"] = new JsonObject { ["image/png"] = "iVBORw0KGgo=" } };
         var code = notebook.Add(NotebookCell.Code("1", "c1"));
-        code.Outputs.Add(new ExecuteResultOutput(null, new MimeBundle().SetText("text/plain", "1").SetJson("application/json", new JsonObject { ["n"] = 1 })));
+        code.Outputs.Add(NotebookOutputs.Result(0, new Dictionary<string, object> { ["text/plain"] = "1", ["application/json"] = new JsonObject { ["n"] = 1 } }));
 
         var text = NotebookWriter.Serialize(notebook);
         var read = NotebookReader.Parse(text, "test.ipynb");
 
         Assert.Equal([CellType.Raw, CellType.Markdown, CellType.Code], read.Cells.Select(c => c.CellType));
         Assert.Equal("iVBORw0KGgo=", (string?)read.Cells[1].Attachments?["x.png"]?["image/png"]);
-        var result = Assert.IsType<ExecuteResultOutput>(Assert.Single(read.Cells[2].Outputs));
-        Assert.Null(result.ExecutionCount);
+        Assert.Null(JsonNode.Parse(text)!["cells"]![2]!["outputs"]![0]!["execution_count"]);
+        var result = Assert.IsType<ReturnValueElement>(Assert.Single(read.Cells[2].Outputs));
+        Assert.Equal(0, result.ExecutionOrder);
         Assert.True(result.Data.HoldsJson("application/json"));
         Assert.Equal(text, NotebookWriter.Serialize(read));
     }
