@@ -124,7 +124,7 @@ public static class JupyterDocuments
 
     private static NotebookCell FromElement(InteractiveDocumentElement element, JsonObject read)
     {
-        // Cell type, attachments and null execution counts come from the checked JSON: the Documents API reads raw cells as code and drops the rest.
+        // Cell type and attachments come from the checked JSON: the Documents API reads raw cells as code and drops attachments.
         CellTypeNames.TryParse((string?)read["cell_type"], out var type);
         var cell = new NotebookCell(type, element.Contents, element.Id, ToJsonObject(element.Metadata))
         {
@@ -152,9 +152,10 @@ public static class JupyterDocuments
 
         foreach (var mime in data.Keys.ToList())
         {
+            // Typed object: JsonNode's implicit conversion from string would otherwise turn the text into JSON strings.
             data[mime] = data[mime] switch
             {
-                string text => text,
+                string text => (object)text,
                 object[] lines when !NotebookOutputs.IsJsonMimeType(mime) => string.Concat(lines.Cast<string>()),
                 var value => JsonSerializer.SerializeToNode(value) ?? JsonValue.Create((string?)null)!,
             };
