@@ -77,8 +77,32 @@ public sealed record SimultaneousCloseOutcome(int Attempts, int? CaughtAtAttempt
 [TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
 public sealed record EveryStateOutcome(IReadOnlyList<StateCapture> Captures, IReadOnlyList<EngineeredRun> Runs, SimultaneousCloseOutcome Simultaneous) : IHtmlRenderable, IHasCases
 {
-    /// <summary>One B2 record per teardown state ("ok" when a sample showed it, else "not_seen"); the B3 record is on <see cref="Simultaneous"/>.</summary>
-    public IEnumerable<CaseRecord> Cases => Captures.Select(c =>
+    /// <summary>
+    /// One B2 record per teardown state ("ok" when a sample showed it, else "not_seen"), and a B3 record "stuffed-pipe-crossed":
+    /// the stuffed pipe's two FINs were both sent before either arrived, a crossed close slowed down; its details hold each end's sampled states.
+    /// The simultaneous attempts' record is on <see cref="Simultaneous"/>.
+    /// </summary>
+    public IEnumerable<CaseRecord> Cases => StateCases.Append(CrossedCase(Runs[0]));
+
+    private static CaseRecord CrossedCase(EngineeredRun run)
+    {
+        var histories = run.Timeline.Histories();
+        IReadOnlyList<string> StatesOf(string key) => histories.FirstOrDefault(h => h.Key == key)?.Spans.Select(x => x.State).ToList() ?? (IReadOnlyList<string>)Array.Empty<string>();
+        var server = StatesOf(run.ServerKey);
+        var client = StatesOf(run.ClientKey);
+        return new CaseRecord("B3", "stuffed-pipe-crossed", "dotnet", "tcp", "none",
+            new SocketSide("127.0.0.1", "tcp", Array.Empty<string>()), new SocketSide("127.0.0.1", "tcp", Array.Empty<string>()),
+            "shutdown", server.LastOrDefault() == "TIME_WAIT" && client.LastOrDefault() == "TIME_WAIT" ? "ok" : "not_both_time_wait", null)
+        {
+            Details = new JsonObject
+            {
+                ["server_states"] = new JsonArray(server.Select(x => (JsonNode)x).ToArray()),
+                ["client_states"] = new JsonArray(client.Select(x => (JsonNode)x).ToArray()),
+            },
+        };
+    }
+
+    private IEnumerable<CaseRecord> StateCases => Captures.Select(c =>
         new CaseRecord("B2", $"state-{c.State.ToLowerInvariant().Replace('_', '-')}", "dotnet", "tcp", "none",
             new SocketSide("127.0.0.1", "tcp", Array.Empty<string>()), new SocketSide("127.0.0.1", "tcp", Array.Empty<string>()),
             "sample", c.Seen ? "ok" : "not_seen", null)
