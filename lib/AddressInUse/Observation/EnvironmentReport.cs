@@ -50,7 +50,7 @@ public sealed record EnvironmentReport(string Os, string Description, string Ker
 
     /// <summary>
     /// Each setting as a case that a chapter's verdict can rest on (scenario "settings", case = the setting's name, step "read",
-    /// outcome "ok" or "unreadable", the value in <see cref="CaseRecord.Settings"/> and details). Readings, not experiments: a sentence
+    /// outcome "ok" or "unreadable", the value in <see cref="Results.CaseRecord.Settings"/> and details). Readings, not experiments: a sentence
     /// judged on them says what was read.
     /// </summary>
     public IReadOnlyList<Results.CaseRecord> SettingCases => Settings.Select(s =>

@@ -42,5 +42,24 @@ public sealed class SettingReadingTests
         var verdict = text.Check("settings", "The cap is above 100.", report.SettingCases, c => double.Parse(c.Settings![c.Case]) > 100);
 
         Assert.Equal(TextVerdictKind.DoesNotHold, verdict.Kind);
+        Assert.Contains("net.ipv4.tcp_max_tw_buckets read 4", verdict.Line);
+    }
+}
+
+public sealed class MeasuredOutcomeCasesTests
+{
+    [Fact]
+    public void BindDefault_Cases_OnePerPathWithTheReadbackBeforeInDetails()
+    {
+        var outcome = new AddressInUse.Experiments.BindDefaultOutcome("linux",
+            new Dictionary<string, int> { ["SO_REUSEADDR"] = 0 }, new Dictionary<string, int> { ["SO_REUSEADDR"] = 1 },
+            new Dictionary<string, int> { ["SO_REUSEADDR"] = 0 }, new Dictionary<string, int> { ["SO_REUSEADDR"] = 0 });
+
+        var cases = outcome.Cases.ToList();
+
+        Assert.Equal(["G1/bind-default/dotnet", "G1/bind-default/native"], cases.Select(ChapterText.IdOf));
+        Assert.Equal(1, cases[0].Readback!["SO_REUSEADDR"]);
+        Assert.Equal(0, cases[0].Details!["readback_before_bind"]!["SO_REUSEADDR"]!.GetValue<int>());
+        Assert.Equal(0, cases[1].Readback!["SO_REUSEADDR"]);
     }
 }
