@@ -8,7 +8,7 @@ namespace AddressInUse.Lab;
 public static class LabExperiments
 {
     /// <summary>Every experiment name the child knows.</summary>
-    public static IReadOnlySet<string> Names { get; } = new HashSet<string>(StringComparer.Ordinal) { "probe", "e3", "fin-timeout", "tw-buckets", "tw-length" };
+    public static IReadOnlySet<string> Names { get; } = new HashSet<string>(StringComparer.Ordinal) { "probe", "e3", "fin-timeout", "tw-buckets", "tw-length", Experiments.Matrix.PortSharingLab.Experiment };
 
     internal static async Task<JsonObject> RunAsync(string name, JsonObject arguments) => name switch
     {
@@ -22,6 +22,8 @@ public static class LabExperiments
         "fin-timeout" => await TimeWaitSettings.OrphanFinWait2InsideAsync().ConfigureAwait(false),
         "tw-buckets" => await TimeWaitSettings.TimeWaitBucketsInsideAsync(arguments).ConfigureAwait(false),
         "tw-length" => await TimeWaitSettings.TimeWaitLengthInsideAsync().ConfigureAwait(false),
+        // The matrix's wildcard cases: inside the lab the wildcard address covers only the lab's own lo.
+        Experiments.Matrix.PortSharingLab.Experiment => await Experiments.Matrix.PortSharingLab.RunInsideAsync(arguments).ConfigureAwait(false),
         _ => throw new ArgumentException($"No lab experiment is called '{name}'."),
     };
 }
