@@ -1,8 +1,26 @@
 using System.Net;
 using AddressInUse.Experiments.Matrix;
+using AddressInUse.Lab;
 using AddressInUse.Native;
 
 namespace AddressInUse.Tests.Lab;
+
+/// <summary>A fact that needs the private network lab and iproute2's ip, which gives the lab's lo a non-loopback address.</summary>
+public sealed class LabWithIpFactAttribute : FactAttribute
+{
+    /// <summary>Skips, saying why, where the lab or ip is missing.</summary>
+    public LabWithIpFactAttribute()
+    {
+        if (!NetworkLab.Availability.Available)
+        {
+            Skip = $"Needs the private network lab: {NetworkLab.Availability.Reason}.";
+        }
+        else if (!(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, "ip"))))
+        {
+            Skip = "Needs iproute2's ip on PATH to give the lab's lo a non-loopback address (Debian: apt-get install iproute2).";
+        }
+    }
+}
 
 /// <summary>The matrix's wildcard cases run inside the private network lab and come back as the same cases, with the same outcomes.</summary>
 [Collection(SpecificPortCollection.Name)]
@@ -96,6 +114,33 @@ public sealed class WildcardInLabTests
         Assert.Equal(9, placement.LongestOnHost!.Value.TotalMilliseconds, 3);
         Assert.Equal(2, placement.MedianOnHost!.Value.TotalMilliseconds, 3);
         Assert.Contains("wildcard address, their sockets open 2.0 ms (median) and at most 9.0 ms", placement.ToString());
+    }
+
+    [LabWithIpFact]
+    public async Task LoopbackOnlyFilter_InTheLab_APeerOnAnotherAddressIsDroppedWhileLoopbackConnects()
+    {
+        // The foreign peer is 10.255.0.1 on the lab's own lo: it exists in the lab alone, never on this machine.
+        var result = await NetworkLab.RunAsync("loopback-filter", new Dictionary<string, string>(), timeout: TimeSpan.FromSeconds(60));
+
+        Assert.True(result["unfiltered_from_foreign"]!.GetValue<bool>(), "without the filter the foreign peer must connect, or the test shows nothing");
+        Assert.False(result["filtered_from_foreign"]!.GetValue<bool>());
+        Assert.True(result["filtered_from_loopback"]!.GetValue<bool>());
+    }
+
+    [LinuxFact]
+    public void CaseSocket_BindingTheWildcard_CarriesTheLoopbackOnlyFilter_ALoopbackBindDoesNot()
+    {
+        foreach (var api in new[] { BindApi.Native, BindApi.Dotnet })
+        {
+            using var wildcard = CaseSocket.Create(api, System.Net.Sockets.ProtocolType.Tcp, SocketOptionSet.None);
+            using var loopback = CaseSocket.Create(api, System.Net.Sockets.ProtocolType.Tcp, SocketOptionSet.None);
+
+            Assert.True(wildcard.Bind(new IPEndPoint(IPAddress.Any, 0)).Ok);
+            Assert.True(loopback.Bind(new IPEndPoint(IPAddress.Loopback, 0)).Ok);
+
+            Assert.Equal(5, LoopbackOnlyFilter.InstructionCount(wildcard.AsSocket()));
+            Assert.Equal(0, LoopbackOnlyFilter.InstructionCount(loopback.AsSocket()));
+        }
     }
 
     /// <summary>What a case's outcome teaches, without what differs between two runs (ports, timings, how a REUSEPORT split fell).</summary>
