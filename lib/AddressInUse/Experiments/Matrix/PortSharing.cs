@@ -108,8 +108,20 @@ public static class PortSharing
             await lab.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
             throw;
         }
-        var (labOutcomes, labNotes) = await lab.ConfigureAwait(false);
-        matrixNotes.AddRange(labNotes);
+        IReadOnlyList<PortSharingOutcome> wildcardOutcomes;
+        try
+        {
+            var (labOutcomes, labNotes) = await lab.ConfigureAwait(false);
+            matrixNotes.AddRange(labNotes);
+            wildcardOutcomes = labOutcomes.Select(o => o with { Namespace = PortSharingLab.LabNamespace }).ToList();
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The lab is there but its child failed (a loaded machine, a killed child): measure here, as where no lab exists, and say so.
+            matrixNotes.Add($"the private network lab's child failed ({e.Message}); its {wildcard.Count} wildcard cases ran on this machine instead");
+            var again = await RunAsync(wildcard.Select(i => cases[i]).ToList(), probes, secondLoopback, matrixNotes, cancellationToken).ConfigureAwait(false);
+            wildcardOutcomes = again.Select(o => o with { Namespace = PortSharingLab.HostNamespace }).ToList();
+        }
         var merged = new PortSharingOutcome[cases.Count];
         for (var k = 0; k < local.Count; k++)
         {
@@ -117,7 +129,7 @@ public static class PortSharing
         }
         for (var k = 0; k < wildcard.Count; k++)
         {
-            merged[wildcard[k]] = labOutcomes[k] with { Namespace = PortSharingLab.LabNamespace };
+            merged[wildcard[k]] = wildcardOutcomes[k];
         }
         return merged;
     }
