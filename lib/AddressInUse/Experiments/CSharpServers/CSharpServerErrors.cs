@@ -75,6 +75,9 @@ public static class CSharpServerErrors
     public static CSharpBindOutcome DualStackThenIpv4()
     {
         using var first = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        // The wildcard listener must complete no handshake with a peer outside loopback for the milliseconds it lives
+        // (Linux: the filter passes only IPv4 packets from 127.0.0.0/8; nothing needs to connect to it here).
+        AttachLoopbackFilter(first);
         first.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
         first.Listen(1);
         var port = ((IPEndPoint)first.LocalEndPoint!).Port;
@@ -145,6 +148,11 @@ public static class CSharpServerErrors
     private static CSharpBindOutcome TrySecond(string name, string story, string first, IPEndPoint second, PortDiagnosis diagnosis)
     {
         using var server = new TcpListener(second);
+        if (second.Address.Equals(IPAddress.Any))
+        {
+            AttachLoopbackFilter(server.Server);
+        }
+
         try
         {
             server.Start();
@@ -153,6 +161,14 @@ public static class CSharpServerErrors
         catch (SocketException e)
         {
             return new CSharpBindOutcome(name, story, first, second.ToString(), e.SocketErrorCode, e.NativeErrorCode, e.Message, diagnosis);
+        }
+    }
+
+    private static void AttachLoopbackFilter(Socket socket)
+    {
+        if (LoopbackOnlyFilter.Supported)
+        {
+            LoopbackOnlyFilter.Attach(socket);
         }
     }
 }
