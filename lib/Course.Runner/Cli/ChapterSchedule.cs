@@ -5,7 +5,7 @@ namespace Course.Runner.Cli;
 
 /// <summary>
 /// Decides how many chapters run at once and in which order they start: the longest first, by the durations the last
-/// run recorded, so a chapter that waits out TIME_WAIT overlaps with the others instead of following them.
+/// run recorded, so a chapter that waits out TIME_WAIT overlaps with the others instead of following them; the rest in chapter order.
 /// </summary>
 /// <remarks>Only the start order changes; output, results and pages stay in chapter order (see <see cref="OrderedRunReporter"/>).</remarks>
 public static class ChapterSchedule
@@ -13,13 +13,25 @@ public static class ChapterSchedule
     /// <summary>The most chapters that run at once by default: two, or one on a single-core machine (each chapter's kernel keeps a core busy while it compiles).</summary>
     public static int DefaultJobs => Math.Clamp(Environment.ProcessorCount, 1, 2);
 
-    /// <summary>The positions of <paramref name="chapters"/> in the order they should start: longest expected first; unknown durations keep chapter order, after the known ones of equal length.</summary>
-    public static IReadOnlyList<int> StartOrder(IReadOnlyList<Chapter> chapters, IReadOnlyDictionary<string, double> expectedSeconds) =>
-        chapters.Select((chapter, index) => (index, seconds: expectedSeconds.GetValueOrDefault(chapter.Name)))
+    /// <summary>
+    /// The positions of <paramref name="chapters"/> in the order they should start: the <paramref name="jobs"/> − 1 longest by
+    /// <paramref name="expectedSeconds"/> first (longest first), then every other chapter in chapter order.
+    /// </summary>
+    /// <remarks>
+    /// The long ones (chapter 03 waits out a real TIME_WAIT) then run beside all the others, while the rest keep chapter order,
+    /// so the first unfinished chapter, whose lines are the ones shown live, is nearly always one that is running.
+    /// </remarks>
+    public static IReadOnlyList<int> StartOrder(IReadOnlyList<Chapter> chapters, IReadOnlyDictionary<string, double> expectedSeconds, int jobs)
+    {
+        var first = chapters.Select((chapter, index) => (index, seconds: expectedSeconds.GetValueOrDefault(chapter.Name)))
+            .Where(x => x.seconds > 0)
             .OrderByDescending(x => x.seconds)
             .ThenBy(x => x.index)
+            .Take(Math.Max(0, jobs - 1))
             .Select(x => x.index)
             .ToList();
+        return [.. first, .. Enumerable.Range(0, chapters.Count).Where(i => !first.Contains(i))];
+    }
 
     /// <summary>Each chapter's duration as a results.json records it (chapters.NAME.durationSeconds); chapters without one are left out.</summary>
     public static Dictionary<string, double> DurationsFrom(JsonObject? results)

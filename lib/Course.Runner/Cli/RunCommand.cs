@@ -101,7 +101,7 @@ public sealed class RunCommand : ICommand
         try
         {
             var run = new ChapterRun(this, selected, catalog, notebooks, outFolder, staging, options, exporter, exportLog, reporter, outcomes, ran, token);
-            var cancelled = await reporter.ShowAsync(selected.Count, () => run.RunAsync(ChapterSchedule.StartOrder(selected, expected)));
+            var cancelled = await reporter.ShowAsync(selected.Count, () => run.RunAsync(ChapterSchedule.StartOrder(selected, expected, options.Jobs)));
             var summary = selected.Select((chapter, i) => outcomes[i] ?? new ChapterOutcome(chapter.Name, ChapterOutcome.NotRun, TimeSpan.Zero)).ToList();
             if (cancelled)
             {

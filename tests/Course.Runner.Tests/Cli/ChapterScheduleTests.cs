@@ -16,17 +16,31 @@ public sealed class ChapterScheduleTests : IDisposable
     ];
 
     [Fact]
-    public void StartOrder_KnownDurations_LongestFirst_UnknownAfterInChapterOrder()
+    public void StartOrder_TwoJobs_TheLongestFirst_TheRestInChapterOrder()
     {
-        var order = ChapterSchedule.StartOrder(Chapters, new Dictionary<string, double> { ["02-c"] = 70, ["00-a"] = 5 });
+        var order = ChapterSchedule.StartOrder(Chapters, new Dictionary<string, double> { ["02-c"] = 70, ["01-b"] = 9, ["00-a"] = 5 }, jobs: 2);
 
         Assert.Equal([2, 0, 1, 3], order);
     }
 
     [Fact]
+    public void StartOrder_ThreeJobs_TheTwoLongestFirst()
+    {
+        var order = ChapterSchedule.StartOrder(Chapters, new Dictionary<string, double> { ["02-c"] = 70, ["03-d"] = 9, ["00-a"] = 5 }, jobs: 3);
+
+        Assert.Equal([2, 3, 0, 1], order);
+    }
+
+    [Fact]
+    public void StartOrder_OneJob_ChapterOrder()
+    {
+        Assert.Equal([0, 1, 2, 3], ChapterSchedule.StartOrder(Chapters, new Dictionary<string, double> { ["02-c"] = 70 }, jobs: 1));
+    }
+
+    [Fact]
     public void StartOrder_NoDurations_ChapterOrder()
     {
-        Assert.Equal([0, 1, 2, 3], ChapterSchedule.StartOrder(Chapters, new Dictionary<string, double>()));
+        Assert.Equal([0, 1, 2, 3], ChapterSchedule.StartOrder(Chapters, new Dictionary<string, double>(), jobs: 2));
     }
 
     [Fact]
@@ -42,7 +56,7 @@ public sealed class ChapterScheduleTests : IDisposable
         Assert.Equal(2, forQuick["02-c"]);
         Assert.Equal(9, forQuick["01-b"]);
         Assert.Equal(70, forFull["02-c"]);
-        Assert.Equal([1, 2, 0, 3], ChapterSchedule.StartOrder(Chapters, forQuick));
+        Assert.Equal([1, 0, 2, 3], ChapterSchedule.StartOrder(Chapters, forQuick, jobs: 2));
     }
 
     [Fact]
