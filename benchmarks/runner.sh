@@ -43,17 +43,18 @@ seconds() { # command... → wall seconds of the median of $runs runs, and the l
   for _ in $(seq "$runs"); do
     local start end
     start=$(millis)
-    "$@" >/dev/null 2>&1 || { echo "benchmark command failed: $*" >&2; exit 1; }
+    "$@" >"$work/last.log" 2>&1 || { echo "benchmark command failed: $*" >&2; tail -20 "$work/last.log" >&2; exit 1; }
     end=$(millis)
     times+=("$((end - start))")
   done
   printf '%s\n' "${times[@]}" | sort -n | awk -v l="$before" '{a[NR]=$1} END {printf "%.2f %s", a[int((NR+1)/2)]/1000, l}'
 }
 
-read -r one one_load < <(seconds "${runner[@]}" run --jobs 1 --notebooks "$work/one" --out "$work/out1" --images "$work/img1")
-read -r many many_load < <(seconds "${runner[@]}" run --jobs 1 --notebooks "$work/many" --out "$work/out2" --images "$work/img2")
-read -r repl_one repl_one_load < <(seconds dotnet dotnet-repl --run "$work/one/01-bench.ipynb" --exit-after-run --output-path "$work/repl1.ipynb")
-read -r repl_many repl_many_load < <(seconds dotnet dotnet-repl --run "$work/many/01-bench.ipynb" --exit-after-run --output-path "$work/repl2.ipynb")
+# Assignments, not process substitution: a failing command then stops the script with its message.
+measured=$(seconds "${runner[@]}" run --jobs 1 --notebooks "$work/one" --out "$work/out1" --images "$work/img1"); read -r one one_load <<<"$measured"
+measured=$(seconds "${runner[@]}" run --jobs 1 --notebooks "$work/many" --out "$work/out2" --images "$work/img2"); read -r many many_load <<<"$measured"
+measured=$(seconds dotnet dotnet-repl --run "$work/one/01-bench.ipynb" --exit-after-run --output-path "$work/repl1.ipynb"); read -r repl_one repl_one_load <<<"$measured"
+measured=$(seconds dotnet dotnet-repl --run "$work/many/01-bench.ipynb" --exit-after-run --output-path "$work/repl2.ipynb"); read -r repl_many repl_many_load <<<"$measured"
 per_cell=$(awk -v a="$one" -v b="$many" 'BEGIN {printf "%.1f", (b - a) * 1000 / 50}')
 repl_per_cell=$(awk -v a="$repl_one" -v b="$repl_many" 'BEGIN {printf "%.1f", (b - a) * 1000 / 50}')
 
@@ -100,6 +101,8 @@ if [ "${FULL:-1}" != 0 ]; then
   echo "|---:|---:|---:|---:|---|"
   awk -v w="$wall" -v t="$tw" -v l="$before" -v h="$holds" 'BEGIN {printf "| %.1f s | %s s | %s | %s | %s |\n", w/1000, t, (t+0 > 0 ? sprintf("%.2f", (w/1000)/t) : "?"), l, h}'
   echo
+  # BENCH_KEEP_IMAGES=DIR keeps the full run's images/linux (results.json and charts) for a look or a commit.
+  if [ -n "${BENCH_KEEP_IMAGES:-}" ]; then rm -rf "$BENCH_KEEP_IMAGES"; cp -r "$work/images/linux" "$BENCH_KEEP_IMAGES"; cp "$work/full.log" "$BENCH_KEEP_IMAGES.log"; fi
   grep -E '^[0-9][0-9]-[^ ]+ +(ok|failed|cancelled|not run) ' "$work/full.log" | awk '{printf "%s %s; ", $1, $(NF-1) " s"} END {print ""}' | sed 's/; $//' | sed 's/^/Full run chapters: /'
   echo
 fi
