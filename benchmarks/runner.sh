@@ -36,7 +36,7 @@ PY
 make_notebook "$work/one" 1
 make_notebook "$work/many" 51
 
-millis() { date +%s%N | awk '{printf "%d", $1 / 1000000}'; }
+millis() { echo $(( $(date +%s%N) / 1000000 )); } # shell arithmetic: awk's %d stops at 2^31
 seconds() { # command... → wall seconds of the median of $runs runs, and the load average before the first
   local times=() before
   before=$(load)
