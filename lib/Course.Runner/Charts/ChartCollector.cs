@@ -16,9 +16,9 @@ public static class ChartCollector
         var charts = new List<(string, string)>();
         var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var number = 0;
-        foreach (var output in executed.Cells.SelectMany(c => c.Outputs).OfType<MimeOutput>())
+        foreach (var output in executed.Cells.SelectMany(c => c.Outputs).MimeData())
         {
-            if (!output.Data.TryGetJson(PlotlyMimeType, out var figure) || figure is not JsonObject obj)
+            if (!output.TryGetJson(PlotlyMimeType, out var figure) || figure is not JsonObject obj)
             {
                 continue;
             }

@@ -1,19 +1,20 @@
 using System.Globalization;
 using System.Text;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Execution;
 
 /// <summary>Collects one cell's outputs in the order they happen: stream text in linear time, everything capped, until sealed.</summary>
 /// <remarks>Like Jupyter front ends, a cell that prints without end keeps the first part and is told how much was dropped.</remarks>
-internal sealed class CellOutputCollector(List<CellOutput> outputs, long maxCharacters)
+internal sealed class CellOutputCollector(List<InteractiveDocumentOutputElement> outputs, long maxCharacters)
 {
     /// <summary>The default cap on one cell's output text (stream text and displayed values together).</summary>
     public const long DefaultMaxCharacters = 8L * 1024 * 1024;
 
     private readonly object _gate = new();
-    private readonly Dictionary<string, CellOutput> _byValueId = new(StringComparer.Ordinal);
-    private readonly HashSet<CellOutput> _claimed = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, InteractiveDocumentOutputElement> _byValueId = new(StringComparer.Ordinal);
+    private readonly HashSet<InteractiveDocumentOutputElement> _claimed = new(ReferenceEqualityComparer.Instance);
     private StringBuilder? _openStream;
     private string? _openStreamName;
     private long _kept;
@@ -76,7 +77,7 @@ internal sealed class CellOutputCollector(List<CellOutput> outputs, long maxChar
     }
 
     /// <summary>Adds an output (remembering its display id for later updates) unless sealed or over the cap.</summary>
-    public void Add(CellOutput output, string? valueId = null)
+    public void Add(InteractiveDocumentOutputElement output, string? valueId = null)
     {
         lock (_gate)
         {
@@ -85,8 +86,8 @@ internal sealed class CellOutputCollector(List<CellOutput> outputs, long maxChar
                 return;
             }
 
-            var size = Size(output);
-            if (_kept + size > maxCharacters && output is not ErrorOutput)
+            var size = output.Size();
+            if (_kept + size > maxCharacters && output is not ErrorElement)
             {
                 _dropped += size;
                 return;
@@ -103,7 +104,7 @@ internal sealed class CellOutputCollector(List<CellOutput> outputs, long maxChar
     }
 
     /// <summary>Replaces the output shown under a display id in place (display handle updates); false when it is unknown or sealed.</summary>
-    public bool Replace(string valueId, CellOutput replacement)
+    public bool Replace(string valueId, InteractiveDocumentOutputElement replacement)
     {
         lock (_gate)
         {
@@ -116,7 +117,7 @@ internal sealed class CellOutputCollector(List<CellOutput> outputs, long maxChar
             {
                 // The kernel (1.0.0-beta.26120.1) announces a display under one id and updates it under the handle's DisplayId,
                 // so an update with an unknown id belongs to the latest display no update has claimed yet.
-                previous = outputs.LastOrDefault(o => o is DisplayDataOutput && !_claimed.Contains(o));
+                previous = outputs.LastOrDefault(o => o is DisplayElement && !_claimed.Contains(o));
                 if (previous is null)
                 {
                     return false;
@@ -133,7 +134,7 @@ internal sealed class CellOutputCollector(List<CellOutput> outputs, long maxChar
 
             outputs[index] = replacement;
             _byValueId[valueId] = replacement;
-            if (OnReplaced is { } onReplaced && replacement is MimeOutput mime && mime.Data.TryGetText(MimeBundle.PlainText, out var text))
+            if (OnReplaced is { } onReplaced && replacement.TryGetData(out var data) && data.TryGetText(NotebookOutputs.PlainText, out var text))
             {
                 onReplaced(text);
             }
@@ -157,7 +158,7 @@ internal sealed class CellOutputCollector(List<CellOutput> outputs, long maxChar
             {
                 var note = string.Create(CultureInfo.InvariantCulture,
                     $"\n[course runner: this cell's output went over {maxCharacters / (1024 * 1024)} MB; {_dropped:N0} more characters were dropped.]\n");
-                outputs.Add(new StreamOutput(StreamOutput.Stderr, note));
+                outputs.Add(new TextElement(note, NotebookOutputs.Stderr));
             }
 
             _sealed = true;
@@ -172,16 +173,8 @@ internal sealed class CellOutputCollector(List<CellOutput> outputs, long maxChar
         }
 
         // Only the finished text becomes an output: appending to a string would copy it again for every write.
-        outputs.Add(new StreamOutput(_openStreamName!, _openStream.ToString()));
+        outputs.Add(new TextElement(_openStream.ToString(), _openStreamName!));
         _openStream = null;
         _openStreamName = null;
     }
-
-    private static long Size(CellOutput output) => output switch
-    {
-        MimeOutput mime => mime.Data.Sum(e => (long)e.Value.ToJsonString().Length),
-        ErrorOutput error => error.ErrorValue.Length + error.Traceback.Sum(l => (long)l.Length),
-        StreamOutput stream => stream.Text.Length,
-        _ => 0,
-    };
 }

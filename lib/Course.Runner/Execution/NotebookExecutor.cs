@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Course.Runner.Kernel;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Execution;
 
@@ -145,7 +146,7 @@ public sealed class NotebookExecutor
             }
             catch (CourseException e)
             {
-                collector.Add(new ErrorOutput("DirectiveError", e.Message, [e.Message]));
+                collector.Add(NotebookOutputs.Error("DirectiveError", e.Message, [e.Message]));
                 return new CellFailure(index, cell.Id, CellFailureKind.Directive, e.Message);
             }
 
@@ -159,20 +160,20 @@ public sealed class NotebookExecutor
                     switch (e.Ev)
                     {
                         case "stream":
-                            collector.AppendStream(e.Name ?? StreamOutput.Stdout, e.Text ?? "");
+                            collector.AppendStream(e.Name ?? NotebookOutputs.Stdout, e.Text ?? "");
                             break;
                         case "display":
-                            collector.Add(new DisplayDataOutput(ToBundle(e.Data)), e.ValueId);
+                            collector.Add(NotebookOutputs.Display(ToBundle(e.Data)), e.ValueId);
                             break;
                         case "update":
-                            if (e.ValueId is null || !collector.Replace(e.ValueId, new DisplayDataOutput(ToBundle(e.Data))))
+                            if (e.ValueId is null || !collector.Replace(e.ValueId, NotebookOutputs.Display(ToBundle(e.Data))))
                             {
-                                collector.Add(new DisplayDataOutput(ToBundle(e.Data)), e.ValueId);
+                                collector.Add(NotebookOutputs.Display(ToBundle(e.Data)), e.ValueId);
                             }
 
                             break;
                         case "result":
-                            collector.Add(new ExecuteResultOutput(cell.ExecutionCount, ToBundle(e.Data)));
+                            collector.Add(NotebookOutputs.Result(cell.ExecutionCount ?? 0, ToBundle(e.Data)));
                             break;
                         case "done" when e.Ok == true:
                             return null;
@@ -199,7 +200,7 @@ public sealed class NotebookExecutor
             }
 
             var message = $"{label} stopped the kernel: {worker.DescribeExit()}. The rest of the notebook was not run.";
-            collector.Add(new ErrorOutput("KernelExited", message, [message]));
+            collector.Add(NotebookOutputs.Error("KernelExited", message, [message]));
             return new CellFailure(index, cell.Id, CellFailureKind.Kernel, message);
         }
         finally
@@ -208,13 +209,14 @@ public sealed class NotebookExecutor
         }
     }
 
-    private static MimeBundle ToBundle(Dictionary<string, string>? data)
+    // The kernel sends every value as text: JSON MIME types are kept as JSON, so that they are written as JSON values.
+    private static Dictionary<string, object> ToBundle(Dictionary<string, string>? data)
     {
-        var bundle = new MimeBundle();
+        var bundle = new Dictionary<string, object>();
         foreach (var (mimeType, text) in data ?? [])
         {
             JsonNode? json = null;
-            if (MimeBundle.IsJsonMimeType(mimeType))
+            if (NotebookOutputs.IsJsonMimeType(mimeType))
             {
                 try
                 {
@@ -228,11 +230,11 @@ public sealed class NotebookExecutor
 
             if (json is not null)
             {
-                bundle.SetJson(mimeType, json);
+                bundle[mimeType] = json;
             }
             else
             {
-                bundle.SetText(mimeType, text);
+                bundle[mimeType] = text;
             }
         }
 
@@ -247,11 +249,11 @@ public sealed class NotebookExecutor
         if (errorName == "CompilationError")
         {
             var lines = message.Replace("\r\n", "\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            collector.Add(new ErrorOutput(errorName, $"{label} does not compile", lines));
+            collector.Add(NotebookOutputs.Error(errorName, $"{label} does not compile", lines));
             return new CellFailure(index, cell.Id, CellFailureKind.Compilation, $"{label} does not compile: {string.Join("; ", lines)}");
         }
 
-        collector.Add(new ErrorOutput(errorName, message, traceback));
+        collector.Add(NotebookOutputs.Error(errorName, message, traceback));
         return new CellFailure(index, cell.Id, CellFailureKind.Exception, $"{label} threw {errorName}: {message}");
     }
 
@@ -260,14 +262,14 @@ public sealed class NotebookExecutor
         var seconds = timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
         var message = $"{label} did not finish within {seconds} s; the kernel was ended with everything the cell started, and the rest of the notebook was not run. "
                       + $"Fix: raise --cell-timeout (now {seconds} s), or run with --quick for shorter experiments.";
-        collector.Add(new ErrorOutput("CellTimeout", message, [message]));
+        collector.Add(NotebookOutputs.Error("CellTimeout", message, [message]));
         return new CellFailure(index, cell.Id, CellFailureKind.Timeout, message);
     }
 
     private static CellFailure Cancelled(NotebookCell cell, int index, string label, CellOutputCollector collector)
     {
         var message = $"{label} was cancelled because the run was cancelled.";
-        collector.Add(new ErrorOutput("Cancelled", message, [message]));
+        collector.Add(NotebookOutputs.Error("Cancelled", message, [message]));
         return new CellFailure(index, cell.Id, CellFailureKind.Cancelled, message);
     }
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Html;
 
@@ -67,7 +68,7 @@ public sealed partial class ChapterPageRenderer
         var markdown = new MarkdownRenderer(options.SourceDirectory is null || options.OutputDirectory is null
             ? null
             : url => RewriteUrl(url, options.SourceDirectory, options.OutputDirectory));
-        var hasCharts = notebook.Cells.SelectMany(c => c.Outputs).OfType<MimeOutput>().Any(o => o.Data.Contains(PlotlyMimeType));
+        var hasCharts = notebook.Cells.SelectMany(c => c.Outputs).MimeData().Any(data => data.ContainsKey(PlotlyMimeType));
         var plotlyScript = hasCharts ? _plotly.Script : null;
 
         var body = new StringBuilder();
@@ -172,24 +173,24 @@ public sealed partial class ChapterPageRenderer
         return nav.Append("</nav>\n").ToString();
     }
 
-    private static string RenderOutput(CellOutput output, bool canDrawCharts, ref int chartNumber, MarkdownRenderer markdown)
+    private static string RenderOutput(InteractiveDocumentOutputElement output, bool canDrawCharts, ref int chartNumber, MarkdownRenderer markdown)
     {
         switch (output)
         {
-            case StreamOutput stream:
+            case TextElement stream:
                 return $"<div class=\"output stream\"><pre class=\"{Encode(stream.Name)}\">{Encode(StripAnsi(stream.Text))}</pre></div>";
-            case ErrorOutput error:
-                var trace = error.Traceback.Count > 0 ? string.Join("\n", error.Traceback.Select(StripAnsi)) : "";
+            case ErrorElement error:
+                var trace = error.StackTrace.Length > 0 ? string.Join("\n", error.StackTrace.Select(StripAnsi)) : "";
                 var details = trace.Length > 0 && trace != error.ErrorValue ? $"<pre>{Encode(trace)}</pre>" : "";
                 return $"<div class=\"output error\"><strong>{Encode(error.ErrorName)}</strong>: {Encode(error.ErrorValue)}{details}</div>";
-            case MimeOutput mime:
-                return $"<div class=\"output {Encode(mime.OutputType)}\">{RenderBundle(mime.Data, canDrawCharts, ref chartNumber, markdown)}</div>";
+            case var mime when mime.TryGetData(out var data):
+                return $"<div class=\"output {Encode(mime.OutputType())}\">{RenderBundle(data, canDrawCharts, ref chartNumber, markdown)}</div>";
             default:
                 return "";
         }
     }
 
-    private static string RenderBundle(MimeBundle data, bool canDrawCharts, ref int chartNumber, MarkdownRenderer markdown)
+    private static string RenderBundle(IDictionary<string, object> data, bool canDrawCharts, ref int chartNumber, MarkdownRenderer markdown)
     {
         if (data.TryGetJson(PlotlyMimeType, out var figure) && figure is JsonObject)
         {
@@ -202,7 +203,7 @@ public sealed partial class ChapterPageRenderer
                        + $"Plotly.newPlot(\"{id}\", figure.data || [], figure.layout || {{}}, {{ responsive: true, displaylogo: false }}); }})();</script>";
             }
 
-            if (!data.Contains(AddressInUse.Notebook.MimeTypes.Html) && !data.Contains(AddressInUse.Notebook.MimeTypes.Svg))
+            if (!data.ContainsKey(AddressInUse.Notebook.MimeTypes.Html) && !data.ContainsKey(AddressInUse.Notebook.MimeTypes.Svg))
             {
                 return "<p class=\"notice\">(chart not drawn: plotly.js is not available to the course runner; the figure data follows)</p>"
                        + $"<details><summary>figure JSON</summary><pre>{Encode(figure.ToJsonString(new() { WriteIndented = true }))}</pre></details>";
@@ -232,12 +233,12 @@ public sealed partial class ChapterPageRenderer
             return markdown.ToHtml(md);
         }
 
-        if (data.TryGetText(MimeBundle.PlainText, out var text))
+        if (data.TryGetText(NotebookOutputs.PlainText, out var text))
         {
             return $"<pre>{Encode(StripAnsi(text))}</pre>";
         }
 
-        var json = data.MimeTypes.FirstOrDefault(MimeBundle.IsJsonMimeType);
+        var json = data.Keys.FirstOrDefault(NotebookOutputs.IsJsonMimeType);
         if (json is not null && data.TryGetJson(json, out var node) && node is not null)
         {
             return $"<details><summary>{Encode(json)}</summary><pre>{Encode(node.ToJsonString(new() { WriteIndented = true }))}</pre></details>";

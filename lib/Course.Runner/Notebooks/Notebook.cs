@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 namespace Course.Runner.Notebooks;
 
 /// <summary>An nbformat 4 notebook: metadata (unknown keys kept) and cells.</summary>
+/// <remarks>Kept beside InteractiveDocument: that forgets nbformat_minor (lint reports notebooks older than 4.5) and keeps metadata as objects, not JSON.</remarks>
 public sealed class Notebook
 {
     /// <summary>The nbformat major version this runner reads and writes.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Notebooks;
 
@@ -15,7 +16,8 @@ public enum CellType
     Raw,
 }
 
-/// <summary>One cell of a notebook: its type, id, source, metadata and (for code cells) outputs.</summary>
+/// <summary>One cell of a notebook: its type, id, source, metadata and (for code cells) the Documents API's outputs.</summary>
+/// <remarks>Kept beside InteractiveDocumentElement: that has no raw cells, no attachments, and metadata as objects with numbers as double.</remarks>
 public sealed class NotebookCell
 {
     /// <summary>Creates a cell of the given type with the given source.</summary>
@@ -40,7 +42,7 @@ public sealed class NotebookCell
     public JsonObject Metadata { get; }
 
     /// <summary>The outputs of a code cell, in the order they were produced.</summary>
-    public List<CellOutput> Outputs { get; } = [];
+    public List<InteractiveDocumentOutputElement> Outputs { get; } = [];
 
     /// <summary>The execution count of a code cell, or null when it has not run.</summary>
     public int? ExecutionCount { get; set; }
@@ -97,7 +99,7 @@ public sealed class NotebookCell
             ExecutionCount = ExecutionCount,
             Attachments = (JsonObject?)Attachments?.DeepClone(),
         };
-        copy.Outputs.AddRange(Outputs.Select(o => o.Clone()));
+        copy.Outputs.AddRange(Outputs.Select(o => o.Copy()));
         return copy;
     }
 }

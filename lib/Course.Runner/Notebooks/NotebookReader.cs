@@ -43,7 +43,19 @@ public static class NotebookReader
                 + "or re-save the notebook from VS Code / Jupyter, or restore it from git.", e);
         }
 
-        return new Reader(sourceName).ReadNotebook(root);
+        // The Documents API accepts what nbformat does not (duplicate keys, other versions, missing fields) or fails without saying where: check first.
+        var checker = new Checker(sourceName);
+        var checkedRoot = checker.CheckNotebook(root);
+        try
+        {
+            return JupyterDocuments.Parse(checker.Repaired ? checkedRoot.ToJsonString() : json, checkedRoot);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or FormatException)
+        {
+            throw new NotebookFormatException(sourceName,
+                $"Notebook {sourceName} could not be read by Microsoft.DotNet.Interactive.Documents: {e.Message.Split('\n')[0]} "
+                + "Fix: re-save the notebook from VS Code / Jupyter, or restore it from git.", e);
+        }
     }
 
     private static string StripPosition(string message)
@@ -53,9 +65,13 @@ public static class NotebookReader
         return (cut >= 0 ? message[..cut] : message).TrimEnd();
     }
 
-    private sealed class Reader(string sourceName)
+    // What the course checks before the Documents API reads: every problem named with its JSON path and the fix.
+    private sealed class Checker(string sourceName)
     {
-        public Notebook ReadNotebook(JsonNode? root)
+        /// <summary>True when the check replaced something the Documents API cannot read; then the checked tree is what it reads.</summary>
+        public bool Repaired { get; private set; }
+
+        public JsonObject CheckNotebook(JsonNode? root)
         {
             if (root is not JsonObject obj)
             {
@@ -70,17 +86,8 @@ public static class NotebookReader
                     "convert it with: jupyter nbconvert --to notebook --nbformat 4 <file>, or re-save it from VS Code / Jupyter");
             }
 
-            var minor = ReadInt(obj, "nbformat_minor", "$", required: true)!.Value;
-            JsonObject metadata;
-            if (obj["metadata"] is null)
-            {
-                metadata = [];
-            }
-            else if (obj["metadata"] is JsonObject m)
-            {
-                metadata = (JsonObject)m.DeepClone();
-            }
-            else
+            ReadInt(obj, "nbformat_minor", "$", required: true);
+            if (obj["metadata"] is not (null or JsonObject))
             {
                 throw Structure("\"metadata\" is not an object", "$.metadata", "make \"metadata\" a JSON object (it may be empty: {})");
             }
@@ -91,16 +98,15 @@ public static class NotebookReader
                     "a notebook needs \"cells\": [ ... ] (an empty list is fine)");
             }
 
-            var notebook = new Notebook(metadata, minor);
             for (var i = 0; i < cells.Count; i++)
             {
-                notebook.Cells.Add(ReadCell(cells[i], i));
+                CheckCell(cells[i], i);
             }
 
-            return notebook;
+            return obj;
         }
 
-        private NotebookCell ReadCell(JsonNode? node, int index)
+        private void CheckCell(JsonNode? node, int index)
         {
             var path = $"$.cells[{index}]";
             if (node is not JsonObject obj)
@@ -115,45 +121,45 @@ public static class NotebookReader
                     "use \"code\", \"markdown\" or \"raw\"");
             }
 
-            if (!MultilineText.TryRead(obj["source"], out var source))
+            if (!IsMultilineText(obj["source"]))
             {
                 throw Structure($"cell {index + 1} has no source text (\"source\" must be a string or a list of strings)", $"{path}.source",
                     "give the cell \"source\": \"...\" or \"source\": [\"line 1\\n\", \"line 2\"]");
             }
 
-            var metadata = obj["metadata"] switch
+            if (obj["metadata"] is not (null or JsonObject))
             {
-                null => [],
-                JsonObject m => (JsonObject)m.DeepClone(),
-                _ => throw Structure($"cell {index + 1} metadata is not an object", $"{path}.metadata", "make the cell's \"metadata\" a JSON object (it may be empty: {})"),
-            };
-
-            var cell = new NotebookCell(type, source, ReadString(obj, "id", path, required: false), metadata);
-            if (obj["attachments"] is JsonObject attachments)
-            {
-                cell.Attachments = (JsonObject)attachments.DeepClone();
+                throw Structure($"cell {index + 1} metadata is not an object", $"{path}.metadata", "make the cell's \"metadata\" a JSON object (it may be empty: {})");
             }
 
-            if (type == CellType.Code)
+            if (obj["metadata"] is null && obj.ContainsKey("metadata"))
             {
-                cell.ExecutionCount = ReadInt(obj, "execution_count", path, required: false);
-                if (obj["outputs"] is JsonArray outputs)
-                {
-                    for (var o = 0; o < outputs.Count; o++)
-                    {
-                        cell.Outputs.Add(ReadOutput(outputs[o], index, $"{path}.outputs[{o}]"));
-                    }
-                }
-                else if (obj["outputs"] is not null)
-                {
-                    throw Structure($"cell {index + 1} \"outputs\" is not an array", $"{path}.outputs", "make \"outputs\" a list (an empty list is fine)");
-                }
+                // The Documents API fails with a NullReferenceException on "metadata": null; read it as empty, as before.
+                obj["metadata"] = new JsonObject();
+                Repaired = true;
             }
 
-            return cell;
+            ReadString(obj, "id", path, required: false);
+            if (type != CellType.Code)
+            {
+                return;
+            }
+
+            ReadInt(obj, "execution_count", path, required: false);
+            if (obj["outputs"] is JsonArray outputs)
+            {
+                for (var o = 0; o < outputs.Count; o++)
+                {
+                    CheckOutput(outputs[o], index, $"{path}.outputs[{o}]");
+                }
+            }
+            else if (obj["outputs"] is not null)
+            {
+                throw Structure($"cell {index + 1} \"outputs\" is not an array", $"{path}.outputs", "make \"outputs\" a list (an empty list is fine)");
+            }
         }
 
-        private CellOutput ReadOutput(JsonNode? node, int cellIndex, string path)
+        private void CheckOutput(JsonNode? node, int cellIndex, string path)
         {
             if (node is not JsonObject obj)
             {
@@ -164,63 +170,65 @@ public static class NotebookReader
             switch (type)
             {
                 case "stream":
-                    var name = ReadString(obj, "name", path, required: true)!;
-                    if (!MultilineText.TryRead(obj["text"], out var text))
+                    ReadString(obj, "name", path, required: true);
+                    if (!IsMultilineText(obj["text"]))
                     {
                         throw Structure($"a stream output of cell {cellIndex + 1} has no text", $"{path}.text", "clear the cell's outputs and run it again");
                     }
 
-                    return new StreamOutput(name, text);
+                    break;
                 case "display_data":
-                    return new DisplayDataOutput(ReadBundle(obj, cellIndex, path), ReadOutputMetadata(obj));
+                    CheckBundle(obj, cellIndex, path);
+                    break;
                 case "execute_result":
-                    return new ExecuteResultOutput(ReadInt(obj, "execution_count", path, required: false), ReadBundle(obj, cellIndex, path), ReadOutputMetadata(obj));
+                    ReadInt(obj, "execution_count", path, required: false);
+                    CheckBundle(obj, cellIndex, path);
+                    break;
                 case "error":
-                    var traceback = obj["traceback"] is JsonArray lines
-                        ? lines.Select(l => l is JsonValue v && v.TryGetValue<string>(out var s) ? s : l?.ToJsonString() ?? "")
-                        : [];
-                    return new ErrorOutput(ReadString(obj, "ename", path, required: false) ?? "", ReadString(obj, "evalue", path, required: false) ?? "", traceback);
+                    ReadString(obj, "ename", path, required: false);
+                    ReadString(obj, "evalue", path, required: false);
+                    if (obj["traceback"] is not (null or JsonArray) || (obj["traceback"] is JsonArray lines && !IsMultilineText(lines)))
+                    {
+                        throw Structure($"the error output of cell {cellIndex + 1} has a traceback that is not a list of strings", $"{path}.traceback",
+                            "clear the cell's outputs and run it again");
+                    }
+
+                    break;
                 default:
                     throw Structure($"an output of cell {cellIndex + 1} has output_type \"{type}\"", $"{path}.output_type",
                         "nbformat 4 outputs are stream, display_data, execute_result or error; clear the cell's outputs and run it again");
             }
+
+            if (obj["metadata"] is not (null or JsonObject))
+            {
+                throw Structure($"an output of cell {cellIndex + 1} has metadata that is not an object", $"{path}.metadata", "clear the cell's outputs and run it again");
+            }
         }
 
-        private MimeBundle ReadBundle(JsonObject output, int cellIndex, string path)
+        private void CheckBundle(JsonObject output, int cellIndex, string path)
         {
-            var bundle = new MimeBundle();
-            if (output["data"] is not JsonObject data)
+            if (output["data"] is not (null or JsonObject))
             {
-                return bundle;
+                throw Structure($"an output of cell {cellIndex + 1} has \"data\" that is not an object", $"{path}.data", "clear the cell's outputs and run it again");
             }
 
-            foreach (var (mime, value) in data)
+            foreach (var (mime, value) in output["data"] as JsonObject ?? [])
             {
-                if (MimeBundle.IsJsonMimeType(mime) && value is JsonObject or JsonArray)
+                if (!NotebookOutputs.IsJsonMimeType(mime) && !IsMultilineText(value))
                 {
-                    bundle.SetJson(mime, value.DeepClone());
-                }
-                else if (MultilineText.TryRead(value, out var text))
-                {
-                    bundle.SetText(mime, text);
-                }
-                else if (value is not null)
-                {
-                    if (!MimeBundle.IsJsonMimeType(mime))
-                    {
-                        throw Structure($"output data \"{mime}\" of cell {cellIndex + 1} is neither text nor a list of lines", $"{path}.data",
-                            "clear the cell's outputs and run it again");
-                    }
-
-                    bundle.SetJson(mime, value.DeepClone());
+                    throw Structure($"output data \"{mime}\" of cell {cellIndex + 1} is neither text nor a list of lines", $"{path}.data",
+                        "clear the cell's outputs and run it again");
                 }
             }
-
-            return bundle;
         }
 
-        private static JsonObject ReadOutputMetadata(JsonObject output) =>
-            output["metadata"] is JsonObject m ? (JsonObject)m.DeepClone() : [];
+        // nbformat's "multiline string": a string, or a list of strings.
+        private static bool IsMultilineText(JsonNode? node) => node switch
+        {
+            JsonValue value => value.GetValueKind() == JsonValueKind.String,
+            JsonArray array => array.All(item => item is JsonValue v && v.GetValueKind() == JsonValueKind.String),
+            _ => false,
+        };
 
         private string? ReadString(JsonObject obj, string key, string path, bool required)
         {

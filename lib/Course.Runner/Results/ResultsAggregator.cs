@@ -40,9 +40,9 @@ public static class ResultsAggregator
         var cases = new List<JsonObject>();
         foreach (var (output, cellIndex) in MimeOutputs(executed))
         {
-            if (!output.Data.TryGetJson(CasesMimeType, out var node))
+            if (!output.TryGetJson(CasesMimeType, out var node))
             {
-                if (output.Data.Contains(CasesMimeType))
+                if (output.ContainsKey(CasesMimeType))
                 {
                     warnings?.Add($"{chapter}, cell {cellIndex + 1}: {CasesMimeType} output is not JSON; ignored. Fix: make the formatter write a JSON array of objects.");
                 }
@@ -93,7 +93,7 @@ public static class ResultsAggregator
         var verdicts = new List<JsonObject>();
         foreach (var (output, cellIndex) in MimeOutputs(executed))
         {
-            if (!output.Data.TryGetJson(VerdictsMimeType, out var node))
+            if (!output.TryGetJson(VerdictsMimeType, out var node))
             {
                 continue;
             }
@@ -132,7 +132,7 @@ public static class ResultsAggregator
         var settings = new JsonObject();
         foreach (var (output, _) in MimeOutputs(executed))
         {
-            if (output.Data.TryGetJson(SettingsMimeType, out var node) && node is JsonObject obj)
+            if (output.TryGetJson(SettingsMimeType, out var node) && node is JsonObject obj)
             {
                 foreach (var (key, value) in obj)
                 {
@@ -294,6 +294,6 @@ public static class ResultsAggregator
     private static string ChapterOf(JsonObject c) =>
         c["chapter"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
 
-    private static IEnumerable<(MimeOutput Output, int CellIndex)> MimeOutputs(Notebook notebook) =>
-        notebook.Cells.SelectMany((cell, index) => cell.Outputs.OfType<MimeOutput>().Select(o => (o, index)));
+    private static IEnumerable<(IDictionary<string, object> Output, int CellIndex)> MimeOutputs(Notebook notebook) =>
+        notebook.Cells.SelectMany((cell, index) => cell.Outputs.MimeData().Select(data => (data, index)));
 }

@@ -3,6 +3,7 @@ using Course.Runner.Images;
 using Course.Runner.Cli;
 using Course.Runner.Notebooks;
 using Course.EndToEnd;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.EndToEnd.CourseNotebooks;
 
@@ -74,9 +75,9 @@ public sealed class CourseNotebooksTests : IDisposable
             var executedPath = Path.Combine(outFolder, fileName);
             await NbformatValidator.AssertValidAsync(executedPath);
             var executed = NotebookReader.ReadFile(executedPath);
-            Assert.DoesNotContain(executed.Cells.SelectMany(c => c.Outputs), o => o is ErrorOutput);
+            Assert.DoesNotContain(executed.Cells.SelectMany(c => c.Outputs), o => o is ErrorElement);
             Assert.All(executed.Cells.Where(c => c.CellType == CellType.Code), c => Assert.NotNull(c.ExecutionCount));
-            var charts = executed.Cells.SelectMany(c => c.Outputs).OfType<MimeOutput>().Count(o => o.Data.Contains("application/vnd.plotly.v1+json"));
+            var charts = executed.Cells.SelectMany(c => c.Outputs).MimeData().Count(data => data.ContainsKey("application/vnd.plotly.v1+json"));
 
             var page = await inspector.InspectAsync(Path.Combine(outFolder, stem + ".html"));
 

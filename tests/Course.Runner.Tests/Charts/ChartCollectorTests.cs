@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Course.Runner.Charts;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Charts;
 
@@ -11,7 +12,7 @@ public sealed class ChartCollectorTests
     {
         var notebook = NotebookWith(
             Figure("restart-timeline"),
-            new MimeBundle().SetText("text/plain", "not a chart"),
+            new Dictionary<string, object> { ["text/plain"] = "not a chart" },
             Figure(null),
             Figure("we ird/name"));
 
@@ -39,19 +40,19 @@ public sealed class ChartCollectorTests
         Assert.Contains("chart images: exporter not available yet", log.ToString());
     }
 
-    private static MimeBundle Figure(string? name)
+    private static IDictionary<string, object> Figure(string? name)
     {
         var layout = name is null ? new JsonObject() : new JsonObject { ["meta"] = new JsonObject { ["name"] = name } };
-        return new MimeBundle().SetJson(ChartCollector.PlotlyMimeType, new JsonObject { ["data"] = new JsonArray(), ["layout"] = layout });
+        return new Dictionary<string, object> { [ChartCollector.PlotlyMimeType] = new JsonObject { ["data"] = new JsonArray(), ["layout"] = layout } };
     }
 
-    private static Notebook NotebookWith(params MimeBundle[] bundles)
+    private static Notebook NotebookWith(params IDictionary<string, object>[] bundles)
     {
         var notebook = Notebook.CreatePolyglot();
         var cell = notebook.Add(NotebookCell.Code("x"));
         foreach (var bundle in bundles)
         {
-            cell.Outputs.Add(new DisplayDataOutput(bundle));
+            cell.Outputs.Add(NotebookOutputs.Display(bundle));
         }
 
         return notebook;

@@ -1,6 +1,7 @@
 using Course.Runner.Execution;
 using Course.Runner.Notebooks;
 using Course.Runner.Tests.Fixtures;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Execution;
 
@@ -17,7 +18,7 @@ public sealed class NotebookExecutorTests : IDisposable
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("var x = 20;", "var y = x + 1;", "x + y"), _temp.Path);
 
         Assert.True(result.Succeeded, result.Failure?.Message);
-        Assert.IsType<ExecuteResultOutput>(Assert.Single(result.Notebook.Cells[2].Outputs));
+        Assert.IsType<ReturnValueElement>(Assert.Single(result.Notebook.Cells[2].Outputs));
         Assert.Equal("41", TestNotebooks.TextOf(result.Notebook.Cells[2]));
     }
 
@@ -26,10 +27,10 @@ public sealed class NotebookExecutorTests : IDisposable
     {
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("var a = 1;", "\"the answer \" + (a + 41)"), _temp.Path);
 
-        var output = Assert.IsType<ExecuteResultOutput>(Assert.Single(result.Notebook.Cells[1].Outputs));
-        Assert.Equal(2, output.ExecutionCount);
+        var output = Assert.IsType<ReturnValueElement>(Assert.Single(result.Notebook.Cells[1].Outputs));
+        Assert.Equal(2, output.ExecutionOrder);
         Assert.Equal(2, result.Notebook.Cells[1].ExecutionCount);
-        Assert.True(output.Data.TryGetText(MimeBundle.PlainText, out var text));
+        Assert.True(output.Data.TryGetText(NotebookOutputs.PlainText, out var text));
         Assert.Equal("the answer 42", text);
     }
 
@@ -42,7 +43,7 @@ public sealed class NotebookExecutorTests : IDisposable
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode(code), _temp.Path);
 
         Assert.True(result.Succeeded, result.Failure?.Message);
-        Assert.DoesNotContain(result.Notebook.Cells[0].Outputs, o => o is ExecuteResultOutput);
+        Assert.DoesNotContain(result.Notebook.Cells[0].Outputs, o => o is ReturnValueElement);
     }
 
     [Fact]
@@ -63,10 +64,10 @@ public sealed class NotebookExecutorTests : IDisposable
         Assert.True(result.Succeeded, result.Failure?.Message);
         var outputs = result.Notebook.Cells[0].Outputs;
         Assert.Equal(2, outputs.Count);
-        var display = Assert.IsType<DisplayDataOutput>(outputs[0]);
-        Assert.True(display.Data.TryGetText(MimeBundle.PlainText, out var text));
+        var display = Assert.IsType<DisplayElement>(outputs[0]);
+        Assert.True(display.Data.TryGetText(NotebookOutputs.PlainText, out var text));
         Assert.Equal("third", text);
-        Assert.IsType<StreamOutput>(outputs[1]);
+        Assert.IsType<TextElement>(outputs[1]);
         Assert.Equal("a|b2", TestNotebooks.TextOf(result.Notebook.Cells[1]));
     }
 
@@ -75,8 +76,8 @@ public sealed class NotebookExecutorTests : IDisposable
     {
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("display(\"shown\");"), _temp.Path);
 
-        var display = Assert.IsType<DisplayDataOutput>(Assert.Single(result.Notebook.Cells[0].Outputs));
-        Assert.True(display.Data.TryGetText(MimeBundle.PlainText, out var text));
+        var display = Assert.IsType<DisplayElement>(Assert.Single(result.Notebook.Cells[0].Outputs));
+        Assert.True(display.Data.TryGetText(NotebookOutputs.PlainText, out var text));
         Assert.Equal("shown", text);
     }
 
@@ -85,7 +86,7 @@ public sealed class NotebookExecutorTests : IDisposable
     {
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("42.Display();"), _temp.Path);
 
-        Assert.IsType<DisplayDataOutput>(Assert.Single(result.Notebook.Cells[0].Outputs));
+        Assert.IsType<DisplayElement>(Assert.Single(result.Notebook.Cells[0].Outputs));
         Assert.Equal("42", TestNotebooks.TextOf(result.Notebook.Cells[0]));
     }
 
@@ -96,7 +97,7 @@ public sealed class NotebookExecutorTests : IDisposable
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode(
             "Console.WriteLine(\"out 1\");\nConsole.Write(\"out 2\\n\");\nConsole.Error.WriteLine(\"err 1\");\nConsole.WriteLine(\"out 3\");"), _temp.Path);
 
-        var outputs = result.Notebook.Cells[0].Outputs.Cast<StreamOutput>().ToList();
+        var outputs = result.Notebook.Cells[0].Outputs.Cast<TextElement>().ToList();
         Assert.Equal(["stdout", "stderr", "stdout"], outputs.Select(o => o.Name));
         Assert.Equal("out 1\nout 2\n", outputs[0].Text);
         Assert.Equal("err 1\n", outputs[1].Text);
@@ -117,10 +118,10 @@ public sealed class NotebookExecutorTests : IDisposable
         Assert.Equal("c2", result.Failure.CellId);
         Assert.Equal(CellFailureKind.Exception, result.Failure.Kind);
         Assert.Contains("boom", result.Failure.Message);
-        var error = Assert.IsType<ErrorOutput>(Assert.Single(result.Notebook.Cells[1].Outputs));
+        var error = Assert.IsType<ErrorElement>(Assert.Single(result.Notebook.Cells[1].Outputs));
         Assert.Equal("InvalidOperationException", error.ErrorName);
         Assert.Equal("boom", error.ErrorValue);
-        Assert.NotEmpty(error.Traceback);
+        Assert.NotEmpty(error.StackTrace);
         Assert.Empty(result.Notebook.Cells[2].Outputs);
         Assert.Null(result.Notebook.Cells[2].ExecutionCount);
     }
@@ -137,8 +138,8 @@ public sealed class NotebookExecutorTests : IDisposable
         Assert.Contains("line 2, column 9", result.Failure.Message);
         Assert.Contains("CS0103", result.Failure.Message);
         Assert.Contains("code cell 2 of 2 (id c2)", result.Failure.Message);
-        var error = Assert.IsType<ErrorOutput>(Assert.Single(result.Notebook.Cells[1].Outputs));
-        Assert.Contains(error.Traceback, line => line.StartsWith("line 2, column 9: error CS0103", StringComparison.Ordinal));
+        var error = Assert.IsType<ErrorElement>(Assert.Single(result.Notebook.Cells[1].Outputs));
+        Assert.Contains(error.StackTrace, line => line.StartsWith("line 2, column 9: error CS0103", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -164,7 +165,7 @@ public sealed class NotebookExecutorTests : IDisposable
         Assert.Contains("\"../nowhere/Missing.dll\"", message);
         Assert.Contains(Path.Combine(_temp.Path, "nowhere", "Missing.dll"), message);
         Assert.Contains("dotnet build", message);
-        Assert.IsType<ErrorOutput>(Assert.Single(result.Notebook.Cells[0].Outputs));
+        Assert.IsType<ErrorElement>(Assert.Single(result.Notebook.Cells[0].Outputs));
     }
 
     [Theory]
@@ -217,7 +218,7 @@ public sealed class NotebookExecutorTests : IDisposable
     public async Task StaleOutputs_InTheSourceNotebook_AreReplaced()
     {
         var notebook = TestNotebooks.FromCode("1 + 2");
-        notebook.Cells[0].Outputs.Add(new StreamOutput("stdout", "stale"));
+        notebook.Cells[0].Outputs.Add(new TextElement("stale", "stdout"));
         notebook.Cells[0].ExecutionCount = 99;
 
         var result = await TestNotebooks.RunAsync(notebook, _temp.Path);

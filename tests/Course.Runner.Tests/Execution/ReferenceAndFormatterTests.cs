@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Course.Runner.Notebooks;
 using Course.Runner.Tests.Fixtures;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Execution;
 
@@ -39,8 +40,8 @@ public sealed class ReferenceAndFormatterTests : IDisposable
             "new Measurement(\"reuse\", 1.5)"), NotebookFolder);
 
         Assert.True(result.Succeeded, result.Failure?.Message);
-        var data = Assert.IsType<ExecuteResultOutput>(Assert.Single(result.Notebook.Cells[1].Outputs)).Data;
-        Assert.Equal(["application/vnd.course.cases+json", "text/html"], data.MimeTypes.Order(StringComparer.Ordinal));
+        var data = Assert.IsType<ReturnValueElement>(Assert.Single(result.Notebook.Cells[1].Outputs)).Data;
+        Assert.Equal(["application/vnd.course.cases+json", "text/html"], data.Keys.Order(StringComparer.Ordinal));
         Assert.True(data.TryGetText("text/html", out var html));
         Assert.Equal("<b class=\"measurement\">reuse</b>", html);
     }
@@ -68,8 +69,8 @@ public sealed class ReferenceAndFormatterTests : IDisposable
             "#r \"../lib/Fixture.dll\"",
             "display(new Fixture.Measurement(\"m\", 2), \"text/html\");"), NotebookFolder);
 
-        var data = Assert.IsType<DisplayDataOutput>(Assert.Single(result.Notebook.Cells[1].Outputs)).Data;
-        Assert.Equal(["text/html"], data.MimeTypes);
+        var data = Assert.IsType<DisplayElement>(Assert.Single(result.Notebook.Cells[1].Outputs)).Data;
+        Assert.Equal(["text/html"], data.Keys);
     }
 
     [Fact]

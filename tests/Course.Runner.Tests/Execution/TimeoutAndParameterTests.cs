@@ -2,6 +2,7 @@ using AddressInUse.Observation;
 using Course.Runner.Execution;
 using Course.Runner.Notebooks;
 using Course.Runner.Tests.Fixtures;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Execution;
 
@@ -25,7 +26,7 @@ public sealed class TimeoutAndParameterTests : IDisposable
         Assert.Equal(CellFailureKind.Timeout, result.Failure!.Kind);
         Assert.Contains("code cell 2 of 3 (id c2) did not finish within 5 s", result.Failure.Message);
         Assert.Contains("--cell-timeout", result.Failure.Message);
-        Assert.IsType<ErrorOutput>(Assert.Single(result.Notebook.Cells[1].Outputs));
+        Assert.IsType<ErrorElement>(Assert.Single(result.Notebook.Cells[1].Outputs));
         Assert.Empty(result.Notebook.Cells[2].Outputs);
     }
 
@@ -49,14 +50,14 @@ public sealed class TimeoutAndParameterTests : IDisposable
         var first = await TestNotebooks.RunAsync(TestNotebooks.FromCode(
             "while (true) { Console.WriteLine(\"LEAK-FROM-FIRST\"); await Task.Delay(1); }"),
             _temp.Path, new ExecutionOptions { CellTimeout = TimeSpan.FromSeconds(1) }, name: "first.ipynb");
-        var cutOff = first.Notebook.Cells[0].Outputs.OfType<StreamOutput>().Sum(o => o.Text.Length);
+        var cutOff = first.Notebook.Cells[0].Outputs.OfType<TextElement>().Sum(o => o.Text.Length);
 
         var second = await TestNotebooks.RunAsync(TestNotebooks.FromCode("await Task.Delay(1500);\nConsole.WriteLine(\"second\");"), _temp.Path, name: "second.ipynb");
 
         Assert.Equal(CellFailureKind.Timeout, first.Failure!.Kind);
         Assert.True(second.Succeeded, second.Failure?.Message);
         Assert.Equal("second\n", TestNotebooks.TextOf(second.Notebook.Cells[0]));
-        Assert.Equal(cutOff, first.Notebook.Cells[0].Outputs.OfType<StreamOutput>().Sum(o => o.Text.Length));
+        Assert.Equal(cutOff, first.Notebook.Cells[0].Outputs.OfType<TextElement>().Sum(o => o.Text.Length));
     }
 
     [Fact]
@@ -67,9 +68,9 @@ public sealed class TimeoutAndParameterTests : IDisposable
             _temp.Path, new ExecutionOptions { MaxOutputCharactersPerCell = 1024 * 1024 });
 
         Assert.True(result.Succeeded, result.Failure?.Message);
-        var streams = result.Notebook.Cells[0].Outputs.OfType<StreamOutput>().ToList();
-        Assert.Equal(1024 * 1024, streams.Where(s => s.Name == StreamOutput.Stdout).Sum(s => s.Text.Length));
-        var note = Assert.Single(streams, s => s.Name == StreamOutput.Stderr);
+        var streams = result.Notebook.Cells[0].Outputs.OfType<TextElement>().ToList();
+        Assert.Equal(1024 * 1024, streams.Where(s => s.Name == NotebookOutputs.Stdout).Sum(s => s.Text.Length));
+        var note = Assert.Single(streams, s => s.Name == NotebookOutputs.Stderr);
         Assert.Contains("went over 1 MB", note.Text);
         Assert.Contains((100_000 * 100 + 4 - 1024 * 1024).ToString("N0", System.Globalization.CultureInfo.InvariantCulture), note.Text);
     }

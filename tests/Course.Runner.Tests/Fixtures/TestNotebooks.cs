@@ -1,5 +1,6 @@
 using Course.Runner.Execution;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Fixtures;
 
@@ -29,12 +30,12 @@ public static class TestNotebooks
     /// <summary>All text/plain data and stream text of a cell, joined, for simple assertions.</summary>
     public static string TextOf(NotebookCell cell) => string.Join("|", cell.Outputs.Select(o => o switch
     {
-        StreamOutput s => s.Text,
-        MimeOutput m when m.Data.TryGetText(MimeBundle.PlainText, out var t) => t,
+        TextElement s => s.Text,
+        var m when m.TryGetData(out var data) && data.TryGetText(NotebookOutputs.PlainText, out var t) => t,
         // The real kernel shows numbers and other plain values as text/html <pre> (its "dni-plaintext" formatter).
-        MimeOutput m when m.Data.TryGetText("text/html", out var h) && System.Text.RegularExpressions.Regex.Match(h, "<pre>(.*?)</pre>", System.Text.RegularExpressions.RegexOptions.Singleline) is { Success: true } pre
+        var m when m.TryGetData(out var data) && data.TryGetText("text/html", out var h) && System.Text.RegularExpressions.Regex.Match(h, "<pre>(.*?)</pre>", System.Text.RegularExpressions.RegexOptions.Singleline) is { Success: true } pre
             => System.Net.WebUtility.HtmlDecode(pre.Groups[1].Value),
-        ErrorOutput e => e.ErrorValue,
+        ErrorElement e => e.ErrorValue,
         _ => "",
     }));
 }

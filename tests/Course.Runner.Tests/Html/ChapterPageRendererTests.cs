@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Course.Runner.Html;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Html;
 
@@ -32,10 +33,10 @@ public sealed class ChapterPageRendererTests
         var notebook = Notebook.CreatePolyglot();
         var cell = notebook.Add(NotebookCell.Code("if (a < b) Console.WriteLine(\"x\");"));
         cell.ExecutionCount = 3;
-        cell.Outputs.Add(new StreamOutput("stdout", "printed <text>\n"));
-        cell.Outputs.Add(new StreamOutput("stderr", "warned\n"));
-        cell.Outputs.Add(new ExecuteResultOutput(3, new MimeBundle().SetText("text/plain", "plain & simple")));
-        cell.Outputs.Add(new ErrorOutput("InvalidOperationException", "boom", ["\u001b[31mtrace line\u001b[0m"]));
+        cell.Outputs.Add(new TextElement("printed <text>\n", "stdout"));
+        cell.Outputs.Add(new TextElement("warned\n", "stderr"));
+        cell.Outputs.Add(NotebookOutputs.Result(3, new Dictionary<string, object> { ["text/plain"] = "plain & simple" }));
+        cell.Outputs.Add(NotebookOutputs.Error("InvalidOperationException", "boom", ["\u001b[31mtrace line\u001b[0m"]));
 
         var page = Renderer.Render(notebook, new ChapterPageOptions());
 
@@ -53,9 +54,9 @@ public sealed class ChapterPageRendererTests
     {
         var notebook = Notebook.CreatePolyglot();
         var cell = notebook.Add(NotebookCell.Code("x"));
-        cell.Outputs.Add(new DisplayDataOutput(new MimeBundle().SetText("text/html", "<table class=\"mine\"></table>").SetText("text/plain", "ignored")));
-        cell.Outputs.Add(new DisplayDataOutput(new MimeBundle().SetText("image/svg+xml", "<svg id=\"s1\"></svg>")));
-        cell.Outputs.Add(new DisplayDataOutput(new MimeBundle().SetText("image/png", "iVBORw0KGgo=")));
+        cell.Outputs.Add(NotebookOutputs.Display(new Dictionary<string, object> { ["text/html"] = "<table class=\"mine\"></table>", ["text/plain"] = "ignored" }));
+        cell.Outputs.Add(NotebookOutputs.Display(new Dictionary<string, object> { ["image/svg+xml"] = "<svg id=\"s1\"></svg>" }));
+        cell.Outputs.Add(NotebookOutputs.Display(new Dictionary<string, object> { ["image/png"] = "iVBORw0KGgo=" }));
 
         var page = Renderer.Render(notebook, new ChapterPageOptions());
 
@@ -70,9 +71,11 @@ public sealed class ChapterPageRendererTests
     {
         var notebook = Notebook.CreatePolyglot();
         var cell = notebook.Add(NotebookCell.Code("charts"));
-        cell.Outputs.Add(new DisplayDataOutput(Figure("a").SetText("text/html", "<div>figure html with its own bundle</div>")));
-        cell.Outputs.Add(new ExecuteResultOutput(1, Figure("b")));
-        notebook.Add(NotebookCell.Code("more")).Outputs.Add(new DisplayDataOutput(Figure("c")));
+        var withHtml = Figure("a");
+        withHtml["text/html"] = "<div>figure html with its own bundle</div>";
+        cell.Outputs.Add(NotebookOutputs.Display(withHtml));
+        cell.Outputs.Add(NotebookOutputs.Result(1, Figure("b")));
+        notebook.Add(NotebookCell.Code("more")).Outputs.Add(NotebookOutputs.Display(Figure("c")));
 
         var page = Renderer.Render(notebook, new ChapterPageOptions());
 
@@ -87,7 +90,7 @@ public sealed class ChapterPageRendererTests
     public void Render_NoFigures_DoesNotInlinePlotly()
     {
         var notebook = Notebook.CreatePolyglot();
-        notebook.Add(NotebookCell.Code("1")).Outputs.Add(new ExecuteResultOutput(1, new MimeBundle().SetText("text/plain", "1")));
+        notebook.Add(NotebookCell.Code("1")).Outputs.Add(NotebookOutputs.Result(1, new Dictionary<string, object> { ["text/plain"] = "1" }));
 
         var page = Renderer.Render(notebook, new ChapterPageOptions());
 
@@ -98,7 +101,7 @@ public sealed class ChapterPageRendererTests
     public void Render_PlotlyUnavailable_ShowsANoticeAndTheFigureData()
     {
         var notebook = Notebook.CreatePolyglot();
-        notebook.Add(NotebookCell.Code("c")).Outputs.Add(new DisplayDataOutput(Figure("a")));
+        notebook.Add(NotebookCell.Code("c")).Outputs.Add(NotebookOutputs.Display(Figure("a")));
 
         var page = new ChapterPageRenderer(new FixedPlotlyScriptSource(null)).Render(notebook, new ChapterPageOptions());
 
@@ -111,9 +114,8 @@ public sealed class ChapterPageRendererTests
     public void Render_FigureTextContainingScriptEnd_CannotBreakOutOfTheScript()
     {
         var notebook = Notebook.CreatePolyglot();
-        var figure = new MimeBundle().SetJson(ChapterPageRenderer.PlotlyMimeType,
-            new JsonObject { ["data"] = new JsonArray(), ["layout"] = new JsonObject { ["title"] = "</script><b>x</b>" } });
-        notebook.Add(NotebookCell.Code("c")).Outputs.Add(new DisplayDataOutput(figure));
+        var figure = new Dictionary<string, object> { [ChapterPageRenderer.PlotlyMimeType] = new JsonObject { ["data"] = new JsonArray(), ["layout"] = new JsonObject { ["title"] = "</script><b>x</b>" } } };
+        notebook.Add(NotebookCell.Code("c")).Outputs.Add(NotebookOutputs.Display(figure));
 
         var page = Renderer.Render(notebook, new ChapterPageOptions());
 
@@ -198,9 +200,9 @@ public sealed class ChapterPageRendererTests
         Assert.DoesNotContain("03-c.html", page);
     }
 
-    private static MimeBundle Figure(string name) => new MimeBundle().SetJson(ChapterPageRenderer.PlotlyMimeType, new JsonObject
+    private static IDictionary<string, object> Figure(string name) => new Dictionary<string, object> { [ChapterPageRenderer.PlotlyMimeType] = new JsonObject
     {
         ["data"] = new JsonArray(new JsonObject { ["type"] = "bar", ["y"] = new JsonArray(1, 2) }),
         ["layout"] = new JsonObject { ["meta"] = new JsonObject { ["name"] = name } },
-    });
+    } };
 }

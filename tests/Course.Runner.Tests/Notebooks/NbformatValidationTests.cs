@@ -1,5 +1,6 @@
 using Course.Runner.Notebooks;
 using Course.Runner.Tests.Fixtures;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Notebooks;
 
@@ -28,7 +29,7 @@ public sealed class NbformatValidationTests : IDisposable
 
         Assert.Equal(
             ["stream", "stream", "display_data", "execute_result", "error"],
-            result.Notebook.Cells.SelectMany(c => c.Outputs).Select(o => o.OutputType));
+            result.Notebook.Cells.SelectMany(c => c.Outputs).Select(o => o.OutputType()));
         Assert.Equal(File.ReadAllText(path), NotebookWriter.Serialize(NotebookReader.ReadFile(path)));
         await NbformatValidator.AssertValidAsync(path);
     }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Notebooks;
 
@@ -27,9 +28,9 @@ public sealed class NotebookWriterTests
         var cell = notebook.Add(NotebookCell.Code("1", "k1"));
         cell.Metadata["custom"] = new JsonArray(1, 2);
         cell.ExecutionCount = 4;
-        cell.Outputs.Add(new StreamOutput(StreamOutput.Stderr, "warn\n"));
-        cell.Outputs.Add(new ExecuteResultOutput(4, new MimeBundle().SetText("text/plain", "1")));
-        cell.Outputs.Add(new ErrorOutput("E", "bad", ["line 1", "line 2"]));
+        cell.Outputs.Add(new TextElement("warn\n", NotebookOutputs.Stderr));
+        cell.Outputs.Add(NotebookOutputs.Result(4, new Dictionary<string, object> { ["text/plain"] = "1" }));
+        cell.Outputs.Add(NotebookOutputs.Error("E", "bad", ["line 1", "line 2"]));
         notebook.Add(NotebookCell.Markdown("# T", "m1"));
 
         var first = NotebookWriter.Serialize(notebook);
@@ -41,7 +42,7 @@ public sealed class NotebookWriterTests
         Assert.Contains("ümlaut <b>", first);
         Assert.Equal(["k1", "m1"], reread.Cells.Select(c => c.Id));
         Assert.Equal(3, reread.Cells[0].Outputs.Count);
-        Assert.Equal(["line 1", "line 2"], Assert.IsType<ErrorOutput>(reread.Cells[0].Outputs[2]).Traceback);
+        Assert.Equal(["line 1", "line 2"], Assert.IsType<ErrorElement>(reread.Cells[0].Outputs[2]).StackTrace);
     }
 
     [Fact]
@@ -49,9 +50,11 @@ public sealed class NotebookWriterTests
     {
         var notebook = Notebook.CreatePolyglot();
         var cell = notebook.Add(NotebookCell.Code("x"));
-        cell.Outputs.Add(new DisplayDataOutput(new MimeBundle()
-            .SetJson("application/vnd.course.cases+json", JsonNode.Parse("[{\"case\": \"a\"}]")!)
-            .SetText("text/html", "<p>1</p>\n<p>2</p>")));
+        cell.Outputs.Add(NotebookOutputs.Display(new Dictionary<string, object>
+        {
+            ["application/vnd.course.cases+json"] = JsonNode.Parse("[{\"case\": \"a\"}]")!,
+            ["text/html"] = "<p>1</p>\n<p>2</p>",
+        }));
 
         var data = JsonNode.Parse(NotebookWriter.Serialize(notebook))!["cells"]![0]!["outputs"]![0]!["data"]!;
 
@@ -75,10 +78,17 @@ public sealed class NotebookWriterTests
     }
 
     [Fact]
-    public void MultilineText_SplitLines_KeepsNewlinesAndLastPartialLine()
+    public void Serialize_SourceLines_KeepNewlinesAndTheLastPartialLine()
     {
-        Assert.Equal(["a\n", "\n", "b"], MultilineText.SplitLines("a\n\nb"));
-        Assert.Equal(["a\n"], MultilineText.SplitLines("a\n"));
-        Assert.Empty(MultilineText.SplitLines(""));
+        var notebook = Notebook.CreatePolyglot();
+        notebook.Add(NotebookCell.Markdown("a\n\nb", "m1"));
+        notebook.Add(NotebookCell.Markdown("a\n", "m2"));
+        notebook.Add(NotebookCell.Markdown("", "m3"));
+
+        var cells = JsonNode.Parse(NotebookWriter.Serialize(notebook))!["cells"]!.AsArray();
+
+        Assert.Equal(["a\n", "\n", "b"], cells[0]!["source"]!.AsArray().Select(n => (string?)n));
+        Assert.Equal(["a\n"], cells[1]!["source"]!.AsArray().Select(n => (string?)n));
+        Assert.Empty(cells[2]!["source"]!.AsArray());
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Course.Runner.Notebooks;
 using Course.Runner.Results;
 using Course.Runner.Tests.Fixtures;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Results;
 
@@ -17,7 +18,7 @@ public sealed class ResultsAggregatorTests : IDisposable
     {
         var notebook = NotebookWithOutputs(
             Cases("""[{"case": "a", "errno": 98}, {"case": "b"}]"""),
-            new MimeBundle().SetText("text/plain", "unrelated"),
+            new Dictionary<string, object> { ["text/plain"] = "unrelated" },
             Cases("""[{"case": "a", "errno": 98}, {"case": "c", "chapter": "wrong"}]"""));
 
         var cases = ResultsAggregator.CollectCases(notebook, "01-x");
@@ -75,8 +76,8 @@ public sealed class ResultsAggregatorTests : IDisposable
     public void CollectSettings_MergesEverySettingsOutput_LaterKeysWin()
     {
         var notebook = NotebookWithOutputs(
-            new MimeBundle().SetJson(ResultsAggregator.SettingsMimeType, JsonNode.Parse("""{"fin": "60", "tw_reuse": "2"}""")!),
-            new MimeBundle().SetJson(ResultsAggregator.SettingsMimeType, JsonNode.Parse("""{"fin": "30"}""")!));
+            new Dictionary<string, object> { [ResultsAggregator.SettingsMimeType] = JsonNode.Parse("""{"fin": "60", "tw_reuse": "2"}""")! },
+            new Dictionary<string, object> { [ResultsAggregator.SettingsMimeType] = JsonNode.Parse("""{"fin": "30"}""")! });
 
         var settings = ResultsAggregator.CollectSettings(notebook);
 
@@ -175,16 +176,16 @@ public sealed class ResultsAggregatorTests : IDisposable
         new(name, ok, TimeSpan.FromSeconds(1.5), failure,
             cases.Select(c => new JsonObject { ["chapter"] = name, ["case"] = c }).ToList(), settings ?? []);
 
-    private static MimeBundle Verdict(string json) => new MimeBundle().SetJson(ResultsAggregator.VerdictsMimeType, JsonNode.Parse(json)!);
+    private static IDictionary<string, object> Verdict(string json) => new Dictionary<string, object> { [ResultsAggregator.VerdictsMimeType] = JsonNode.Parse(json)! };
 
-    private static MimeBundle Cases(string json) => new MimeBundle().SetJson(ResultsAggregator.CasesMimeType, JsonNode.Parse(json)!);
+    private static IDictionary<string, object> Cases(string json) => new Dictionary<string, object> { [ResultsAggregator.CasesMimeType] = JsonNode.Parse(json)! };
 
-    private static Notebook NotebookWithOutputs(params MimeBundle[] bundles)
+    private static Notebook NotebookWithOutputs(params IDictionary<string, object>[] bundles)
     {
         var notebook = Notebook.CreatePolyglot();
         foreach (var bundle in bundles)
         {
-            notebook.Add(NotebookCell.Code("x")).Outputs.Add(new DisplayDataOutput(bundle));
+            notebook.Add(NotebookCell.Code("x")).Outputs.Add(NotebookOutputs.Display(bundle));
         }
 
         return notebook;
