@@ -92,20 +92,20 @@ public sealed class RunCommand : ICommand
         }
 
         var staging = Path.Combine(images, $"{StagingPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
-        var exporter = _exporterFactory(new ReporterWriter(reporter));
-        var outcomes = new List<ChapterOutcome>();
-        var ran = new List<ChapterResults>();
+        var exportLog = new ReporterWriter(reporter);
+        var exporter = _exporterFactory(exportLog);
+        var outcomes = new ChapterOutcome?[selected.Count];
+        var ran = new ChapterResults?[selected.Count];
+        var signature = ChapterSchedule.Signature(options.Parameters);
+        var expected = ChapterSchedule.Expected(outFolder, signature, existingResults);
         try
         {
-            var cancelled = await reporter.ShowAsync(selected.Count, () => RunChaptersAsync(selected, catalog, notebooks, outFolder, staging, options, exporter, reporter, outcomes, ran, token));
+            var run = new ChapterRun(this, selected, catalog, notebooks, outFolder, staging, options, exporter, exportLog, reporter, outcomes, ran, token);
+            var cancelled = await reporter.ShowAsync(selected.Count, () => run.RunAsync(ChapterSchedule.StartOrder(selected, expected, options.Jobs)));
+            var summary = selected.Select((chapter, i) => outcomes[i] ?? new ChapterOutcome(chapter.Name, ChapterOutcome.NotRun, TimeSpan.Zero)).ToList();
             if (cancelled)
             {
-                foreach (var chapter in selected.Skip(outcomes.Count))
-                {
-                    outcomes.Add(new ChapterOutcome(chapter.Name, ChapterOutcome.NotRun, TimeSpan.Zero));
-                }
-
-                reporter.Summary(outcomes);
+                reporter.Summary(summary);
                 reporter.Problem($"{CommandLine.CancelledMessage} {resultsPath} and the chart images were left as they were; run the chapters again to record them.");
                 return CommandLine.CancelledExitCode;
             }
@@ -121,16 +121,18 @@ public sealed class RunCommand : ICommand
                 reporter.Line($"chart images: {stagedImages.Length} file(s) in {images}");
             }
 
-            var merged = ResultsAggregator.Merge(existingResults, ran, OsInfo.Describe(), DateTimeOffset.UtcNow);
+            // In chapter order, whatever order they finished in: later chapters' settings win in the merge, as in a one-at-a-time run.
+            var merged = ResultsAggregator.Merge(existingResults, ran.OfType<ChapterResults>().ToList(), OsInfo.Describe(), DateTimeOffset.UtcNow);
             ResultsAggregator.Write(resultsPath, merged);
             var titles = catalog.ToDictionary(c => c.Name, TitleOf);
             WriteIndex(catalog, titles, outFolder, merged);
             WriteComparison(images, outFolder);
+            ChapterSchedule.Record(outFolder, signature, summary.Select(o => (o.Chapter, o.Duration)));
 
-            reporter.Summary(outcomes);
+            reporter.Summary(summary);
             reporter.Line($"results: {resultsPath}");
             reporter.Line($"pages:   {Path.Combine(outFolder, "index.html")}");
-            return outcomes.All(r => r.Status == "ok") ? 0 : CommandLine.FailedExitCode;
+            return summary.All(r => r.Status == "ok") ? 0 : CommandLine.FailedExitCode;
         }
         finally
         {
@@ -139,7 +141,9 @@ public sealed class RunCommand : ICommand
         }
     }
 
-    private async Task<bool> RunChaptersAsync(
+    /// <summary>One run's chapters: up to --jobs of them at once, each in its own kernel worker, reported and recorded in chapter order.</summary>
+    private sealed class ChapterRun(
+        RunCommand command,
         IReadOnlyList<Chapter> selected,
         IReadOnlyList<Chapter> catalog,
         string notebooks,
@@ -147,22 +151,79 @@ public sealed class RunCommand : ICommand
         string staging,
         RunOptions options,
         IChartImageExporter exporter,
+        ReporterWriter exportLog,
         IRunReporter reporter,
-        List<ChapterOutcome> outcomes,
-        List<ChapterResults> ran,
+        ChapterOutcome?[] outcomes,
+        ChapterResults?[] ran,
         CancellationToken token)
     {
-        var executor = new NotebookExecutor();
-        var renderer = new ChapterPageRenderer(_plotly);
-        var titles = catalog.ToDictionary(c => c.Name, TitleOf);
-        foreach (var chapter in selected)
+        private readonly OrderedRunReporter _ordered = new(reporter, selected.Count);
+        private readonly NotebookExecutor _executor = new();
+        private readonly ChapterPageRenderer _renderer = new(command._plotly);
+        private readonly Dictionary<string, string> _titles = catalog.ToDictionary(c => c.Name, TitleOf);
+        // One browser for the run: chapters hand their charts over one at a time, and the next chapter starts meanwhile.
+        private readonly SemaphoreSlim _exportGate = new(1, 1);
+        private readonly List<Task> _finishing = [];
+        private int _next = -1;
+
+        /// <summary>Runs every chapter, starting them in <paramref name="startOrder"/>; true when the run was cancelled.</summary>
+        public async Task<bool> RunAsync(IReadOnlyList<int> startOrder)
         {
-            if (token.IsCancellationRequested)
+            var started = new bool[selected.Count];
+            async Task Lane()
             {
-                return true;
+                while (!token.IsCancellationRequested)
+                {
+                    var k = Interlocked.Increment(ref _next);
+                    if (k >= startOrder.Count)
+                    {
+                        return;
+                    }
+
+                    var index = startOrder[k];
+                    started[index] = true;
+                    var finishing = await RunChapterAsync(index, warmSpare: k + 1 < startOrder.Count).ConfigureAwait(false);
+                    lock (_finishing)
+                    {
+                        _finishing.Add(finishing);
+                    }
+                }
             }
 
-            reporter.ChapterStarting(chapter.Name);
+            var lanes = Enumerable.Range(0, Math.Clamp(options.Jobs, 1, Math.Max(1, selected.Count))).Select(_ => Task.Run(Lane)).ToList();
+            try
+            {
+                await Task.WhenAll(lanes).ConfigureAwait(false);
+            }
+            finally
+            {
+                Task[] finishing;
+                lock (_finishing)
+                {
+                    finishing = [.. _finishing];
+                }
+
+                await Task.WhenAll(finishing).ConfigureAwait(false);
+                for (var i = 0; i < selected.Count; i++)
+                {
+                    if (!started[i])
+                    {
+                        _ordered.Complete(i);
+                    }
+                }
+
+                _ordered.Flush();
+            }
+
+            return token.IsCancellationRequested || outcomes.Any(o => o?.Status == ChapterOutcome.Cancelled);
+        }
+
+        /// <summary>Executes one chapter and writes its notebook and page; the returned task exports its charts and records it.</summary>
+        private async Task<Task> RunChapterAsync(int index, bool warmSpare)
+        {
+            var chapter = selected[index];
+            var r = _ordered.For(index);
+            r.ChapterStarting(chapter.Name);
             Notebook source;
             try
             {
@@ -170,128 +231,152 @@ public sealed class RunCommand : ICommand
             }
             catch (NotebookFormatException e)
             {
-                Failed(chapter.Name, e.Message, TimeSpan.Zero);
-                continue;
+                return Done(Failed(index, r, e.Message, TimeSpan.Zero));
             }
 
             foreach (var issue in NotebookLint.Check(source))
             {
-                reporter.Problem($"  lint {chapter.Name}: {issue}");
+                r.Problem($"  lint {chapter.Name}: {issue}");
             }
 
-            // Each chapter gets a fresh Polyglot kernel in VS Code, so its first chart must carry plotly.js again.
-            AddressInUse.Charts.FigureHtml.ResetNotebookBundle();
             NotebookRunResult result;
             try
             {
-                result = await executor.ExecuteAsync(source, chapter.Path, new ExecutionOptions
+                result = await _executor.ExecuteAsync(source, chapter.Path, new ExecutionOptions
                 {
                     CellTimeout = options.CellTimeout,
                     Parameters = options.Parameters,
-                    Progress = progress => reporter.Cell(progress, cancelled: token.IsCancellationRequested),
-                    LiveUpdate = reporter.Live,
-                }, token);
+                    Progress = progress => r.Cell(progress, cancelled: token.IsCancellationRequested),
+                    LiveUpdate = r.Live,
+                    WarmSpareWorker = warmSpare,
+                }, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
-                CancelledChapter(chapter.Name, TimeSpan.Zero);
-                return true;
+                return Done(CancelledChapter(index, r, TimeSpan.Zero));
             }
             catch (CourseException e)
             {
-                Failed(chapter.Name, e.Message, TimeSpan.Zero);
-                continue;
+                return Done(Failed(index, r, e.Message, TimeSpan.Zero));
             }
 
             if (token.IsCancellationRequested || result.Failure?.Kind == CellFailureKind.Cancelled)
             {
                 // The chapter's outputs stop at the cancel: they are not a measurement, so nothing of it is written anywhere.
-                CancelledChapter(chapter.Name, result.Duration);
-                return true;
+                return Done(CancelledChapter(index, r, result.Duration));
             }
 
             foreach (var warning in result.Warnings)
             {
-                reporter.Problem($"  warning {chapter.Name}: {warning}");
+                r.Problem($"  warning {chapter.Name}: {warning}");
             }
 
             string? failureText = null;
             if (result.Failure is { } failure)
             {
                 failureText = $"{WhereFailed(result.Notebook, failure)}: {failure.Message}";
-                reporter.Problem($"  {chapter.Name} failed at {failureText}");
+                r.Problem($"  {chapter.Name} failed at {failureText}");
             }
 
             var notebookOut = Path.Combine(outFolder, chapter.Name + ".ipynb");
             NotebookWriter.WriteFile(result.Notebook, notebookOut);
-            var index = catalog.ToList().IndexOf(chapter);
-            var page = renderer.Render(result.Notebook, new ChapterPageOptions
+            var position = catalog.ToList().IndexOf(chapter);
+            var page = _renderer.Render(result.Notebook, new ChapterPageOptions
             {
-                Title = titles[chapter.Name],
-                Previous = index > 0 ? new PageLink(titles[catalog[index - 1].Name], catalog[index - 1].Name + ".html") : null,
-                Next = index + 1 < catalog.Count ? new PageLink(titles[catalog[index + 1].Name], catalog[index + 1].Name + ".html") : null,
+                Title = _titles[chapter.Name],
+                Previous = position > 0 ? new PageLink(_titles[catalog[position - 1].Name], catalog[position - 1].Name + ".html") : null,
+                Next = position + 1 < catalog.Count ? new PageLink(_titles[catalog[position + 1].Name], catalog[position + 1].Name + ".html") : null,
                 FailureMessage = result.Failure?.Message,
                 SourceDirectory = notebooks,
                 OutputDirectory = outFolder,
             });
             AtomicFile.WriteAllText(Path.Combine(outFolder, chapter.Name + ".html"), page);
-            reporter.Line($"  wrote {notebookOut} and {chapter.Name}.html");
-
-            var charts = ChartCollector.Collect(result.Notebook, chapter.Name);
-            if (charts.Count > 0)
-            {
-                if (token.IsCancellationRequested)
-                {
-                    // No browser is started after a cancel.
-                    CancelledChapter(chapter.Name, result.Duration);
-                    return true;
-                }
-
-                try
-                {
-                    Directory.CreateDirectory(staging);
-                    await exporter.ExportAsync(charts, staging, token).WaitAsync(token);
-                }
-                catch (OperationCanceledException) when (token.IsCancellationRequested)
-                {
-                    CancelledChapter(chapter.Name, result.Duration);
-                    return true;
-                }
-                catch (Exception e)
-                {
-                    // Images are a by-product: the chapter's measurements and pages are still valid without them.
-                    reporter.Problem($"  chart images for {chapter.Name} were not written: {e.Message}");
-                }
-            }
-
-            var warnings = new List<string>();
-            ran.Add(ResultsAggregator.FromRun(chapter.Name, result.Notebook, result.Succeeded, result.Duration, failureText, warnings));
-            foreach (var warning in warnings)
-            {
-                reporter.Problem($"  warning {warning}");
-            }
-
-            var outcome = new ChapterOutcome(chapter.Name, result.Succeeded ? "ok" : "failed", result.Duration, failureText);
-            outcomes.Add(outcome);
-            reporter.ChapterFinished(outcome);
+            r.Line($"  wrote {notebookOut} and {chapter.Name}.html");
+            return FinishAsync(index, r, result, failureText);
         }
 
-        return token.IsCancellationRequested;
-
-        void Failed(string name, string message, TimeSpan duration)
+        private async Task FinishAsync(int index, IRunReporter r, NotebookRunResult result, string? failureText)
         {
-            reporter.Problem($"  {message}");
-            ran.Add(new ChapterResults(name, false, duration, message, [], []));
+            var chapter = selected[index];
+            try
+            {
+                var charts = ChartCollector.Collect(result.Notebook, chapter.Name);
+                if (charts.Count > 0)
+                {
+                    if (token.IsCancellationRequested)
+                    {
+                        // No browser is started after a cancel.
+                        CancelledChapter(index, r, result.Duration);
+                        return;
+                    }
+
+                    try
+                    {
+                        await _exportGate.WaitAsync(token).ConfigureAwait(false);
+                        try
+                        {
+                            exportLog.Target = r;
+                            Directory.CreateDirectory(staging);
+                            await exporter.ExportAsync(charts, staging, token).WaitAsync(token).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            exportLog.Target = reporter;
+                            _exportGate.Release();
+                        }
+                    }
+                    catch (OperationCanceledException) when (token.IsCancellationRequested)
+                    {
+                        CancelledChapter(index, r, result.Duration);
+                        return;
+                    }
+                    catch (Exception e)
+                    {
+                        // Images are a by-product: the chapter's measurements and pages are still valid without them.
+                        r.Problem($"  chart images for {chapter.Name} were not written: {e.Message}");
+                    }
+                }
+
+                var warnings = new List<string>();
+                ran[index] = ResultsAggregator.FromRun(chapter.Name, result.Notebook, result.Succeeded, result.Duration, failureText, warnings);
+                foreach (var warning in warnings)
+                {
+                    r.Problem($"  warning {warning}");
+                }
+
+                var outcome = new ChapterOutcome(chapter.Name, result.Succeeded ? "ok" : "failed", result.Duration, failureText);
+                outcomes[index] = outcome;
+                r.ChapterFinished(outcome);
+            }
+            finally
+            {
+                _ordered.Complete(index);
+            }
+        }
+
+        private Task Done(int index)
+        {
+            _ordered.Complete(index);
+            return Task.CompletedTask;
+        }
+
+        private int Failed(int index, IRunReporter r, string message, TimeSpan duration)
+        {
+            var name = selected[index].Name;
+            r.Problem($"  {message}");
+            ran[index] = new ChapterResults(name, false, duration, message, [], []);
             var outcome = new ChapterOutcome(name, "failed", duration, message);
-            outcomes.Add(outcome);
-            reporter.ChapterFinished(outcome);
+            outcomes[index] = outcome;
+            r.ChapterFinished(outcome);
+            return index;
         }
 
-        void CancelledChapter(string name, TimeSpan duration)
+        private int CancelledChapter(int index, IRunReporter r, TimeSpan duration)
         {
-            var outcome = new ChapterOutcome(name, ChapterOutcome.Cancelled, duration, "stopped by Ctrl+C or SIGTERM; nothing of it was recorded");
-            outcomes.Add(outcome);
-            reporter.ChapterFinished(outcome);
+            var outcome = new ChapterOutcome(selected[index].Name, ChapterOutcome.Cancelled, duration, "stopped by Ctrl+C or SIGTERM; nothing of it was recorded");
+            outcomes[index] = outcome;
+            r.ChapterFinished(outcome);
+            return index;
         }
     }
 
@@ -359,13 +444,16 @@ public sealed class RunCommand : ICommand
     {
         private readonly System.Text.StringBuilder _line = new();
 
+        /// <summary>Where lines go: the chapter whose charts are being exported, so its lines appear in its place; the run's reporter otherwise.</summary>
+        public IRunReporter Target { get; set; } = reporter;
+
         public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
 
         public override void Write(char value)
         {
             if (value == '\n')
             {
-                reporter.Line(_line.ToString().TrimEnd('\r'));
+                Target.Line(_line.ToString().TrimEnd('\r'));
                 _line.Clear();
             }
             else
@@ -376,7 +464,7 @@ public sealed class RunCommand : ICommand
 
         public override void WriteLine(string? value)
         {
-            reporter.Line(_line.Append(value).ToString());
+            Target.Line(_line.Append(value).ToString());
             _line.Clear();
         }
 

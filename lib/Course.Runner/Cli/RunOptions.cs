@@ -15,6 +15,9 @@ public sealed class RunOptions
     /// <summary>The per-cell time limit.</summary>
     public TimeSpan CellTimeout { get; set; } = ExecutionOptions.DefaultCellTimeout;
 
+    /// <summary>How many chapters may run at once (each in its own kernel worker); 1 runs them one after another.</summary>
+    public int Jobs { get; set; } = ChapterSchedule.DefaultJobs;
+
     /// <summary>The notebooks folder, or null for the default.</summary>
     public string? NotebooksFolder { get; set; }
 
@@ -63,6 +66,17 @@ public sealed class RunOptionSymbols
     private readonly Option<TimeSpan?> _cellTimeout = CliValues.SecondsOption(
         "--cell-timeout", $"seconds one cell may run before it is cancelled (default {ExecutionOptions.DefaultCellTimeout.TotalSeconds:0})", "600");
 
+    private readonly Option<int?> _jobs = new("--jobs")
+    {
+        Description = $"how many chapters run at once, each in its own kernel (default {ChapterSchedule.DefaultJobs} on this machine; 1: one after another). Output and results stay in chapter order",
+        HelpName = "N",
+        CustomParser = r =>
+        {
+            var (value, ok) = CliValues.Single(r, text => CliValues.ParseWhole("--jobs", text, 1, 8, "chapters"));
+            return ok ? value : null;
+        },
+    };
+
     private readonly Option<string> _notebooks = CliValues.FolderOption("--notebooks", "the chapter notebooks (default: <repo>/notebooks)");
 
     private readonly Option<string> _out = CliValues.FolderOption("--out", "executed notebooks and HTML pages (default: <repo>/out/<os>)");
@@ -72,7 +86,7 @@ public sealed class RunOptionSymbols
     /// <summary>Adds the options to the `run` command.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _chapter, _param, _quick, _cellTimeout, _notebooks, _out, _images })
+        foreach (var option in new Option[] { _chapter, _param, _quick, _cellTimeout, _jobs, _notebooks, _out, _images })
         {
             command.Options.Add(option);
         }
@@ -88,6 +102,7 @@ public sealed class RunOptionSymbols
             OutFolder = parsed.GetValue(_out),
             ImagesFolder = parsed.GetValue(_images),
             CellTimeout = parsed.GetValue(_cellTimeout) ?? ExecutionOptions.DefaultCellTimeout,
+            Jobs = parsed.GetValue(_jobs) ?? ChapterSchedule.DefaultJobs,
         };
 
         foreach (var selector in parsed.GetValue(_chapter) ?? [])

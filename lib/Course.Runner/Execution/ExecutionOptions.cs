@@ -26,6 +26,9 @@ public sealed class ExecutionOptions
     /// <summary>Whether #r "nuget:" and #i lines go to the kernel; by default (offline) they are refused with a clear message.</summary>
     public bool AllowNuGet { get; init; } = CellDirectives.NuGetAllowed;
 
+    /// <summary>Whether a spare kernel worker starts warming up for the next notebook while this one runs (false for a run's last notebook).</summary>
+    public bool WarmSpareWorker { get; init; } = true;
+
     /// <summary>How long the kernel worker may take to start before the run fails.</summary>
     public TimeSpan KernelStartTimeout { get; init; } = TimeSpan.FromSeconds(120);
 }

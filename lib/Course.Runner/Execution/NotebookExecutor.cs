@@ -55,7 +55,7 @@ public sealed class NotebookExecutor
             return new NotebookRunResult(notebook, CancelledBeforeStart(), stopwatch.Elapsed, injection.Warnings);
         }
 
-        var worker = WorkerProcess.Take();
+        var worker = WorkerProcess.Take(options.WarmSpareWorker);
         // Cancelling ends the worker at once: a cell that never awaits cannot be cancelled any other way.
         using var killOnCancel = cancellationToken.Register(worker.Kill);
         CellFailure? failure;

@@ -33,8 +33,9 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>True once the process has ended.</summary>
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Takes the warmed-up spare worker (or starts one) and starts the next spare, so the next notebook does not wait for kernel start-up.</summary>
-    public static WorkerProcess Take()
+    /// <summary>Takes the warmed-up spare worker (or starts one) and, when <paramref name="startSpare"/>, starts the next spare, so the next notebook does not wait for kernel start-up.</summary>
+    /// <param name="startSpare">False for the last notebook of a run: a spare nobody takes only costs a core for seconds.</param>
+    public static WorkerProcess Take(bool startSpare = true)
     {
         WorkerProcess? taken;
         lock (SpareGate)
@@ -60,6 +61,11 @@ internal sealed class WorkerProcess : IDisposable
         {
             taken?.Dispose();
             taken = Start();
+        }
+
+        if (!startSpare)
+        {
+            return taken;
         }
 
         var next = Start();

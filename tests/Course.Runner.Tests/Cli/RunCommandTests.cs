@@ -111,6 +111,81 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_TwoChaptersAtOnce_ChapterOneWaitsForChapterTwo_OutputAndResultsStayInChapterOrder()
+    {
+        // Chapter 01 can only end once chapter 02 has run, so the two really ran at the same time, and 02 finished first.
+        var flag = Path.Combine(_temp.Path, "02-ran.flag");
+        WriteNotebook("01-first", NotebookCell.Code("#r \"../lib/Fixture.dll\"\nusing Fixture;", "setup"), NotebookCell.Code(WaitForFlag(flag), "wait"),
+            NotebookCell.Code("display(new Measurement(\"m01\", 1));", "measure"));
+        WriteNotebook("02-second", NotebookCell.Code("#r \"../lib/Fixture.dll\"\nusing Fixture;", "setup"),
+            NotebookCell.Code($"System.IO.File.WriteAllText({Literal(flag)}, \"\");\ndisplay(new Measurement(\"m02\", 2));", "measure"));
+
+        var (code, output, error) = await RunAsync("--jobs", "2");
+
+        Assert.True(code == 0, output + error);
+        Assert.Contains("saw chapter 02", TestNotebooks.TextOf(NotebookReader.ReadFile(Path.Combine(Out, "01-first.ipynb")).Cells.Single(c => c.Id == "wait")));
+        var results = JsonNode.Parse(File.ReadAllText(Path.Combine(Images, "results.json")))!;
+        Assert.Equal(["m01", "m02"], results["cases"]!.AsArray().Select(c => (string?)c!["case"]));
+        Assert.Equal(["01-first", "02-second"], results["chapters"]!.AsObject().Select(p => p.Key));
+        // Every line of chapter 01 comes before the first line of chapter 02, as a one-at-a-time run prints them.
+        var lastOfFirst = output.LastIndexOf("[01-first]", StringComparison.Ordinal);
+        Assert.True(lastOfFirst >= 0 && lastOfFirst < output.IndexOf("== 02-second", StringComparison.Ordinal), output);
+        Assert.True(output.IndexOf("wrote " + Path.Combine(Out, "01-first.ipynb"), StringComparison.Ordinal) < output.IndexOf("== 02-second", StringComparison.Ordinal), output);
+        Assert.Matches(@"01-first\s+ok[^\n]*\n02-second\s+ok", output);
+    }
+
+    [Fact]
+    public async Task Run_TwoChaptersAtOnce_OneFails_TheOtherKeepsItsResults_ExitCode1()
+    {
+        var flag = Path.Combine(_temp.Path, "02-ran.flag");
+        WriteNotebook("01-first", NotebookCell.Code(WaitForFlag(flag), "wait"), NotebookCell.Code("throw new Exception(\"first chapter broke\");", "boom"));
+        WriteNotebook("02-second", NotebookCell.Code("#r \"../lib/Fixture.dll\"\nusing Fixture;", "setup"),
+            NotebookCell.Code($"System.IO.File.WriteAllText({Literal(flag)}, \"\");\ndisplay(new Measurement(\"m02\", 2));", "measure"));
+
+        var (code, output, error) = await RunAsync("--jobs", "2");
+
+        Assert.Equal(1, code);
+        Assert.Contains("01-first failed at code cell 2/2 (id boom)", error);
+        Assert.Matches(@"01-first\s+failed", output);
+        Assert.Matches(@"02-second\s+ok", output);
+        var results = JsonNode.Parse(File.ReadAllText(Path.Combine(Images, "results.json")))!;
+        Assert.Equal("failed", (string?)results["chapters"]!["01-first"]!["status"]);
+        Assert.Equal("ok", (string?)results["chapters"]!["02-second"]!["status"]);
+        Assert.Equal(["m02"], results["cases"]!.AsArray().Select(c => (string?)c!["case"]));
+    }
+
+    [Fact]
+    public async Task Run_OneJobAndTwoJobs_WriteTheSameResultsInTheSameOrder()
+    {
+        Assert.Equal(0, (await RunAsync("--jobs", "1")).Code);
+        var one = Comparable(File.ReadAllText(Path.Combine(Images, "results.json")));
+        Assert.Equal(0, (await RunAsync("--jobs", "2")).Code);
+        var two = Comparable(File.ReadAllText(Path.Combine(Images, "results.json")));
+
+        Assert.Equal(one, two);
+    }
+
+    [Fact]
+    public async Task Run_CancelledWhileTwoChaptersRun_Returns130_BothCancelled_CommittedFilesByteIdentical()
+    {
+        Assert.Equal(0, (await RunAsync()).Code);
+        var committed = Snapshot(Images);
+        var flag = Path.Combine(_temp.Path, "02-started.flag");
+        WriteNotebook("01-first", NotebookCell.Code(WaitForFlag(flag), "wait"), NotebookCell.Code("await Task.Delay(TimeSpan.FromMinutes(5));", "long"));
+        WriteNotebook("02-second", NotebookCell.Code($"System.IO.File.WriteAllText({Literal(flag)}, \"\");", "start"), NotebookCell.Code("await Task.Delay(TimeSpan.FromMinutes(5));", "long"));
+        using var cancel = new CancellationTokenSource();
+
+        // Chapter 01's second cell starts only after chapter 02 has begun: both are running when the cancel comes.
+        var (code, output, error) = await RunAsync(cancel.Token, progress => progress is { Notebook: "01-first", CellId: "long", Stage: CellProgressStage.Starting }, cancel.Cancel, "--jobs", "2");
+
+        Assert.Equal(CommandLine.CancelledExitCode, code);
+        Assert.Matches(@"01-first\s+cancelled", output);
+        Assert.Matches(@"02-second\s+cancelled", output);
+        Assert.Contains(CommandLine.CancelledMessage, error);
+        Assert.Equal(committed, Snapshot(Images));
+    }
+
+    [Fact]
     public async Task Run_UnknownChapter_ListsAvailableChaptersAndReturns2()
     {
         var (code, _, error) = await RunAsync("--chapter", "09");
@@ -142,7 +217,8 @@ public sealed class RunCommandTests : IDisposable
         using var cancel = new CancellationTokenSource();
         _exporter.Calls.Clear();
 
-        var (code, output, error) = await RunAsync(cancel.Token, progress => progress is { CellId: "wait", Stage: CellProgressStage.Starting }, cancel.Cancel);
+        // One chapter at a time: chapter 01 is done (and exported) before 02 starts, and nothing after the cancel runs.
+        var (code, output, error) = await RunAsync(cancel.Token, progress => progress is { CellId: "wait", Stage: CellProgressStage.Starting }, cancel.Cancel, "--jobs", "1");
 
         Assert.Equal(CommandLine.CancelledExitCode, code);
         Assert.Matches(@"01-first\s+ok", output);
@@ -164,7 +240,8 @@ public sealed class RunCommandTests : IDisposable
         using var cancel = new CancellationTokenSource();
         _exporter.OnExport = cancel.Cancel;
 
-        var (code, output, _) = await RunAsync(cancel.Token);
+        // One chapter at a time, so chapter 02 has not started when chapter 01's export is cancelled.
+        var (code, output, _) = await RunAsync(cancel.Token, null, null, "--jobs", "1");
 
         Assert.Equal(CommandLine.CancelledExitCode, code);
         Assert.Matches(@"01-first\s+cancelled", output);
@@ -220,6 +297,26 @@ public sealed class RunCommandTests : IDisposable
         Assert.False(File.Exists(dead));
         Assert.False(Directory.Exists(deadStaging));
         Assert.True(File.Exists(live));
+    }
+
+    private static string Literal(string text) => System.Text.Json.JsonSerializer.Serialize(text);
+
+    /// <summary>A cell that polls for the file another chapter writes (deadline 60 s) and says whether it saw it.</summary>
+    private static string WaitForFlag(string flag) =>
+        $"var deadline = DateTime.UtcNow.AddSeconds(60);\nwhile (!System.IO.File.Exists({Literal(flag)}) && DateTime.UtcNow < deadline) {{ await Task.Delay(20); }}\n"
+        + $"Console.WriteLine(System.IO.File.Exists({Literal(flag)}) ? \"saw chapter 02\" : \"chapter 02 never ran\");";
+
+    /// <summary>results.json without what differs from run to run (time stamps and durations).</summary>
+    private static string Comparable(string json)
+    {
+        var node = JsonNode.Parse(json)!.AsObject();
+        node.Remove("generated");
+        foreach (var (_, chapter) in node["chapters"]!.AsObject())
+        {
+            chapter!.AsObject().Remove("durationSeconds");
+        }
+
+        return node.ToJsonString();
     }
 
     private static Dictionary<string, string> Snapshot(string folder) =>
