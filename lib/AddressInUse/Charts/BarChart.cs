@@ -56,13 +56,24 @@ public static class BarChart
         figure.Layout["height"] = 440;
         figure.Layout["margin"] = new JsonObject { ["l"] = 80, ["r"] = 20, ["t"] = 70, ["b"] = 90 };
         figure.Layout["xaxis"] = new JsonObject { ["type"] = "category", ["automargin"] = true };
-        figure.Layout["yaxis"] = new JsonObject
+        var yaxis = new JsonObject
         {
             ["title"] = new JsonObject { ["text"] = valueTitle },
             ["type"] = logScale ? "log" : "linear",
-            ["rangemode"] = "tozero",
             ["automargin"] = true,
         };
+        if (logScale)
+        {
+            // Powers of ten only, from 1 up to room for the labels above the tallest bar (a log axis's range is in decades).
+            var top = Math.Ceiling(Math.Log10(series.Max(s => s.Values.Max())) + 0.15);
+            yaxis["dtick"] = 1;
+            yaxis["range"] = new JsonArray(0, top);
+        }
+        else
+        {
+            yaxis["rangemode"] = "tozero";
+        }
+        figure.Layout["yaxis"] = yaxis;
         figure.Layout["legend"] = new JsonObject { ["orientation"] = "h", ["x"] = 0, ["y"] = 1.0, ["yanchor"] = "bottom" };
         return figure;
     }

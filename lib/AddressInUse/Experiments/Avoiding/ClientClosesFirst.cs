@@ -45,7 +45,7 @@ public sealed record ProtocolDesignComparison(ProtocolDesignOutcome ServerFirst,
     /// <summary>Where TIME_WAIT landed for each design: the server's port against the clients' ports, one bar each.</summary>
     public Figure Chart => BarChart.Build(
         "f1-who-holds-time-wait",
-        $"F1 who holds TIME_WAIT: {ServerFirst.Connections} clients per design ({OsInfo.CurrentName})",
+        $"F1 who holds TIME_WAIT, {ServerFirst.Connections} clients per design ({OsInfo.CurrentName})",
         [Label(ServerFirst), Label(ClientFirst)],
         [
             new BarSeries("on the server's port", [ServerFirst.ServerTimeWait, ClientFirst.ServerTimeWait], TimelineChart.StateColors["TIME_WAIT"]),

@@ -54,7 +54,7 @@ public sealed record LingerZeroComparison(LingerZeroOutcome Fin, LingerZeroOutco
     /// <summary>Bytes sent against bytes the peer read, per close; each label says what the closer left and how the peer's reading ended.</summary>
     public Figure Chart => BarChart.Build(
         "f2-linger-zero",
-        $"F2 what each close costs: bytes the peer read, and what stayed behind ({OsInfo.CurrentName})",
+        $"F2 bytes the peer read, per close ({OsInfo.CurrentName})",
         [Label(Fin), Label(Abort)],
         [
             new BarSeries("bytes sent before close()", [Fin.BytesSent, Abort.BytesSent], "#90a4ae"),

@@ -44,7 +44,7 @@ public sealed record EphemeralPortsOutcome(int Connections, int TimeWaitHeld, in
     /// <summary>The ports held in TIME_WAIT against the whole ephemeral range, on a logarithmic axis so both bars show; null when the range is unknown.</summary>
     public Figure? Chart => RangeSize is not { } size || TimeWaitHeld < 1 ? null : BarChart.Build(
         "e2-ephemeral-ports",
-        $"E2 ephemeral ports held in TIME_WAIT after {Connections.ToString(CultureInfo.InvariantCulture)} short connections ({OsInfo.CurrentName})",
+        $"E2 ports in TIME_WAIT after {Connections.ToString(CultureInfo.InvariantCulture)} connections ({OsInfo.CurrentName})",
         ["client ports in TIME_WAIT", $"ephemeral range<br>({RangeFirst}–{RangeLast})"],
         [new BarSeries("ports", [TimeWaitHeld, size], TimelineChart.StateColors["TIME_WAIT"])],
         "ports (logarithmic)",
