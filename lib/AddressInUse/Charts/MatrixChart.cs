@@ -45,8 +45,8 @@ public static class MatrixChart
         [MatrixCellKind.Failed] = "bind refused",
     };
 
-    /// <summary>The widest a figure may be, in px: the course pages' text column (60rem).</summary>
-    public const int MaxWidth = 960;
+    /// <summary>The widest a figure may be, in px: the course pages' text column (60rem, less its 1.25rem padding each side), with room to spare.</summary>
+    public const int MaxWidth = 900;
 
     /// <summary>Builds a figure with one heatmap per panel, <paramref name="columns"/> panels to a row (fewer when that many would not fit <see cref="MaxWidth"/>).</summary>
     /// <param name="name">The figure's slug (names its image files).</param>
@@ -178,7 +178,7 @@ public static class MatrixChart
     }
 
     /// <summary>The figure width for <paramref name="columns"/> panels to a row; an inner grid's own row labels take room from its cells, so it gets wider.</summary>
-    private static int WidthFor(int columns, bool innerLabels) => Math.Max(520, 150 + columns * (innerLabels ? 400 : 330));
+    private static int WidthFor(int columns, bool innerLabels) => Math.Max(520, 150 + columns * (innerLabels ? 375 : 330));
 
     /// <summary>Whether some panel that is not first in its grid row has row labels of its own (different from the first panel's).</summary>
     private static bool HasInnerLabels(IReadOnlyList<MatrixPanel> panels, int columns) =>
