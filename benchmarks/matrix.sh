@@ -4,6 +4,7 @@
 # docs/benchmarks.md. A benchmark, not a test: it asserts nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benchmarks/bench-project.sh
 runs=${RUNS:-7}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -11,21 +12,7 @@ trap 'rm -rf "$work"' EXIT
 dotnet build lib/AddressInUse -v q -nologo >/dev/null
 dotnet build lib/Course.Runner -c Release -v q -nologo >/dev/null
 
-# A throw-away console program that references the course library as the notebooks do (lib/bin/AddressInUse.dll).
-cat >"$work/bench.csproj" <<EOF
-<Project Sdk="Microsoft.NET.Sdk">
-  <PropertyGroup>
-    <OutputType>Exe</OutputType>
-    <TargetFramework>net8.0</TargetFramework>
-    <RollForward>Major</RollForward>
-    <ImplicitUsings>enable</ImplicitUsings>
-    <Nullable>enable</Nullable>
-  </PropertyGroup>
-  <ItemGroup>
-    <Reference Include="$PWD/lib/bin/AddressInUse.dll" />
-  </ItemGroup>
-</Project>
-EOF
+write_bench_project "$work" "$PWD/lib/bin/AddressInUse.dll"
 cat >"$work/Program.cs" <<EOF
 using AddressInUse.Experiments.Matrix;
 var plan = PortSharingPlan.Full();

@@ -5,6 +5,7 @@
 # A benchmark, not a test: it asserts nothing. Last line: ms_per_read=<x> rows=<n>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benchmarks/bench-project.sh
 unrelated=${UNRELATED:-0}
 seconds=${SECONDS_PER_READER:-2}
 work=$(mktemp -d)
@@ -12,20 +13,7 @@ trap 'rm -rf "$work"' EXIT
 
 dotnet build lib/AddressInUse -c Release -v q -nologo -o "$work/lib" >/dev/null
 
-cat >"$work/bench.csproj" <<EOF2
-<Project Sdk="Microsoft.NET.Sdk">
-  <PropertyGroup>
-    <OutputType>Exe</OutputType>
-    <TargetFramework>net8.0</TargetFramework>
-    <RollForward>Major</RollForward>
-    <ImplicitUsings>enable</ImplicitUsings>
-    <Nullable>enable</Nullable>
-  </PropertyGroup>
-  <ItemGroup>
-    <Reference Include="$work/lib/AddressInUse.dll" />
-  </ItemGroup>
-</Project>
-EOF2
+write_bench_project "$work" "$work/lib/AddressInUse.dll"
 cat >"$work/Program.cs" <<'EOF2'
 using System.Diagnostics;
 using System.Net;

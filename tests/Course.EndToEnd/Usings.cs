@@ -1,2 +1,3 @@
 global using Course.TestUtilities;
+global using Course.Runner.TestUtilities;
 global using Xunit;

@@ -1,3 +1,4 @@
 global using Course.TestUtilities;
+global using Course.Runner.TestUtilities;
 global using Xunit;
 global using OsInfo = AddressInUse.Native.OsInfo;

@@ -74,6 +74,41 @@ public sealed record PortDiagnosis(int Port, IReadOnlyList<PortHolder> Holders, 
             .ToList();
     }
 
+    /// <summary>Why a bind of the endpoint just failed with EADDRINUSE and what to do, from the OS's TCP table as it is now.</summary>
+    /// <param name="endPoint">The endpoint whose bind failed.</param>
+    /// <param name="reuseAddress">Whether the failed bind had set SO_REUSEADDR.</param>
+    /// <param name="reuseOption">How the caller's user turns SO_REUSEADDR on (a flag such as "--reuseaddr"), named in the fix.</param>
+    public static string ExplainBindFailure(IPEndPoint endPoint, bool reuseAddress, string reuseOption = "SO_REUSEADDR") =>
+        ExplainBindFailure(ReadHolders(endPoint.Port), reuseAddress, reuseOption);
+
+    /// <summary>The explanation of a failed bind from given holders of the port (listeners first).</summary>
+    /// <param name="holders">The sockets on the port, as <see cref="ReadHolders"/> returns them.</param>
+    /// <param name="reuseAddress">Whether the failed bind had set SO_REUSEADDR.</param>
+    /// <param name="reuseOption">How the caller's user turns SO_REUSEADDR on, named in the fix.</param>
+    public static string ExplainBindFailure(IReadOnlyList<PortHolder> holders, bool reuseAddress, string reuseOption = "SO_REUSEADDR")
+    {
+        var listeners = holders.Where(h => h.State == "LISTEN").ToList();
+        if (listeners.Count > 0)
+        {
+            var owners = listeners.Where(l => l.Pid is not null).Select(l => l.Owner).Distinct().ToList();
+            var by = owners.Count > 0 ? $" by {string.Join(", ", owners)}" : "";
+            // A live listener is another server: advising to wait for TIME_WAIT or to set SO_REUSEADDR would send the user the wrong way.
+            return $"A live listener holds the port: {string.Join(", ", listeners.Select(l => $"{l.Local} (LISTEN)"))}{by}. "
+                   + $"This is another server still running, not an old connection: waiting for TIME_WAIT or {reuseOption} will not free it. "
+                   + "Fix: stop that program, or choose another port.";
+        }
+
+        if (holders.Count > 0)
+        {
+            var states = string.Join(", ", holders.Take(5).Select(h => $"{h.Local} → {h.Remote} {h.State}")) + (holders.Count > 5 ? $" and {holders.Count - 5} more" : "");
+            return reuseAddress
+                ? $"Old connections hold the port ({states}) and this OS refuses the bind even with SO_REUSEADDR. Fix: wait until they are gone (TIME_WAIT lasts 60 s on Linux), or choose another port."
+                : $"This is the course's error: old connections hold the port ({states}). Fix: wait until their TIME_WAIT ends (60 s on Linux), or start with {reuseOption}.";
+        }
+
+        return "Another socket holds the port, but none shows in the TCP table now (it may just have closed). Fix: try again, or choose another port.";
+    }
+
     private static BindTrial Try(string label, int port, bool native, SocketOptionSet options)
     {
         var endPoint = new IPEndPoint(IPAddress.Loopback, port);

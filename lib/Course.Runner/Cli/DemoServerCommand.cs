@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using AddressInUse.Diagnosis;
 using AddressInUse.Native;
 
 namespace Course.Runner.Cli;
@@ -118,7 +119,8 @@ public sealed class DemoServerCommand : ICommand
                     error.WriteLine($"demo-server: {result.Step} {endPoint} failed: {result.Error}.");
                     if (result.Error?.Name == "EADDRINUSE")
                     {
-                        error.WriteLine(PortHolders.Explain(endPoint, reuse));
+                        // Process names come from /proc and may hold terminal escape sequences.
+                        error.WriteLine(PrintableText.Escape(PortDiagnosis.ExplainBindFailure(endPoint, reuse, "--reuseaddr")));
                     }
 
                     native.Dispose();

@@ -22,7 +22,8 @@ public sealed class DiagnoseCommand : ICommand
         command.SetAction(parsed =>
         {
             var diagnosis = PortDiagnosis.Run(parsed.GetValue(port)!.Value);
-            context.Out.WriteLine(parsed.GetValue(json) ? diagnosis.ToJson().ToJsonString() : diagnosis.ToString());
+            // Process names come from /proc: a hostile one must not reach the terminal as escape sequences.
+            context.Out.WriteLine(parsed.GetValue(json) ? diagnosis.ToJson().ToJsonString() : PrintableText.EscapeLines(diagnosis.ToString()));
             return 0;
         });
         return command;

@@ -41,4 +41,8 @@ public static class PrintableText
 
         return builder.ToString();
     }
+
+    /// <summary>Multi-line text with each line escaped as <see cref="Escape"/> does and the line breaks kept.</summary>
+    public static string EscapeLines(string text) =>
+        string.Join(Environment.NewLine, text.Split('\n').Select(line => Escape(line.TrimEnd('\r'))));
 }

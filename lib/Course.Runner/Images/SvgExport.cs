@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using System.Xml;
 using System.Xml.Linq;
 using AddressInUse.Charts;
+using Course.Runner.IO;
 using PuppeteerSharp;
 
 namespace Course.Runner.Images;
@@ -117,7 +118,9 @@ public sealed class SvgExport : IAsyncDisposable
         for (var i = 0; i < svgs.Length; i++)
         {
             var path = Path.Combine(fullDirectory, fileNames[i]);
-            await AtomicWriteAsync(path, svgs[i], ct).ConfigureAwait(false);
+            // A kill mid-write must not leave a truncated committed image.
+            ct.ThrowIfCancellationRequested();
+            AtomicFile.WriteAllText(path, svgs[i]);
             written.Add(path);
         }
 
@@ -188,14 +191,6 @@ public sealed class SvgExport : IAsyncDisposable
         {
             // A hung page goes with its browser.
         }
-    }
-
-    private static async Task AtomicWriteAsync(string path, string text, CancellationToken ct)
-    {
-        // A kill mid-write must not leave a truncated committed image: write beside it, then rename.
-        var temp = path + ".tmp-" + Environment.ProcessId;
-        await File.WriteAllTextAsync(temp, text, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), ct).ConfigureAwait(false);
-        File.Move(temp, path, overwrite: true);
     }
 
     private static string FirstLine(string text)

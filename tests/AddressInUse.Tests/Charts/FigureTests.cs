@@ -72,6 +72,29 @@ public sealed class FigureTests
         Assert.DoesNotContain(back.Layout, p => p.Key != "meta");
     }
 
+    // The shape GenericChart.toFigureJson writes in Plotly.NET: data, a layout carrying a template, and an empty "frames" array.
+    internal const string PlotlyNetFigureJson = """
+        {"data":[{"type":"bar","x":["TIME_WAIT","ESTABLISHED"],"y":[3,1],"orientation":"v","marker":{"color":"rgba(99, 110, 250, 1.0)"}}],
+         "layout":{"width":600,"height":400,"title":{"text":"From Plotly.NET"},
+                   "template":{"layout":{"paper_bgcolor":"white","plot_bgcolor":"white"},"data":{"bar":[{"marker":{"line":{"color":"white"}}}]}}},
+         "frames":[]}
+        """;
+
+    [Fact]
+    public void FromJson_PlotlyNetFigureJson_KeepsItsTracesAndLayoutAndIgnoresFrames()
+    {
+        var back = Figure.FromJson(PlotlyNetFigureJson);
+
+        var trace = Assert.Single(back.Data);
+        Assert.Equal("bar", (string?)trace["type"]);
+        Assert.Equal(3, (int)trace["y"]![0]!);
+        Assert.Equal("From Plotly.NET", (string?)back.Layout["title"]!["text"]);
+        Assert.Equal("white", (string?)back.Layout["template"]!["layout"]!["paper_bgcolor"]);
+        var written = JsonNode.Parse(back.ToJson())!.AsObject();
+        Assert.Equal(["data", "layout"], written.Select(p => p.Key).Order().ToArray());
+        Assert.Equal("figure", (string?)written["layout"]!["meta"]!["name"]);
+    }
+
     [Theory]
     [InlineData("{not json", "not valid JSON")]
     [InlineData("[1,2]", "expected a JSON object")]

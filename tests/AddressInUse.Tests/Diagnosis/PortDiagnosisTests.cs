@@ -104,6 +104,39 @@ public sealed class PortDiagnosisTests : IDisposable
         Assert.Contains(d.Advice, a => a.Contains("Set SO_REUSEADDR", StringComparison.Ordinal));
     }
 
+    [LinuxFact]
+    public async Task ExplainBindFailure_LiveListener_NamesItsPid_NeverAdvisesWaitingOrReuse()
+    {
+        var (python, port) = await StartPythonListenerAsync();
+
+        var text = PortDiagnosis.ExplainBindFailure(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port), reuseAddress: false, "--reuseaddr");
+
+        Assert.Contains($"A live listener holds the port: 127.0.0.1:{port} (LISTEN) by pid {python.Id}", text);
+        Assert.Contains("will not free it", text);
+        Assert.DoesNotContain("start with --reuseaddr", text);
+    }
+
+    [LinuxFact]
+    public async Task ExplainBindFailure_TimeWaitOnly_NamesTheStateAndTheReuseOption()
+    {
+        var python = Start("python3", "-c", PythonTimeWait);
+        var port = int.Parse((await python.StandardOutput.ReadLineAsync().WaitAsync(Deadline))!);
+
+        var text = PortDiagnosis.ExplainBindFailure(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port), reuseAddress: false, "--reuseaddr");
+
+        Assert.Contains("old connections hold the port", text);
+        Assert.Contains("TIME_WAIT", text);
+        Assert.Contains("start with --reuseaddr", text);
+    }
+
+    [Fact]
+    public void ExplainBindFailure_NothingInTable_SaysItMayJustHaveClosed()
+    {
+        var text = PortDiagnosis.ExplainBindFailure(Array.Empty<PortHolder>(), reuseAddress: true);
+
+        Assert.Contains("none shows in the TCP table", text);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(65536)]

@@ -40,6 +40,22 @@ public sealed class PageInspectionTests(SharedBrowser browser) : IDisposable, IC
     }
 
     [BrowserFact]
+    public async Task InspectAsync_PlotlyNetFigureJsonThroughFromJson_IsDrawnOfflineWithoutErrors()
+    {
+        // A learner's Plotly.NET chart (its toFigureJson output) displays through the course's own offline figure display.
+        const string plotlyNet = """
+            {"data":[{"type":"bar","x":["TIME_WAIT","ESTABLISHED"],"y":[3,1],"orientation":"v","marker":{}}],
+             "layout":{"width":600,"height":400,"template":{"layout":{"paper_bgcolor":"white"},"data":{}}},"frames":[]}
+            """;
+        var page = Write("plotly-net.html", FigureHtml.Page("Plotly.NET", [AddressInUse.Charts.Figure.FromJson(plotlyNet)]));
+
+        var result = await InspectAsync(page);
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(1, result.ChartsDrawn);
+    }
+
+    [BrowserFact]
     public async Task InspectAsync_ScriptThrows_ReportsTheError()
     {
         var html = FigureHtml.Page("Broken", [Figure("a")])

@@ -6,6 +6,7 @@ using AddressInUse.Observation;
 using Course.Runner.Cli;
 using Course.Runner.Live;
 using PuppeteerSharp;
+using static Course.TestUtilities.ForeignProcesses;
 
 namespace Course.EndToEnd.Live;
 
@@ -18,9 +19,9 @@ public sealed class ObserveWebPageTests
     [LinuxFact]
     public async Task ObserveWeb_NetcatConnectionOpenedAndClosed_PageShowsItsStates()
     {
-        var nc = FindOnPath("nc") ?? throw new InvalidOperationException("netcat is not installed: this test runs a real nc listener and client. Install it with `apt-get install netcat-openbsd`.");
+        var nc = Netcat();
         var browserPath = BrowserLocator.LocateOrThrow();
-        var port = FreePort();
+        var port = FreeLoopbackPort();
         var output = new StringWriter();
         using var stop = new CancellationTokenSource();
         var server = new ObserveWebServer(port, TimeSpan.FromMilliseconds(5));
@@ -110,38 +111,4 @@ public sealed class ObserveWebPageTests
         Assert.Equal(CommandLine.UsageExitCode, code);
         Assert.Contains("not a loopback address", error.ToString());
     }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
-    private static Process Start(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-        return Process.Start(info)!;
-    }
-
-    private static void Stop(Process? process)
-    {
-        if (process is null)
-        {
-            return;
-        }
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit(5000);
-        }
-        process.Dispose();
-    }
-
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
 }

@@ -54,4 +54,30 @@ public sealed class DiagnoseCommandTests
         Assert.Contains(json["holders"]!.AsArray(), h => (string?)h!["state"] == "LISTEN");
         Assert.All(json["trials"]!.AsArray(), t => Assert.NotEqual("ok", (string?)t!["outcome"]));
     }
+
+    [LinuxFact]
+    public async Task Diagnose_ListenerWhoseProcessNameHoldsAnEscape_PrintsItEscaped()
+    {
+        // A process may name itself anything (/proc/self/comm): an escape sequence in it must not reach the terminal.
+        const string script = "import socket,sys\nopen('/proc/self/comm','w').write('\\x1b[31mred')\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen()\nprint(s.getsockname()[1], flush=True)\nsys.stdin.read()\n";
+        var info = new System.Diagnostics.ProcessStartInfo("python3") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(script);
+        using var python = System.Diagnostics.Process.Start(info)!;
+        try
+        {
+            var port = (await python.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)))!.Trim();
+
+            var (code, output, _) = await RunAsync("--port", port);
+
+            Assert.Equal(0, code);
+            Assert.DoesNotContain("\u001b", output, StringComparison.Ordinal);
+            Assert.Contains($"pid {python.Id} (\\x1b[31mred)", output);
+        }
+        finally
+        {
+            python.Kill();
+            await python.WaitForExitAsync();
+        }
+    }
 }

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Course.Runner.Cli;
+using static Course.TestUtilities.ForeignProcesses;
 
 namespace Course.Runner.Tests.Cli;
 
@@ -85,8 +86,7 @@ public sealed class ObserveCommandTests
     [LinuxFact]
     public async Task Observe_NetcatConnectionOnLoopback_AgreesWithSs()
     {
-        var nc = FindOnPath("nc") ?? throw new InvalidOperationException(
-            "netcat is not installed: this test runs a real nc listener and client. Install it with `apt-get install netcat-openbsd`.");
+        var nc = Netcat();
         var ss = FindOnPath("ss") ?? throw new InvalidOperationException("ss is not installed: install iproute2 (`apt-get install iproute2`).");
 
         var output = new LockedWriter();
@@ -100,7 +100,7 @@ public sealed class ObserveCommandTests
             // The OS picks a free port; another program could take it before nc listens, so try again on a fresh one.
             for (var attempt = 0; attempt < 5 && listener is null; attempt++)
             {
-                port = FreePort();
+                port = FreeLoopbackPort();
                 var candidate = Start(nc, "-l", "127.0.0.1", port.ToString());
                 if (await TryUntilAsync(() => Ss(ss, port).Contains($"LISTEN 127.0.0.1:{port} 0.0.0.0:*"), TimeSpan.FromSeconds(5)))
                 {
@@ -190,62 +190,6 @@ public sealed class ObserveCommandTests
             .OrderBy(l => l, StringComparer.Ordinal)
             .ToList();
     }
-
-    private static int FreePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
-    }
-
-    private static Process Start(string program, params string[] args)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-        // stdin stays open (never written), so nc keeps the connection until it is killed.
-        return Process.Start(info)!;
-    }
-
-    private static void Stop(Process? process)
-    {
-        if (process is null)
-        {
-            return;
-        }
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill();
-                process.WaitForExit(5000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-        process.Dispose();
-    }
-
-    private static string Run(string program, params string[] args)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-        using var process = Process.Start(info)!;
-        var text = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return text;
-    }
-
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
-            .Select(dir => Path.Combine(dir, name))
-            .FirstOrDefault(File.Exists);
 
     private static Task<bool> TryUntilAsync(Func<bool> condition, TimeSpan timeout) =>
         AddressInUse.Observation.Poll.TryUntilAsync(condition, timeout);

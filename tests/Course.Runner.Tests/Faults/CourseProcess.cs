@@ -98,27 +98,21 @@ public sealed class CourseProcess : IAsyncDisposable
     /// <summary>Waits until the output contains the text; fails with the output when the deadline passes or the process ends first.</summary>
     public async Task WaitForOutputAsync(string text, TimeSpan deadline)
     {
-        var clock = Stopwatch.StartNew();
-        while (!Output.Contains(text, StringComparison.Ordinal))
+        await AddressInUse.Observation.Poll.TryUntilAsync(() => Output.Contains(text, StringComparison.Ordinal) || _process.HasExited, deadline);
+        if (_process.HasExited)
         {
-            if (_process.HasExited)
-            {
-                await Task.Delay(100);
-                if (Output.Contains(text, StringComparison.Ordinal))
-                {
-                    return;
-                }
-
-                throw new Xunit.Sdk.XunitException($"course ended (exit {_process.ExitCode}) before printing \"{text}\". Output:\n{Output}");
-            }
-
-            if (clock.Elapsed > deadline)
-            {
-                throw new Xunit.Sdk.XunitException($"course did not print \"{text}\" within {deadline.TotalSeconds} s. Output:\n{Output}");
-            }
-
-            await Task.Delay(20);
+            // Exited: WaitForExitAsync returns once the redirected output has been read to its end, so nothing printed is missed.
+            await _process.WaitForExitAsync();
         }
+
+        if (Output.Contains(text, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        throw new Xunit.Sdk.XunitException(_process.HasExited
+            ? $"course ended (exit {_process.ExitCode}) before printing \"{text}\". Output:\n{Output}"
+            : $"course did not print \"{text}\" within {deadline.TotalSeconds} s. Output:\n{Output}");
     }
 
     /// <summary>Sends a POSIX signal to the course process.</summary>

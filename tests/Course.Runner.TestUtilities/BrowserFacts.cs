@@ -1,6 +1,6 @@
 using Course.Runner.Images;
 
-namespace Course.TestUtilities;
+namespace Course.Runner.TestUtilities;
 
 /// <summary>A fact that needs a real headless Chromium: it fails with the install hint when none is found, unless COURSE_SKIP_BROWSER_TESTS=1.</summary>
 public sealed class BrowserFactAttribute : FactAttribute
