@@ -162,8 +162,8 @@ public static class MatrixChart
             ["rows"] = gridRows,
             ["columns"] = columns,
             ["pattern"] = "independent",
-            // Wider gaps only where an inner grid prints its own row labels.
-            ["xgap"] = innerLabels ? 0.3 : 0.1,
+            // Wider gaps only where an inner grid prints its own row labels (as long as .NET's "ExclusiveAddressUse").
+            ["xgap"] = innerLabels ? 0.5 : 0.1,
             ["ygap"] = gridRows > 1 ? 0.35 : 0.2,
         };
         layout["annotations"] = annotations;
