@@ -164,7 +164,7 @@ public static class MatrixChart
             ["pattern"] = "independent",
             // Wider gaps only where an inner grid prints its own row labels (as long as .NET's "ExclusiveAddressUse").
             ["xgap"] = innerLabels ? 0.5 : 0.1,
-            ["ygap"] = gridRows > 1 ? 0.35 : 0.2,
+            ["ygap"] = gridRows > 1 ? 0.5 : 0.2, // room for the slanted column labels above the next grid's title
         };
         layout["annotations"] = annotations;
         layout["height"] = 180 + gridRows * (panelHeight + 90);
