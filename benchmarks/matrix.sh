@@ -24,9 +24,16 @@ for (var i = 0; i < $runs; i++)
     seconds.Add((await PortSharing.MeasureAsync(plan)).Elapsed.TotalSeconds);
 }
 seconds.Sort();
-Console.WriteLine(\$"{warm.Outcomes.Count} {warm.Skipped.Count} {warm.Elapsed.TotalSeconds:0.000} {seconds[seconds.Count / 2]:0.000} {seconds[0]:0.000} {seconds[^1]:0.000}");
+// The same plan with its wildcard cases on this machine instead of the private network lab's child (the lab's cost).
+var host = new List<double>();
+for (var i = 0; i < $runs; i++)
+{
+    host.Add((await PortSharing.MeasureAsync(plan with { WildcardInLab = false })).Elapsed.TotalSeconds);
+}
+host.Sort();
+Console.WriteLine(\$"{warm.Outcomes.Count} {warm.Skipped.Count} {warm.Elapsed.TotalSeconds:0.000} {seconds[seconds.Count / 2]:0.000} {seconds[0]:0.000} {seconds[^1]:0.000} {host[host.Count / 2]:0.000} {warm.Wildcard.InLab}");
 EOF
-read -r cases skipped first median fastest slowest < <(dotnet run -c Release --project "$work/bench.csproj" 2>/dev/null | tail -1)
+read -r cases skipped first median fastest slowest hostmedian inlab < <(dotnet run -c Release --project "$work/bench.csproj" 2>/dev/null | tail -1)
 
 start=$(date +%s%N)
 dotnet lib/Course.Runner/bin/Release/net10.0/course.dll run --chapter 05 --out "$work/out" --images "$work/img" >/dev/null 2>&1 \
@@ -37,6 +44,7 @@ echo "| measure | value |"
 echo "|---|---|"
 echo "| full D1 matrix, in process: $cases cases measured ($skipped skipped), median of $runs runs after a warm-up | ${median} s |"
 echo "| fastest / slowest of those runs | ${fastest} s / ${slowest} s |"
+echo "| the same with its $inlab wildcard cases on this machine instead of the lab's child (median) | ${hostmedian} s |"
 echo "| first run in a fresh process (JIT and first-use costs included) | ${first} s |"
 echo "| chapter 05 headless wall time (whole runner process, incl. start-up and SVG export) | ${chapter} s |"
 echo

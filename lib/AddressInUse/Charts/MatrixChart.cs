@@ -11,6 +11,10 @@ public enum MatrixCellKind
     LaterStepFailed,
     /// <summary>The first step failed, e.g. bind refused (red).</summary>
     Failed,
+    /// <summary>A difference that is nobody's error, e.g. a claims-ledger verdict on a path the claim never described (blue).</summary>
+    Differs,
+    /// <summary>Could not be measured here, drawn grey and named in the legend rather than left blank.</summary>
+    NotMeasured,
 }
 
 /// <summary>One cell of an outcome grid.</summary>
@@ -35,6 +39,8 @@ public static class MatrixChart
         [MatrixCellKind.Ok] = "#2e7d32",
         [MatrixCellKind.LaterStepFailed] = "#ef6c00",
         [MatrixCellKind.Failed] = "#c62828",
+        [MatrixCellKind.Differs] = "#1565c0",
+        [MatrixCellKind.NotMeasured] = "#9e9e9e",
     };
 
     /// <summary>What the legend says for each outcome kind.</summary>
@@ -140,7 +146,7 @@ public static class MatrixChart
         }
 
         // Heatmaps have no legend entries of their own: one invisible marker trace per kind gives the colour key.
-        foreach (var kind in Enum.GetValues<MatrixCellKind>())
+        foreach (var kind in Enum.GetValues<MatrixCellKind>().Where(legend.ContainsKey))
         {
             figure.Data.Add(new JsonObject
             {
@@ -184,6 +190,12 @@ public static class MatrixChart
     private static bool HasInnerLabels(IReadOnlyList<MatrixPanel> panels, int columns) =>
         Enumerable.Range(0, panels.Count).Any(i => i % columns != 0 && !panels[i].Rows.SequenceEqual(panels[i - i % columns].Rows));
 
+    // Failed 0, LaterStepFailed 1, Ok 2 as before; the kinds added later come after them.
+    private static readonly IReadOnlyList<MatrixCellKind> BandOrder =
+        [MatrixCellKind.Failed, MatrixCellKind.LaterStepFailed, MatrixCellKind.Ok, MatrixCellKind.Differs, MatrixCellKind.NotMeasured];
+
+    private static int Band(MatrixCellKind kind) => BandOrder.ToList().IndexOf(kind);
+
     private static JsonObject HeatmapTrace(MatrixPanel panel, string xAxis, string yAxis)
     {
         var z = new JsonArray();
@@ -196,8 +208,8 @@ public static class MatrixChart
             var hoverRow = new JsonArray();
             foreach (var cell in row)
             {
-                // 0, 1, 2 sit in the three bands of the step colour scale below; null leaves the cell blank.
-                zRow.Add(cell is null ? null : JsonValue.Create(cell.Kind switch { MatrixCellKind.Failed => 0, MatrixCellKind.LaterStepFailed => 1, _ => 2 }));
+                // 0 to 4 sit in the five bands of the colour scale below; null leaves the cell blank.
+                zRow.Add(cell is null ? null : JsonValue.Create(Band(cell.Kind)));
                 textRow.Add(JsonValue.Create(cell?.Text ?? ""));
                 hoverRow.Add(JsonValue.Create(cell?.Hover ?? "not measured"));
             }
@@ -205,9 +217,13 @@ public static class MatrixChart
             text.Add(textRow);
             hover.Add(hoverRow);
         }
-        var red = Colors[MatrixCellKind.Failed];
-        var orange = Colors[MatrixCellKind.LaterStepFailed];
-        var green = Colors[MatrixCellKind.Ok];
+        // One band per kind, in the order of Band(); each colour fills a fifth of the 0..4 range.
+        var scale = new JsonArray();
+        foreach (var (kind, band) in BandOrder.Select((k, i) => (k, i)))
+        {
+            scale.Add(new JsonArray(band / 5.0, Colors[kind]));
+            scale.Add(new JsonArray((band + 1) / 5.0, Colors[kind]));
+        }
         return new JsonObject
         {
             ["type"] = "heatmap",
@@ -216,11 +232,8 @@ public static class MatrixChart
             ["y"] = Traces.Strings(panel.Rows),
             ["z"] = z,
             ["zmin"] = 0,
-            ["zmax"] = 2,
-            ["colorscale"] = new JsonArray(
-                new JsonArray(0, red), new JsonArray(0.3333, red),
-                new JsonArray(0.3333, orange), new JsonArray(0.6667, orange),
-                new JsonArray(0.6667, green), new JsonArray(1, green)),
+            ["zmax"] = BandOrder.Count - 1,
+            ["colorscale"] = scale,
             ["showscale"] = false,
             ["xgap"] = 2,
             ["ygap"] = 2,

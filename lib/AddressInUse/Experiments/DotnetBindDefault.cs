@@ -39,14 +39,23 @@ public static class DotnetBindDefault
 /// <param name="DotnetAfter">Options of the .NET socket after Socket.Bind.</param>
 /// <param name="NativeBefore">Options of the native socket before bind().</param>
 /// <param name="NativeAfter">Options of the native socket after bind().</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
 public sealed record BindDefaultOutcome(
     string Os,
     IReadOnlyDictionary<string, int> DotnetBefore,
     IReadOnlyDictionary<string, int> DotnetAfter,
     IReadOnlyDictionary<string, int> NativeBefore,
-    IReadOnlyDictionary<string, int> NativeAfter) : IHtmlRenderable
+    IReadOnlyDictionary<string, int> NativeAfter) : IHtmlRenderable, IHasCases
 {
+    /// <summary>Two G1 records, "bind-default" on each path: the read-back after bind, and the one before it in the details.</summary>
+    public IEnumerable<Results.CaseRecord> Cases => new[] { ("dotnet", DotnetBefore, DotnetAfter), ("native", NativeBefore, NativeAfter) }.Select(x =>
+        new Results.CaseRecord("G1", "bind-default", x.Item1, "tcp", "none",
+            new Results.SocketSide("127.0.0.1", "tcp", Array.Empty<string>()), new Results.SocketSide("127.0.0.1", "tcp", Array.Empty<string>()), "bind", "ok", null)
+        {
+            Readback = x.Item3,
+            Details = new System.Text.Json.Nodes.JsonObject { ["readback_before_bind"] = new System.Text.Json.Nodes.JsonObject(x.Item2.Select(kv => KeyValuePair.Create(kv.Key, (System.Text.Json.Nodes.JsonNode?)kv.Value))) },
+        });
+
     /// <summary>Whether .NET's Bind turned SO_REUSEADDR on by itself.</summary>
     public bool DotnetBindSetsReuseAddress => DotnetBefore.GetValueOrDefault(SocketOptionNames.ReuseAddress) == 0 && DotnetAfter.GetValueOrDefault(SocketOptionNames.ReuseAddress) == 1;
 

@@ -8,7 +8,7 @@ namespace AddressInUse.Lab;
 public static class LabExperiments
 {
     /// <summary>Every experiment name the child knows.</summary>
-    public static IReadOnlySet<string> Names { get; } = new HashSet<string>(StringComparer.Ordinal) { "probe", "e3", "fin-timeout", "tw-buckets", "tw-length" };
+    public static IReadOnlySet<string> Names { get; } = new HashSet<string>(StringComparer.Ordinal) { "probe", "e3", "fin-timeout", "tw-buckets", "tw-length", Experiments.Matrix.PortSharingLab.Experiment, "loopback-filter" };
 
     internal static async Task<JsonObject> RunAsync(string name, JsonObject arguments) => name switch
     {
@@ -22,6 +22,62 @@ public static class LabExperiments
         "fin-timeout" => await TimeWaitSettings.OrphanFinWait2InsideAsync().ConfigureAwait(false),
         "tw-buckets" => await TimeWaitSettings.TimeWaitBucketsInsideAsync(arguments).ConfigureAwait(false),
         "tw-length" => await TimeWaitSettings.TimeWaitLengthInsideAsync().ConfigureAwait(false),
+        // The matrix's wildcard cases: inside the lab the wildcard address covers only the lab's own lo.
+        Experiments.Matrix.PortSharingLab.Experiment => await Experiments.Matrix.PortSharingLab.RunInsideAsync(arguments).ConfigureAwait(false),
+        "loopback-filter" => await LoopbackFilterInsideAsync().ConfigureAwait(false),
         _ => throw new ArgumentException($"No lab experiment is called '{name}'."),
     };
+
+    /// <summary>
+    /// Inside the lab, gives lo a non-loopback address (10.255.0.1, which exists in this namespace alone) and connects from it
+    /// to a wildcard listener without and with the loopback-only filter, and from 127.0.0.1 to the filtered one.
+    /// </summary>
+    private static async Task<JsonObject> LoopbackFilterInsideAsync()
+    {
+        var foreign = System.Net.IPAddress.Parse("10.255.0.1");
+        var ip = new System.Diagnostics.ProcessStartInfo("ip") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "address", "add", "10.255.0.1/32", "dev", "lo" })
+        {
+            ip.ArgumentList.Add(argument);
+        }
+        using (var process = System.Diagnostics.Process.Start(ip)!)
+        {
+            var errors = await process.StandardError.ReadToEndAsync().ConfigureAwait(false);
+            await process.WaitForExitAsync().ConfigureAwait(false);
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"ip address add failed inside the lab: {errors.Trim()}");
+            }
+        }
+        async Task<bool> ConnectsAsync(bool filtered, System.Net.IPAddress from)
+        {
+            using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            if (filtered && Native.LoopbackOnlyFilter.Attach(listener) is var errno and not 0)
+            {
+                throw new InvalidOperationException($"SO_ATTACH_FILTER failed: errno {errno}");
+            }
+            listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Any, 0));
+            listener.Listen(4);
+            var port = ((System.Net.IPEndPoint)listener.LocalEndPoint!).Port;
+            using var client = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            client.Bind(new System.Net.IPEndPoint(from, 0));
+            // A dropped SYN is retried for minutes; one second is many round trips on lo.
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            try
+            {
+                await client.ConnectAsync(new System.Net.IPEndPoint(from, port), deadline.Token).ConfigureAwait(false);
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+        return new JsonObject
+        {
+            ["unfiltered_from_foreign"] = await ConnectsAsync(false, foreign).ConfigureAwait(false),
+            ["filtered_from_foreign"] = await ConnectsAsync(true, foreign).ConfigureAwait(false),
+            ["filtered_from_loopback"] = await ConnectsAsync(true, System.Net.IPAddress.Loopback).ConfigureAwait(false),
+        };
+    }
 }

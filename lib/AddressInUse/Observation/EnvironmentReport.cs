@@ -48,6 +48,24 @@ public sealed record EnvironmentReport(string Os, string Description, string Ker
         return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
+    /// <summary>
+    /// Each setting as a case that a chapter's verdict can rest on (scenario "settings", case = the setting's name, step "read",
+    /// outcome "ok" or "unreadable", the value in <see cref="Results.CaseRecord.Settings"/> and details). Readings, not experiments: a sentence
+    /// judged on them says what was read.
+    /// </summary>
+    public IReadOnlyList<Results.CaseRecord> SettingCases => Settings.Select(s =>
+        new Results.CaseRecord("settings", s.Name, "os", "tcp", "none",
+            new Results.SocketSide("", "tcp", Array.Empty<string>()), new Results.SocketSide("", "tcp", Array.Empty<string>()),
+            "read", s.Value is null ? "unreadable" : "ok", null)
+        {
+            Settings = s.Value is null ? null : new Dictionary<string, string> { [s.Name] = s.Value },
+            Details = new JsonObject { ["value"] = s.Value, ["meaning"] = s.Meaning },
+        }).ToList();
+
+    /// <summary>A setting's value as a number, or null when it is absent, unreadable or not one number.</summary>
+    public double? Number(string name) =>
+        Settings.FirstOrDefault(s => s.Name == name)?.Value is { } v && double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
+
     /// <summary>A short table of the environment.</summary>
     public string ToHtml() => Html.Table(
         new[] { "this machine", "" },

@@ -92,6 +92,74 @@ public static unsafe class SockDiag
         }
     }
 
+    /// <summary>
+    /// Reads every listening TCP socket of this network namespace, both families, with its socket inode (what /proc/&lt;pid&gt;/fd
+    /// links name as "socket:[inode]"), so a caller can tell its own listeners from other programs'.
+    /// </summary>
+    /// <returns>The listeners, or null when netlink sock_diag is refused here or this is not Linux.</returns>
+    public static List<(TcpEntry Entry, uint Inode)>? TryReadListeners()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+        var fd = socket(AfNetlink, SockRaw | SockCloexec, NetlinkSockDiag);
+        if (fd < 0)
+        {
+            return null;
+        }
+        try
+        {
+            var listeners = new List<(TcpEntry, uint)>();
+            var buffer = new byte[64 * 1024];
+            foreach (var family in new[] { AfInet, AfInet6 })
+            {
+                var request = BuildRequest(family, null, (uint)Interlocked.Increment(ref _sequence), 1u << 10);
+                fixed (byte* p = request)
+                {
+                    if (send(fd, p, (nuint)request.Length, 0) != request.Length)
+                    {
+                        return null;
+                    }
+                }
+                var done = false;
+                while (!done)
+                {
+                    nint received;
+                    fixed (byte* p = buffer)
+                    {
+                        received = recv(fd, p, (nuint)buffer.Length, 0);
+                    }
+                    if (received <= 0)
+                    {
+                        if (received < 0 && Marshal.GetLastPInvokeError() == 4)
+                        {
+                            continue; // EINTR
+                        }
+                        return null;
+                    }
+                    var status = ParseMessages(buffer.AsSpan(0, (int)received), message =>
+                    {
+                        if (ParseDiagMessage(message) is { } entry)
+                        {
+                            listeners.Add((entry, BinaryPrimitives.ReadUInt32LittleEndian(message[68..])));
+                        }
+                    });
+                    if (status == DumpStatus.Error)
+                    {
+                        return null;
+                    }
+                    done = status == DumpStatus.Done;
+                }
+            }
+            return listeners;
+        }
+        finally
+        {
+            close(fd);
+        }
+    }
+
     /// <summary>Sends the same filtered dump requests as <see cref="TryRead"/> and only counts the bytes the kernel returns: the floor any sock_diag reader pays (for benchmarks).</summary>
     public static long DumpBytesOnly(IReadOnlyCollection<int>? ports)
     {
@@ -180,7 +248,19 @@ public static unsafe class SockDiag
     }
 
     /// <summary>Parses one datagram of a sock_diag dump (netlink headers, each followed by an inet_diag_msg) into rows.</summary>
-    public static DumpStatus ParseMessages(ReadOnlySpan<byte> data, List<TcpEntry> entries)
+    public static DumpStatus ParseMessages(ReadOnlySpan<byte> data, List<TcpEntry> entries) => ParseMessages(data, message =>
+    {
+        if (ParseDiagMessage(message) is { } entry)
+        {
+            entries.Add(entry);
+        }
+    });
+
+    /// <summary>A callback that reads one inet_diag_msg.</summary>
+    internal delegate void DiagMessageReader(ReadOnlySpan<byte> message);
+
+    /// <summary>Walks one datagram of a sock_diag dump and hands each inet_diag_msg to <paramref name="read"/>.</summary>
+    internal static DumpStatus ParseMessages(ReadOnlySpan<byte> data, DiagMessageReader read)
     {
         var offset = 0;
         while (offset + HeaderLength <= data.Length)
@@ -199,9 +279,9 @@ public static unsafe class SockDiag
             {
                 return DumpStatus.Error;
             }
-            if (type == SockDiagByFamily && length >= HeaderLength + MessageLength && ParseDiagMessage(data.Slice(offset + HeaderLength, MessageLength)) is { } entry)
+            if (type == SockDiagByFamily && length >= HeaderLength + MessageLength)
             {
-                entries.Add(entry);
+                read(data.Slice(offset + HeaderLength, MessageLength));
             }
             // Messages are aligned to 4 bytes.
             offset += (length + 3) & ~3;
@@ -261,7 +341,10 @@ public static unsafe class SockDiag
     };
 
     /// <summary>Builds the whole netlink request: nlmsghdr, inet_diag_req_v2 (TCP, every state) and, with ports, the bytecode attribute.</summary>
-    public static byte[] BuildRequest(byte family, IReadOnlyCollection<int>? ports, uint sequence)
+    public static byte[] BuildRequest(byte family, IReadOnlyCollection<int>? ports, uint sequence) => BuildRequest(family, ports, sequence, AllStates);
+
+    /// <summary>Builds the netlink request for the TCP sockets in the given states (a bit mask, 1 &lt;&lt; kernel state number).</summary>
+    public static byte[] BuildRequest(byte family, IReadOnlyCollection<int>? ports, uint sequence, uint states)
     {
         var bytecode = ports is null || ports.Count == 0 ? Array.Empty<byte>() : PortFilter(ports);
         var attribute = bytecode.Length == 0 ? 0 : 4 + bytecode.Length;
@@ -276,7 +359,7 @@ public static unsafe class SockDiag
         body[0] = family;
         body[1] = (byte)ProtocolType.Tcp;
         // body[2] ext = 0 (no extensions asked), body[3] pad; then the state mask; the sockid stays zero for a dump.
-        BinaryPrimitives.WriteUInt32LittleEndian(body[4..], AllStates);
+        BinaryPrimitives.WriteUInt32LittleEndian(body[4..], states);
         if (attribute > 0)
         {
             var attr = span[(HeaderLength + RequestLength)..];

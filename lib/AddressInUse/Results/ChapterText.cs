@@ -113,9 +113,13 @@ public sealed class ChapterText
     public static string Describe(IReadOnlyList<CaseRecord> cases)
     {
         static string Outcome(CaseRecord c) => c.Errno is { } n ? $"{c.Outcome} ({n})" : c.Outcome;
+        // A setting read from the OS is described by what was read, not by the step that read it.
+        static string One(CaseRecord c) => c.Scenario == "settings" && c.Settings?.GetValueOrDefault(c.Case) is { } value
+            ? $"{c.Case} read {value}"
+            : $"{c.Scenario} {c.Case} ({c.Api}): {c.Step} {Outcome(c)}{Measurements(c)}";
         if (cases.Count <= 3)
         {
-            return string.Join("; ", cases.Select(c => $"{c.Scenario} {c.Case} ({c.Api}): {c.Step} {Outcome(c)}{Measurements(c)}"));
+            return string.Join("; ", cases.Select(One));
         }
 
         var counts = cases.GroupBy(Outcome).Select(g => $"{g.Count().ToString(CultureInfo.InvariantCulture)} {g.Key}");

@@ -46,6 +46,25 @@ public sealed class MatrixChartTests
     }
 
     [Fact]
+    public void Build_DiffersAndNotMeasured_OwnBandsAndLegendOnlyForTheKindsItNames()
+    {
+        var legend = new Dictionary<MatrixCellKind, string> { [MatrixCellKind.Differs] = "differs", [MatrixCellKind.NotMeasured] = "not measured" };
+
+        var figure = MatrixChart.Build("m", "t", new[]
+        {
+            Panel("p", new[] { new MatrixCell?[] { new(MatrixCellKind.Differs, "differs", "h"), new(MatrixCellKind.NotMeasured, "not measured", "h") }, new MatrixCell?[] { Ok, Refused } }),
+        }, "first", "second", legend: legend);
+
+        var heatmap = figure.Data[0];
+        Assert.Equal(3, heatmap["z"]![0]![0]!.GetValue<int>());
+        Assert.Equal(4, heatmap["z"]![0]![1]!.GetValue<int>());
+        Assert.Equal(4, heatmap["zmax"]!.GetValue<int>());
+        // Each kind's colour fills its own fifth of the scale.
+        Assert.Equal(MatrixChart.Colors[MatrixCellKind.Differs], heatmap["colorscale"]![6]![1]!.GetValue<string>());
+        Assert.Equal(new[] { "differs", "not measured" }, figure.Data.Where(t => t["type"]!.GetValue<string>() == "scatter").Select(t => t["name"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public void Build_CellsOfWrongShape_ClearError()
     {
         var bad = new MatrixPanel("p", new[] { "a", "b" }, new[] { "x" }, new[] { (IReadOnlyList<MatrixCell?>)new MatrixCell?[] { Ok } });

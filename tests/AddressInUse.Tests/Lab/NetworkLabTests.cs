@@ -110,6 +110,16 @@ public sealed class NetworkLabTests
     }
 
     [LabFact]
+    public async Task TimeWaitLength_ThreeSecondFinTimeoutInTheLab_StillSixtySecondsNeverLess()
+    {
+        // The clock starts before the close that begins TIME_WAIT, so however slowly the child sees the entry, it never reads under 60 s.
+        var outcome = await TimeWaitSettings.TimeWaitLengthAsync(finTimeoutSeconds: 3);
+
+        Assert.NotNull(outcome.Seconds);
+        Assert.InRange(outcome.Seconds!.Value, 60.0, 66.0);
+    }
+
+    [LabFact]
     public async Task Buckets_SmallLimitInTheLab_NewTimeWaitEntriesVanish()
     {
         var outcome = await TimeWaitSettings.BucketsAsync(connections: 20, smallBuckets: 4);

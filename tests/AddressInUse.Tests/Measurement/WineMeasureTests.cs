@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Xunit.Abstractions;
 
 namespace AddressInUse.Tests.Measurement;
 
@@ -17,13 +18,14 @@ public sealed class WineFactAttribute : FactAttribute
 }
 
 /// <summary>Chapters 01, 05 and 10's experiments through the Windows code path under Wine, quick mode, one run shared by these tests.</summary>
-public sealed class WineMeasureTests(WineRun run) : IClassFixture<WineRun>
+public sealed class WineMeasureTests(WineRun run, ITestOutputHelper output) : IClassFixture<WineRun>
 {
     private static readonly string[] Chapters = ["01-address-already-in-use", "05-so-reuseaddr", "10-csharp-and-your-os"];
 
     [WineFact]
     public void MeasureUnderWine_Chapters01To10Quick_EveryChapterRunsWithoutCrashOrUnhandledException()
     {
+        output.WriteLine($"win-x64 publish {run.PublishSeconds:0} s, measure under Wine {run.RunSeconds:0} s");
         Assert.True(run.Results is not null, $"no results.json (exit {run.ExitCode}):\n{run.Output}");
         Assert.DoesNotContain("Unhandled exception", run.Output, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("Fatal error", run.Output, StringComparison.Ordinal);

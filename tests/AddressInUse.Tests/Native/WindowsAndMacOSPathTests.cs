@@ -1,6 +1,8 @@
+using System.Net.NetworkInformation;
 using AddressInUse.Child;
 using AddressInUse.Experiments.Matrix;
 using AddressInUse.Native;
+using AddressInUse.Observation;
 
 namespace AddressInUse.Tests.Native;
 
@@ -84,6 +86,35 @@ public sealed class WindowsAndMacOSPathTests
         Assert.Equal((0xffff, 4, 0x200, 0x80, 2, 30), (m.SolSocket, m.SoReuseAddr, m.SoReusePort!.Value, m.SoLinger, m.AfInet, m.AfInet6));
         Assert.Null(m.SoExclusiveAddrUse);
         Assert.True(m.SockaddrHasLength);
+    }
+
+    [Fact]
+    public void TcpTableRead_IpHelperFailsTwiceThenAnswers_ReturnsTheThirdRead()
+    {
+        // Wine's iphlpapi fails a read now and then with ERROR_OUTOFMEMORY (14); one such read must not end an experiment.
+        var calls = 0;
+        var entries = TcpTable.RetryTransient(() => ++calls <= 2 ? throw new NetworkInformationException(14) : new[] { calls });
+        Assert.Equal(3, calls);
+        Assert.Equal([3], entries);
+    }
+
+    [Fact]
+    public void TcpTableRead_IpHelperFailsEveryTime_SaysWhichCallFailedWithItsCode()
+    {
+        var calls = 0;
+        var e = Assert.Throws<InvalidOperationException>(() => TcpTable.RetryTransient<int>(() => { calls++; throw new NetworkInformationException(14); }));
+        Assert.Equal(TcpTable.GlobalPropertiesAttempts, calls);
+        Assert.Contains("IPGlobalProperties failed 5 times", e.Message, StringComparison.Ordinal);
+        Assert.Contains("error 14", e.Message, StringComparison.Ordinal);
+        Assert.IsType<NetworkInformationException>(e.InnerException);
+    }
+
+    [Fact]
+    public void TcpTableRead_OtherException_IsNotRetried()
+    {
+        var calls = 0;
+        Assert.Throws<IOException>(() => TcpTable.RetryTransient<int>(() => { calls++; throw new IOException("not the IP helper"); }));
+        Assert.Equal(1, calls);
     }
 
     [Fact]

@@ -33,3 +33,20 @@ public sealed class PosixFaultTheoryAttribute : TheoryAttribute
         }
     }
 }
+
+/// <summary>A fault fact that also needs the private network lab (Linux, unprivileged user namespaces, util-linux's unshare).</summary>
+public sealed class LabFaultFactAttribute : FactAttribute
+{
+    /// <summary>Skips off Linux, or where the lab cannot run, saying why.</summary>
+    public LabFaultFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Skip = "Sends SIGKILL and reads /proc to find leftover processes and namespaces: Linux only.";
+        }
+        else if (!AddressInUse.Lab.NetworkLab.Availability.Available)
+        {
+            Skip = $"Needs the private network lab: {AddressInUse.Lab.NetworkLab.Availability.Reason}.";
+        }
+    }
+}

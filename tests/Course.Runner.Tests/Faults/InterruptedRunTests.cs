@@ -103,6 +103,52 @@ public sealed class InterruptedRunTests : IDisposable
         Assert.Empty(FaultCourse.CourseTempEntries(_course.Root));
     }
 
+    /// <summary>The lab's child (unshare → the library in a private network namespace) reads its stdin to the end: a SIGKILLed run takes it, and its namespace, along.</summary>
+    [LabFaultFact]
+    public async Task Sigkill_WhileTheLabsChildRuns_NoUnshareChildOrPrivateNamespaceLeft()
+    {
+        // tw-length waits a minute in the lab for a TIME_WAIT entry to expire: long enough to be killed in the middle.
+        _course.WriteChapter("01-fault", NotebookCellsWith(
+            "var lab = AddressInUse.Lab.NetworkLab.RunAsync(\"tw-length\", new Dictionary<string, string>());\nawait Task.Delay(TimeSpan.FromSeconds(120));", "lab"));
+        var hostNamespace = AddressInUse.Lab.NetworkLab.CurrentNamespace();
+
+        await using var run = CourseProcess.Start(_course.Tmp, _course.RunArgs("--cell-timeout", "200"));
+        await run.WaitForOutputAsync("(id measure) ... ok", Startup);
+        string? labNamespace = null;
+        var started = await AddressInUse.Observation.Poll.TryUntilAsync(() =>
+        {
+            labNamespace = run.Descendants.Select(NetworkNamespaceOf).FirstOrDefault(n => n is not null && n != hostNamespace);
+            return labNamespace is not null;
+        }, TimeSpan.FromSeconds(60));
+        Assert.True(started, "the lab's child never appeared in a namespace of its own.\n" + run.Output);
+        run.Signal(CourseProcess.SigKill);
+        var code = await run.WaitForExitAsync(Ending);
+
+        Assert.Equal(128 + CourseProcess.SigKill, code);
+        await AssertNoProcessOrSocketLeftAsync(run);
+        // A network namespace lives as long as a process is in it (nothing here mounts or holds it otherwise).
+        var gone = await AddressInUse.Observation.Poll.TryUntilAsync(() => ProcessesIn(labNamespace!).Count == 0, TimeSpan.FromSeconds(10));
+        Assert.True(gone, $"processes still in the lab's namespace {labNamespace}: {string.Join(", ", ProcessesIn(labNamespace!))}");
+    }
+
+    private static string? NetworkNamespaceOf(int pid)
+    {
+        try
+        {
+            return new FileInfo($"/proc/{pid}/ns/net").LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static List<int> ProcessesIn(string networkNamespace) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : -1)
+            .Where(pid => pid > 0 && NetworkNamespaceOf(pid) == networkNamespace)
+            .ToList();
+
     [PosixFaultFact]
     public async Task TwoRunsAtOnce_OnTheSameFolders_BothSucceed_ResultsWhole_NothingLeft()
     {

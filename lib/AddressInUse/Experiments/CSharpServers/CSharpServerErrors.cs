@@ -109,7 +109,10 @@ public static class CSharpServerErrors
     {
         const string script =
             "import socket,subprocess,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen()\n" +
-            "c=subprocess.Popen([sys.executable,'-c','import sys; sys.stdin.read()'],pass_fds=[s.fileno()],stdin=subprocess.PIPE)\n" +
+            // The child must outlive its parent by itself: one that waited for EOF on a pipe from the parent exited with it,
+            // so on a loaded machine the port was sometimes free again before the C# server tried. It sleeps at most two
+            // minutes, so it cannot outlive the course if the kill below never comes.
+            "c=subprocess.Popen([sys.executable,'-c','import time; time.sleep(120)'],pass_fds=[s.fileno()],stdin=subprocess.DEVNULL)\n" +
             "print(s.getsockname()[1], c.pid, flush=True)\n";
         Process parent;
         try

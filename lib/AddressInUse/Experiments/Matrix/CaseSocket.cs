@@ -62,8 +62,19 @@ internal sealed class CaseSocket : IDisposable
         return result;
     }
 
-    public StepResult Bind(IPEndPoint endPoint) =>
-        _native is not null ? _native.Bind(endPoint) : Try("bind", () => _socket!.Bind(endPoint));
+    public StepResult Bind(IPEndPoint endPoint)
+    {
+        if (endPoint.Address.Equals(IPAddress.Any) && LoopbackOnlyFilter.Supported)
+        {
+            // Defence in depth: a wildcard socket of the course sees no packet from outside loopback, even on the host's addresses.
+            var errno = _native is not null ? LoopbackOnlyFilter.Attach(_native.Descriptor) : LoopbackOnlyFilter.Attach(_socket!);
+            if (errno != 0)
+            {
+                throw new InvalidOperationException($"Could not attach the loopback-only filter to a wildcard socket (setsockopt SO_ATTACH_FILTER gave {Errno.FromCurrentOs(errno)}); the case is not run unguarded.");
+            }
+        }
+        return _native is not null ? _native.Bind(endPoint) : Try("bind", () => _socket!.Bind(endPoint));
+    }
 
     public StepResult Listen(int backlog) =>
         _native is not null ? _native.Listen(backlog) : Try("listen", () => _socket!.Listen(backlog));

@@ -35,6 +35,7 @@ public sealed record ClaimJudgement(Verdict Verdict, string Finding, IReadOnlyLi
 /// <param name="Protocol">"tcp", "udp" or "tcp/udp", for the results record.</param>
 /// <param name="Holder">The holder of the deciding cases, for the results record.</param>
 /// <param name="Judge">Computes the verdict from the measurements of one bind path.</param>
+/// <param name="OnSomeSystems">The article itself says the outcome happens only on some systems, so not holding on this OS does not make it wrong.</param>
 public sealed record Claim(
     string Id,
     string Article,
@@ -43,7 +44,8 @@ public sealed record Claim(
     string CheckedBy,
     string Protocol,
     string Holder,
-    Func<ClaimEvidence, ClaimJudgement> Judge);
+    Func<ClaimEvidence, ClaimJudgement> Judge,
+    bool OnSomeSystems = false);
 
 /// <summary>The verdict on one claim for one bind path.</summary>
 /// <param name="Claim">The claim.</param>
@@ -51,6 +53,16 @@ public sealed record Claim(
 /// <param name="Judgement">The verdict, its finding and its evidence.</param>
 public sealed record ClaimVerdict(Claim Claim, BindApi Api, ClaimJudgement Judgement)
 {
+    /// <summary>
+    /// Whether a "does not hold" means the article is wrong: only on the OS's own bind(), the setting the articles describe,
+    /// and only for a claim the article did not limit to "some systems". On the .NET path, or for a hedged claim, it is a
+    /// difference from the article's setting, which the finding describes (it can still matter: read it).
+    /// </summary>
+    public bool ArticleWrong => Judgement.Verdict == Verdict.DoesNotHold && Api == BindApi.Native && !Claim.OnSomeSystems;
+
+    /// <summary>What a "does not hold" means here: "article_wrong", "differs", or null for any other verdict.</summary>
+    public string? Meaning => Judgement.Verdict != Verdict.DoesNotHold ? null : ArticleWrong ? "article_wrong" : "differs";
+
     /// <summary>The results.json record: scenario and holder of the claim, step "verdict", outcome the verdict's name.</summary>
     public CaseRecord ToCase() => new(
         Claim.Scenario,
@@ -71,6 +83,7 @@ public sealed record ClaimVerdict(Claim Claim, BindApi Api, ClaimJudgement Judge
             ["claim"] = Claim.Statement,
             ["checked_by"] = Claim.CheckedBy,
             ["finding"] = Judgement.Finding,
+            ["does_not_hold_means"] = Meaning,
             ["evidence"] = new JsonArray(Judgement.Evidence.Select(e => (JsonNode?)JsonValue.Create(e)).ToArray()),
         },
     };
@@ -216,7 +229,9 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
         {
             [MatrixCellKind.Ok] = "holds",
             [MatrixCellKind.LaterStepFailed] = "holds only when…",
-            [MatrixCellKind.Failed] = "does not hold",
+            [MatrixCellKind.Failed] = "does not hold: the article is wrong here",
+            [MatrixCellKind.Differs] = "differs: .NET, or a claim the article limits to some systems",
+            [MatrixCellKind.NotMeasured] = "not measured here",
         };
         return MatrixChart.Build(name, $"The seed articles' claims, measured on {Os}", new[] { panel }, "claim (article · id)", "bind path", columns: 1, legend: legend);
     }
@@ -226,14 +241,9 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
     {
         string VerdictHtml(ClaimVerdict v)
         {
-            var colour = v.Judgement.Verdict switch
-            {
-                Verdict.Holds => "#2e7d32",
-                Verdict.HoldsOnlyWhen => "#ef6c00",
-                Verdict.DoesNotHold => "#c62828",
-                _ => "#757575",
-            };
-            return $"<span style=\"display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;background:{colour}\">{Html.E(VerdictLabel(v.Judgement.Verdict))}</span>" +
+            var kind = Kind(v);
+            var label = kind == MatrixCellKind.Differs ? "differs (not the article's error)" : VerdictLabel(v.Judgement.Verdict);
+            return $"<span style=\"display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;background:{MatrixChart.Colors[kind]}\">{Html.E(label)}</span>" +
                    $"<br><small>{Html.E(v.Judgement.Finding)}</small>";
         }
         var rows = Claims.Select(c => new[]
@@ -256,14 +266,25 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
     private static MatrixCell? Cell(ClaimVerdict v)
     {
         var hover = $"<b>{Html.E(v.Claim.Id)}</b> ({Html.E(v.Claim.Article)})<br>{Html.E(v.Judgement.Finding)}";
-        return v.Judgement.Verdict switch
+        var kind = Kind(v);
+        return new MatrixCell(kind, kind switch
         {
-            Verdict.Holds => new MatrixCell(MatrixCellKind.Ok, "holds", hover),
-            Verdict.HoldsOnlyWhen => new MatrixCell(MatrixCellKind.LaterStepFailed, "only when…", hover),
-            Verdict.DoesNotHold => new MatrixCell(MatrixCellKind.Failed, "does not hold", hover),
-            _ => null,
-        };
+            MatrixCellKind.Ok => "holds",
+            MatrixCellKind.LaterStepFailed => "only when…",
+            MatrixCellKind.Failed => "does not hold",
+            MatrixCellKind.Differs => "differs",
+            _ => "not measured",
+        }, hover);
     }
+
+    /// <summary>The colour class of a verdict: a "does not hold" is red only where the article is wrong (<see cref="ClaimVerdict.ArticleWrong"/>).</summary>
+    public static MatrixCellKind Kind(ClaimVerdict v) => v.Judgement.Verdict switch
+    {
+        Verdict.Holds => MatrixCellKind.Ok,
+        Verdict.HoldsOnlyWhen => MatrixCellKind.LaterStepFailed,
+        Verdict.DoesNotHold => v.ArticleWrong ? MatrixCellKind.Failed : MatrixCellKind.Differs,
+        _ => MatrixCellKind.NotMeasured,
+    };
 
     private static string Pair(SocketOptionSet first, SocketOptionSet second, BindApi api) =>
         $"{MatrixLabel(first, api)} → {MatrixLabel(second, api)}";
@@ -480,7 +501,8 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
                 return port is { Ok: true }
                     ? e.Judge(Verdict.HoldsOnlyWhen, $"SO_REUSEADDR is not enough ({o.Decisive.Error}); with SO_REUSEPORT on both the specific listener binds{Took(port)}.")
                     : e.Judge(Verdict.DoesNotHold, $"the specific bind is refused: {Refusal(o)}.");
-            }),
+            },
+            OnSomeSystems: true),
 
         new Claim("003-reuseaddr-only-for-time-wait", "003_c77eff613f25d968.txt",
             "SO_REUSEADDR only helps when the old connection is in TIME_WAIT; in any other state the bind still fails.",
@@ -524,12 +546,18 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
             {
                 var without = e.Get(PortHolder.Established, None, None);
                 var with = e.Get(PortHolder.Established, ReuseAddr, ReuseAddr);
-                if (without is null || with is null)
+                var newOnly = e.Get(PortHolder.Established, None, ReuseAddr);
+                if (without is null || with is null || newOnly is null)
                 {
                     return e.NotMeasured("the ESTABLISHED cases were not measured");
                 }
-                var finding = $"restart with no option: {Refusal(without)}; with SO_REUSEADDR on old and new: {Refusal(with)}.";
-                return !without.Ok && with.Ok ? e.Judge(Verdict.Holds, finding) : e.Judge(Verdict.DoesNotHold, finding);
+                var finding = $"restart with no option: {Refusal(without)}; with SO_REUSEADDR on the new server only: {Refusal(newOnly)}; on old and new: {Refusal(with)}.";
+                if (without.Ok || !with.Ok)
+                {
+                    return e.Judge(Verdict.DoesNotHold, finding);
+                }
+                // The restarted server's own option is not enough when the listener the child inherited from did not set it.
+                return newOnly.Ok ? e.Judge(Verdict.Holds, finding) : e.Judge(Verdict.HoldsOnlyWhen, finding + " It binds only when the old server (whose connection the child holds) set it too.");
             }),
 
         new Claim("001-fin-wait-2-blocks-restart", "001_29e5db423d920b4e.txt",

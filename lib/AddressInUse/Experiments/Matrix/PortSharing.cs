@@ -55,7 +55,7 @@ public static class PortSharing
             }
         }
         var notes = new List<string>();
-        var outcomes = await RunAsync(runnable, plan.ProbesPerTarget, missing is null, notes, cancellationToken).ConfigureAwait(false);
+        var outcomes = await RunPlacedAsync(runnable, plan.ProbesPerTarget, missing is null, plan.WildcardInLab, notes, cancellationToken).ConfigureAwait(false);
         return new PortSharingMatrix(plan, outcomes, skipped, notes, Stopwatch.GetElapsedTime(started));
     }
 
@@ -63,6 +63,7 @@ public static class PortSharing
     /// <param name="portSharingCase">The case.</param>
     /// <param name="probesPerTarget">Connections (or datagrams) per address where two sockets end up sharing the port.</param>
     /// <param name="cancellationToken">Cancels the case; its sockets are still closed.</param>
+    /// <remarks>A case that binds the wildcard address runs inside the private network lab where it is available, as in <see cref="MeasureAsync(PortSharingPlan, CancellationToken)"/>.</remarks>
     public static async Task<PortSharingOutcome> MeasureAsync(PortSharingCase portSharingCase, int probesPerTarget = 8, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(portSharingCase);
@@ -72,8 +73,65 @@ public static class PortSharing
         {
             throw new InvalidOperationException(reason);
         }
-        var outcomes = await RunAsync(new[] { portSharingCase }, probesPerTarget, missing is null, new List<string>(), cancellationToken).ConfigureAwait(false);
+        var outcomes = await RunPlacedAsync(new[] { portSharingCase }, probesPerTarget, missing is null, wildcardInLab: true, new List<string>(), cancellationToken).ConfigureAwait(false);
         return outcomes[0];
+    }
+
+    /// <summary>
+    /// Runs the cases that bind the wildcard address inside the private network lab (one child for all of them, beside the
+    /// loopback cases running here), so that the machine's own addresses never have a listener of the course; where the lab
+    /// cannot run, or <paramref name="wildcardInLab"/> is false, every case runs here and the wildcard ones say "host".
+    /// </summary>
+    private static async Task<IReadOnlyList<PortSharingOutcome>> RunPlacedAsync(
+        IReadOnlyList<PortSharingCase> cases, int probes, bool secondLoopback, bool wildcardInLab, List<string> matrixNotes, CancellationToken cancellationToken)
+    {
+        var wildcard = Enumerable.Range(0, cases.Count).Where(i => cases[i].Addresses.UsesWildcard()).ToList();
+        var here = Lab.LabChild.InPrivateNamespace ? PortSharingLab.LabNamespace : PortSharingLab.HostNamespace;
+        if (wildcard.Count == 0 || !wildcardInLab || here == PortSharingLab.LabNamespace || !Lab.NetworkLab.Availability.Available)
+        {
+            var all = await RunAsync(cases, probes, secondLoopback, matrixNotes, cancellationToken).ConfigureAwait(false);
+            return all.Select(o => o.Case.Addresses.UsesWildcard() ? o with { Namespace = here } : o).ToList();
+        }
+        var inLab = wildcard.ToHashSet();
+        var local = Enumerable.Range(0, cases.Count).Where(i => !inLab.Contains(i)).ToList();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var lab = PortSharingLab.RunAsync(wildcard.Select(i => cases[i]).ToList(), probes, secondLoopback, stop.Token);
+        IReadOnlyList<PortSharingOutcome> hostOutcomes;
+        try
+        {
+            hostOutcomes = await RunAsync(local.Select(i => cases[i]).ToList(), probes, secondLoopback, matrixNotes, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The lab's child is ended before the error goes on, so no process outlives the call.
+            await stop.CancelAsync().ConfigureAwait(false);
+            await lab.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            throw;
+        }
+        IReadOnlyList<PortSharingOutcome> wildcardOutcomes;
+        try
+        {
+            var (labOutcomes, labNotes) = await lab.ConfigureAwait(false);
+            matrixNotes.AddRange(labNotes);
+            wildcardOutcomes = labOutcomes.Select(o => o with { Namespace = PortSharingLab.LabNamespace }).ToList();
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The lab is there but its child failed (a loaded machine, a killed child): measure here, as where no lab exists, and say so.
+            matrixNotes.Add($"the private network lab's child failed ({e.Message}); its {wildcard.Count} wildcard cases ran on this machine instead");
+            var again = await RunAsync(wildcard.Select(i => cases[i]).ToList(), probes, secondLoopback, matrixNotes, cancellationToken).ConfigureAwait(false);
+            wildcardOutcomes = again.Select(o => o with { Namespace = PortSharingLab.HostNamespace }).ToList();
+        }
+        var merged = new PortSharingOutcome[cases.Count];
+        for (var k = 0; k < local.Count; k++)
+        {
+            merged[local[k]] = hostOutcomes[k];
+        }
+        for (var k = 0; k < wildcard.Count; k++)
+        {
+            merged[wildcard[k]] = wildcardOutcomes[k];
+        }
+        return merged;
     }
 
     /// <summary>Whether 127.0.0.2 is a local address here (it is on Linux and Windows; macOS has only 127.0.0.1 unless an alias is added).</summary>
@@ -107,6 +165,8 @@ public static class PortSharing
 
         public int Index { get; }
         public PortSharingCase Case { get; }
+        /// <summary>When the case's first socket was about to be made, for how long its sockets were open.</summary>
+        public long Opened { get; } = Stopwatch.GetTimestamp();
         public int Attempt { get; }
         public SocketScope Scope { get; } = new();
         public int Port { get; set; }
@@ -128,7 +188,7 @@ public static class PortSharing
         public void Dispose() => Scope.Dispose();
     }
 
-    private static async Task<IReadOnlyList<PortSharingOutcome>> RunAsync(
+    internal static async Task<IReadOnlyList<PortSharingOutcome>> RunAsync(
         IReadOnlyList<PortSharingCase> cases, int probes, bool secondLoopback, List<string> matrixNotes, CancellationToken cancellationToken)
     {
         var outcomes = new PortSharingOutcome?[cases.Count];
@@ -170,9 +230,10 @@ public static class PortSharing
                         run.Dispose();
                         continue;
                     }
-                    outcomes[run.Index] = await FinishAsync(run, probes, secondLoopback, cancellationToken).ConfigureAwait(false);
+                    var outcome = await FinishAsync(run, probes, secondLoopback, cancellationToken).ConfigureAwait(false);
                     // Close each case as soon as it is measured, so a wildcard socket lives no longer than it must.
                     run.Dispose();
+                    outcomes[run.Index] = outcome with { SocketsOpen = Stopwatch.GetElapsedTime(run.Opened) };
                 }
             }
             finally

@@ -45,6 +45,9 @@ public sealed class PortSharingMatrix : IHtmlRenderable, IHasCases
     /// <summary>Every case as a results.json record.</summary>
     public IEnumerable<CaseRecord> Cases => Outcomes.Select(o => o.ToCase(Scenario));
 
+    /// <summary>Where the cases that bind the wildcard address ran (the private network lab or this machine) and how long their sockets were open.</summary>
+    public WildcardPlacement Wildcard => WildcardPlacement.Of(Outcomes);
+
     /// <summary>The outcome of one cell, or null where it was not measured.</summary>
     public PortSharingOutcome? Find(
         PortHolder holder,
@@ -230,8 +233,9 @@ public sealed class PortSharingMatrix : IHtmlRenderable, IHasCases
             ? ""
             : $"<p><b>Skipped {Skipped.Count} cases:</b> {Html.E(string.Join(" ", Skipped.Select(s => s.Reason).Distinct()))}</p>";
         var notes = Notes.Count == 0 ? "" : $"<p><i>Notes: {Html.E(string.Join("; ", Notes))}</i></p>";
+        var wildcard = Wildcard.Cases == 0 ? "" : $"<p>{Html.E(Wildcard.ToString())}</p>";
         return $"<div class=\"course-outcome\"><p><b>{Html.E(Scenario)}</b>: {Outcomes.Count} cases measured on {Html.E(Os)} in {Elapsed.TotalSeconds:0.00} s, " +
-               $"each on its own fresh port.</p>{Html.Table(headers, rows)}{skipped}{notes}</div>";
+               $"each on its own fresh port.</p>{Html.Table(headers, rows)}{wildcard}{skipped}{notes}</div>";
     }
 
     /// <summary>"D1: 1040 cases on linux in 2.31 s (12 skipped)".</summary>
@@ -330,4 +334,48 @@ public sealed record PortSharingTable(string Title, string Scenario, IReadOnlyLi
 
     /// <summary>One outcome a line.</summary>
     public override string ToString() => string.Join(Environment.NewLine, Outcomes.Select(o => o.ToString()));
+}
+
+/// <summary>Where the wildcard cases of a measurement ran, and how long their sockets were open (a measured fact the chapters show).</summary>
+/// <param name="Cases">How many cases bound the wildcard address.</param>
+/// <param name="InLab">How many of them ran inside the private network lab, where the wildcard covers only the lab's own lo.</param>
+/// <param name="OnHost">How many ran on this machine's own wildcard address.</param>
+/// <param name="LongestOnHost">The longest time the sockets of a host case were open, or null when none ran on the host.</param>
+/// <param name="MedianOnHost">The median time the sockets of a host case were open, or null when none ran on the host.</param>
+/// <param name="LabReason">Why the lab could not run here, when some cases ran on the host because of it.</param>
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
+public sealed record WildcardPlacement(int Cases, int InLab, int OnHost, TimeSpan? LongestOnHost, TimeSpan? MedianOnHost, string? LabReason) : IHtmlRenderable
+{
+    /// <summary>Counts the wildcard cases among the outcomes by where they ran.</summary>
+    public static WildcardPlacement Of(IEnumerable<PortSharingOutcome> outcomes)
+    {
+        var wildcard = outcomes.Where(o => o.Case.Addresses.UsesWildcard()).ToList();
+        var host = wildcard.Where(o => o.Namespace != PortSharingLab.LabNamespace).ToList();
+        var open = host.Where(o => o.SocketsOpen is not null).Select(o => o.SocketsOpen!.Value).Order().ToList();
+        var lab = Lab.NetworkLab.Availability;
+        return new WildcardPlacement(
+            wildcard.Count,
+            wildcard.Count - host.Count,
+            host.Count,
+            open.Count == 0 ? null : open[^1],
+            open.Count == 0 ? null : open[open.Count / 2],
+            host.Count > 0 && !lab.Available ? lab.Reason : null);
+    }
+
+    /// <summary>One sentence: where the wildcard cases ran and, for those on the host, how long their sockets were open.</summary>
+    public override string ToString()
+    {
+        if (Cases == 0)
+        {
+            return "No case bound the wildcard address.";
+        }
+        var lab = InLab == 0 ? "" : $"{InLab} of the {Cases} wildcard cases ran inside the private network lab, where the wildcard address covers only the lab's own lo, so none of them listened on this machine's addresses.";
+        var host = OnHost == 0 ? "" :
+            $"{OnHost} of the {Cases} wildcard cases bound this machine's own wildcard address, their sockets open {MedianOnHost?.TotalMilliseconds:0.0} ms (median) and at most {LongestOnHost?.TotalMilliseconds:0.0} ms, " +
+            "serving no peer outside loopback" + (LabReason is null ? "." : $"; the private network lab is not available here: {LabReason}.");
+        return string.Join(" ", new[] { lab, host }.Where(t => t.Length > 0));
+    }
+
+    /// <summary>The sentence as an HTML paragraph.</summary>
+    public string ToHtml() => $"<div class=\"course-outcome\"><p>{Html.E(ToString())}</p></div>";
 }

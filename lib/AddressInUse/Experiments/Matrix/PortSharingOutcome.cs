@@ -62,6 +62,12 @@ public sealed record PortSharingOutcome(
     /// <summary>Whether both sockets got some of the traffic sent to at least one address.</summary>
     public bool TrafficSplit => Shares.Any(s => s.First > 0 && s.Second > 0);
 
+    /// <summary>Where a wildcard case ran: "lab" (the private network namespace, only its own lo) or "host" (this machine's wildcard address); null for loopback-only cases.</summary>
+    public string? Namespace { get; init; }
+
+    /// <summary>How long the case's sockets were open, from the holder's creation to the close of the last one.</summary>
+    public TimeSpan? SocketsOpen { get; init; }
+
     /// <summary>The results.json record of this case, filed under the given scenario id.</summary>
     public CaseRecord ToCase(string scenario)
     {
@@ -98,6 +104,14 @@ public sealed record PortSharingOutcome(
                 shares.Add(new JsonObject { ["target"] = s.Target, ["sent"] = s.Sent, ["first"] = s.First, ["second"] = s.Second });
             }
             details[ShareKind == "accept" ? "accepted_by" : "received_by"] = shares;
+        }
+        if (Namespace is not null)
+        {
+            details["namespace"] = Namespace;
+        }
+        if (Namespace is not null && SocketsOpen is { } open)
+        {
+            details["sockets_open_ms"] = Math.Round(open.TotalMilliseconds, 1);
         }
         if (Notes.Count > 0)
         {

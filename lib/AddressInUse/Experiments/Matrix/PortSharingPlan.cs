@@ -74,6 +74,12 @@ public sealed record PortSharingPlan(
     /// <summary>How many connections (or datagrams) per address are sent where two sockets end up sharing the port.</summary>
     public int ProbesPerTarget { get; init; } = 8;
 
+    /// <summary>
+    /// Whether cases that bind the wildcard address run inside the private network lab where it is available (true, the default),
+    /// so that no socket of the course listens on the machine's own addresses; false runs them on this machine's wildcard address.
+    /// </summary>
+    public bool WildcardInLab { get; init; } = true;
+
     /// <summary>Every case the plan stands for, in a fixed order (API, protocols, holder, addresses, first options, second options).</summary>
     public IEnumerable<PortSharingCase> Cases()
     {

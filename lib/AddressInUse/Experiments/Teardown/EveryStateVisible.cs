@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using System.Text.Json.Nodes;
 using AddressInUse.Charts;
 using AddressInUse.Notebook;
 using AddressInUse.Observation;
+using AddressInUse.Results;
 
 namespace AddressInUse.Experiments.Teardown;
 
@@ -34,9 +36,31 @@ public sealed record EngineeredRun(string Name, string Title, string ServerKey, 
 /// <param name="CaughtAtAttempt">The attempt where both ends ended in TIME_WAIT (the mark of a simultaneous close), or null.</param>
 /// <param name="ClosingSampled">Whether any sample showed CLOSING in these attempts.</param>
 /// <param name="Run">The caught attempt's run (or the last one).</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
-public sealed record SimultaneousCloseOutcome(int Attempts, int? CaughtAtAttempt, bool ClosingSampled, EngineeredRun Run) : IHtmlRenderable
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
+public sealed record SimultaneousCloseOutcome(int Attempts, int? CaughtAtAttempt, bool ClosingSampled, EngineeredRun Run) : IHtmlRenderable, IHasCases
 {
+    /// <summary>The states each end of <see cref="Run"/> was sampled in, in order ("server_states", "client_states").</summary>
+    public IReadOnlyList<string> SampledStates(bool server) =>
+        Run.Timeline.Histories().FirstOrDefault(h => h.Key == (server ? Run.ServerKey : Run.ClientKey))?.States ?? (IReadOnlyList<string>)Array.Empty<string>();
+
+    /// <summary>One B3 record: "ok" when both ends ended in TIME_WAIT, else "not_caught"; the sampled paths are in its details.</summary>
+    public IEnumerable<CaseRecord> Cases => new[]
+    {
+        new CaseRecord("B3", "simultaneous-close", "dotnet", "tcp", "none",
+            new SocketSide("127.0.0.1", "tcp", Array.Empty<string>()), new SocketSide("127.0.0.1", "tcp", Array.Empty<string>()),
+            "shutdown", CaughtAtAttempt is null ? "not_caught" : "ok", null)
+        {
+            Details = new JsonObject
+            {
+                ["attempts"] = Attempts,
+                ["caught_at_attempt"] = CaughtAtAttempt,
+                ["closing_sampled"] = ClosingSampled,
+                ["server_states"] = new JsonArray(SampledStates(true).Select(x => (JsonNode)x).ToArray()),
+                ["client_states"] = new JsonArray(SampledStates(false).Select(x => (JsonNode)x).ToArray()),
+            },
+        },
+    };
+
     /// <summary>The one sentence, not the kernel's property tree: that tree would draw the run's chart a second time.</summary>
     public string ToHtml() => $"<p>B3 simultaneous close: {Html.E(ToString())}</p>";
 
@@ -50,9 +74,42 @@ public sealed record SimultaneousCloseOutcome(int Attempts, int? CaughtAtAttempt
 /// <param name="Captures">One row per teardown state.</param>
 /// <param name="Runs">The engineered runs.</param>
 /// <param name="Simultaneous">The B3 attempts.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
-public sealed record EveryStateOutcome(IReadOnlyList<StateCapture> Captures, IReadOnlyList<EngineeredRun> Runs, SimultaneousCloseOutcome Simultaneous) : IHtmlRenderable
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
+public sealed record EveryStateOutcome(IReadOnlyList<StateCapture> Captures, IReadOnlyList<EngineeredRun> Runs, SimultaneousCloseOutcome Simultaneous) : IHtmlRenderable, IHasCases
 {
+    /// <summary>
+    /// One B2 record per teardown state ("ok" when a sample showed it, else "not_seen"), and a B3 record "stuffed-pipe-crossed":
+    /// the stuffed pipe's two FINs were both sent before either arrived, a crossed close slowed down; its details hold each end's sampled states.
+    /// The simultaneous attempts' record is on <see cref="Simultaneous"/>.
+    /// </summary>
+    public IEnumerable<CaseRecord> Cases => StateCases.Append(CrossedCase(Runs[0]));
+
+    private static CaseRecord CrossedCase(EngineeredRun run)
+    {
+        var histories = run.Timeline.Histories();
+        IReadOnlyList<string> StatesOf(string key) => histories.FirstOrDefault(h => h.Key == key)?.Spans.Select(x => x.State).ToList() ?? (IReadOnlyList<string>)Array.Empty<string>();
+        var server = StatesOf(run.ServerKey);
+        var client = StatesOf(run.ClientKey);
+        return new CaseRecord("B3", "stuffed-pipe-crossed", "dotnet", "tcp", "none",
+            new SocketSide("127.0.0.1", "tcp", Array.Empty<string>()), new SocketSide("127.0.0.1", "tcp", Array.Empty<string>()),
+            "shutdown", server.LastOrDefault() == "TIME_WAIT" && client.LastOrDefault() == "TIME_WAIT" ? "ok" : "not_both_time_wait", null)
+        {
+            Details = new JsonObject
+            {
+                ["server_states"] = new JsonArray(server.Select(x => (JsonNode)x).ToArray()),
+                ["client_states"] = new JsonArray(client.Select(x => (JsonNode)x).ToArray()),
+            },
+        };
+    }
+
+    private IEnumerable<CaseRecord> StateCases => Captures.Select(c =>
+        new CaseRecord("B2", $"state-{c.State.ToLowerInvariant().Replace('_', '-')}", "dotnet", "tcp", "none",
+            new SocketSide("127.0.0.1", "tcp", Array.Empty<string>()), new SocketSide("127.0.0.1", "tcp", Array.Empty<string>()),
+            "sample", c.Seen ? "ok" : "not_seen", null)
+        {
+            Details = new JsonObject { ["state"] = c.State, ["samples"] = c.Samples, ["held_ms"] = Math.Round(c.HeldMs, 1), ["where"] = c.Where },
+        });
+
     /// <summary>The states no sample showed.</summary>
     public IReadOnlyList<string> NotSeen => Captures.Where(c => !c.Seen).Select(c => c.State).ToList();
 

@@ -124,9 +124,18 @@ public sealed record RestartOutcome(
                 ["client_end_state"] = ClientStateAtBind?.ToCanonicalName(),
                 ["client_unread_bytes"] = ClientUnreadBytes,
                 ["restart_in"] = "the same process",
+                ["server_fin_wait_1_samples"] = ServerSpans("FIN_WAIT_1").Sum(x => x.Samples),
+                ["server_fin_wait_2_after_close_ms"] = ServerSpans("FIN_WAIT_2").FirstOrDefault() is { } fw2 && ServerCloseAtMs is { } closed ? Math.Round(fw2.FromMs - closed, 1) : null,
             },
         },
     };
+
+    /// <summary>When the server's close() was called (the first "server closes…" action), or null.</summary>
+    public double? ServerCloseAtMs => Timeline.Events.FirstOrDefault(e => e.Kind == EventKinds.Close && e.Label.StartsWith("server closes", StringComparison.Ordinal))?.AtMs;
+
+    // The server end's sampled stretches in one state: the first FIN_WAIT_2 sample bounds from above when its FIN was acknowledged.
+    private IEnumerable<StateSpan> ServerSpans(string state) =>
+        Timeline.Histories().FirstOrDefault(h => h.Key == $"{ServerEnd}>{ClientEnd}")?.Spans.Where(x => x.State == state) ?? Enumerable.Empty<StateSpan>();
 
     private string Address => ServerEnd[..ServerEnd.LastIndexOf(':')];
 

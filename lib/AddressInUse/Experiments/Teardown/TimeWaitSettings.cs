@@ -174,6 +174,7 @@ public static class TimeWaitSettings
     {
         using var listener = NativeSocket.ListenOnLoopback();
         var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        Stopwatch clock;
         using (var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
         {
             await client.ConnectAsync(listener.LocalEndPoint!, cancellationToken).ConfigureAwait(false);
@@ -182,10 +183,12 @@ public static class TimeWaitSettings
                 server.Shutdown(SocketShutdown.Both);
             }
             await client.ReceiveAsync(new byte[1], SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            // The entry is born when the client's close reaches the server, so a clock started before that close never
+            // starts late: a loaded machine that is slow to see the entry appear cannot make the lifetime look shorter.
+            clock = Stopwatch.StartNew();
         }
         bool Present() => TcpTable.ReadPorts([port]).Any(e => e.Local.Port == port && e.State == System.Net.NetworkInformation.TcpState.TimeWait);
         await Poll.UntilAsync(Present, TimeSpan.FromSeconds(5), "the TIME_WAIT entry to appear", cancellationToken: cancellationToken).ConfigureAwait(false);
-        var clock = Stopwatch.StartNew();
         // A read every 50 ms is precise enough for a minute-long wait and keeps the child nearly idle.
         var gone = false;
         while (!gone && clock.Elapsed < TimeSpan.FromSeconds(180))

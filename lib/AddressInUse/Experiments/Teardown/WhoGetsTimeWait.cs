@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.NetworkInformation;
+using System.Text.Json.Nodes;
 using AddressInUse.Charts;
 using AddressInUse.Notebook;
 using AddressInUse.Observation;
+using AddressInUse.Results;
 
 namespace AddressInUse.Experiments.Teardown;
 
@@ -52,9 +54,31 @@ public sealed record CloseRun(CloseOrder Order, string ServerEnd, string ClientE
 /// <summary>B1/B5: a connection closed in one order, repeated; who ends in TIME_WAIT each time.</summary>
 /// <param name="Order">Who closed first.</param>
 /// <param name="Runs">Every run.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
-public sealed record CloseOrderOutcome(CloseOrder Order, IReadOnlyList<CloseRun> Runs) : IHtmlRenderable
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
+public sealed record CloseOrderOutcome(CloseOrder Order, IReadOnlyList<CloseRun> Runs) : IHtmlRenderable, IHasCases
 {
+    /// <summary>The case name in results.json: "server-closes-first" or "client-closes-first".</summary>
+    public string CaseName => Order == CloseOrder.ServerClosesFirst ? "server-closes-first" : "client-closes-first";
+
+    /// <summary>One B5 record: the counts per end over every run (outcome "ok"; the counts are in its details).</summary>
+    public IEnumerable<CaseRecord> Cases => new[]
+    {
+        new CaseRecord("B5", CaseName, "dotnet", "tcp", "none",
+            new SocketSide("127.0.0.1", "tcp", Array.Empty<string>()), new SocketSide("127.0.0.1", "tcp", Array.Empty<string>()),
+            "close", "ok", null)
+        {
+            Details = new JsonObject
+            {
+                ["first_closer"] = Order == CloseOrder.ServerClosesFirst ? "server" : "client",
+                ["runs"] = Runs.Count,
+                ["time_wait_on_server"] = Count("server"),
+                ["time_wait_on_client"] = Count("client"),
+                ["time_wait_on_both"] = Count("both"),
+                ["time_wait_on_neither"] = Count("neither"),
+            },
+        },
+    };
+
     /// <summary>How many runs ended with TIME_WAIT on the given end ("server", "client", "both", "neither").</summary>
     public int Count(string end) => Runs.Count(r => r.TimeWaitOn == end);
 
@@ -83,9 +107,12 @@ public sealed record CloseOrderOutcome(CloseOrder Order, IReadOnlyList<CloseRun>
 
 /// <summary>Both close orders side by side.</summary>
 /// <param name="Outcomes">Server closes first, then client closes first.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
-public sealed record CloseOrderComparison(IReadOnlyList<CloseOrderOutcome> Outcomes) : IHtmlRenderable
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
+public sealed record CloseOrderComparison(IReadOnlyList<CloseOrderOutcome> Outcomes) : IHtmlRenderable, IHasCases
 {
+    /// <summary>Both orders' B5 records.</summary>
+    public IEnumerable<CaseRecord> Cases => Outcomes.SelectMany(o => o.Cases);
+
     /// <summary>Both orders' first runs on one axis (four rows), 0 = each run's first close().</summary>
     public Figure Chart => TeardownCharts.BothEnds("b1-both-orders", "B1 who closes first, who waits: both ends of one connection, each order",
         Outcomes.Select(o => (o.Label, o.Runs[0])).ToList());

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using AddressInUse.Charts;
 using AddressInUse.Child;
 using AddressInUse.Native;
 using AddressInUse.Experiments.Matrix;
@@ -72,6 +73,48 @@ public sealed class ClaimsLedgerTests
         Assert.Equal(2 * ClaimsLedger.Claims.Count, ledger.Cases.Count());
     }
 
+    // A4 cells: beside an ESTABLISHED connection the restart binds only with SO_REUSEADDR on the old and the new server.
+    private static PortSharingMatrix ChildHoldsTheConnection()
+    {
+        var refused = new StepResult("bind", Errno.From(98, OsFamily.Linux));
+        var ok = new[] { StepResult.Success("bind"), StepResult.Success("listen") };
+        var outcomes = new[] { (SocketOptionSet.None, SocketOptionSet.None), (SocketOptionSet.None, SocketOptionSet.ReuseAddress), (SocketOptionSet.ReuseAddress, SocketOptionSet.ReuseAddress) }
+            .Select(p => PortSharingOutcomeTests.Outcome(PortHolder.Established, p.Item1, p.Item2, p.Item1 == SocketOptionSet.ReuseAddress ? ok : new[] { refused }))
+            .ToList();
+        return new PortSharingMatrix(PortSharingPlan.Full(OsFamily.Linux), outcomes, Array.Empty<PortSharingSkip>(), Array.Empty<string>(), TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public void Judge_RestartBesideChildRefusedWhenOnlyTheNewServerSetsReuseAddr_HoldsOnlyWhen()
+    {
+        var verdict = ClaimsLedger.Judge(ChildHoldsTheConnection()).Verdicts.Single(v => v.Claim.Id == "000-listener-restart-beside-child" && v.Api == BindApi.Native);
+
+        Assert.Equal(Verdict.HoldsOnlyWhen, verdict.Judgement.Verdict);
+        Assert.Contains("new server only: bind EADDRINUSE", verdict.Judgement.Finding);
+        Assert.Contains("old server", verdict.Judgement.Finding);
+    }
+
+    [Fact]
+    public void Kind_DoesNotHold_RedOnlyWhereTheArticleIsWrong()
+    {
+        var ledger = ClaimsLedger.Judge(ChildHoldsTheConnection());
+        var claim = ClaimsLedger.Claims.Single(c => c.Id == "001-fin-wait-2-blocks-restart");
+        var hedged = ClaimsLedger.Claims.Single(c => c.Id == "002-specific-bind-hijacks-wildcard");
+        var wrong = new ClaimJudgement(Verdict.DoesNotHold, "f", []);
+
+        Assert.Equal(MatrixCellKind.Failed, ClaimsLedger.Kind(new ClaimVerdict(claim, BindApi.Native, wrong)));
+        Assert.Equal("article_wrong", new ClaimVerdict(claim, BindApi.Native, wrong).ToCase().Details!["does_not_hold_means"]!.GetValue<string>());
+        Assert.Equal(MatrixCellKind.Differs, ClaimsLedger.Kind(new ClaimVerdict(claim, BindApi.Dotnet, wrong)));
+        Assert.Equal(MatrixCellKind.Differs, ClaimsLedger.Kind(new ClaimVerdict(hedged, BindApi.Native, wrong)));
+        Assert.Equal(MatrixCellKind.NotMeasured, ClaimsLedger.Kind(new ClaimVerdict(claim, BindApi.Native, new ClaimJudgement(Verdict.NotMeasured, "f", []))));
+        Assert.Null(new ClaimVerdict(claim, BindApi.Native, new ClaimJudgement(Verdict.Holds, "f", [])).Meaning);
+        // Every verdict gets a cell; "not measured" is grey and named in the legend, not a blank.
+        var figure = ledger.Chart();
+        Assert.DoesNotContain(figure.Data.Single(t => t["type"]!.GetValue<string>() == "heatmap")["z"]!.AsArray().SelectMany(r => r!.AsArray()), z => z is null);
+        Assert.Contains(figure.Data, t => t["name"]?.GetValue<string>() == "not measured here");
+        Assert.Contains(figure.Data, t => t["name"]?.GetValue<string>()?.StartsWith("differs", StringComparison.Ordinal) == true);
+    }
+
     [Fact]
     public void Chart_OneRowPerClaimOneColumnPerPath()
     {
@@ -100,6 +143,8 @@ public sealed class ClaimsLedgerLinuxTests
         Assert.Equal(Verdict.DoesNotHold, Native("004-different-addresses-need-reuseaddr"));
         Assert.Equal(Verdict.Holds, Native("003-udp-only-last-receives"));
         Assert.Equal(Verdict.HoldsOnlyWhen, Native("002-reuseaddr-binds-over-time-wait"));
+        // A4: the restarted server's own SO_REUSEADDR is not enough beside the child's connection when the old server had none.
+        Assert.Equal(Verdict.HoldsOnlyWhen, Native("000-listener-restart-beside-child"));
         Assert.Equal(Verdict.DoesNotHold, Native("003-reuseaddr-only-for-time-wait"));
         Assert.Equal(Verdict.Holds, Native("003-five-tuple-stays-unique"));
         Assert.Equal(Verdict.Holds, Dotnet("003-five-tuple-stays-unique"));

@@ -237,12 +237,15 @@ public sealed class PortSharingLinuxTests
         Assert.Empty(matrix.Skipped);
         Assert.All(matrix.Outcomes.Where(o => !o.Ok), o => Assert.Equal("EADDRINUSE", o.Outcome));
         Assert.Equal(matrix.Outcomes.Count, matrix.Cases.Select(c => c.Case).Distinct().Count());
-        var ports = matrix.Outcomes.Select(o => o.Port).ToHashSet();
+        // Cases that ran inside the private network lab left their sockets in its namespace, which ended with its child;
+        // their port numbers mean nothing in this machine's table.
+        var here = matrix.Outcomes.Where(o => o.Namespace != "lab").ToList();
+        var ports = here.Select(o => o.Port).ToHashSet();
         // TIME_WAIT is the lesson's own leftover (the TIME_WAIT holders); every other socket must be gone.
         var leftovers = TcpTable.Read(e => ports.Contains(e.Local.Port) && e.StateName != "TIME_WAIT");
         Assert.Empty(leftovers);
         var timeWaits = TcpTable.Read(e => ports.Contains(e.Local.Port) && e.StateName == "TIME_WAIT").Select(e => e.Local.Port).ToHashSet();
-        var timeWaitHolderPorts = matrix.Outcomes.Where(o => o.Case.Holder == PortHolder.TimeWait).Select(o => o.Port).ToHashSet();
-        Assert.Subset(timeWaitHolderPorts, timeWaits);
+        var missing = here.Where(o => o.Case.Holder == PortHolder.TimeWait && !timeWaits.Contains(o.Port)).ToList();
+        Assert.True(missing.Count == 0, "TIME_WAIT holders not in the table: " + string.Join("; ", missing.Select(o => $"{o.Case.Name} port {o.Port} namespace {o.Namespace ?? "-"}")) + " | notes: " + string.Join("; ", matrix.Notes));
     }
 }

@@ -19,6 +19,11 @@ public sealed class TeardownTests
         Assert.Contains("CLOSE_WAIT", serverFirst.Runs[0].PathOf(server: false));
         Assert.Contains("TIME_WAIT", comparison.Chart.ToJson());
         Assert.Contains("TIME_WAIT on server", comparison.ToHtml());
+        var records = comparison.Cases.ToList();
+        Assert.Equal(["server-closes-first", "client-closes-first"], records.Select(r => r.Case));
+        Assert.Equal(3, records[0].Details!["time_wait_on_server"]!.GetValue<int>());
+        Assert.Equal("client", records[1].Details!["first_closer"]!.GetValue<string>());
+        Assert.Equal(3, records[1].Details!["time_wait_on_client"]!.GetValue<int>());
     }
 
     [LinuxFact]
@@ -32,6 +37,14 @@ public sealed class TeardownTests
         }
         Assert.InRange(outcome.Simultaneous.Attempts, 1, 20);
         Assert.NotNull(outcome.Runs[0].Chart);
+        var records = outcome.Cases.ToList();
+        Assert.Equal(8, records.Count);
+        Assert.All(records.Where(r => r.Scenario == "B2" && r.Case != "state-established"), r => Assert.Equal("ok", r.Outcome));
+        // The stuffed pipe is a crossed close held open: both ends end in TIME_WAIT, and only the server end passed CLOSING.
+        var crossed = records.Single(r => r.Case == "stuffed-pipe-crossed");
+        Assert.Equal("ok", crossed.Outcome);
+        Assert.Contains("CLOSING", crossed.Details!["server_states"]!.AsArray().Select(x => x!.GetValue<string>()));
+        Assert.Equal(outcome.Simultaneous.CaughtAtAttempt is null ? "not_caught" : "ok", Assert.Single(outcome.Simultaneous.Cases).Outcome);
     }
 
     [UnixFact]
@@ -56,7 +69,10 @@ public sealed class TeardownTests
         // Linux counts the FIN in rx_queue too (it takes one sequence number): 1000 bytes + FIN.
         Assert.InRange(outcome.ClientUnreadBytes!.Value, 1000, 1001);
         Assert.Equal("EADDRINUSE", outcome.Outcome);
-        Assert.Equal("fin_wait_2", Assert.Single(outcome.Cases).Holder);
+        var record = Assert.Single(outcome.Cases);
+        Assert.Equal("fin_wait_2", record.Holder);
+        // The client's kernel delays the ACK of the FIN (delayed-ACK timer, 40 ms on a fresh connection): FIN_WAIT_2 comes no sooner.
+        Assert.True(record.Details!["server_fin_wait_2_after_close_ms"]!.GetValue<double>() >= 30, record.Details.ToJsonString());
     }
 
     [LinuxFact]
