@@ -51,7 +51,10 @@ public static class MatrixChart
         [MatrixCellKind.Failed] = "bind refused",
     };
 
-    /// <summary>Builds a figure with one heatmap per panel, <paramref name="columns"/> panels to a row.</summary>
+    /// <summary>The widest a figure may be, in px: the course pages' text column (60rem, less its 1.25rem padding each side), with room to spare.</summary>
+    public const int MaxWidth = 900;
+
+    /// <summary>Builds a figure with one heatmap per panel, <paramref name="columns"/> panels to a row (fewer when that many would not fit <see cref="MaxWidth"/>).</summary>
     /// <param name="name">The figure's slug (names its image files).</param>
     /// <param name="title">The figure title.</param>
     /// <param name="panels">The grids, in reading order.</param>
@@ -88,6 +91,11 @@ public static class MatrixChart
         }
         legend ??= Legend;
         columns = Math.Min(columns, panels.Count);
+        // Wrap rather than overflow the page: a grid cut off at the right edge is a grid the reader never sees.
+        while (columns > 1 && WidthFor(columns, HasInnerLabels(panels, columns)) > MaxWidth)
+        {
+            columns--;
+        }
         var gridRows = (panels.Count + columns - 1) / columns;
         var figure = new Figure(name, title);
         var annotations = new JsonArray();
@@ -160,20 +168,27 @@ public static class MatrixChart
             ["rows"] = gridRows,
             ["columns"] = columns,
             ["pattern"] = "independent",
-            // Wider gaps only where an inner grid prints its own row labels.
-            ["xgap"] = innerLabels ? 0.3 : 0.1,
-            ["ygap"] = gridRows > 1 ? 0.35 : 0.2,
+            // Wider gaps only where an inner grid prints its own row labels (as long as .NET's "ExclusiveAddressUse").
+            ["xgap"] = innerLabels ? 0.5 : 0.1,
+            ["ygap"] = gridRows > 1 ? 0.5 : 0.2, // room for the slanted column labels above the next grid's title
         };
         layout["annotations"] = annotations;
         layout["height"] = 180 + gridRows * (panelHeight + 90);
         // An inner grid's own row labels take room from its cells, so the figure grows instead of clipping the errno names.
-        layout["width"] = Math.Max(520, 150 + columns * (innerLabels ? 430 : 330));
+        layout["width"] = WidthFor(columns, innerLabels);
         layout["margin"] = new JsonObject { ["l"] = 150, ["r"] = 20, ["t"] = 90, ["b"] = 130 };
         // The colour key sits in the bottom margin, below the last axis titles, where no grid can cover it.
         layout["legend"] = new JsonObject { ["orientation"] = "h", ["x"] = 0, ["xanchor"] = "left", ["y"] = 0, ["yanchor"] = "bottom", ["yref"] = "container" };
         layout["plot_bgcolor"] = "#fafafa";
         return figure;
     }
+
+    /// <summary>The figure width for <paramref name="columns"/> panels to a row; an inner grid's own row labels take room from its cells, so it gets wider.</summary>
+    private static int WidthFor(int columns, bool innerLabels) => Math.Max(520, 150 + columns * (innerLabels ? 375 : 330));
+
+    /// <summary>Whether some panel that is not first in its grid row has row labels of its own (different from the first panel's).</summary>
+    private static bool HasInnerLabels(IReadOnlyList<MatrixPanel> panels, int columns) =>
+        Enumerable.Range(0, panels.Count).Any(i => i % columns != 0 && !panels[i].Rows.SequenceEqual(panels[i - i % columns].Rows));
 
     // Failed 0, LaterStepFailed 1, Ok 2 as before; the kinds added later come after them.
     private static readonly IReadOnlyList<MatrixCellKind> BandOrder =

@@ -40,10 +40,36 @@ public static class TimelineChart
     {
         ["kill"] = "x",
         ["send"] = "triangle-right",
+        ["read"] = "triangle-left",
         ["shutdown"] = "triangle-down",
         ["close"] = "square",
         ["sampling-stopped"] = "line-ns-open",
     };
+
+    /// <summary>
+    /// Puts each action on the row of the end that acted: an action of one side goes on that side's rows, one of both
+    /// sides on every row that has a side; an action with no side goes on the first row, and one by a side that has no row
+    /// is left out rather than drawn on another side's row.
+    /// </summary>
+    /// <param name="rows">The chart's rows in order, each with the side it shows (null for a row of no particular side).</param>
+    /// <param name="events">The actions to mark.</param>
+    /// <param name="originMs">The timeline time that becomes 0 on the chart.</param>
+    public static List<TimelineMarker> Place(IReadOnlyList<(string Label, string? Side)> rows, IEnumerable<TimelineEvent> events, double originMs)
+    {
+        var markers = new List<TimelineMarker>();
+        if (rows.Count == 0)
+        {
+            return markers;
+        }
+        foreach (var e in events)
+        {
+            var onRows = e.Side is null
+                ? [rows[0]]
+                : rows.Where(r => r.Side is not null && (r.Side == e.Side || e.Side == EventSides.Both)).ToList();
+            markers.AddRange(onRows.Select(r => new TimelineMarker(r.Label, e, originMs)));
+        }
+        return markers;
+    }
 
     /// <summary>Colour of an outcome marker: green for "ok", red for an error.</summary>
     public static string OutcomeColor(string? outcome) => outcome switch

@@ -12,7 +12,8 @@ public sealed record Sample(double AtMs, IReadOnlyList<TcpEntry> Entries);
 /// <param name="Kind">A short machine name: "connect", "kill", "restart", "close"….</param>
 /// <param name="Label">What a reader sees on the chart.</param>
 /// <param name="Outcome">"ok", an errno name, or null where the action has no outcome.</param>
-public sealed record TimelineEvent(double AtMs, string Kind, string Label, string? Outcome = null);
+/// <param name="Side">Which end acted (<see cref="EventSides"/>: "server", "client", "both"), or null when no one end did.</param>
+public sealed record TimelineEvent(double AtMs, string Kind, string Label, string? Outcome = null, string? Side = null);
 
 /// <summary>A stretch of time during which one socket was seen in one state.</summary>
 /// <param name="State">The canonical state name.</param>
@@ -65,6 +66,14 @@ public sealed class Timeline
     public TimelineEvent Mark(string kind, string label, string? outcome = null)
     {
         var e = new TimelineEvent(NowMs, kind, label, outcome);
+        _events.Enqueue(e);
+        return e;
+    }
+
+    /// <summary>Records an action of one end (<see cref="EventSides"/>) now, so charts draw it on that end's row.</summary>
+    public TimelineEvent MarkBy(string side, string kind, string label, string? outcome = null)
+    {
+        var e = new TimelineEvent(NowMs, kind, label, outcome, side);
         _events.Enqueue(e);
         return e;
     }

@@ -110,6 +110,8 @@ public static class EventKinds
     public const string Connect = "connect";
     /// <summary>One end wrote bytes.</summary>
     public const string Send = "send";
+    /// <summary>One end read what the other had sent (up to its end of stream).</summary>
+    public const string Read = "read";
     /// <summary>One end called shutdown() (a half close).</summary>
     public const string Shutdown = "shutdown";
     /// <summary>One end called close().</summary>
@@ -120,4 +122,15 @@ public static class EventKinds
     public const string Bind = "bind";
     /// <summary>A server was started again on the same port.</summary>
     public const string Restart = "restart";
+}
+
+/// <summary>Which end of a connection did something, as <see cref="Timeline.MarkBy"/> records it.</summary>
+public static class EventSides
+{
+    /// <summary>The server's end (accepted socket or listener).</summary>
+    public const string Server = "server";
+    /// <summary>The client's end.</summary>
+    public const string Client = "client";
+    /// <summary>Both ends at once (a simultaneous close).</summary>
+    public const string Both = "both";
 }

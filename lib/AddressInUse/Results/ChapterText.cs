@@ -109,14 +109,14 @@ public sealed class ChapterText
         };
     }
 
-    /// <summary>A short description of cases: each one's outcome when there are few, a count per outcome otherwise.</summary>
+    /// <summary>A short description of cases: each one's outcome (and its measured counts) when there are few, a count per outcome otherwise.</summary>
     public static string Describe(IReadOnlyList<CaseRecord> cases)
     {
         static string Outcome(CaseRecord c) => c.Errno is { } n ? $"{c.Outcome} ({n})" : c.Outcome;
         // A setting read from the OS is described by what was read, not by the step that read it.
         static string One(CaseRecord c) => c.Scenario == "settings" && c.Settings?.GetValueOrDefault(c.Case) is { } value
             ? $"{c.Case} read {value}"
-            : $"{c.Scenario} {c.Case} ({c.Api}): {c.Step} {Outcome(c)}";
+            : $"{c.Scenario} {c.Case} ({c.Api}): {c.Step} {Outcome(c)}{Measurements(c)}";
         if (cases.Count <= 3)
         {
             return string.Join("; ", cases.Select(One));
@@ -124,6 +124,18 @@ public sealed class ChapterText
 
         var counts = cases.GroupBy(Outcome).Select(g => $"{g.Count().ToString(CultureInfo.InvariantCulture)} {g.Key}");
         return $"{cases.Count} cases: {string.Join(", ", counts)}";
+    }
+
+    /// <summary>" [server_time_wait 100, peer_saw ECONNRESET]": a case's plain measured values, so a verdict line shows the numbers it judged; empty when it has none.</summary>
+    private static string Measurements(CaseRecord c)
+    {
+        // Only plain values: nested objects (steps, shares) are the table's job, and the port is a fresh one every run.
+        var values = (c.Details ?? [])
+            .Where(p => p.Key != "port" && p.Value is JsonValue)
+            .Take(6)
+            .Select(p => $"{p.Key} {(p.Value is JsonValue v && v.TryGetValue<double>(out var d) ? d.ToString(CultureInfo.InvariantCulture) : p.Value!.ToString())}")
+            .ToList();
+        return values.Count == 0 ? "" : $" [{string.Join(", ", values)}]";
     }
 
     private static IReadOnlyList<CaseRecord>? ReadCases(string path)

@@ -83,14 +83,38 @@ public sealed class MatrixChartTests
     }
 
     [Fact]
-    public void Build_FivePanelsThreeToARow_TwoGridRows()
+    public void Build_FivePanelsTwoToARow_ThreeGridRows()
     {
         var panels = Enumerable.Range(0, 5).Select(i => Panel($"p{i}", new[] { new MatrixCell?[] { Ok, Ok }, new MatrixCell?[] { Ok, Ok } })).ToList();
 
+        var figure = MatrixChart.Build("m", "t", panels, "r", "c", columns: 2);
+
+        Assert.Equal(3, figure.Layout["grid"]!["rows"]!.GetValue<int>());
+        Assert.Equal(2, figure.Layout["grid"]!["columns"]!.GetValue<int>());
+        Assert.NotNull(figure.Layout["xaxis5"]);
+    }
+
+    [Fact]
+    public void Build_ThreeToARowWiderThanThePage_WrapsToFitTheColumn()
+    {
+        var panels = Enumerable.Range(0, 6).Select(i => Panel($"p{i}", new[] { new MatrixCell?[] { Ok, Ok }, new MatrixCell?[] { Ok, Ok } })).ToList();
+
         var figure = MatrixChart.Build("m", "t", panels, "r", "c", columns: 3);
 
-        Assert.Equal(2, figure.Layout["grid"]!["rows"]!.GetValue<int>());
-        Assert.Equal(3, figure.Layout["grid"]!["columns"]!.GetValue<int>());
-        Assert.NotNull(figure.Layout["xaxis5"]);
+        Assert.True(figure.Layout["width"]!.GetValue<int>() <= MatrixChart.MaxWidth, $"width {figure.Layout["width"]}");
+        Assert.Equal(2, figure.Layout["grid"]!["columns"]!.GetValue<int>());
+        Assert.Equal(3, figure.Layout["grid"]!["rows"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void Build_InnerGridWithItsOwnRowLabels_StillFitsThePageColumn()
+    {
+        var single = new MatrixPanel("nothing", new[] { "(no first socket)" }, new[] { "none", "REUSEADDR" }, new[] { (IReadOnlyList<MatrixCell?>)new MatrixCell?[] { Ok, Ok } });
+        var panels = new[] { single }.Concat(Enumerable.Range(0, 5).Select(i => Panel($"p{i}", new[] { new MatrixCell?[] { Ok, Ok }, new MatrixCell?[] { Ok, Ok } }))).ToList();
+
+        var figure = MatrixChart.Build("m", "t", panels, "r", "c", columns: 3);
+
+        Assert.True(figure.Layout["width"]!.GetValue<int>() <= MatrixChart.MaxWidth, $"width {figure.Layout["width"]}");
+        Assert.True(figure.Layout["yaxis2"]!["showticklabels"]!.GetValue<bool>(), "the inner grid prints its own row labels");
     }
 }

@@ -28,6 +28,20 @@ public sealed class ChapterTextTests : IDisposable
     }
 
     [Fact]
+    public void Check_CaseWithMeasuredCounts_LineShowsThePlainValuesButNotThePortOrNestedObjects()
+    {
+        var text = new ChapterText("09", _images, "linux");
+        var measured = Case("server-closes-first", "ok") with
+        {
+            Details = new JsonObject { ["port"] = 40001, ["server_time_wait"] = 100, ["peer_saw"] = "EOF", ["steps"] = new JsonObject { ["bind"] = "ok" } },
+        };
+
+        var verdict = text.Check("observe", "Every connection leaves TIME_WAIT.", measured, _ => true);
+
+        Assert.EndsWith("bind ok [server_time_wait 100, peer_saw EOF]", verdict.Line);
+    }
+
+    [Fact]
     public void Check_OneCaseContradicts_DoesNotHoldAndNamesOnlyThatCase()
     {
         var text = new ChapterText("05", _images, "linux");

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using AddressInUse.Charts;
 using AddressInUse.Native;
 using AddressInUse.Notebook;
 using AddressInUse.Observation;
@@ -41,6 +42,17 @@ public sealed record ProtocolDesignComparison(ProtocolDesignOutcome ServerFirst,
     /// <inheritdoc />
     public IEnumerable<CaseRecord> Cases => [ServerFirst.ToCase(), ClientFirst.ToCase()];
 
+    /// <summary>Where TIME_WAIT landed for each design: the server's port against the clients' ports, one bar each.</summary>
+    public Figure Chart => BarChart.Build(
+        "f1-who-holds-time-wait",
+        $"F1 who holds TIME_WAIT, {ServerFirst.Connections} clients per design ({OsInfo.CurrentName})",
+        [Label(ServerFirst), Label(ClientFirst)],
+        [
+            new BarSeries("on the server's port", [ServerFirst.ServerTimeWait, ClientFirst.ServerTimeWait], TimelineChart.StateColors["TIME_WAIT"]),
+            new BarSeries("on the clients' ports", [ServerFirst.ClientTimeWait, ClientFirst.ClientTimeWait], "#ce93d8"),
+        ],
+        "TIME_WAIT entries afterwards");
+
     /// <summary>One row per design.</summary>
     public string ToHtml() => Html.Table(
         ["design", "connections", "vanished clients", "server-side TIME_WAIT", "client-side TIME_WAIT", "closed by the server's timeout"],
@@ -51,6 +63,9 @@ public sealed record ProtocolDesignComparison(ProtocolDesignOutcome ServerFirst,
 
     /// <summary>One line per design.</summary>
     public override string ToString() => string.Join(Environment.NewLine, new[] { ServerFirst, ClientFirst }.Select(o => $"{o.Design}: server TIME_WAIT {o.ServerTimeWait}, client TIME_WAIT {o.ClientTimeWait}"));
+
+    private static string Label(ProtocolDesignOutcome o) =>
+        o.Design == "server-closes-first" ? "the server closes first" : $"the client closes first<br>(+{N(o.VanishedClients)} client that vanished)";
 
     private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
 }

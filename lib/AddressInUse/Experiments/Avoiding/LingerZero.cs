@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using AddressInUse.Charts;
 using AddressInUse.Native;
 using AddressInUse.Notebook;
 using AddressInUse.Observation;
@@ -49,6 +50,20 @@ public sealed record LingerZeroComparison(LingerZeroOutcome Fin, LingerZeroOutco
 {
     /// <inheritdoc />
     public IEnumerable<CaseRecord> Cases => [Fin.ToCase(), Abort.ToCase()];
+
+    /// <summary>Bytes sent against bytes the peer read, per close; each label says what the closer left and how the peer's reading ended.</summary>
+    public Figure Chart => BarChart.Build(
+        "f2-linger-zero",
+        $"F2 bytes the peer read, per close ({OsInfo.CurrentName})",
+        [Label(Fin), Label(Abort)],
+        [
+            new BarSeries("bytes sent before close()", [Fin.BytesSent, Abort.BytesSent], "#90a4ae"),
+            new BarSeries("bytes the peer read", [Fin.BytesReceived, Abort.BytesReceived], "#43a047"),
+        ],
+        "bytes");
+
+    private static string Label(LingerZeroOutcome o) =>
+        $"{(o.LingerZero ? "SO_LINGER {on, 0}" : "ordinary close (FIN)")}<br>closer afterwards: {o.CloserStateAfter}<br>peer's read ended with {o.PeerSaw}";
 
     /// <summary>One row per close: what the closer left behind and what the peer saw.</summary>
     public string ToHtml() => Html.Table(

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using AddressInUse.Charts;
 using AddressInUse.Native;
 using AddressInUse.Notebook;
 using AddressInUse.Observation;
@@ -39,6 +40,15 @@ public sealed record EphemeralPortsOutcome(int Connections, int TimeWaitHeld, in
             },
         },
     ];
+
+    /// <summary>The ports held in TIME_WAIT against the whole ephemeral range, on a logarithmic axis so both bars show; null when the range is unknown.</summary>
+    public Figure? Chart => RangeSize is not { } size || TimeWaitHeld < 1 ? null : BarChart.Build(
+        "e2-ephemeral-ports",
+        $"E2 ports in TIME_WAIT after {Connections.ToString(CultureInfo.InvariantCulture)} connections ({OsInfo.CurrentName})",
+        ["client ports in TIME_WAIT", $"ephemeral range<br>({RangeFirst}–{RangeLast})"],
+        [new BarSeries("ports", [TimeWaitHeld, size], TimelineChart.StateColors["TIME_WAIT"])],
+        "ports (logarithmic)",
+        logScale: true);
 
     /// <summary>A table of the count against the range.</summary>
     public string ToHtml() => Html.Table(

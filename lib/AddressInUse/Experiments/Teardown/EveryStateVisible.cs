@@ -27,7 +27,7 @@ public sealed record EngineeredRun(string Name, string Title, string ServerKey, 
 {
     /// <summary>The run's two ends over time, 0 = the first action after the connection was up.</summary>
     public Figure Chart => TeardownCharts.Sockets($"b2-{Name}", $"B2 {Title}", Timeline,
-        new[] { ("server end", ServerKey), ("client end", ClientKey) },
+        new (string, string, string?)[] { ("server end", ServerKey, EventSides.Server), ("client end", ClientKey, EventSides.Client) },
         Timeline.Events.FirstOrDefault(e => e.Kind is not (EventKinds.Listen or EventKinds.Connect))?.AtMs ?? 0, "ms since the first action");
 }
 
@@ -171,21 +171,21 @@ public static class EveryStateVisible
         address = Guards.Loopback(address ?? IPAddress.Loopback);
         await using var c = await LoopbackConnection.OpenAsync(address, bufferBytes: BufferBytes, sampleInterval: TimeSpan.FromMilliseconds(1), cancellationToken: cancellationToken).ConfigureAwait(false);
         var serverBytes = LoopbackConnection.FillUntilBlocked(c.Server!);
-        c.Timeline.Mark(EventKinds.Send, $"server writes {serverBytes} bytes; the client does not read");
+        c.Timeline.MarkBy(EventSides.Server, EventKinds.Send, $"server writes {serverBytes} bytes; the client does not read");
         var clientBytes = LoopbackConnection.FillUntilBlocked(c.Client!);
-        c.Timeline.Mark(EventKinds.Send, $"client writes {clientBytes} bytes; the server does not read");
+        c.Timeline.MarkBy(EventSides.Client, EventKinds.Send, $"client writes {clientBytes} bytes; the server does not read");
         c.Server!.Shutdown(SocketShutdown.Send);
-        c.Timeline.Mark(EventKinds.Shutdown, "server shutdown(SHUT_WR): its FIN queues behind its data");
+        c.Timeline.MarkBy(EventSides.Server, EventKinds.Shutdown, "server shutdown(SHUT_WR): its FIN queues behind its data");
         c.Client!.Shutdown(SocketShutdown.Send);
-        c.Timeline.Mark(EventKinds.Shutdown, "client shutdown(SHUT_WR): its FIN queues too");
+        c.Timeline.MarkBy(EventSides.Client, EventKinds.Shutdown, "client shutdown(SHUT_WR): its FIN queues too");
         await c.WaitForAsync(s => s == TcpState.FinWait1, s => s == TcpState.FinWait1, "FIN_WAIT_1 on both ends", cancellationToken).ConfigureAwait(false);
         await HoldAsync(c, cancellationToken).ConfigureAwait(false);
         var drainServer = LoopbackConnection.DrainAsync(c.Server!, cancellationToken);
-        c.Timeline.Mark(EventKinds.Send, "server reads everything");
+        c.Timeline.MarkBy(EventSides.Server, EventKinds.Read, "server reads everything");
         await drainServer.ConfigureAwait(false);
         await c.WaitForAsync(s => s is TcpState.Closing or TcpState.TimeWait, _ => true, "the server end to receive the client's FIN", cancellationToken).ConfigureAwait(false);
         await HoldAsync(c, cancellationToken).ConfigureAwait(false);
-        c.Timeline.Mark(EventKinds.Send, "client reads everything");
+        c.Timeline.MarkBy(EventSides.Client, EventKinds.Read, "client reads everything");
         await LoopbackConnection.DrainAsync(c.Client!, cancellationToken).ConfigureAwait(false);
         await c.WaitForAsync(s => s is null or TcpState.TimeWait, s => s is null or TcpState.TimeWait, "both ends to finish", cancellationToken).ConfigureAwait(false);
         c.CloseServer();
@@ -203,15 +203,15 @@ public static class EveryStateVisible
         address = Guards.Loopback(address ?? IPAddress.Loopback);
         await using var c = await LoopbackConnection.OpenAsync(address, bufferBytes: BufferBytes, sampleInterval: TimeSpan.FromMilliseconds(1), cancellationToken: cancellationToken).ConfigureAwait(false);
         c.Client!.Shutdown(SocketShutdown.Send);
-        c.Timeline.Mark(EventKinds.Shutdown, "client shutdown(SHUT_WR), then stops reading");
+        c.Timeline.MarkBy(EventSides.Client, EventKinds.Shutdown, "client shutdown(SHUT_WR), then stops reading");
         await c.WaitForAsync(s => s == TcpState.CloseWait, s => s == TcpState.FinWait2, "CLOSE_WAIT / FIN_WAIT_2", cancellationToken).ConfigureAwait(false);
         var bytes = LoopbackConnection.FillUntilBlocked(c.Server!);
-        c.Timeline.Mark(EventKinds.Send, $"server writes {bytes} bytes");
+        c.Timeline.MarkBy(EventSides.Server, EventKinds.Send, $"server writes {bytes} bytes");
         c.Server!.Shutdown(SocketShutdown.Send);
-        c.Timeline.Mark(EventKinds.Shutdown, "server shutdown(SHUT_WR): its FIN queues behind the data");
+        c.Timeline.MarkBy(EventSides.Server, EventKinds.Shutdown, "server shutdown(SHUT_WR): its FIN queues behind the data");
         await c.WaitForAsync(s => s == TcpState.LastAck, _ => true, "LAST_ACK on the server end", cancellationToken).ConfigureAwait(false);
         await HoldAsync(c, cancellationToken).ConfigureAwait(false);
-        c.Timeline.Mark(EventKinds.Send, "client reads everything");
+        c.Timeline.MarkBy(EventSides.Client, EventKinds.Read, "client reads everything");
         await LoopbackConnection.DrainAsync(c.Client!, cancellationToken).ConfigureAwait(false);
         await c.WaitForAsync(s => s is null, s => s is null or TcpState.TimeWait, "the server end to leave LAST_ACK", cancellationToken).ConfigureAwait(false);
         c.CloseServer();
@@ -236,7 +236,7 @@ public static class EveryStateVisible
             var closeServer = Task.Run(() => { start.SignalAndWait(); server.Shutdown(SocketShutdown.Send); }, cancellationToken);
             var closeClient = Task.Run(() => { start.SignalAndWait(); client.Shutdown(SocketShutdown.Send); }, cancellationToken);
             await Task.WhenAll(closeServer, closeClient).ConfigureAwait(false);
-            c.Timeline.Mark(EventKinds.Shutdown, "both ends shutdown(SHUT_WR) at once");
+            c.Timeline.MarkBy(EventSides.Both, EventKinds.Shutdown, "both ends shutdown(SHUT_WR) at once");
             var settled = await c.WaitForAsync(s => s is null or TcpState.TimeWait, s => s is null or TcpState.TimeWait, "both ends to finish", cancellationToken).ConfigureAwait(false);
             c.CloseServer();
             c.CloseClient();

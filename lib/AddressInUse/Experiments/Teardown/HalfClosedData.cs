@@ -37,7 +37,7 @@ public sealed record HalfClosedDataOutcome(long BytesAfterFin, long BytesReceive
 
     /// <summary>Both ends' states over the exchange.</summary>
     public Figure Chart => TeardownCharts.Sockets("half-closed-data", $"Half closed: {BytesReceived} bytes still flowed to the client after its FIN", Timeline,
-        [("server end", Connection.Server), ("client end", Connection.Client)], 0, "ms since the connection opened");
+        [("server end", Connection.Server, EventSides.Server), ("client end", Connection.Client, EventSides.Client)], 0, "ms since the connection opened");
 
     /// <summary>A small table.</summary>
     public string ToHtml() => Html.Table(["half-closed connection", ""],
@@ -67,9 +67,9 @@ public static class HalfClosedData
         c.Sampler.Track(c.Client!);
         c.Sampler.Track(c.Server!);
         c.Client!.Shutdown(SocketShutdown.Send);
-        c.Timeline.Mark(EventKinds.Close, "client shutdown(SHUT_WR): FIN");
+        c.Timeline.MarkBy(EventSides.Client, EventKinds.Shutdown, "client shutdown(SHUT_WR): FIN");
         var eof = await c.Server!.ReceiveAsync(new byte[16], SocketFlags.None, cancellationToken).ConfigureAwait(false);
-        c.Timeline.Mark(EventKinds.Close, eof == 0 ? "server reads EOF" : $"server read {eof} bytes");
+        c.Timeline.MarkBy(EventSides.Server, EventKinds.Read, eof == 0 ? "server reads EOF" : $"server read {eof} bytes");
         var during = await c.WaitForAsync(s => s == TcpState.CloseWait, s => s == TcpState.FinWait2, "CLOSE_WAIT on the server end, FIN_WAIT_2 on the client end", cancellationToken).ConfigureAwait(false);
         var payload = new byte[bytes];
         var sending = Task.Run(async () =>
@@ -93,7 +93,7 @@ public static class HalfClosedData
             received += n;
         }
         var sentAfterFin = await sending.ConfigureAwait(false);
-        c.Timeline.Mark(EventKinds.Send, $"server sent {sentAfterFin} bytes; the client read {received}");
+        c.Timeline.MarkBy(EventSides.Server, EventKinds.Send, $"server sent {sentAfterFin} bytes; the client read {received}");
         string sendAfterShutdown;
         try
         {

@@ -50,7 +50,7 @@ public static class HalfClosedRestart
         {
             c.CloseClient("client quits (close)");
             var read = await c.Server!.ReceiveAsync(new byte[16], SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            c.Timeline.Mark(EventKinds.Close, read == 0 ? "server reads EOF" : $"server read {read} bytes");
+            c.Timeline.MarkBy(EventSides.Server, EventKinds.Read, read == 0 ? "server reads EOF" : $"server read {read} bytes");
             c.CloseServer("server closes on EOF");
             c.CloseListener();
             await c.WaitForAsync(s => s is null, s => s is null or TcpState.TimeWait, "the server end to finish closing", cancellationToken).ConfigureAwait(false);
@@ -60,7 +60,7 @@ public static class HalfClosedRestart
             var payload = new byte[1000];
             Array.Fill(payload, (byte)'x');
             await c.Server!.SendAsync(payload, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            c.Timeline.Mark(EventKinds.Send, "server sends 1000 bytes the client never reads");
+            c.Timeline.MarkBy(EventSides.Server, EventKinds.Send, "server sends 1000 bytes the client never reads");
             unsent = payload.Length;
             c.CloseServer("server closes");
             c.CloseListener();
@@ -141,7 +141,7 @@ public sealed record RestartOutcome(
 
     /// <summary>Both ends over time, 0 = the new bind.</summary>
     public Figure Chart => TeardownCharts.Sockets($"{Scenario.ToLowerInvariant()}-{CaseName}", $"{Scenario} {CaseName}: bind again → {Outcome}", Timeline,
-        new[] { ("server end", $"{ServerEnd}>{ClientEnd}"), ("client end", $"{ClientEnd}>{ServerEnd}") }, BindAtMs, "ms since the new bind");
+        new (string, string, string?)[] { ("server end", $"{ServerEnd}>{ClientEnd}", EventSides.Server), ("client end", $"{ClientEnd}>{ServerEnd}", EventSides.Client) }, BindAtMs, "ms since the new bind");
 
     /// <summary>A card with the states at the bind and its outcome.</summary>
     public string ToHtml() => Html.Table(new[] { $"{Scenario} {CaseName}", "" }, new[]

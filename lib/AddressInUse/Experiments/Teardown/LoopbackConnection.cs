@@ -121,21 +121,21 @@ internal sealed class LoopbackConnection : IAsyncDisposable
     {
         Listener?.Dispose();
         Listener = null;
-        Timeline.Mark(EventKinds.Close, "listener closed");
+        Timeline.MarkBy(EventSides.Server, EventKinds.Close, "listener closed");
     }
 
     public void CloseServer(string label = "server closes")
     {
         Server?.Dispose();
         Server = null;
-        Timeline.Mark(EventKinds.Close, label);
+        Timeline.MarkBy(EventSides.Server, EventKinds.Close, label);
     }
 
     public void CloseClient(string label = "client closes")
     {
         Client?.Dispose();
         Client = null;
-        Timeline.Mark(EventKinds.Close, label);
+        Timeline.MarkBy(EventSides.Client, EventKinds.Close, label);
     }
 
     /// <summary>Waits until a fresh sample shows the server end and the client end in states that satisfy the conditions (null = gone).</summary>

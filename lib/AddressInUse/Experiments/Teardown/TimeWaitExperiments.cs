@@ -43,7 +43,7 @@ public sealed record TimeWaitDurationOutcome(int Port, string ServerKey, double 
 
     /// <summary>The entry from birth to disappearance, 0 = birth.</summary>
     public Figure Chart => TeardownCharts.Sockets("c1-time-wait-duration", Seconds is { } s ? $"C1 TIME_WAIT lasted {s:0.0} s here" : "C1 TIME_WAIT (quick mode: the wait was skipped)",
-        Timeline, new[] { ("server end (closed first)", ServerKey) }, BornAtMs, "ms since TIME_WAIT was first seen");
+        Timeline, new (string, string, string?)[] { ("server end (closed first)", ServerKey, EventSides.Server) }, BornAtMs, "ms since TIME_WAIT was first seen");
 
     /// <summary>The measured duration and the two binds.</summary>
     public string ToHtml() => Html.Table(new[] { "C1 TIME_WAIT duration", "" }, new[]

@@ -207,26 +207,23 @@ public static class TeardownCharts
             {
                 lanes.Add(new TimelineLane(client, c, run.FirstCloseAtMs));
             }
-            foreach (var e in run.Timeline.Events.Where(e => e.Kind == EventKinds.Close && !e.Label.StartsWith("listener", StringComparison.Ordinal)))
-            {
-                markers.Add(new TimelineMarker(e.Label.StartsWith("server", StringComparison.Ordinal) ? server : client, e, run.FirstCloseAtMs));
-            }
+            markers.AddRange(TimelineChart.Place([(server, EventSides.Server), (client, EventSides.Client)],
+                run.Timeline.Events.Where(e => e.Kind == EventKinds.Close && !e.Label.StartsWith("listener", StringComparison.Ordinal)), run.FirstCloseAtMs));
         }
         return TimelineChart.Build(name, title, lanes, markers, "ms since the first close()");
     }
 
-    /// <summary>Rows for the given sockets of one timeline, with every action marked on the first row.</summary>
-    public static Figure Sockets(string name, string title, Timeline timeline, IReadOnlyList<(string Label, string Key)> sockets, double originMs, string xTitle)
+    /// <summary>Rows for the given sockets of one timeline (each the socket of one side, see <see cref="EventSides"/>), with each action on the row of the side that acted.</summary>
+    public static Figure Sockets(string name, string title, Timeline timeline, IReadOnlyList<(string Label, string Key, string? Side)> sockets, double originMs, string xTitle)
     {
         var histories = timeline.Histories();
-        var lanes = sockets
-            .Select(s => (s.Label, History: histories.FirstOrDefault(h => h.Key == s.Key)))
+        var shown = sockets
+            .Select(s => (s.Label, s.Side, History: histories.FirstOrDefault(h => h.Key == s.Key)))
             .Where(s => s.History is not null)
-            .Select(s => new TimelineLane(s.Label, s.History!, originMs))
             .ToList();
-        var markers = lanes.Count == 0
-            ? new List<TimelineMarker>()
-            : timeline.Events.Where(e => e.Kind != EventKinds.Listen && e.Kind != EventKinds.Connect).Select(e => new TimelineMarker(lanes[0].Label, e, originMs)).ToList();
+        var lanes = shown.Select(s => new TimelineLane(s.Label, s.History!, originMs)).ToList();
+        var markers = TimelineChart.Place(shown.Select(s => (s.Label, s.Side)).ToList(),
+            timeline.Events.Where(e => e.Kind != EventKinds.Listen && e.Kind != EventKinds.Connect), originMs);
         return TimelineChart.Build(name, title, lanes, markers, xTitle);
     }
 }
