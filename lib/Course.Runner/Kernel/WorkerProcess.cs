@@ -50,7 +50,7 @@ internal sealed class WorkerProcess : IDisposable
                     DiscardSpare();
                     foreach (var worker in Live.Keys)
                     {
-                        worker.Kill();
+                        worker.KillAtExit();
                     }
                 };
                 _exitHookInstalled = true;
@@ -133,6 +133,25 @@ internal sealed class WorkerProcess : IDisposable
             return;
         }
 
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+            // It ended on its own meanwhile.
+        }
+    }
+
+    /// <summary>Ends the worker and its tree at process exit, also when another thread's kill is under way.</summary>
+    /// <remarks>Process.Kill(entireProcessTree) on Unix first SIGSTOPs the tree, then SIGKILLs it: when a second Ctrl+C exits the
+    /// runner between the two, the worker was left stopped (state T) for good, so the exit hook kills again whatever was begun.</remarks>
+    internal void KillAtExit()
+    {
+        Interlocked.Exchange(ref _killed, 1);
         try
         {
             if (!_process.HasExited)
