@@ -156,6 +156,8 @@ internal sealed class WorkerProcess : IDisposable
         {
             if (!_process.HasExited)
             {
+                // A plain SIGKILL first: it ends the worker even if a half-done tree kill left it stopped; then its tree.
+                _process.Kill();
                 _process.Kill(entireProcessTree: true);
             }
         }
