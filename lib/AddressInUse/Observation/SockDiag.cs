@@ -125,17 +125,9 @@ public static unsafe class SockDiag
                 var done = false;
                 while (!done)
                 {
-                    nint received;
-                    fixed (byte* p = buffer)
-                    {
-                        received = recv(fd, p, (nuint)buffer.Length, 0);
-                    }
+                    var received = Receive(fd, buffer);
                     if (received <= 0)
                     {
-                        if (received < 0 && Marshal.GetLastPInvokeError() == 4)
-                        {
-                            continue; // EINTR
-                        }
                         return null;
                     }
                     var status = ParseMessages(buffer.AsSpan(0, (int)received), message =>
@@ -207,7 +199,8 @@ public static unsafe class SockDiag
         }
     }
 
-    private static bool ReceiveDump(int fd, byte[] buffer, List<TcpEntry> entries)
+    /// <summary>One recv() into the buffer, retried when a signal interrupts it (EINTR); the byte count, 0 at end, or negative on error.</summary>
+    private static nint Receive(int fd, byte[] buffer)
     {
         while (true)
         {
@@ -216,12 +209,20 @@ public static unsafe class SockDiag
             {
                 received = recv(fd, p, (nuint)buffer.Length, 0);
             }
+            if (received >= 0 || Marshal.GetLastPInvokeError() != 4)
+            {
+                return received;
+            }
+        }
+    }
+
+    private static bool ReceiveDump(int fd, byte[] buffer, List<TcpEntry> entries)
+    {
+        while (true)
+        {
+            var received = Receive(fd, buffer);
             if (received <= 0)
             {
-                if (received < 0 && Marshal.GetLastPInvokeError() == 4)
-                {
-                    continue; // EINTR
-                }
                 return false;
             }
             switch (ParseMessages(buffer.AsSpan(0, (int)received), entries))
