@@ -48,3 +48,36 @@ public sealed class ChapterMeasurementsTests
             .Select(c => c!["source"] is JsonArray lines ? string.Concat(lines.Select(l => l!.GetValue<string>())) : c["source"]!.GetValue<string>()));
     }
 }
+
+/// <summary>How the measure verb files a call that fails, gives up on a wait of its own, or outlives the call timeout.</summary>
+public sealed class MeasureAsyncStatusTests
+{
+    [Fact]
+    public async Task MeasureAsync_CallThrowsItsOwnTimeout_IsFailedWithTheCallsMessageNotHung()
+    {
+        var plan = new ChapterPlan("99-test", [new ChapterCall("waits", "Waits()", _ => throw new TimeoutException("Gave up after 5 s waiting for the holder."))]);
+
+        var results = await MeasureCommand.MeasureAsync([plan], quick: true, TextWriter.Null, TimeSpan.FromSeconds(60));
+
+        var entry = results["chapters"]!["99-test"]!;
+        Assert.Equal("failed", entry["status"]!.GetValue<string>());
+        Assert.Contains("Gave up after 5 s waiting for the holder.", entry["failure"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MeasureAsync_CallOutlivesTheCallTimeout_IsHungAndLaterChaptersAreNotRun()
+    {
+        var stuck = new TaskCompletionSource<IReadOnlyList<AddressInUse.Results.CaseRecord>>();
+        var plans = new[]
+        {
+            new ChapterPlan("98-test", [new ChapterCall("stuck", "Stuck()", _ => stuck.Task)]),
+            new ChapterPlan("99-test", [new ChapterCall("fine", "Fine()", _ => Task.FromResult<IReadOnlyList<AddressInUse.Results.CaseRecord>>([]))]),
+        };
+
+        var results = await MeasureCommand.MeasureAsync(plans, quick: true, TextWriter.Null, TimeSpan.FromMilliseconds(200));
+
+        Assert.Equal("hung", results["chapters"]!["98-test"]!["status"]!.GetValue<string>());
+        Assert.Equal("not_run", results["chapters"]!["99-test"]!["status"]!.GetValue<string>());
+        stuck.SetResult([]);
+    }
+}

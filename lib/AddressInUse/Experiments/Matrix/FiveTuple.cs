@@ -17,7 +17,8 @@ namespace AddressInUse.Experiments.Matrix;
 /// </summary>
 public static class FiveTuple
 {
-    private static readonly TimeSpan StateTimeout = TimeSpan.FromSeconds(5);
+    // Under Wine a TCP table read can take seconds (docs/wine.md): there 5 s would be one or two reads, not a real wait.
+    private static readonly TimeSpan StateTimeout = TimeSpan.FromSeconds(Native.WineHost.IsWine ? 60 : 5);
 
     /// <summary>Runs the experiment on loopback, on ports the OS chooses, and returns every attempt and the connections seen.</summary>
     /// <param name="api">The path the client sockets that share a port bind through (the servers and plain clients are .NET sockets).</param>

@@ -20,7 +20,9 @@ namespace AddressInUse.Experiments.Matrix;
 /// </remarks>
 public static class PortSharing
 {
-    private static readonly TimeSpan StateTimeout = TimeSpan.FromSeconds(5);
+    // Under Wine one read of the TCP table takes 0.1 s idle and up to 4 s while processes start (docs/wine.md), so 5 s
+    // there is one or two reads: a slow table, not a holder that never reached its state.
+    private static readonly TimeSpan StateTimeout = TimeSpan.FromSeconds(Native.WineHost.IsWine ? 60 : 5);
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
     private const int Attempts = 5;
     private const int Backlog = 64;

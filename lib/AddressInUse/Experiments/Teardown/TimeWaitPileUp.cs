@@ -160,7 +160,7 @@ public static class TimeWaitPileUp
         var lastSample = 0.0;
         var created = 0;
         var lastReport = 0.0;
-        void Sample()
+        int Sample(bool final = false)
         {
             var now = clock.Elapsed.TotalSeconds;
             widestGap = Math.Max(widestGap, now - lastSample);
@@ -176,7 +176,7 @@ public static class TimeWaitPileUp
                 lifetimes.Add((born[key], now - born[key]));
                 firstDeath ??= now;
             }
-            if (series.Count == 0 || now - series[^1].Item1 >= 0.25)
+            if (series.Count == 0 || final || now - series[^1].Item1 >= 0.25)
             {
                 series.Add((Math.Round(now, 3), present.Count));
             }
@@ -185,6 +185,7 @@ public static class TimeWaitPileUp
                 lastReport = now;
                 progress?.Report($"{present.Count} TIME_WAIT entries after {now:0} s, {lifetimes.Count} lifetimes measured");
             }
+            return present.Count;
         }
 
         // Produce at the rate and sample in between; in quick mode one second's worth of connections, counted rather
@@ -206,7 +207,10 @@ public static class TimeWaitPileUp
             Sample();
             await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
         }
-        Sample();
+        // The last connection's close may still be in flight: the final sample waits (with a deadline) until every connection
+        // made is in TIME_WAIT or has left it, so the series ends on the pile-up's true height (CI once saw 8 of 9).
+        await Poll.TryUntilAsync(() => Sample() + lifetimes.Count >= created, TimeSpan.FromSeconds(5), cancellationToken: cancellationToken).ConfigureAwait(false);
+        Sample(final: true);
         // Entries born before the first sample that saw them: their birth is known only to the widest sample gap.
         return new TimeWaitPileUpOutcome(rate, created, series, lifetimes, widestGap * 1000, quick);
     }
