@@ -114,6 +114,8 @@ public static class MatrixChart
                 ["type"] = "category",
                 ["tickangle"] = -30,
                 ["title"] = new JsonObject { ["text"] = isBottom ? columnAxisTitle : "" },
+                // The slanted column labels push the axis title down instead of being drawn under it (the ledger's "OS bind()" was).
+                ["automargin"] = true,
                 ["fixedrange"] = true,
             };
             // Row labels repeat along a grid row; printing them again would run into the grid on the left.

@@ -75,9 +75,21 @@ public sealed record CloseOrderOutcome(CloseOrder Order, IReadOnlyList<CloseRun>
                 ["time_wait_on_client"] = Count("client"),
                 ["time_wait_on_both"] = Count("both"),
                 ["time_wait_on_neither"] = Count("neither"),
+                ["samples"] = Runs.Sum(r => r.Timeline.Samples.Count),
+                ["median_sample_gap_ms"] = MedianSampleGapMs is { } gap ? Math.Round(gap, 2) : null,
             },
         },
     };
+
+    /// <summary>The median time between two consecutive reads of the TCP table over every run, in ms (null with fewer than two samples).</summary>
+    public double? MedianSampleGapMs
+    {
+        get
+        {
+            var gaps = Runs.SelectMany(r => r.Timeline.Samples.Zip(r.Timeline.Samples.Skip(1), (a, b) => b.AtMs - a.AtMs)).Order().ToList();
+            return gaps.Count == 0 ? null : gaps.Count % 2 == 1 ? gaps[gaps.Count / 2] : (gaps[gaps.Count / 2 - 1] + gaps[gaps.Count / 2]) / 2;
+        }
+    }
 
     /// <summary>How many runs ended with TIME_WAIT on the given end ("server", "client", "both", "neither").</summary>
     public int Count(string end) => Runs.Count(r => r.TimeWaitOn == end);
