@@ -132,7 +132,7 @@ public sealed class ChapterText
         // Only plain values: nested objects (steps, shares) are the table's job, and the port is a fresh one every run.
         var values = (c.Details ?? [])
             .Where(p => p.Key != "port" && p.Value is JsonValue)
-            .Take(6)
+            .Take(8)
             .Select(p => $"{p.Key} {(p.Value is JsonValue v && v.TryGetValue<double>(out var d) ? d.ToString(CultureInfo.InvariantCulture) : p.Value!.ToString())}")
             .ToList();
         return values.Count == 0 ? "" : $" [{string.Join(", ", values)}]";
