@@ -207,9 +207,13 @@ public static class TimeWaitPileUp
             Sample();
             await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
         }
-        // The last connection's close may still be in flight: the final sample waits (with a deadline) until every connection
-        // made is in TIME_WAIT or has left it, so the series ends on the pile-up's true height (CI once saw 8 of 9).
-        await Poll.TryUntilAsync(() => Sample() + lifetimes.Count >= created, TimeSpan.FromSeconds(5), cancellationToken: cancellationToken).ConfigureAwait(false);
+        // Quick mode ends right after its last connection, whose close may still be in flight: its final sample waits (with a
+        // deadline) until every connection made is in TIME_WAIT, so the series ends on the pile-up's true height (CI once saw 8 of 9).
+        // A full run ends long after its last close, and a wait there would add samples with deaths but no births to the plateau.
+        if (quick)
+        {
+            await Poll.TryUntilAsync(() => Sample() >= created, TimeSpan.FromSeconds(5), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
         Sample(final: true);
         // Entries born before the first sample that saw them: their birth is known only to the widest sample gap.
         return new TimeWaitPileUpOutcome(rate, created, series, lifetimes, widestGap * 1000, quick);
