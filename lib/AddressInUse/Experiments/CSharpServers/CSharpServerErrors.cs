@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using AddressInUse.Child;
 using AddressInUse.Diagnosis;
 using AddressInUse.Native;
 using AddressInUse.Notebook;
@@ -24,13 +25,19 @@ namespace AddressInUse.Experiments.CSharpServers;
 public sealed record CSharpBindOutcome(string Case, string Story, string FirstAddress, string SecondAddress, SocketError? Error, int? NativeErrorCode, string? Message, PortDiagnosis? Diagnosis)
     : IHtmlRenderable, IHasCases
 {
+    /// <summary>What started the server: "dotnet" (a plain Socket / TcpListener) or "aspnetcore" (a real Kestrel app).</summary>
+    public string Api { get; init; } = "dotnet";
+
+    /// <summary>The exceptions the server threw, outermost first ("System.IO.IOException: Failed to bind …"); empty for a plain socket's single one.</summary>
+    public IReadOnlyList<string> ExceptionChain { get; init; } = [];
+
     /// <summary>"ok", or the errno name of NativeErrorCode.</summary>
     public string Outcome => NativeErrorCode is { } n ? Errno.FromCurrentOs(n).Name : "ok";
 
     /// <summary>The results.json record.</summary>
     public IEnumerable<CaseRecord> Cases =>
     [
-        new CaseRecord("I1", Case, "dotnet", "tcp", Diagnosis?.Holders.FirstOrDefault()?.State.ToLowerInvariant() ?? "none",
+        new CaseRecord("I1", Case, Api, "tcp", Diagnosis?.Holders.FirstOrDefault()?.State.ToLowerInvariant() ?? "none",
             new SocketSide(FirstAddress, "tcp", []), new SocketSide(SecondAddress, "tcp", []), "bind", Outcome, NativeErrorCode)
         {
             Details = new JsonObject
@@ -39,6 +46,7 @@ public sealed record CSharpBindOutcome(string Case, string Story, string FirstAd
                 ["message"] = Message,
                 ["holder_state"] = Diagnosis?.Holders.FirstOrDefault()?.State,
                 ["holder_process"] = Diagnosis?.Holders.FirstOrDefault()?.ProcessName,
+                ["exception_chain"] = ExceptionChain.Count == 0 ? null : string.Join(" → ", ExceptionChain.Select(e => e.Split(':')[0])),
             },
         },
     ];
@@ -51,7 +59,7 @@ public sealed record CSharpBindOutcome(string Case, string Story, string FirstAd
             new[] { "bound", Html.E(SecondAddress) + " (first holder: " + Html.E(FirstAddress) + ")" },
             new[] { "result", Error is null ? Html.Badge("ok", "the server started") : $"<code>SocketException</code>: <code>SocketError.{Html.E(Error)}</code>, NativeErrorCode {NativeErrorCode} ({Html.E(Outcome)})" },
             new[] { "message", Html.E(Message ?? "—") },
-        }) + (Diagnosis is null ? "" : "<p>What <code>diagnose</code> said while the holder was alive:</p>" + Diagnosis.ToHtml()) + "</div>";
+        }.Concat(ExceptionChain.Count == 0 ? [] : new[] { new[] { "exceptions, outermost first", string.Join("<br>", ExceptionChain.Select(e => $"<code>{Html.E(e)}</code>")) } })) + (Diagnosis is null ? "" : "<p>What <code>diagnose</code> said while the holder was alive:</p>" + Diagnosis.ToHtml()) + "</div>";
 
     /// <summary>One line.</summary>
     public override string ToString() => $"{Case}: {(Error is null ? "started" : $"SocketException {Error} ({NativeErrorCode}) {Message}")}";
@@ -142,6 +150,103 @@ public static class CSharpServerErrors
                 child.Kill();
                 await child.WaitForExitAsync().WaitAsync(Deadline).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// A first server listens on 127.0.0.1; a real ASP.NET Core app (Kestrel, lib/KestrelProbe, built with the library) starts
+    /// on the same port in a child process and reports what it threw. Kestrel binds 127.0.0.1 only and stops at once.
+    /// </summary>
+    /// <returns>The outcome, or null where the ASP.NET Core runtime or the probe is missing (see <see cref="WhyNoKestrel"/>).</returns>
+    public static async Task<CSharpBindOutcome?> KestrelSecondInstanceAsync(CancellationToken cancellationToken = default)
+    {
+        if (WhyNoKestrel() is not null)
+        {
+            return null;
+        }
+
+        using var first = new TcpListener(IPAddress.Loopback, 0);
+        first.Start();
+        var port = ((IPEndPoint)first.LocalEndpoint).Port;
+        var diagnosis = PortDiagnosis.Run(port);
+        var info = new ProcessStartInfo(DotnetHost.Path) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var argument in new[] { "exec", KestrelProbePath, port.ToString(CultureInfo.InvariantCulture) })
+        {
+            info.ArgumentList.Add(argument);
+        }
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        using var probe = Process.Start(info) ?? throw new InvalidOperationException("Could not start the Kestrel probe through " + DotnetHost.Path + ".");
+        try
+        {
+            var stdout = probe.StandardOutput.ReadToEndAsync(cancellationToken);
+            var stderr = probe.StandardError.ReadToEndAsync(cancellationToken);
+            await probe.WaitForExitAsync(cancellationToken).WaitAsync(Deadline, cancellationToken).ConfigureAwait(false);
+            var report = JsonNode.Parse((await stdout.ConfigureAwait(false)).Trim()) as JsonObject
+                ?? throw new InvalidOperationException($"The Kestrel probe (exit {probe.ExitCode}) printed no report. stderr: {await stderr.ConfigureAwait(false)}");
+            const string story = "a first server listens on 127.0.0.1; an ASP.NET Core app (Kestrel) starts on the same port";
+            if (report["started"]?.GetValue<bool>() == true)
+            {
+                return new CSharpBindOutcome("kestrel-second-instance", story, $"127.0.0.1:{port}", $"127.0.0.1:{port}", null, null, null, diagnosis) { Api = "aspnetcore" };
+            }
+            var chain = report["exceptions"]!.AsArray().OfType<JsonObject>().ToList();
+            var socket = chain.LastOrDefault(e => e["socket_error"] is not null);
+            return new CSharpBindOutcome("kestrel-second-instance", story, $"127.0.0.1:{port}", $"127.0.0.1:{port}",
+                socket is null ? null : Enum.Parse<SocketError>(socket["socket_error"]!.GetValue<string>()),
+                socket?["native_error_code"]?.GetValue<int>(), chain.FirstOrDefault()?["message"]?.GetValue<string>(), diagnosis)
+            {
+                Api = "aspnetcore",
+                ExceptionChain = chain.Select(e => $"{e["type"]}: {e["message"]}").ToList(),
+            };
+        }
+        finally
+        {
+            // A probe that outlives its deadline (or a cancelled cell) must not keep the port or the process.
+            if (!probe.HasExited)
+            {
+                probe.Kill(entireProcessTree: true);
+                await probe.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Why the Kestrel case cannot run here (no ASP.NET Core runtime, or the probe is not built), or null when it can.</summary>
+    public static string? WhyNoKestrel()
+    {
+        var frameworks = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", ".."));
+        if (!Directory.Exists(Path.Combine(frameworks, "Microsoft.AspNetCore.App")) || !Directory.EnumerateDirectories(Path.Combine(frameworks, "Microsoft.AspNetCore.App")).Any())
+        {
+            return $"not measured: the ASP.NET Core runtime (Microsoft.AspNetCore.App) is not installed beside {frameworks}; the .NET SDK installs it";
+        }
+        if (!File.Exists(KestrelProbePath))
+        {
+            return $"not measured: the Kestrel probe is not built at {KestrelProbePath}; build it with: dotnet build lib/AddressInUse";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The Kestrel probe the library's build puts in lib/bin/kestrel-probe/: beside the library, or found upwards from the
+    /// library's folder or the working directory (a kernel that loaded the runner's copy of the library runs in notebooks/).
+    /// </summary>
+    public static string KestrelProbePath
+    {
+        get
+        {
+            const string folder = "kestrel-probe", file = "KestrelProbe.dll";
+            var starts = new[] { Path.GetDirectoryName(typeof(CSharpServerErrors).Assembly.Location), Environment.CurrentDirectory };
+            var candidates = starts.Where(d => !string.IsNullOrEmpty(d))
+                .SelectMany(d => Ancestors(d!))
+                .SelectMany(d => new[] { Path.Combine(d, folder, file), Path.Combine(d, "bin", folder, file), Path.Combine(d, "lib", "bin", folder, file) })
+                .ToList();
+            return candidates.FirstOrDefault(File.Exists) ?? candidates.FirstOrDefault() ?? Path.Combine(folder, file);
+        }
+    }
+
+    private static IEnumerable<string> Ancestors(string directory)
+    {
+        for (var d = new DirectoryInfo(directory); d is not null; d = d.Parent)
+        {
+            yield return d.FullName;
         }
     }
 

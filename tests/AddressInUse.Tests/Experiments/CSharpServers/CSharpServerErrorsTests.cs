@@ -19,4 +19,42 @@ public sealed class CSharpServerErrorsTests
             Assert.NotNull(record.Details?["holder_process"]);
         }
     }
+
+    [Fact]
+    public async Task KestrelSecondInstance_FirstServerListens_KestrelSaysFailedToBindAroundTheSocketException()
+    {
+        Assert.True(CSharpServerErrors.WhyNoKestrel() is null, $"{CSharpServerErrors.WhyNoKestrel()} (the .NET SDK on CI installs the ASP.NET Core runtime).");
+
+        var outcome = await CSharpServerErrors.KestrelSecondInstanceAsync();
+
+        Assert.NotNull(outcome);
+        var record = Assert.Single(outcome.Cases);
+        Assert.Equal(("I1", "aspnetcore", "EADDRINUSE"), (record.Scenario, record.Api, record.Outcome));
+        Assert.StartsWith("Failed to bind to address http://127.0.0.1:", outcome.Message, StringComparison.Ordinal);
+        Assert.Equal(System.Net.Sockets.SocketError.AddressAlreadyInUse, outcome.Error);
+        Assert.Equal("System.IO.IOException", outcome.ExceptionChain[0].Split(':')[0]);
+        Assert.StartsWith("System.Net.Sockets.SocketException", outcome.ExceptionChain[^1], StringComparison.Ordinal);
+        Assert.Equal("LISTEN", $"{record.Details?["holder_state"]}");
+    }
+
+    [Fact]
+    public async Task KestrelSecondInstance_AfterTheRun_NoProbeProcessIsLeft()
+    {
+        Assert.True(CSharpServerErrors.WhyNoKestrel() is null, CSharpServerErrors.WhyNoKestrel());
+
+        await CSharpServerErrors.KestrelSecondInstanceAsync();
+
+        var probes = System.Diagnostics.Process.GetProcesses().Where(p =>
+        {
+            try
+            {
+                return File.ReadAllText($"/proc/{p.Id}/cmdline").Contains("KestrelProbe.dll", StringComparison.Ordinal);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return false;
+            }
+        }).Select(p => p.Id).ToList();
+        Assert.True(probes.Count == 0 || !OperatingSystem.IsLinux(), "Kestrel probe processes left: " + string.Join(", ", probes));
+    }
 }
