@@ -54,11 +54,12 @@ public sealed record CSharpBindOutcome(string Case, string Story, string FirstAd
     /// <summary>The exception as a C# developer sees it, then the diagnosis.</summary>
     public string ToHtml() =>
         $"<div class=\"course-outcome\"><p><b>I1 {Html.E(Case)}</b>: {Html.E(Story)}</p>" +
-        Html.Table(new[] { "the C# server", "" }, new[]
+        Html.Table(new[] { Api == "aspnetcore" ? "the ASP.NET Core app" : "the C# server", "" }, new[]
         {
             new[] { "bound", Html.E(SecondAddress) + " (first holder: " + Html.E(FirstAddress) + ")" },
-            new[] { "result", Error is null ? Html.Badge("ok", "the server started") : $"<code>SocketException</code>: <code>SocketError.{Html.E(Error)}</code>, NativeErrorCode {NativeErrorCode} ({Html.E(Outcome)})" },
-            new[] { "message", Html.E(Message ?? "—") },
+            // Kestrel wraps the SocketException twice: the row names the innermost one, the chain below shows the wrapping.
+            new[] { ExceptionChain.Count == 0 ? "result" : "innermost exception", Error is null ? Html.Badge("ok", "the server started") : $"<code>SocketException</code>: <code>SocketError.{Html.E(Error)}</code>, NativeErrorCode {NativeErrorCode} ({Html.E(Outcome)})" },
+            new[] { ExceptionChain.Count == 0 ? "message" : "message (outermost exception)", Html.E(Message ?? "—") },
         }.Concat(ExceptionChain.Count == 0 ? [] : new[] { new[] { "exceptions, outermost first", string.Join("<br>", ExceptionChain.Select(e => $"<code>{Html.E(e)}</code>")) } })) + (Diagnosis is null ? "" : "<p>What <code>diagnose</code> said while the holder was alive:</p>" + Diagnosis.ToHtml()) + "</div>";
 
     /// <summary>One line.</summary>
