@@ -236,11 +236,18 @@ public static class TimeWaitPileUp
         {
             // Bound before connect, so the port is known (and can be refused) before any SYN leaves.
             client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            client.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            var port = ((IPEndPoint)client.LocalEndPoint!).Port;
-            if (recentClientPorts.TryAdd(port, now))
+            try
             {
-                break;
+                client.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+                if (recentClientPorts.TryAdd(((IPEndPoint)client.LocalEndPoint!).Port, now))
+                {
+                    break;
+                }
+            }
+            catch
+            {
+                client.Dispose();
+                throw;
             }
             client.Dispose();
         }
