@@ -30,20 +30,7 @@ internal static class ChildServer
         }
 
         // The parent holds our stdin open; when it goes away (killed, crashed, finished), so do we.
-        var stdinWatcher = new Thread(() =>
-        {
-            try
-            {
-                while (Console.In.ReadLine() is not null)
-                {
-                }
-            }
-            catch (IOException)
-            {
-            }
-            Environment.Exit(0);
-        }) { IsBackground = true, Name = "stdin watcher" };
-        stdinWatcher.Start();
+        ParentStdinWatch.Start(exitCode: 0, "stdin watcher");
 
         var listener = Bind(spec);
         if (listener is null)

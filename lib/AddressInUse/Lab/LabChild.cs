@@ -28,7 +28,9 @@ internal static unsafe class LabChild
                 return 3;
             }
             InPrivateNamespace = true;
-            WatchStdin();
+            // The parent holds our stdin open until it has read our result; when it goes away (killed, crashed), stdin ends
+            // and so do we, with the namespace, which lives only as long as its last process.
+            Child.ParentStdinWatch.Start(exitCode: 4, "lab stdin watcher");
             BringLoopbackUp();
             var written = new JsonObject();
             foreach (var (name, value) in request["settings"]!.AsObject())
@@ -47,29 +49,6 @@ internal static unsafe class LabChild
             Console.Error.WriteLine(e.ToString());
             return 1;
         }
-    }
-
-    /// <summary>
-    /// The parent holds our stdin open until it has read our result; when it goes away (killed, crashed), stdin ends and so
-    /// do we, with the namespace, which lives only as long as its last process.
-    /// </summary>
-    private static void WatchStdin()
-    {
-        var watcher = new Thread(() =>
-        {
-            try
-            {
-                while (Console.In.ReadLine() is not null)
-                {
-                }
-            }
-            catch (IOException)
-            {
-                // A broken pipe means the same as end of input: the parent is gone.
-            }
-            Environment.Exit(4);
-        }) { IsBackground = true, Name = "lab stdin watcher" };
-        watcher.Start();
     }
 
     private static void BringLoopbackUp()

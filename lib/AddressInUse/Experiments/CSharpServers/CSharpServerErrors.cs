@@ -170,6 +170,7 @@ public static class CSharpServerErrors
         first.Start();
         var port = ((IPEndPoint)first.LocalEndpoint).Port;
         var diagnosis = PortDiagnosis.Run(port);
+        // Stdin redirected too: the probe must not inherit the kernel worker's stdin, which carries the runner's requests.
         var info = new ProcessStartInfo(DotnetHost.Path) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (var argument in new[] { "exec", KestrelProbePath, port.ToString(CultureInfo.InvariantCulture) })
         {
