@@ -1,6 +1,7 @@
 using AddressInUse.Child;
 using AddressInUse.Experiments.ClientSide;
 using AddressInUse.Experiments.Matrix;
+using AddressInUse.Experiments.Production;
 using AddressInUse.Experiments.Teardown;
 using AddressInUse.Lab;
 using AddressInUse.Measurement;
@@ -43,5 +44,7 @@ internal static class Program
         ["tw-length"] = _ => TimeWaitSettings.TimeWaitLengthInsideAsync(),
         // The matrix's wildcard cases: inside the lab the wildcard address covers only the lab's own lo.
         [PortSharingLab.Experiment] = PortSharingLab.RunInsideAsync,
+        [ServerPortInRange.Experiment] = _ => Task.FromResult(ServerPortInRange.MeasureInside()),
+        [HttpClientExhaustion.Experiment] = arguments => HttpClientExhaustion.MeasureInsideAsync(arguments),
     };
 }
