@@ -13,7 +13,7 @@ public static class NbformatValidator
 {
     /// <summary>The nbformat 4.5 schema shared by the course's tools: shared/ lies beside the repository checkout (CI lays it there).</summary>
     public static string SharedSchema { get; } = Path.Combine(
-        RealParts.RepositoryRoot() ?? AppContext.BaseDirectory, "..", "shared", "schemas", "nbformat.v4.schema.json");
+        Checkout.RootOrNull ?? AppContext.BaseDirectory, "..", "shared", "schemas", "nbformat.v4.schema.json");
 
     /// <summary>The copy of that schema this assembly carries, so a fresh clone without shared/ validates too.</summary>
     public static string EmbeddedSchemaText { get; } = ReadEmbeddedSchema();

@@ -177,7 +177,7 @@ public static class RealParts
         try
         {
             var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            if (RepositoryRoot() is { } root)
+            if (Checkout.RootOrNull is { } root)
             {
                 info.WorkingDirectory = root;
             }
@@ -205,19 +205,6 @@ public static class RealParts
         {
             return false;
         }
-    }
-
-    /// <summary>The checkout: the folder holding Course.sln above the test binaries, or null.</summary>
-    public static string? RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Course.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        return null;
     }
 }
 
