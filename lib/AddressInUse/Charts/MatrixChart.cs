@@ -15,6 +15,8 @@ public enum MatrixCellKind
     Differs,
     /// <summary>Could not be measured here, drawn grey and named in the legend rather than left blank.</summary>
     NotMeasured,
+    /// <summary>True only under a condition, e.g. a claims-ledger "holds only when…" (olive: not the orange of a refused later step).</summary>
+    Conditional,
 }
 
 /// <summary>One cell of an outcome grid.</summary>
@@ -41,6 +43,7 @@ public static class MatrixChart
         [MatrixCellKind.Failed] = "#c62828",
         [MatrixCellKind.Differs] = "#1565c0",
         [MatrixCellKind.NotMeasured] = "#9e9e9e",
+        [MatrixCellKind.Conditional] = "#827717",
     };
 
     /// <summary>What the legend says for each outcome kind.</summary>
@@ -102,7 +105,9 @@ public static class MatrixChart
         var labelWidths = LabelWidths(panels, columns);
         var gridRows = (panels.Count + columns - 1) / columns;
         var maxRows = panels.Max(p => p.Rows.Count);
-        var panelHeight = RowHeight * maxRows;
+        // Room for the tallest row label (a claim wraps over lines).
+        var rowHeight = Math.Max(RowHeight, 12 + 15 * panels.SelectMany(p => p.Rows).Max(r => r.Split("<br>").Length));
+        var panelHeight = rowHeight * maxRows;
         var width = WidthFor(columns, labelWidths, cellWidth * maxCells);
         var plotWidth = (double)(width - MarginLeft - MarginRight);
         var height = MarginTop + gridRows * (PanelTitleHeight + panelHeight + ColumnLabelsHeight) + MarginBottom;
@@ -219,7 +224,7 @@ public static class MatrixChart
 
     // Failed 0, LaterStepFailed 1, Ok 2 as before; the kinds added later come after them.
     private static readonly IReadOnlyList<MatrixCellKind> BandOrder =
-        [MatrixCellKind.Failed, MatrixCellKind.LaterStepFailed, MatrixCellKind.Ok, MatrixCellKind.Differs, MatrixCellKind.NotMeasured];
+        [MatrixCellKind.Failed, MatrixCellKind.LaterStepFailed, MatrixCellKind.Ok, MatrixCellKind.Differs, MatrixCellKind.NotMeasured, MatrixCellKind.Conditional];
 
     private static int Band(MatrixCellKind kind) => BandOrder.ToList().IndexOf(kind);
 
@@ -235,7 +240,7 @@ public static class MatrixChart
             var hoverRow = new JsonArray();
             foreach (var cell in row)
             {
-                // 0 to 4 sit in the five bands of the colour scale below; null leaves the cell blank.
+                // 0 to 5 sit in the six bands of the colour scale below; null leaves the cell blank.
                 zRow.Add(cell is null ? null : JsonValue.Create(Band(cell.Kind)));
                 textRow.Add(JsonValue.Create(cell?.Text ?? ""));
                 hoverRow.Add(JsonValue.Create(cell?.Hover ?? "not measured"));
@@ -244,12 +249,13 @@ public static class MatrixChart
             text.Add(textRow);
             hover.Add(hoverRow);
         }
-        // One band per kind, in the order of Band(); each colour fills a fifth of the 0..4 range.
+        // One band per kind, in the order of Band(); each colour fills an equal share of the 0..(kinds - 1) range.
         var scale = new JsonArray();
+        double bands = BandOrder.Count;
         foreach (var (kind, band) in BandOrder.Select((k, i) => (k, i)))
         {
-            scale.Add(new JsonArray(band / 5.0, Colors[kind]));
-            scale.Add(new JsonArray((band + 1) / 5.0, Colors[kind]));
+            scale.Add(new JsonArray(band / bands, Colors[kind]));
+            scale.Add(new JsonArray((band + 1) / bands, Colors[kind]));
         }
         return new JsonObject
         {
