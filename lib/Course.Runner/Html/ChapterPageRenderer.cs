@@ -97,9 +97,17 @@ public sealed partial class ChapterPageRenderer
                         .Append("</section>\n");
                     break;
                 case CellType.Code:
-                    body.Append($"<section class=\"cell code\" id=\"{anchor}\">\n<div class=\"source\">");
                     var prompt = cell.ExecutionCount is { } n ? $"[{n}]" : "[ ]";
-                    body.Append($"<div class=\"prompt\">{prompt}</div><pre><code class=\"language-csharp\">{Encode(cell.Source)}</code></pre></div>\n");
+                    var code = $"<pre><code class=\"language-csharp\">{Encode(cell.Source)}</code></pre>";
+                    if (VerdictCells.IsSourceHidden(cell))
+                    {
+                        // A verdict cell: the reader sees its verdict; the checking code waits behind a disclosure.
+                        body.Append($"<section class=\"cell code source-hidden\" id=\"{anchor}\">\n<details class=\"source\"><summary>show the check {prompt}</summary>{code}</details>\n");
+                    }
+                    else
+                    {
+                        body.Append($"<section class=\"cell code\" id=\"{anchor}\">\n<div class=\"source\"><div class=\"prompt\">{prompt}</div>{code}</div>\n");
+                    }
                     if (cell.Outputs.Count > 0)
                     {
                         body.Append("<div class=\"outputs\">\n");
