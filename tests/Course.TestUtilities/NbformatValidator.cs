@@ -7,21 +7,7 @@ public static class NbformatValidator
 {
     /// <summary>The nbformat 4.5 schema shared by the course's tools: shared/ lies beside the repository checkout.</summary>
     public static string SharedSchema { get; } = Path.Combine(
-        RepositoryRoot() ?? AppContext.BaseDirectory, "..", "shared", "schemas", "nbformat.v4.schema.json");
-
-    // The checkout is the folder holding Course.sln above the test binaries (as the runner's RepositoryLayout finds it; the lab's tests cannot reference the runner).
-    private static string? RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Course.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        return null;
-    }
+        Checkout.RootOrNull ?? AppContext.BaseDirectory, "..", "shared", "schemas", "nbformat.v4.schema.json");
 
     private const string Script = """
         import json, sys

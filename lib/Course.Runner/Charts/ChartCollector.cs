@@ -8,7 +8,7 @@ namespace Course.Runner.Charts;
 public static class ChartCollector
 {
     /// <summary>The plotly figure MIME type.</summary>
-    public const string PlotlyMimeType = AddressInUse.Notebook.MimeTypes.Plotly;
+    public const string PlotlyMimeType = AddressInUse.Display.MimeTypes.Plotly;
 
     /// <summary>Every plotly figure in the executed notebook, named "&lt;chapter-stem&gt;-&lt;name&gt;.svg" where name is layout.meta.name or chart-N.</summary>
     public static IReadOnlyList<(string fileName, string figureJson)> Collect(Notebook executed, string chapterStem)

@@ -42,7 +42,7 @@ public sealed class ChapterPageOptions
 public sealed partial class ChapterPageRenderer
 {
     /// <summary>The plotly figure MIME type, drawn as an interactive chart.</summary>
-    public const string PlotlyMimeType = AddressInUse.Notebook.MimeTypes.Plotly;
+    public const string PlotlyMimeType = AddressInUse.Display.MimeTypes.Plotly;
 
     /// <summary>A marker comment placed right before the inlined plotly.js, so tools (and tests) can count it.</summary>
     public const string PlotlyMarker = "<!-- plotly.js (inlined once) -->";
@@ -203,19 +203,19 @@ public sealed partial class ChapterPageRenderer
                        + $"Plotly.newPlot(\"{id}\", figure.data || [], figure.layout || {{}}, {{ responsive: true, displaylogo: false }}); }})();</script>";
             }
 
-            if (!data.ContainsKey(AddressInUse.Notebook.MimeTypes.Html) && !data.ContainsKey(AddressInUse.Notebook.MimeTypes.Svg))
+            if (!data.ContainsKey(AddressInUse.Display.MimeTypes.Html) && !data.ContainsKey(AddressInUse.Display.MimeTypes.Svg))
             {
                 return "<p class=\"notice\">(chart not drawn: plotly.js is not available to the course runner; the figure data follows)</p>"
                        + $"<details><summary>figure JSON</summary><pre>{Encode(figure.ToJsonString(new() { WriteIndented = true }))}</pre></details>";
             }
         }
 
-        if (data.TryGetText(AddressInUse.Notebook.MimeTypes.Html, out var html))
+        if (data.TryGetText(AddressInUse.Display.MimeTypes.Html, out var html))
         {
             return html;
         }
 
-        if (data.TryGetText(AddressInUse.Notebook.MimeTypes.Svg, out var svg))
+        if (data.TryGetText(AddressInUse.Display.MimeTypes.Svg, out var svg))
         {
             return svg;
         }

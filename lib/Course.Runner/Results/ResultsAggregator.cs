@@ -26,10 +26,10 @@ public sealed record ChapterResults(string Chapter, bool Succeeded, TimeSpan Dur
 public static class ResultsAggregator
 {
     /// <summary>Outputs of this MIME type hold a JSON array of measured case objects.</summary>
-    public const string CasesMimeType = AddressInUse.Notebook.MimeTypes.Cases;
+    public const string CasesMimeType = AddressInUse.Display.MimeTypes.Cases;
 
     /// <summary>Outputs of this MIME type hold a JSON object of OS settings.</summary>
-    public const string SettingsMimeType = AddressInUse.Notebook.MimeTypes.Settings;
+    public const string SettingsMimeType = AddressInUse.Display.MimeTypes.Settings;
 
     /// <summary>The cases in a chapter's outputs, in notebook order, each with "chapter" set; a case shown twice counts once.</summary>
     /// <param name="executed">The executed notebook.</param>

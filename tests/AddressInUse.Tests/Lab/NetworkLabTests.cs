@@ -56,12 +56,15 @@ public sealed class NetworkLabTests
         Assert.Contains("net.ipv4.tcp_tw_reuse", error.Message);
     }
 
-    [Fact]
-    public async Task RunAsync_UnknownExperiment_ClearError()
+    [LabFact]
+    public async Task RunAsync_UnknownExperiment_ClearErrorListingTheEntryPointsTable()
     {
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => NetworkLab.RunAsync("nope", new Dictionary<string, string>()));
+        // The lab knows no experiment: the child looks the name up in the table its entry point composed, and says which exist.
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => NetworkLab.RunAsync("nope", new Dictionary<string, string>(), timeout: TimeSpan.FromSeconds(60)));
 
+        Assert.Contains("'nope'", error.Message);
         Assert.Contains("e3", error.Message);
+        Assert.Contains("probe", error.Message);
     }
 
     [Fact]

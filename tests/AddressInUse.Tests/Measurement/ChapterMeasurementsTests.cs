@@ -67,11 +67,11 @@ public sealed class MeasureAsyncStatusTests
     [Fact]
     public async Task MeasureAsync_CallOutlivesTheCallTimeout_IsHungAndLaterChaptersAreNotRun()
     {
-        var stuck = new TaskCompletionSource<IReadOnlyList<AddressInUse.Results.CaseRecord>>();
+        var stuck = new TaskCompletionSource<IReadOnlyList<AddressInUse.Cases.CaseRecord>>();
         var plans = new[]
         {
             new ChapterPlan("98-test", [new ChapterCall("stuck", "Stuck()", _ => stuck.Task)]),
-            new ChapterPlan("99-test", [new ChapterCall("fine", "Fine()", _ => Task.FromResult<IReadOnlyList<AddressInUse.Results.CaseRecord>>([]))]),
+            new ChapterPlan("99-test", [new ChapterCall("fine", "Fine()", _ => Task.FromResult<IReadOnlyList<AddressInUse.Cases.CaseRecord>>([]))]),
         };
 
         var results = await MeasureCommand.MeasureAsync(plans, quick: true, TextWriter.Null, TimeSpan.FromMilliseconds(200));

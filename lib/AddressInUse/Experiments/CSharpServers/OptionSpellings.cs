@@ -3,8 +3,8 @@ using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using AddressInUse.Experiments.Matrix;
 using AddressInUse.Native;
-using AddressInUse.Notebook;
-using AddressInUse.Results;
+using AddressInUse.Display;
+using AddressInUse.Cases;
 
 namespace AddressInUse.Experiments.CSharpServers;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace AddressInUse.Results;
+namespace AddressInUse.Verdicts;
 
 /// <summary>Which results folder this machine writes (images/&lt;os&gt;/), and where the other OSes' results are.</summary>
 public static class CourseOs
