@@ -27,25 +27,6 @@ public static class ChromiumCollection
     public const string Name = "chromium";
 }
 
-/// <summary>A temporary folder that is deleted with everything in it when the test ends.</summary>
-public sealed class TempFolder : IDisposable
-{
-    /// <summary>Creates a fresh, empty folder under the system temp directory.</summary>
-    public TempFolder() => Path = Directory.CreateTempSubdirectory("aiu-chart-tests-").FullName;
-
-    /// <summary>The folder's full path.</summary>
-    public string Path { get; }
-
-    /// <summary>Deletes the folder and its contents.</summary>
-    public void Dispose()
-    {
-        if (Directory.Exists(Path))
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-    }
-}
-
 /// <summary>One headless browser shared by the tests of a class (as the runner shares one for a whole run); started lazily, ended after the class.</summary>
 public sealed class SharedBrowser : IAsyncLifetime
 {

@@ -12,16 +12,5 @@ public static class Checkout
     /// <summary>A path inside the checkout, e.g. Checkout.Path("notebooks", "01-address-already-in-use.ipynb").</summary>
     public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
 
-    private static string? Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Course.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        return null;
-    }
+    private static string? Find() => AddressInUse.Verdicts.CourseCheckout.FindRoot(AppContext.BaseDirectory);
 }

@@ -37,12 +37,7 @@ public sealed class ChapterMeasurementsTests
 
     private static string NotebookCode(string chapter)
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Course.sln")))
-        {
-            dir = dir.Parent;
-        }
-        var path = Path.Combine(dir!.FullName, "notebooks", chapter + ".ipynb");
+        var path = Checkout.Path("notebooks", chapter + ".ipynb");
         var cells = JsonNode.Parse(File.ReadAllText(path))!["cells"]!.AsArray();
         return string.Join("\n", cells.Where(c => c!["cell_type"]!.GetValue<string>() == "code")
             .Select(c => c!["source"] is JsonArray lines ? string.Concat(lines.Select(l => l!.GetValue<string>())) : c["source"]!.GetValue<string>()));

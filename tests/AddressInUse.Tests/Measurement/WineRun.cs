@@ -86,8 +86,8 @@ public sealed class WineRun : IAsyncLifetime
     /// </summary>
     private static async Task<string> PublishAsync()
     {
-        var library = Path.Combine(RepositoryRoot(), "lib", "AddressInUse");
-        var cache = Path.Combine(RepositoryRoot(), "tests", "AddressInUse.Tests", "obj", "wine-publish", SourceHash(library));
+        var library = Path.Combine(Checkout.Root, "lib", "AddressInUse");
+        var cache = Path.Combine(Checkout.Root, "tests", "AddressInUse.Tests", "obj", "wine-publish", SourceHash(library));
         var publish = Path.Combine(cache, "publish");
         var complete = Path.Combine(cache, "complete");
         if (File.Exists(complete) && File.Exists(Path.Combine(publish, "AddressInUse.exe")))
@@ -202,17 +202,6 @@ public sealed class WineRun : IAsyncLifetime
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Course.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException($"No Course.sln above {AppContext.BaseDirectory}.");
-    }
 
     private static string? Find(string name, params string[] fallbacks)
     {

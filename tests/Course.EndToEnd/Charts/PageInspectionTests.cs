@@ -8,7 +8,7 @@ namespace Course.EndToEnd.Charts;
 [Collection(ChromiumCollection.Name)]
 public sealed class PageInspectionTests(SharedBrowser browser) : IDisposable, IClassFixture<SharedBrowser>
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempDirectory _folder = new();
 
     private async Task<PageInspection> InspectAsync(string page) => await new PageInspector(await browser.GetAsync()).InspectAsync(page);
 

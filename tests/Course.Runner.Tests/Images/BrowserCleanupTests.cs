@@ -8,7 +8,7 @@ namespace Course.Runner.Tests.Images;
 [Collection(ChromiumCollection.Name)]
 public sealed class BrowserCleanupTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempDirectory _folder = new();
 
     public void Dispose() => _folder.Dispose();
 

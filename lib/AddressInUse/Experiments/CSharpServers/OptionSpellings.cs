@@ -46,7 +46,7 @@ public sealed record OptionSpellings(IReadOnlyList<OptionSpelling> Rows) : IHtml
         foreach (var (name, code, act, danger) in steps)
         {
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            var result = CaseSocket.Try(name == "plain-bind" ? "bind" : "setsockopt", () => act(socket));
+            var result = StepResult.Of(name == "plain-bind" ? "bind" : "setsockopt", () => act(socket));
             rows.Add(new OptionSpelling(name, code, result, SocketOptionReader.Read(socket), danger));
         }
         return new OptionSpellings(rows);

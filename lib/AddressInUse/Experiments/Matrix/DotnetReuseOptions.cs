@@ -47,7 +47,7 @@ public static class DotnetReuseOptions
             foreach (var (name, code, act) in Steps)
             {
                 using var socket = new Socket(AddressFamily.InterNetwork, protocol == ProtocolType.Tcp ? SocketType.Stream : SocketType.Dgram, protocol);
-                var result = CaseSocket.Try(name.EndsWith("bind", StringComparison.Ordinal) ? "bind" : "setsockopt", () => act(socket));
+                var result = StepResult.Of(name.EndsWith("bind", StringComparison.Ordinal) ? "bind" : "setsockopt", () => act(socket));
                 rows.Add(new DotnetReuseRow(name, protocol == ProtocolType.Tcp ? "tcp" : "udp", code, result, SocketOptionReader.Read(socket)));
             }
         }

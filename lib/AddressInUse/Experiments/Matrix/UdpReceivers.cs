@@ -117,7 +117,7 @@ public static class UdpReceivers
                 if (multicast)
                 {
                     // Joining the group is not what is being measured; it goes through .NET on both paths.
-                    steps.Add(CaseSocket.Try("join", () => receiver.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(Group, IPAddress.Loopback))));
+                    steps.Add(StepResult.Of("join", () => receiver.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(Group, IPAddress.Loopback))));
                     if (!steps[^1].Ok)
                     {
                         receiver = null;
