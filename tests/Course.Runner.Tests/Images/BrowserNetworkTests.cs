@@ -7,7 +7,7 @@ namespace Course.Runner.Tests.Images;
 [Collection(ChromiumCollection.Name)]
 public sealed class BrowserNetworkTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempDirectory _folder = new();
 
     public void Dispose() => _folder.Dispose();
 
