@@ -196,7 +196,7 @@ public static class CSharpServerErrors
         {
             info.ArgumentList.Add(argument);
         }
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        Child.ChildEnvironment.Apply(info);
         using var probe = Process.Start(info) ?? throw new InvalidOperationException("Could not start the Kestrel probe through " + DotnetHost.Path + ".");
         try
         {
@@ -211,7 +211,7 @@ public static class CSharpServerErrors
             // A probe that outlives its deadline (or a cancelled cell) must not keep the port or the process.
             if (!probe.HasExited)
             {
-                probe.Kill(entireProcessTree: true);
+                Child.ProcessTree.Kill(probe);
                 await probe.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
