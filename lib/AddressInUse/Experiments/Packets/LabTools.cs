@@ -7,7 +7,7 @@ using PacketDotNet;
 
 namespace AddressInUse.Experiments.Packets;
 
-/// <summary>One nftables rule in the lab's namespace that drops one kind of segment on arrival, at most once.</summary>
+/// <summary>nftables rules in the lab's namespace that drops one kind of segment on arrival, at most once.</summary>
 /// <remarks>Only the lab's child makes one: nft then edits the ruleset of the lab's own namespace, which ends with it.</remarks>
 internal sealed partial class DropOnce : IDisposable
 {
@@ -19,8 +19,13 @@ internal sealed partial class DropOnce : IDisposable
     /// <summary>Adds the rule: drop, on input, one bare ACK from <paramref name="from"/> to <paramref name="to"/>.</summary>
     /// <param name="from">The sender's port.</param>
     /// <param name="to">The receiver's port.</param>
-    /// <param name="bareAckBytes">The bare ACK's IP length (52 with timestamps, 40 without).</param>
-    public static DropOnce BareAck(int from, int to, int bareAckBytes)
+    /// <param name="bytes">The segment's IP length (52 with timestamps, 40 without).</param>
+    public static DropOnce BareAck(int from, int to, int bytes) => Create([(from, to, "ack", bytes)]);
+
+    /// <summary>Adds one rule per direction: drop, on input, the first FIN each port sends to the other.</summary>
+    public static DropOnce FirstFins(int a, int b, int bytes) => Create([(a, b, "fin", bytes), (b, a, "fin", bytes)]);
+
+    private static DropOnce Create(IReadOnlyList<(int From, int To, string Kind, int Bytes)> rules)
     {
         if (!LabChild.InPrivateNamespace)
         {
@@ -28,21 +33,25 @@ internal sealed partial class DropOnce : IDisposable
         }
         Nft("add", "table", "inet", Table);
         Nft("add", "chain", "inet", Table, "input", "{ type filter hook input priority 0; policy accept; }");
-        // The quota lets exactly one such segment through the rule (consumed < quota only for the first), so it drops once
-        // even if the counter is read late; the counter says how many it dropped.
-        Nft("add", "rule", "inet", Table, "input", "ip", "saddr", "127.0.0.1", "tcp", "sport", $"{from}", "tcp", "dport", $"{to}",
-            "tcp", "flags", "&", "(fin|syn|rst|ack)", "==", "ack", "quota", "until", $"{2 * bareAckBytes - 1}", "bytes", "counter", "drop");
+        foreach (var (from, to, kind, bytes) in rules)
+        {
+            string[] match = kind == "ack" ? ["tcp", "flags", "&", "(fin|syn|rst|ack)", "==", "ack"] : ["tcp", "flags", "&", "fin", "==", "fin"];
+            // The quota lets the rule match only while less than twice the segment's size has passed it, so it drops exactly
+            // one such segment even if the counter is read late; the counter says how many it dropped.
+            Nft([.. new[] { "add", "rule", "inet", Table, "input", "ip", "saddr", "127.0.0.1", "tcp", "sport", $"{from}", "tcp", "dport", $"{to}" },
+                .. match, "quota", "until", $"{2 * bytes - 1}", "bytes", "counter", "drop"]);
+        }
         return new DropOnce();
     }
 
-    /// <summary>How many segments the rule dropped so far (its counter).</summary>
+    /// <summary>How many segments the rules dropped so far (their counters).</summary>
     public int Dropped
     {
         get
         {
             var listing = Nft("list", "table", "inet", Table);
-            var match = CounterPattern().Match(listing);
-            return match.Success ? int.Parse(match.Groups[1].Value) : throw new InvalidOperationException($"No counter in the lab's nft table: {listing}");
+            var matches = CounterPattern().Matches(listing);
+            return matches.Count > 0 ? matches.Sum(m => int.Parse(m.Groups[1].Value)) : throw new InvalidOperationException($"No counter in the lab's nft table: {listing}");
         }
     }
 

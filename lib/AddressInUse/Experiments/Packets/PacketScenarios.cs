@@ -25,6 +25,9 @@ internal static class PacketScenarios
         {
             "client-closes-first" => await CloseInOrderAsync(session, clientFirst: true, cancellationToken).ConfigureAwait(false),
             "server-closes-first" => await CloseInOrderAsync(session, clientFirst: false, cancellationToken).ConfigureAwait(false),
+            "stuffed-pipe" => await StuffedPipeAsync(session, cancellationToken).ConfigureAwait(false),
+            "last-ack" => await LastAckBehindDataAsync(session, cancellationToken).ConfigureAwait(false),
+            "simultaneous" => await SimultaneousAsync(session, Math.Max(1, arguments["attempts"]?.GetValue<int>() ?? 10), cancellationToken).ConfigureAwait(false),
             "half-closed-data" => await HalfClosedDataAsync(session, cancellationToken).ConfigureAwait(false),
             "linger-zero" => await LingerZeroAsync(session, cancellationToken).ConfigureAwait(false),
             "close-unread" => await CloseWithUnreadDataAsync(session, cancellationToken).ConfigureAwait(false),
@@ -58,12 +61,12 @@ internal static class PacketScenarios
         }
     }
 
-    private static async Task<Pair> OpenAsync(CaptureSession session, CancellationToken cancellationToken, Action<Socket>? configureClient = null, Socket? listener = null)
+    private static async Task<Pair> OpenAsync(CaptureSession session, CancellationToken cancellationToken, Action<Socket>? configureClient = null, Socket? listener = null, ActionLog? log = null)
     {
         listener ??= Native.NativeSocket.ListenOnLoopback();
         var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         configureClient?.Invoke(client);
-        session.Actions.Mark("client", "connect", "client connect()");
+        (log ?? session.Actions).Mark("client", "connect", "client connect()");
         await client.ConnectAsync(listener.LocalEndPoint!, cancellationToken).ConfigureAwait(false);
         var server = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
         return new Pair { Listener = listener, Client = client, Server = server, ClientAt = (IPEndPoint)client.LocalEndPoint!, ServerAt = (IPEndPoint)server.LocalEndPoint! };
@@ -78,12 +81,12 @@ internal static class PacketScenarios
             $"client {client ?? "gone"}, server {server ?? "gone"}", cancellationToken: cancellationToken);
 
     private static JsonObject Finish(CaptureSession session, Pair p, JsonObject? extra = null, int injected = 0,
-        Func<IReadOnlyList<PacketSegment>, int, bool>? dropped = null, Func<PacketSegment, bool>? isInjected = null)
+        Func<IReadOnlyList<PacketSegment>, int, bool>? dropped = null, Func<PacketSegment, bool>? isInjected = null, ActionLog? log = null)
     {
         // The table's view at the end, read before the capture stops: the derived states are checked against it.
         var table = new JsonObject { ["client"] = StateOf(p.ClientPort, p.ServerPort), ["server"] = StateOf(p.ServerPort, p.ClientPort) };
         var (segments, count) = session.Stop(injected);
-        var trace = PacketTrace.From(p.ClientEnd, p.ServerEnd, segments, session.Actions, count, dropped, isInjected);
+        var trace = PacketTrace.From(p.ClientEnd, p.ServerEnd, segments, log ?? session.Actions, count, dropped, isInjected);
         var result = extra ?? new JsonObject();
         result["trace"] = trace.ToJson();
         result["table_at_end"] = table;
@@ -111,6 +114,111 @@ internal static class PacketScenarios
         second.Close();
         await SettleAsync(p, clientFirst ? "TIME_WAIT" : null, clientFirst ? null : "TIME_WAIT", cancellationToken).ConfigureAwait(false);
         return Finish(session, p);
+    }
+
+    // Small buffers keep the stuffed pipe to a few dozen segments, enough to hold a FIN behind data.
+    private const int SmallBuffer = 4096;
+
+    private static int FillUntilBlocked(Socket socket)
+    {
+        socket.Blocking = false;
+        var chunk = new byte[1024];
+        var sent = 0;
+        while (true)
+        {
+            var n = socket.Send(chunk, 0, chunk.Length, SocketFlags.None, out var error);
+            if (error != SocketError.Success || n <= 0)
+            {
+                socket.Blocking = true;
+                return sent;
+            }
+            sent += n;
+        }
+    }
+
+    private static Socket SmallListener()
+    {
+        var listener = Native.NativeSocket.ListenOnLoopback();
+        listener.ReceiveBufferSize = SmallBuffer;
+        listener.SendBufferSize = SmallBuffer;
+        return listener;
+    }
+
+    private static void Small(Socket socket)
+    {
+        socket.ReceiveBufferSize = SmallBuffer;
+        socket.SendBufferSize = SmallBuffer;
+    }
+
+    private static async Task<JsonObject> StuffedPipeAsync(CaptureSession session, CancellationToken cancellationToken)
+    {
+        using var p = await OpenAsync(session, cancellationToken, Small, SmallListener()).ConfigureAwait(false);
+        var serverBytes = FillUntilBlocked(p.Server);
+        session.Actions.Mark("server", "send", $"server writes {serverBytes} bytes; the client does not read");
+        var clientBytes = FillUntilBlocked(p.Client);
+        session.Actions.Mark("client", "send", $"client writes {clientBytes} bytes; the server does not read");
+        session.Actions.Mark("server", "shutdown", "server shutdown(SHUT_WR): its FIN queues behind its data");
+        p.Server.Shutdown(SocketShutdown.Send);
+        session.Actions.Mark("client", "shutdown", "client shutdown(SHUT_WR): its FIN queues too");
+        p.Client.Shutdown(SocketShutdown.Send);
+        await SettleAsync(p, "FIN_WAIT_1", "FIN_WAIT_1", cancellationToken).ConfigureAwait(false);
+        session.Actions.Mark("server", "read", "server reads everything");
+        await ReadToEndAsync(p.Server, cancellationToken).ConfigureAwait(false);
+        await Poll.UntilAsync(() => StateOf(p.ServerPort, p.ClientPort) is "CLOSING" or "TIME_WAIT", Deadline, "the server end to receive the client's FIN", cancellationToken: cancellationToken).ConfigureAwait(false);
+        session.Actions.Mark("client", "read", "client reads everything");
+        await ReadToEndAsync(p.Client, cancellationToken).ConfigureAwait(false);
+        await SettleAsync(p, "TIME_WAIT", "TIME_WAIT", cancellationToken).ConfigureAwait(false);
+        return Finish(session, p, new JsonObject { ["server_bytes"] = serverBytes, ["client_bytes"] = clientBytes });
+    }
+
+    private static async Task<JsonObject> LastAckBehindDataAsync(CaptureSession session, CancellationToken cancellationToken)
+    {
+        using var p = await OpenAsync(session, cancellationToken, Small, SmallListener()).ConfigureAwait(false);
+        session.Actions.Mark("client", "shutdown", "client shutdown(SHUT_WR), then stops reading");
+        p.Client.Shutdown(SocketShutdown.Send);
+        await SettleAsync(p, "FIN_WAIT_2", "CLOSE_WAIT", cancellationToken).ConfigureAwait(false);
+        var bytes = FillUntilBlocked(p.Server);
+        session.Actions.Mark("server", "send", $"server writes {bytes} bytes");
+        session.Actions.Mark("server", "shutdown", "server shutdown(SHUT_WR): its FIN queues behind the data");
+        p.Server.Shutdown(SocketShutdown.Send);
+        await Poll.UntilAsync(() => StateOf(p.ServerPort, p.ClientPort) == "LAST_ACK", Deadline, "LAST_ACK on the server end", cancellationToken: cancellationToken).ConfigureAwait(false);
+        session.Actions.Mark("client", "read", "client reads everything");
+        await ReadToEndAsync(p.Client, cancellationToken).ConfigureAwait(false);
+        await Poll.UntilAsync(() => StateOf(p.ServerPort, p.ClientPort) is null, Deadline, "the server end to leave LAST_ACK", cancellationToken: cancellationToken).ConfigureAwait(false);
+        return Finish(session, p, new JsonObject { ["server_bytes"] = bytes });
+    }
+
+    private static async Task<JsonObject> SimultaneousAsync(CaptureSession session, int attempts, CancellationToken cancellationToken)
+    {
+        using var listener = Native.NativeSocket.ListenOnLoopback();
+        for (var attempt = 1; ; attempt++)
+        {
+            // The last attempt makes the FINs cross for sure: the lab drops the first copy of each, so both ends sit in
+            // FIN_WAIT_1 until their retransmissions arrive, each at an end that has sent its own FIN.
+            var assisted = attempt == attempts;
+            var log = new ActionLog();
+            var p = await OpenAsync(session, cancellationToken, listener: listener, log: log).ConfigureAwait(false);
+            using var rule = assisted ? DropOnce.FirstFins(p.ClientPort, p.ServerPort, BareAckBytes()) : null;
+            using var start = new Barrier(2);
+            // Both threads wait at the barrier, so the two FINs leave as close together as the scheduler allows.
+            var closeServer = Task.Run(() => { start.SignalAndWait(); log.Mark("server", "shutdown", "server shutdown(SHUT_WR)"); p.Server.Shutdown(SocketShutdown.Send); }, cancellationToken);
+            var closeClient = Task.Run(() => { start.SignalAndWait(); log.Mark("client", "shutdown", "client shutdown(SHUT_WR)"); p.Client.Shutdown(SocketShutdown.Send); }, cancellationToken);
+            await Task.WhenAll(closeServer, closeClient).ConfigureAwait(false);
+            await Poll.UntilAsync(() => StateOf(p.ClientPort, p.ServerPort) is null or "TIME_WAIT" && StateOf(p.ServerPort, p.ClientPort) is null or "TIME_WAIT"
+                && !(StateOf(p.ClientPort, p.ServerPort) is null && StateOf(p.ServerPort, p.ClientPort) is null), Deadline, "both ends to finish", cancellationToken: cancellationToken).ConfigureAwait(false);
+            var both = StateOf(p.ClientPort, p.ServerPort) == "TIME_WAIT" && StateOf(p.ServerPort, p.ClientPort) == "TIME_WAIT";
+            if (both || assisted)
+            {
+                var dropped = rule?.Dropped ?? 0;
+                var result = Finish(session, p, new JsonObject { ["attempts"] = attempt, ["crossed"] = both, ["fins_dropped_once"] = assisted ? dropped : 0 }, log: log,
+                    dropped: (all, i) => assisted && dropped == 2 && all[i].Has("FIN") && all.Take(i).All(s => !(s.Source == all[i].Source && s.Has("FIN"))));
+                p.Client.Dispose();
+                p.Server.Dispose();
+                return result;
+            }
+            p.Client.Dispose();
+            p.Server.Dispose();
+        }
     }
 
     private static async Task<JsonObject> HalfClosedDataAsync(CaptureSession session, CancellationToken cancellationToken)
