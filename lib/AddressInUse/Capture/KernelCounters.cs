@@ -61,6 +61,9 @@ internal sealed class CaptureSession : IDisposable
     /// <summary>The program's actions, on the capture's clock.</summary>
     public ActionLog Actions { get; } = new();
 
+    /// <summary>Every frame as captured (both copies), once <see cref="Stop"/> ran: the raw bytes that fixtures are made of.</summary>
+    public IReadOnlyList<CapturedFrame> Frames { get; private set; } = [];
+
     /// <summary>Opens the capture (only inside the lab: the namespace's lo carries nothing but the lab's own connections).</summary>
     public static CaptureSession Start()
     {
@@ -84,6 +87,7 @@ internal sealed class CaptureSession : IDisposable
         var after = SentByTcp(KernelCounters.Read());
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var frames = _capture.Stop();
+        Frames = frames;
         var segments = SegmentParser.Segments(frames);
         var stats = _capture.Statistics;
         var count = new CaptureCount(frames.Count, segments.Count, after - _outSegsBefore, injected, stats.Dropped, _startCostMs + clock.Elapsed.TotalMilliseconds);

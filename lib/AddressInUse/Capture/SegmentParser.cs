@@ -34,16 +34,19 @@ public static class SegmentParser
     /// <summary>Parses one IPv4 packet; null when it is not TCP.</summary>
     public static PacketSegment? Parse(long unixMicroseconds, byte[] ipPacket)
     {
-        Packet packet;
+        if (ipPacket.Length < 20 || ipPacket[0] >> 4 != 4)
+        {
+            throw new FormatException($"Not an IPv4 packet ({ipPacket.Length} bytes, version {(ipPacket.Length > 0 ? ipPacket[0] >> 4 : 0)}); the capture keeps IPv4 frames only.");
+        }
+        IPv4Packet ip;
         try
         {
-            packet = new IPv4Packet(new ByteArraySegment(ipPacket));
+            ip = new IPv4Packet(new ByteArraySegment(ipPacket));
         }
-        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException)
+        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or InvalidOperationException)
         {
             throw new FormatException($"Not an IPv4 packet ({ipPacket.Length} bytes): {e.Message}", e);
         }
-        var ip = (IPv4Packet)packet;
         if (ip.Extract<TcpPacket>() is not { } tcp)
         {
             return null;

@@ -3,17 +3,18 @@ namespace AddressInUse.Capture;
 /// <summary>One end's state from a moment on, and what moved it there.</summary>
 /// <param name="State">The state's canonical name ("FIN_WAIT_1"…).</param>
 /// <param name="AtUs">µs since the trace's origin.</param>
-/// <param name="Cause">The index of the segment that caused it, or -1 when an action (or the start) did.</param>
-/// <param name="Because">Why, in a few words ("sent FIN", "received ACK of its FIN", "connect()").</param>
+/// <param name="Cause">The index of the segment that caused it, or -1 when one of the program's actions (or the start) did.</param>
+/// <param name="Because">Why, in a few words ("sent FIN", "received ACK of its FIN", "shutdown()").</param>
 public sealed record StateChange(string State, double AtUs, int Cause, string Because);
 
 /// <summary>
-/// Each end's TCP states, derived from the captured segments with the state diagram of RFC 9293 §3.3.2 (and Linux's
-/// choices where it has them), so every transition is stamped at the segment that caused it.
+/// Each end's TCP states, derived from the captured segments and the program's actions with the state diagram of
+/// RFC 9293 §3.3.2, as Linux applies it: close() and shutdown() move the state at the call (tcp_close_state), even when the
+/// FIN still waits behind data; every other transition is stamped at the segment that caused it.
 /// </summary>
 /// <remarks>
-/// A derivation, not a reading: the experiments that show it also read the kernel's table at their end and report
-/// whether it agrees. A segment marked dropped is sent but never received; an injected one is received but never sent by the end it names.
+/// A derivation, not a reading: the experiments that draw it also read the kernel's table at their end and report whether it
+/// agrees. A segment marked dropped was sent but never received; an injected one is received but was never sent by the end it names.
 /// </remarks>
 public static class TcpStateMachine
 {
@@ -24,7 +25,7 @@ public static class TcpStateMachine
     public static IReadOnlyList<StateChange> Infer(PacketTrace trace, string end, bool rfc1337 = false)
     {
         var changes = new List<StateChange> { new(end == "server" ? "LISTEN" : "CLOSED", 0, -1, end == "server" ? "listen()" : "socket()") };
-        string state = changes[0].State;
+        var state = changes[0].State;
         long? myFinEnd = null; // the ack number that acknowledges this end's FIN
         void Move(string to, double at, int cause, string because)
         {
@@ -34,8 +35,26 @@ public static class TcpStateMachine
                 changes.Add(new StateChange(to, at, cause, because));
             }
         }
-        for (var i = 0; i < trace.Segments.Count; i++)
+        // Actions first at equal times: the call happens before the segment it causes.
+        var steps = trace.Actions.Where(a => a.Side == end).Select(a => (At: a.AtUs, Order: 0, Action: a, Index: -1))
+            .Concat(trace.Segments.Select((s, i) => (At: s.AtUs, Order: 1, Action: (TracedAction?)null, Index: i)))
+            .OrderBy(x => x.At).ThenBy(x => x.Order).ToList();
+        foreach (var step in steps)
         {
+            if (step.Action is { } action)
+            {
+                if (action.Kind is "shutdown" or "close" or "kill" && state is "ESTABLISHED" or "SYN_RECEIVED" or "CLOSE_WAIT")
+                {
+                    // close() with unread data or SO_LINGER {on, 0} sends a RST instead of a FIN: the RST then moves the state.
+                    var next = trace.Segments.FirstOrDefault(s => s.From == end && !s.Injected && s.AtUs >= action.AtUs);
+                    if (next is null || !next.Has("RST"))
+                    {
+                        Move(state == "CLOSE_WAIT" ? "LAST_ACK" : "FIN_WAIT_1", action.AtUs, -1, $"{action.Kind}()");
+                    }
+                }
+                continue;
+            }
+            var i = step.Index;
             var s = trace.Segments[i];
             if (s.From == end && !s.Injected)
             {
@@ -48,9 +67,9 @@ public static class TcpStateMachine
                     myFinEnd = null;
                     Move("SYN_SENT", s.AtUs, i, "sent SYN");
                 }
-                else if (s.Has("FIN") && myFinEnd is null)
+                else if (s.Has("FIN"))
                 {
-                    myFinEnd = s.Seq + s.Length + 1;
+                    myFinEnd ??= s.Seq + s.Length + 1;
                     Move(state switch { "CLOSE_WAIT" => "LAST_ACK", "SYN_RECEIVED" or "ESTABLISHED" => "FIN_WAIT_1", _ => state }, s.AtUs, i, "sent FIN");
                 }
                 continue;
@@ -62,7 +81,7 @@ public static class TcpStateMachine
             var acksMyFin = myFinEnd is { } f && s.Has("ACK") && s.Ack >= f;
             if (s.Has("RST"))
             {
-                if (!(state == "TIME_WAIT" && rfc1337))
+                if (!(state == "TIME_WAIT" && rfc1337) && state is not ("CLOSED" or "LISTEN"))
                 {
                     Move("CLOSED", s.AtUs, i, state == "TIME_WAIT" ? "received RST (tcp_rfc1337=0)" : "received RST");
                 }
@@ -99,6 +118,9 @@ public static class TcpStateMachine
                     case "FIN_WAIT_2":
                         Move("TIME_WAIT", s.AtUs, i, "received FIN");
                         break;
+                    case "CLOSING" when acksMyFin:
+                        Move("TIME_WAIT", s.AtUs, i, "received ACK of its FIN");
+                        break;
                 }
                 continue;
             }
@@ -120,4 +142,7 @@ public static class TcpStateMachine
         }
         return changes;
     }
+
+    /// <summary>The last derived state of one end.</summary>
+    public static string FinalState(PacketTrace trace, string end, bool rfc1337 = false) => Infer(trace, end, rfc1337)[^1].State;
 }

@@ -38,6 +38,14 @@ internal static class PacketScenarios
             _ => throw new ArgumentException($"No captured scenario is called '{scenario}'."),
         };
         result["scenario"] = scenario;
+        if (arguments["raw"]?.GetValue<bool>() == true)
+        {
+            // The captured bytes themselves, for the parser's test fixtures.
+            result["frames"] = new JsonArray(session.Frames.Select(f => (JsonNode)new JsonObject
+            {
+                ["us"] = f.UnixMicroseconds, ["outgoing"] = f.Outgoing, ["hex"] = Convert.ToHexString(f.Bytes),
+            }).ToArray());
+        }
         return result;
     }
 
