@@ -113,11 +113,44 @@ public sealed unsafe class NativeSocket : IDisposable
         ThrowIfClosed();
         if (_windowsSocket is not null)
         {
-            return Try("setsockopt", () => _windowsSocket.LingerState = new LingerOption(on, seconds));
+            return StepResult.Of("setsockopt", () => _windowsSocket.LingerState = new LingerOption(on, seconds));
         }
         var linger = stackalloc int[2] { on ? 1 : 0, seconds };
         return Check("setsockopt", LibC.setsockopt(_fd, _os.SolSocket, _os.SoLinger, linger, sizeof(int) * 2));
     }
+
+    /// <summary>Sets IPV6_V6ONLY on an IPv6 socket: 1 keeps it to IPv6, 0 lets it take IPv4 too (dual-stack) where the OS allows.</summary>
+    public StepResult SetV6Only(bool on)
+    {
+        ThrowIfClosed();
+        if (_windowsSocket is not null)
+        {
+            return Try("setsockopt", () => _windowsSocket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.IPv6Only, on));
+        }
+        var value = on ? 1 : 0;
+        return Check("setsockopt", LibC.setsockopt(_fd, IpProtoIpv6, Ipv6V6Only, &value, sizeof(int)));
+    }
+
+    /// <summary>Reads IPV6_V6ONLY back with getsockopt (1 = IPv6 only), or null on an IPv4 socket.</summary>
+    public int? ReadV6Only()
+    {
+        ThrowIfClosed();
+        if (AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return null;
+        }
+        if (_windowsSocket is not null)
+        {
+            return (int)_windowsSocket.GetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.IPv6Only)! != 0 ? 1 : 0;
+        }
+        int value = 0;
+        uint length = sizeof(int);
+        return LibC.getsockopt(_fd, IpProtoIpv6, Ipv6V6Only, &value, &length) == 0 ? (value != 0 ? 1 : 0) : null;
+    }
+
+    // IPPROTO_IPV6 is 41 everywhere; IPV6_V6ONLY is 26 on Linux and 27 on macOS (netinet6/in6.h).
+    private const int IpProtoIpv6 = 41;
+    private int Ipv6V6Only => _os.Family == OsFamily.Linux ? 26 : 27;
 
     /// <summary>Binds through the OS's bind() and reports "ok" or the errno.</summary>
     public StepResult Bind(IPEndPoint endPoint)
@@ -125,7 +158,7 @@ public sealed unsafe class NativeSocket : IDisposable
         ThrowIfClosed();
         if (_windowsSocket is not null)
         {
-            return Try("bind", () => _windowsSocket.Bind(endPoint));
+            return StepResult.Of("bind", () => _windowsSocket.Bind(endPoint));
         }
         var bytes = Sockaddr.Encode(endPoint, _os);
         fixed (byte* p = bytes)
@@ -140,7 +173,7 @@ public sealed unsafe class NativeSocket : IDisposable
         ThrowIfClosed();
         if (_windowsSocket is not null)
         {
-            return Try("listen", () => _windowsSocket.Listen(backlog));
+            return StepResult.Of("listen", () => _windowsSocket.Listen(backlog));
         }
         return Check("listen", LibC.listen(_fd, backlog));
     }
@@ -151,7 +184,7 @@ public sealed unsafe class NativeSocket : IDisposable
         ThrowIfClosed();
         if (_windowsSocket is not null)
         {
-            return Try("connect", () => _windowsSocket.Connect(endPoint));
+            return StepResult.Of("connect", () => _windowsSocket.Connect(endPoint));
         }
         var bytes = Sockaddr.Encode(endPoint, _os);
         fixed (byte* p = bytes)
@@ -227,7 +260,7 @@ public sealed unsafe class NativeSocket : IDisposable
         {
             var bytes = BitConverter.GetBytes(value);
             var windows = _windowsSocket;
-            return Try("setsockopt", () => windows.SetRawSocketOption(_os.SolSocket, name, bytes));
+            return StepResult.Of("setsockopt", () => windows.SetRawSocketOption(_os.SolSocket, name, bytes));
         }
         var local = value;
         return Check("setsockopt", LibC.setsockopt(_fd, _os.SolSocket, name, &local, sizeof(int)));
@@ -236,18 +269,6 @@ public sealed unsafe class NativeSocket : IDisposable
     private static StepResult Check(string step, int rc) =>
         rc == 0 ? StepResult.Success(step) : new StepResult(step, Errno.FromCurrentOs(Marshal.GetLastPInvokeError()));
 
-    private static StepResult Try(string step, Action action)
-    {
-        try
-        {
-            action();
-            return StepResult.Success(step);
-        }
-        catch (SocketException e)
-        {
-            return new StepResult(step, Errno.FromCurrentOs(e.NativeErrorCode));
-        }
-    }
 
     private void ThrowIfClosed() => ObjectDisposedException.ThrowIf(IsClosed, this);
 }

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using AddressInUse.Results;
+using AddressInUse.Verdicts;
 using Course.Runner.Charts;
 using Course.Runner.Execution;
 using Course.Runner.Html;
@@ -73,7 +73,17 @@ public sealed class RunCommand : ICommand
         var catalog = ChapterCatalog.Discover(notebooks);
         var selected = ChapterCatalog.Select(catalog, options.Chapters);
         var resultsPath = Path.Combine(images, "results.json");
+        // Before the first chapter: a folder that cannot be written ends the run now with one line, not minutes later with a stack trace.
+        OutputFolder.Prepare(outFolder, "--out");
+        OutputFolder.Prepare(images, "--images");
+        OutputFolder.RequireFileOrNothing(resultsPath);
         var reporter = ReporterFactory(context);
+
+        // A killed run may have left workers or child servers (its pid in their environment, it no longer their ancestor): end them.
+        if (AddressInUse.Child.ProcessTree.SweepOrphans(Kernel.WorkerProcess.RunnerVariable, Kernel.WorkerProcess.CoursePrograms) is { Count: > 0 } swept)
+        {
+            reporter.Line($"ended {swept.Count} process(es) a killed run left behind (pids {string.Join(", ", swept)})");
+        }
 
         // A killed run may have left temp files or a staging folder; a live run's are never touched (their process id is alive).
         Leftovers.Sweep(images);
@@ -81,7 +91,7 @@ public sealed class RunCommand : ICommand
         // Read before running anything; a damaged file is set aside with a message, never a reason to refuse the run.
         var existingResults = ResultsAggregator.ReadExisting(resultsPath, reporter.Problem);
         // The chapters' verdicts about another OS read that OS's results.json beside this one's.
-        Environment.SetEnvironmentVariable(AddressInUse.Results.CourseOs.ImagesRootVariable, Path.GetDirectoryName(images));
+        Environment.SetEnvironmentVariable(AddressInUse.Verdicts.CourseOs.ImagesRootVariable, Path.GetDirectoryName(images));
 
         reporter.Line($"course run: {selected.Count} of {catalog.Count} chapter(s) from {notebooks}");
         reporter.Line($"  pages and executed notebooks -> {outFolder}");
@@ -92,6 +102,14 @@ public sealed class RunCommand : ICommand
         }
 
         var staging = Path.Combine(images, $"{StagingPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var marker = Leftovers.MarkRun(outFolder);
+        // A second Ctrl+C ends the process through Environment.Exit, which runs no finally block: the marker goes there too.
+        EventHandler removeAtExit = (_, _) =>
+        {
+            Leftovers.Delete(staging);
+            Leftovers.Delete(marker);
+        };
+        AppDomain.CurrentDomain.ProcessExit += removeAtExit;
         var exportLog = new ReporterWriter(reporter);
         var exporter = _exporterFactory(exportLog);
         var outcomes = new ChapterOutcome?[selected.Count];
@@ -111,19 +129,18 @@ public sealed class RunCommand : ICommand
             }
 
             var stagedImages = Directory.Exists(staging) ? Directory.GetFiles(staging) : [];
-            foreach (var image in stagedImages)
-            {
-                AtomicFile.MoveIntoPlace(image, Path.Combine(images, Path.GetFileName(image)));
-            }
 
+            // In chapter order, whatever order they finished in: later chapters' settings win in the merge, as in a one-at-a-time run.
+            var merged = ResultsAggregator.Merge(existingResults, ran.OfType<ChapterResults>().ToList(), OsInfo.Describe(), DateTimeOffset.UtcNow);
+            // results.json is staged beside the images, and the set replaces the committed one together (or not at all).
+            var stagedResults = Path.Combine(staging, Path.GetFileName(resultsPath));
+            ResultsAggregator.Write(stagedResults, merged);
+            FileSet.Replace(images, [.. stagedImages, stagedResults]);
             if (stagedImages.Length > 0)
             {
                 reporter.Line($"chart images: {stagedImages.Length} file(s) in {images}");
             }
 
-            // In chapter order, whatever order they finished in: later chapters' settings win in the merge, as in a one-at-a-time run.
-            var merged = ResultsAggregator.Merge(existingResults, ran.OfType<ChapterResults>().ToList(), OsInfo.Describe(), DateTimeOffset.UtcNow);
-            ResultsAggregator.Write(resultsPath, merged);
             var titles = catalog.ToDictionary(c => c.Name, TitleOf);
             WriteIndex(catalog, titles, outFolder, merged);
             WriteComparison(images, outFolder);
@@ -137,7 +154,9 @@ public sealed class RunCommand : ICommand
         finally
         {
             await DisposeAsync(exporter);
+            AppDomain.CurrentDomain.ProcessExit -= removeAtExit;
             Leftovers.Delete(staging);
+            Leftovers.Delete(marker);
         }
     }
 

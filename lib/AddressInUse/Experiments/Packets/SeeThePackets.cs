@@ -3,8 +3,8 @@ using System.Text.Json.Nodes;
 using AddressInUse.Capture;
 using AddressInUse.Charts;
 using AddressInUse.Lab;
-using AddressInUse.Notebook;
-using AddressInUse.Results;
+using AddressInUse.Display;
+using AddressInUse.Cases;
 
 namespace AddressInUse.Experiments.Packets;
 

@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AddressInUse.Cases;
+using AddressInUse.Display;
+
+namespace AddressInUse.Verdicts;
+
+/// <summary>
+/// Checks the outcome sentences of one chapter against measured cases: each call returns a <see cref="TextVerdict"/>
+/// that the notebook displays under the paragraph it judges. See lib/AddressInUse/Verdicts/README.md.
+/// </summary>
+public sealed class ChapterText
+{
+    private readonly Func<string, IReadOnlyList<CaseRecord>?> _otherOsCases;
+
+    /// <summary>A checker for one chapter, reading other OSes' results from images/&lt;os&gt;/results.json under <paramref name="imagesRoot"/> (found from the working directory when null).</summary>
+    public ChapterText(string chapter, string? imagesRoot = null, string? currentOs = null)
+    {
+        if (string.IsNullOrWhiteSpace(chapter))
+        {
+            throw new ArgumentException("Name the chapter, e.g. new ChapterText(\"01\").", nameof(chapter));
+        }
+
+        Chapter = chapter;
+        CurrentOs = currentOs ?? CourseOs.Current;
+        var root = imagesRoot ?? CourseOs.ImagesRoot();
+        _otherOsCases = os => root is null ? null : ReadCases(Path.Combine(root, os, "results.json"));
+    }
+
+    /// <summary>The chapter the verdicts belong to.</summary>
+    public string Chapter { get; }
+
+    /// <summary>The OS this machine's results are filed under.</summary>
+    public string CurrentOs { get; }
+
+    /// <summary>Judges a sentence that holds when every deciding case satisfies <paramref name="each"/>; the cases that do not are named.</summary>
+    /// <param name="paragraph">The paragraph's id within the chapter, stable across edits.</param>
+    /// <param name="sentence">The claim in one sentence.</param>
+    /// <param name="evidence">The measured value(s): an outcome, a comparison, a matrix, a CaseRecord or a sequence of them.</param>
+    /// <param name="each">The condition every deciding case must meet.</param>
+    /// <param name="about">The OS the sentence is about ("linux", "macos", "windows"), or null for whatever OS runs it.</param>
+    public TextVerdict Check(string paragraph, string sentence, object? evidence, Func<CaseRecord, bool> each, string? about = null) =>
+        Judge(paragraph, sentence, evidence, about, cases =>
+        {
+            var failing = cases.Where(c => !each(c)).ToList();
+            return (failing.Count == 0, Describe(failing.Count == 0 ? cases : failing));
+        });
+
+    /// <summary>Judges a sentence about the deciding cases taken together (a count, a comparison between cases).</summary>
+    public TextVerdict CheckAll(string paragraph, string sentence, object? evidence, Func<IReadOnlyList<CaseRecord>, bool> all, string? about = null) =>
+        Judge(paragraph, sentence, evidence, about, cases => (all(cases), Describe(cases)));
+
+    /// <summary>Shows several verdicts under one paragraph, one line each.</summary>
+    public static TextVerdicts Together(params TextVerdict[] verdicts) => new(verdicts);
+
+    /// <summary>Every case a displayed value carries, in order (the same cases the runner records in results.json).</summary>
+    public static IReadOnlyList<CaseRecord> CasesOf(object? evidence) => evidence switch
+    {
+        null => [],
+        CaseRecord c => [c],
+        IHasCases hasCases => hasCases.Cases.ToList(),
+        System.Collections.IEnumerable many and not string => many.Cast<object?>().SelectMany(CasesOf).ToList(),
+        _ => throw new ArgumentException($"A {evidence.GetType().Name} carries no measured cases. Fix: pass the experiment's outcome (or its Cases).", nameof(evidence)),
+    };
+
+    /// <summary>The id a case is known by in a verdict's evidence: "scenario/case/api".</summary>
+    public static string IdOf(CaseRecord c) => $"{c.Scenario}/{c.Case}/{c.Api}";
+
+    private TextVerdict Judge(string paragraph, string sentence, object? evidence, string? about, Func<IReadOnlyList<CaseRecord>, (bool Holds, string Measured)> judge)
+    {
+        var here = CasesOf(evidence);
+        var ids = here.Select(IdOf).ToList();
+        var verdict = new TextVerdict
+        {
+            Chapter = Chapter, Paragraph = paragraph, Sentence = sentence, About = about,
+            Kind = TextVerdictKind.NotMeasured, Measured = "", Evidence = ids,
+        };
+
+        string measuredOn = CurrentOs;
+        IReadOnlyList<CaseRecord> deciding = here;
+        if (about is not null && !string.Equals(about, CurrentOs, StringComparison.OrdinalIgnoreCase))
+        {
+            var theirs = _otherOsCases(about);
+            if (theirs is null)
+            {
+                return verdict with { Measured = $"the sentence is about {about}, and no images/{about}/results.json is present (this machine is {CurrentOs})" };
+            }
+
+            // The same cases, as that OS recorded them.
+            var wanted = ids.ToHashSet(StringComparer.Ordinal);
+            deciding = theirs.Where(c => wanted.Contains(IdOf(c))).ToList();
+            measuredOn = about;
+        }
+
+        if (deciding.Count == 0)
+        {
+            return verdict with { Measured = here.Count == 0 ? "no case was measured (the experiment was skipped or did not run)" : $"images/{about}/results.json has none of these cases" };
+        }
+
+        var (holds, measured) = judge(deciding);
+        return verdict with
+        {
+            Kind = holds ? TextVerdictKind.Holds : TextVerdictKind.DoesNotHold,
+            MeasuredOn = measuredOn,
+            Measured = measured,
+            Evidence = deciding.Select(IdOf).ToList(),
+        };
+    }
+
+    /// <summary>A short description of cases: each one's outcome (and its measured counts) when there are few, a count per outcome otherwise.</summary>
+    public static string Describe(IReadOnlyList<CaseRecord> cases)
+    {
+        static string Outcome(CaseRecord c) => c.Errno is { } n ? $"{c.Outcome} ({n})" : c.Outcome;
+        // A setting read from the OS is described by what was read, not by the step that read it.
+        static string One(CaseRecord c) => c.Scenario == "settings" && c.Settings?.GetValueOrDefault(c.Case) is { } value
+            ? $"{c.Case} read {value}"
+            : $"{c.Scenario} {c.Case} ({c.Api}): {c.Step} {Outcome(c)}{Measurements(c)}";
+        if (cases.Count <= 3)
+        {
+            return string.Join("; ", cases.Select(One));
+        }
+
+        var counts = cases.GroupBy(Outcome).Select(g => $"{g.Count().ToString(CultureInfo.InvariantCulture)} {g.Key}");
+        return $"{cases.Count} cases: {string.Join(", ", counts)}";
+    }
+
+    /// <summary>" [server_time_wait 100, peer_saw ECONNRESET]": a case's plain measured values, so a verdict line shows the numbers it judged; empty when it has none.</summary>
+    private static string Measurements(CaseRecord c)
+    {
+        // Only plain values: nested objects (steps, shares) are the table's job, and the port is a fresh one every run.
+        var values = (c.Details ?? [])
+            .Where(p => p.Key != "port" && p.Value is JsonValue)
+            .Take(8)
+            .Select(p => $"{p.Key} {(p.Value is JsonValue v && v.TryGetValue<double>(out var d) ? d.ToString(CultureInfo.InvariantCulture) : p.Value!.ToString())}")
+            .ToList();
+        return values.Count == 0 ? "" : $" [{string.Join(", ", values)}]";
+    }
+
+    private static IReadOnlyList<CaseRecord>? ReadCases(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            return (JsonNode.Parse(File.ReadAllText(path))?["cases"] as JsonArray ?? [])
+                .OfType<JsonObject>()
+                .Select(c => c.Deserialize<CaseRecord>(CaseRecord.JsonOptions))
+                .OfType<CaseRecord>()
+                .ToList();
+        }
+        catch (JsonException)
+        {
+            // An unreadable file decides nothing; the compare page reports it.
+            return null;
+        }
+    }
+}

@@ -1,0 +1,145 @@
+using System.Text.Json.Nodes;
+using AddressInUse.Cases;
+using AddressInUse.Display;
+
+namespace AddressInUse.Verdicts;
+
+/// <summary>What the measured cases say about one sentence of the course's own text.</summary>
+public enum TextVerdictKind
+{
+    /// <summary>Every deciding case agrees with the sentence.</summary>
+    Holds,
+    /// <summary>A deciding case contradicts the sentence.</summary>
+    DoesNotHold,
+    /// <summary>No case that could decide it was measured on the OS the sentence is about.</summary>
+    NotMeasured,
+}
+
+/// <summary>
+/// The verdict on one outcome sentence of a chapter, computed from measured cases: it displays itself as one line
+/// under the paragraph (HTML and plain text) and as application/vnd.course.verdicts+json, which the course runner
+/// gathers into images/&lt;os&gt;/results.json.
+/// </summary>
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Verdicts })]
+public sealed record TextVerdict : IHtmlRenderable, IDisplayable
+{
+    /// <summary>The stable id: "&lt;chapter&gt;/&lt;paragraph&gt;", e.g. "01/observe-no-options".</summary>
+    public string Id => $"{Chapter}/{Paragraph}";
+
+    /// <summary>The chapter's number or name as the notebook gives it, e.g. "01".</summary>
+    public required string Chapter { get; init; }
+
+    /// <summary>The paragraph's id within the chapter, e.g. "observe-no-options".</summary>
+    public required string Paragraph { get; init; }
+
+    /// <summary>The claim the paragraph makes, in one sentence.</summary>
+    public required string Sentence { get; init; }
+
+    /// <summary>The OS the sentence is about ("linux", "macos", "windows"), or null when it is about whatever OS runs it.</summary>
+    public string? About { get; init; }
+
+    /// <summary>The OS whose cases decided it ("linux", "macos", "windows", "wine"), or null when none did.</summary>
+    public string? MeasuredOn { get; init; }
+
+    /// <summary>The verdict.</summary>
+    public required TextVerdictKind Kind { get; init; }
+
+    /// <summary>The verdict's name in results.json: "holds", "does_not_hold" or "not_measured".</summary>
+    public string VerdictName => Name(Kind);
+
+    /// <summary>What was measured, or why nothing was, in one line.</summary>
+    public required string Measured { get; init; }
+
+    /// <summary>The ids ("scenario/case/api") of the cases the verdict rests on.</summary>
+    public required IReadOnlyList<string> Evidence { get; init; }
+
+    /// <summary>The results.json name of a verdict kind.</summary>
+    public static string Name(TextVerdictKind kind) => kind switch
+    {
+        TextVerdictKind.Holds => "holds",
+        TextVerdictKind.DoesNotHold => "does_not_hold",
+        _ => "not_measured",
+    };
+
+    /// <summary>The verdict as the one line shown under its paragraph.</summary>
+    public string Line => Kind switch
+    {
+        TextVerdictKind.Holds => $"✔ holds on this machine ({MeasuredOn}): {Measured}",
+        TextVerdictKind.DoesNotHold => $"✘ does not hold here ({MeasuredOn}): measured {Measured}",
+        _ => $"○ not measured on this OS: {Measured}",
+    };
+
+    /// <summary>The line, coloured by verdict, with the sentence and evidence in its tooltip.</summary>
+    public string ToHtml()
+    {
+        var (colour, background) = Kind switch
+        {
+            TextVerdictKind.Holds => ("#1b5e20", "#e8f5e9"),
+            TextVerdictKind.DoesNotHold => ("#b71c1c", "#ffebee"),
+            _ => ("#555", "#f3f3f3"),
+        };
+        var title = $"{Id}: \"{Sentence}\" — evidence: {(Evidence.Count == 0 ? "none" : string.Join(", ", Evidence))}";
+        return $"<div class=\"course-verdict verdict-{VerdictName.Replace('_', '-')}\" data-verdict-id=\"{Html.E(Id)}\" title=\"{Html.E(title)}\" " +
+               $"style=\"font-size:13px;color:{colour};background:{background};border-left:4px solid {colour};padding:2px 8px;margin:2px 0\">{Html.E(Line)}</div>";
+    }
+
+    /// <summary>The verdict as a JSON object (the application/vnd.course.verdicts+json payload).</summary>
+    public string ToJson()
+    {
+        var json = new JsonObject
+        {
+            ["id"] = Id,
+            ["chapter"] = Chapter,
+            ["paragraph"] = Paragraph,
+            ["sentence"] = Sentence,
+            ["verdict"] = VerdictName,
+            ["measured"] = Measured,
+            ["evidence"] = new JsonArray(Evidence.Select(e => (JsonNode?)JsonValue.Create(e)).ToArray()),
+        };
+        if (About is not null)
+        {
+            json["about"] = About;
+        }
+        if (MeasuredOn is not null)
+        {
+            json["measuredOn"] = MeasuredOn;
+        }
+        return json.ToJsonString(CaseRecord.JsonOptions);
+    }
+
+    /// <inheritdoc />
+    public string? Format(string mimeType) => mimeType switch
+    {
+        MimeTypes.Html => ToHtml(),
+        MimeTypes.Verdicts => ToJson(),
+        MimeTypes.Text => ToString(),
+        _ => null,
+    };
+
+    /// <summary>The one line and the claim it judges.</summary>
+    public override string ToString() => $"{Line}  [{Id}: {Sentence}]";
+}
+
+/// <summary>Several verdicts shown together under one paragraph (e.g. one sentence per OS), one line each.</summary>
+/// <param name="Items">The verdicts, in the paragraph's order.</param>
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Verdicts })]
+public sealed record TextVerdicts(IReadOnlyList<TextVerdict> Items) : IHtmlRenderable, IDisplayable
+{
+    /// <summary>Every line's HTML, in order.</summary>
+    public string ToHtml() => string.Concat(Items.Select(v => v.ToHtml()));
+
+    /// <summary>The verdicts as a JSON array (the application/vnd.course.verdicts+json payload).</summary>
+    public string ToJson() => "[" + string.Join(",", Items.Select(v => v.ToJson())) + "]";
+
+    /// <inheritdoc />
+    public string? Format(string mimeType) => mimeType switch
+    {
+        MimeTypes.Html => ToHtml(),
+        MimeTypes.Verdicts => ToJson(),
+        MimeTypes.Text => ToString(),
+        _ => null,
+    };
+
+    /// <summary>One line per verdict.</summary>
+    public override string ToString() => string.Join(Environment.NewLine, Items.Select(v => v.ToString()));
+}

@@ -1,0 +1,135 @@
+using System.Text.Json.Nodes;
+using AddressInUse.Display;
+using AddressInUse.Cases;
+using AddressInUse.Verdicts;
+
+namespace AddressInUse.Tests.Verdicts;
+
+public sealed class ChapterTextTests : IDisposable
+{
+    private readonly string _images = Directory.CreateTempSubdirectory("verdicts-").FullName;
+
+    public void Dispose() => Directory.Delete(_images, recursive: true);
+
+    private static CaseRecord Case(string name, string outcome, int? errno = null) =>
+        new("A1", name, "native", "tcp", "fin_wait_2", new SocketSide("127.0.0.1", "tcp", []), new SocketSide("127.0.0.1", "tcp", []), "bind", outcome, errno);
+
+    [Fact]
+    public void Check_EveryCaseMeetsTheCondition_HoldsAndNamesItsEvidence()
+    {
+        var text = new ChapterText("01", _images, "linux");
+
+        var verdict = text.Check("observe-1", "The restart fails with EADDRINUSE.", Case("no-options", "EADDRINUSE", 98), c => c.Outcome == "EADDRINUSE");
+
+        Assert.Equal(TextVerdictKind.Holds, verdict.Kind);
+        Assert.Equal("01/observe-1", verdict.Id);
+        Assert.Equal(["A1/no-options/native"], verdict.Evidence);
+        Assert.StartsWith("✔ holds on this machine (linux)", verdict.Line);
+        Assert.Contains("EADDRINUSE (98)", verdict.Line);
+    }
+
+    [Fact]
+    public void Check_CaseWithMeasuredCounts_LineShowsThePlainValuesButNotThePortOrNestedObjects()
+    {
+        var text = new ChapterText("09", _images, "linux");
+        var measured = Case("server-closes-first", "ok") with
+        {
+            Details = new JsonObject { ["port"] = 40001, ["server_time_wait"] = 100, ["peer_saw"] = "EOF", ["steps"] = new JsonObject { ["bind"] = "ok" } },
+        };
+
+        var verdict = text.Check("observe", "Every connection leaves TIME_WAIT.", measured, _ => true);
+
+        Assert.EndsWith("bind ok [server_time_wait 100, peer_saw EOF]", verdict.Line);
+    }
+
+    [Fact]
+    public void Check_OneCaseContradicts_DoesNotHoldAndNamesOnlyThatCase()
+    {
+        var text = new ChapterText("05", _images, "linux");
+        var cases = new[] { Case("a", "EADDRINUSE", 98), Case("b", "ok"), Case("c", "EADDRINUSE", 98) };
+
+        var verdict = text.Check("explain", "Every restart fails.", cases, c => c.Outcome != "ok");
+
+        Assert.Equal(TextVerdictKind.DoesNotHold, verdict.Kind);
+        Assert.Equal("✘ does not hold here (linux): measured A1 b (native): bind ok", verdict.Line);
+    }
+
+    [Fact]
+    public void Check_AboutAnotherOsWithoutItsResults_IsNotMeasured()
+    {
+        var verdict = new ChapterText("01", _images, "linux")
+            .Check("observe-macos", "On macOS the errno is 48.", Case("no-options", "EADDRINUSE", 98), c => c.Errno == 48, about: "macos");
+
+        Assert.Equal(TextVerdictKind.NotMeasured, verdict.Kind);
+        Assert.StartsWith("○ not measured on this OS", verdict.Line);
+        Assert.Contains("images/macos/results.json", verdict.Measured);
+    }
+
+    [Fact]
+    public void Check_AboutAnotherOsWithItsResults_IsJudgedOnThatOsCases()
+    {
+        WriteResults("macos", Case("no-options", "EADDRINUSE", 48), Case("unrelated", "ok"));
+
+        var verdict = new ChapterText("01", _images, "linux")
+            .Check("observe-macos", "On macOS the errno is 48.", Case("no-options", "EADDRINUSE", 98), c => c.Errno == 48, about: "macos");
+
+        Assert.Equal(TextVerdictKind.Holds, verdict.Kind);
+        Assert.Equal("macos", verdict.MeasuredOn);
+        Assert.Equal(["A1/no-options/native"], verdict.Evidence);
+    }
+
+    [Fact]
+    public void Check_AboutWindowsRunUnderWine_IsNotJudgedFromWineCases()
+    {
+        WriteResults("wine", Case("no-options", "EADDRINUSE", 10048));
+
+        var verdict = new ChapterText("01", _images, "wine")
+            .Check("observe-windows", "On Windows the error is 10048.", Case("no-options", "EADDRINUSE", 10048), c => c.Errno == 10048, about: "windows");
+
+        Assert.Equal(TextVerdictKind.NotMeasured, verdict.Kind);
+    }
+
+    [Fact]
+    public void CheckAll_NoCases_IsNotMeasuredNotHolds()
+    {
+        var verdict = new ChapterText("02", _images, "linux").CheckAll("x", "Nothing.", Array.Empty<CaseRecord>(), cs => true);
+
+        Assert.Equal(TextVerdictKind.NotMeasured, verdict.Kind);
+    }
+
+    [Fact]
+    public void Check_ValueWithoutCases_IsAClearError()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new ChapterText("01", _images, "linux").Check("x", "y", "a string", c => true));
+
+        Assert.Contains("carries no measured cases", e.Message);
+    }
+
+    [Fact]
+    public void Formatters_Verdict_WriteHtmlLineAndVerdictJson()
+    {
+        var verdict = new ChapterText("01", _images, "linux").Check("p", "s", Case("n", "ok"), c => c.Outcome == "ok");
+        var formatters = new CourseFormatterSource().CreateTypeFormatters().Cast<CourseFormatter>().ToList();
+
+        string Format(string mime)
+        {
+            var writer = new StringWriter();
+            Assert.True(formatters.Single(f => f.MimeType == mime).Format(verdict, writer));
+            return writer.ToString();
+        }
+
+        Assert.Contains("course-verdict verdict-holds", Format(MimeTypes.Html));
+        var json = JsonNode.Parse(Format(MimeTypes.Verdicts))!;
+        Assert.Equal("01/p", (string?)json["id"]);
+        Assert.Equal("holds", (string?)json["verdict"]);
+        Assert.Equal("A1/n/native", (string?)json["evidence"]![0]);
+        Assert.Equal("01", (string?)json["chapter"]);
+    }
+
+    private void WriteResults(string os, params CaseRecord[] cases)
+    {
+        Directory.CreateDirectory(Path.Combine(_images, os));
+        var doc = new JsonObject { ["cases"] = JsonNode.Parse(CaseRecord.ToJsonArray(cases)) };
+        File.WriteAllText(Path.Combine(_images, os, "results.json"), doc.ToJsonString());
+    }
+}
