@@ -153,12 +153,23 @@ public static partial class ProseLint
                 continue;
             }
 
-            foreach (var sentence in SentenceEnd().Split(line))
+            var sentences = new List<string>();
+            foreach (var piece in SentenceEnd().Split(line).Select(p => p.Trim()).Where(p => p.Length > 0))
             {
-                if (sentence.Trim().Length > 0)
+                // "… fails. [✓](#verdict-x)": a binding written after the full stop belongs to the sentence before it.
+                if (sentences.Count > 0 && piece.StartsWith("[✓]", StringComparison.Ordinal))
                 {
-                    yield return (i + 1, sentence.Trim());
+                    sentences[^1] += " " + piece;
                 }
+                else
+                {
+                    sentences.Add(piece);
+                }
+            }
+
+            foreach (var sentence in sentences)
+            {
+                yield return (i + 1, sentence);
             }
         }
     }
@@ -186,6 +197,6 @@ public static partial class ProseLint
     [GeneratedRegex(@"\b(?:E[A-Z]{4,}|WSAE[A-Z]+|ESTABLISHED|LISTEN|SYN_SENT|SYN_RECV|FIN_WAIT_[12]|CLOSE_WAIT|CLOSING|LAST_ACK|TIME_WAIT|TIME-WAIT|Linux|macOS|Windows|FreeBSD|BSD|Unix|Wine|(?:SO|TCP|IP|IPV6)_[A-Z0-9_]+|ReuseAddress|ExclusiveAddressUse|LingerState|DualMode|tcp_[a-z0-9_]+|ip_local_[a-z_]+|net\.(?:ipv4|ipv6|inet|core)\.[a-z0-9_.]+|TcpTimedWaitDelay|RST|FIN)\b")]
     private static partial Regex Subject();
 
-    [GeneratedRegex(@"\b(?:succeed(?:s|ed)?|fail(?:s|ed)?|cannot|can't|never|always|only|lasts?|lasted|lives?|lived|refuse[sd]?|rejects?|rejected|blocks?|blocked|allows?|allowed|prevents?|every|none|no\s+\w+\s+(?:ever|at all))\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\b(?:succeed(?:s|ed)?|fail(?:s|ed)?|cannot|can't|never|always|only|lasts|lasted|lives?|lived|refuse[sd]?|rejects?|rejected|blocks?|blocked|allows?|allowed|prevents?|every|none|no\s+\w+\s+(?:ever|at all))\b", RegexOptions.IgnoreCase)]
     private static partial Regex OutcomeWord();
 }
