@@ -137,10 +137,23 @@ public static partial class ProseLint
     public static IEnumerable<(int Line, string Sentence)> SentencesOf(string markdown)
     {
         var inFence = false;
+        var inMap = false;
         var lines = markdown.Replace("\r", "").Split('\n');
         for (var i = 0; i < lines.Length; i++)
         {
             var line = lines[i].Trim();
+            // A generated chapter map repeats other chapters' objectives, which are checked in their own chapters.
+            if (line.StartsWith("<!-- chapters:", StringComparison.Ordinal) || line.StartsWith("<!-- /chapters", StringComparison.Ordinal))
+            {
+                inMap = line.StartsWith("<!-- chapters:", StringComparison.Ordinal);
+                continue;
+            }
+
+            if (inMap)
+            {
+                continue;
+            }
+
             if (line.StartsWith("```", StringComparison.Ordinal))
             {
                 inFence = !inFence;
