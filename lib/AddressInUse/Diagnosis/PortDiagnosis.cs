@@ -170,7 +170,7 @@ public sealed record PortDiagnosis(int Port, IReadOnlyList<PortHolder> Holders, 
         if (clients.Count > 0)
         {
             advice.Add($"{clients.Count} connection(s) use {port} as their own local port ({string.Join(", ", clients.Select(c => $"{c.Local} → {c.Remote}, {c.Owner}"))}): a client was given it as its ephemeral port, or bound it. " +
-                       "Pick a server port outside the ephemeral range (Linux: /proc/sys/net/ipv4/ip_local_port_range), or end that client.");
+                       "Pick a server port outside the ephemeral range (Linux: /proc/sys/net/ipv4/ip_local_port_range), reserve it (Linux: net.ipv4.ip_local_reserved_ports; chapter 12 measures both), or end that client.");
         }
 
         if (holders.Count == 0)

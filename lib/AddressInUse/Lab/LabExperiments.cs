@@ -8,7 +8,8 @@ namespace AddressInUse.Lab;
 public static class LabExperiments
 {
     /// <summary>Every experiment name the child knows.</summary>
-    public static IReadOnlySet<string> Names { get; } = new HashSet<string>(StringComparer.Ordinal) { "probe", "e3", "fin-timeout", "tw-buckets", "tw-length", Experiments.Matrix.PortSharingLab.Experiment, "loopback-filter" };
+    public static IReadOnlySet<string> Names { get; } = new HashSet<string>(StringComparer.Ordinal) { "probe", "e3", "fin-timeout", "tw-buckets", "tw-length", Experiments.Matrix.PortSharingLab.Experiment, "loopback-filter",
+        Experiments.Production.HttpClientExhaustion.Experiment, Experiments.Production.ServerPortInRange.Experiment };
 
     internal static async Task<JsonObject> RunAsync(string name, JsonObject arguments) => name switch
     {
@@ -25,6 +26,8 @@ public static class LabExperiments
         // The matrix's wildcard cases: inside the lab the wildcard address covers only the lab's own lo.
         Experiments.Matrix.PortSharingLab.Experiment => await Experiments.Matrix.PortSharingLab.RunInsideAsync(arguments).ConfigureAwait(false),
         "loopback-filter" => await LoopbackFilterInsideAsync().ConfigureAwait(false),
+        Experiments.Production.ServerPortInRange.Experiment => Experiments.Production.ServerPortInRange.MeasureInside(),
+        Experiments.Production.HttpClientExhaustion.Experiment => await Experiments.Production.HttpClientExhaustion.MeasureInsideAsync(arguments).ConfigureAwait(false),
         _ => throw new ArgumentException($"No lab experiment is called '{name}'."),
     };
 

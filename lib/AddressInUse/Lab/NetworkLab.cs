@@ -26,6 +26,8 @@ public static class NetworkLab
         "net.ipv4.tcp_fin_timeout",
         "net.ipv4.tcp_max_tw_buckets",
         "net.ipv4.ip_local_port_range",
+        "net.ipv4.ip_local_reserved_ports",
+        "net.ipv4.tcp_migrate_req",
     };
 
     private static readonly Lazy<LabAvailability> Probe = new(ProbeAvailability);

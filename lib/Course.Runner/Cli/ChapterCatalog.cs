@@ -15,6 +15,11 @@ public static partial class ChapterCatalog
     /// <exception cref="CourseException">The folder does not exist or holds no chapter notebooks.</exception>
     public static IReadOnlyList<Chapter> Discover(string folder)
     {
+        if (File.Exists(folder))
+        {
+            throw new CourseException($"--notebooks {folder} is a file, not a folder. Fix: pass the folder that holds it, e.g. --notebooks {Path.GetDirectoryName(folder)}, and pick the chapter with --chapter NN.");
+        }
+
         if (!Directory.Exists(folder))
         {
             throw new CourseException($"The notebooks folder {folder} does not exist. Fix: pass --notebooks with the folder that holds the NN-name.ipynb chapters.");

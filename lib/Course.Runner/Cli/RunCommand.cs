@@ -73,6 +73,10 @@ public sealed class RunCommand : ICommand
         var catalog = ChapterCatalog.Discover(notebooks);
         var selected = ChapterCatalog.Select(catalog, options.Chapters);
         var resultsPath = Path.Combine(images, "results.json");
+        // Before the first chapter: a folder that cannot be written ends the run now with one line, not minutes later with a stack trace.
+        OutputFolder.Prepare(outFolder, "--out");
+        OutputFolder.Prepare(images, "--images");
+        OutputFolder.RequireFileOrNothing(resultsPath);
         var reporter = ReporterFactory(context);
 
         // A killed run may have left temp files or a staging folder; a live run's are never touched (their process id is alive).
@@ -111,19 +115,18 @@ public sealed class RunCommand : ICommand
             }
 
             var stagedImages = Directory.Exists(staging) ? Directory.GetFiles(staging) : [];
-            foreach (var image in stagedImages)
-            {
-                AtomicFile.MoveIntoPlace(image, Path.Combine(images, Path.GetFileName(image)));
-            }
 
+            // In chapter order, whatever order they finished in: later chapters' settings win in the merge, as in a one-at-a-time run.
+            var merged = ResultsAggregator.Merge(existingResults, ran.OfType<ChapterResults>().ToList(), OsInfo.Describe(), DateTimeOffset.UtcNow);
+            // results.json is staged beside the images, and the set replaces the committed one together (or not at all).
+            var stagedResults = Path.Combine(staging, Path.GetFileName(resultsPath));
+            ResultsAggregator.Write(stagedResults, merged);
+            FileSet.Replace(images, [.. stagedImages, stagedResults]);
             if (stagedImages.Length > 0)
             {
                 reporter.Line($"chart images: {stagedImages.Length} file(s) in {images}");
             }
 
-            // In chapter order, whatever order they finished in: later chapters' settings win in the merge, as in a one-at-a-time run.
-            var merged = ResultsAggregator.Merge(existingResults, ran.OfType<ChapterResults>().ToList(), OsInfo.Describe(), DateTimeOffset.UtcNow);
-            ResultsAggregator.Write(resultsPath, merged);
             var titles = catalog.ToDictionary(c => c.Name, TitleOf);
             WriteIndex(catalog, titles, outFolder, merged);
             WriteComparison(images, outFolder);

@@ -38,13 +38,6 @@ public static class AtomicFile
         }
     }
 
-    /// <summary>Moves a finished file (e.g. one staged in a temp folder on the same disk) over the target in one rename.</summary>
-    public static void MoveIntoPlace(string source, string target)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(target))!);
-        File.Move(source, target, overwrite: true);
-    }
-
     /// <summary>The temp file name used for a target: hidden, beside it, unique per process and call.</summary>
     public static string TempPathFor(string fullPath) =>
         Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}{TempMarker}{Environment.ProcessId}-{Guid.NewGuid():N}");

@@ -25,6 +25,12 @@ public static partial class Leftovers
                 continue;
             }
 
+            if (match.Groups["kind"].Value == "backup-" && Directory.Exists(path))
+            {
+                // A run killed while it replaced the committed files: put the previous set back (FileSet's journal).
+                FileSet.RollBack(path);
+            }
+
             if (Delete(path))
             {
                 removed.Add(path);
@@ -78,7 +84,7 @@ public static partial class Leftovers
         }
     }
 
-    // AtomicFile's ".<name>.course-tmp-<pid>-<guid>" and RunCommand's ".course-tmp-images-<pid>-<guid>".
-    [GeneratedRegex(@"\.course-tmp-(images-)?(?<pid>\d{1,9})-[0-9a-f]{32}$")]
+    // AtomicFile's ".<name>.course-tmp-<pid>-<guid>", RunCommand's ".course-tmp-images-<pid>-<guid>" and FileSet's ".course-tmp-backup-<pid>-<guid>".
+    [GeneratedRegex(@"\.course-tmp-(?<kind>images-|backup-)?(?<pid>\d{1,9})-[0-9a-f]{32}$")]
     private static partial Regex Marker();
 }

@@ -299,6 +299,65 @@ public sealed class RunCommandTests : IDisposable
         Assert.True(File.Exists(live));
     }
 
+    [Theory]
+    [InlineData("--out", "file")]
+    [InlineData("--images", "file")]
+    [InlineData("--out", "/proc/self")]
+    [InlineData("--images", "/proc/self/course-images")]
+    public async Task Run_OutputFolderNotWritable_FailsBeforeTheFirstChapter_OneLineNamingFolderAndFix(string option, string where)
+    {
+        var folder = where == "file" ? Path.Combine(_temp.Path, "a-file") : where;
+        if (where == "file")
+        {
+            File.WriteAllText(folder, "not a folder");
+        }
+        else if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var (code, output, error) = await RunAsync(option, folder);
+
+        Assert.Equal(CommandLine.FailedExitCode, code);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(folder, line);
+        Assert.Contains(option, line);
+        Assert.Contains("Fix:", line);
+        Assert.DoesNotContain("   at ", error);
+        // Before the first chapter: nothing ran, nothing was written.
+        Assert.DoesNotContain("01-first", output);
+        Assert.False(File.Exists(Path.Combine(Out, "01-first.ipynb")));
+    }
+
+    [Fact]
+    public async Task Run_ResultsJsonIsAFolder_FailsBeforeRunning_CommittedImagesUntouched()
+    {
+        Directory.CreateDirectory(Path.Combine(Images, "results.json"));
+        File.WriteAllText(Path.Combine(Images, "01-first-rtt.svg"), "<svg>old</svg>");
+
+        var (code, _, error) = await RunAsync();
+
+        Assert.Equal(CommandLine.FailedExitCode, code);
+        Assert.Contains(Path.Combine(Images, "results.json") + " is a folder", error);
+        Assert.Contains("Fix:", error);
+        Assert.Equal("<svg>old</svg>", File.ReadAllText(Path.Combine(Images, "01-first-rtt.svg")));
+        Assert.Empty(_exporter.Calls);
+    }
+
+    [Fact]
+    public async Task Run_NotebooksNamesAFile_SaysItIsAFileAndNamesItsFolder()
+    {
+        var file = Path.Combine(Notebooks, "01-first.ipynb");
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var command = new RunCommand(_ => _exporter, new FixedPlotlyScriptSource(""));
+
+        var code = await CommandLine.RunAsync(["run", "--notebooks", file, "--out", Out, "--images", Images], new CommandContext(output, error, _temp.Path, CancellationToken.None), [command]);
+
+        Assert.Equal(CommandLine.FailedExitCode, code);
+        Assert.Contains($"--notebooks {file} is a file, not a folder. Fix: pass the folder that holds it, e.g. --notebooks {Notebooks}", error.ToString());
+    }
+
     private static string Literal(string text) => System.Text.Json.JsonSerializer.Serialize(text);
 
     /// <summary>A cell that polls for the file another chapter writes (deadline 60 s) and says whether it saw it.</summary>
@@ -351,7 +410,9 @@ public sealed class RunCommandTests : IDisposable
         {
             ReporterFactory = context => new TriggeringReporter(new PlainRunReporter(context.Out, context.Error), when, then),
         };
-        string[] args = ["run", "--notebooks", Notebooks, "--out", Out, "--images", Images, .. extra];
+        // A folder option given in extra replaces the test's default one.
+        string[] defaults = [.. new[] { ("--notebooks", Notebooks), ("--out", Out), ("--images", Images) }.Where(d => !extra.Contains(d.Item1)).SelectMany(d => new[] { d.Item1, d.Item2 })];
+        string[] args = ["run", .. defaults, .. extra];
         var code = await CommandLine.RunAsync(args, new CommandContext(output, error, _temp.Path, token), [command]).WaitAsync(TimeSpan.FromMinutes(2));
         return (code, output.ToString(), error.ToString());
     }
