@@ -201,8 +201,8 @@ public static partial class ProseLint
     [GeneratedRegex(@"\]\([^)\s]+\)")]
     private static partial Regex LinkTarget();
 
-    // A sentence ends at . ! or ? followed by a space and a capital, a code span, emphasis or a link.
-    [GeneratedRegex(@"(?<=[.!?])\s+(?=[A-Z`*_\[(""])")]
+    // A sentence ends at . ! or ? (or after its binding link) followed by a space and a capital, a code span, emphasis or a link.
+    [GeneratedRegex(@"(?:(?<=[.!?])|(?<=\]\(#verdict-[A-Za-z0-9_-]+\)))\s+(?=[A-Z`*_\[(""])")]
     private static partial Regex SentenceEnd();
 
     [GeneratedRegex(@"^\|?\s*:?-{3,}")]
