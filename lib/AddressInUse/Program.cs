@@ -1,4 +1,9 @@
 using AddressInUse.Child;
+using AddressInUse.Experiments.ClientSide;
+using AddressInUse.Experiments.Matrix;
+using AddressInUse.Experiments.Production;
+using AddressInUse.Experiments.Teardown;
+using AddressInUse.Lab;
 using AddressInUse.Measurement;
 
 namespace AddressInUse;
@@ -14,7 +19,7 @@ internal static class Program
         }
         if (args.Length > 0 && args[0] == "lab")
         {
-            return Lab.LabChild.Run(args[1..]);
+            return LabChild.Run(args[1..], LabExperiments);
         }
         if (args.Length > 0 && args[0] == "measure")
         {
@@ -26,4 +31,20 @@ internal static class Program
             $"without a notebook kernel ({MeasureOptions.Usage}).");
         return 2;
     }
+
+    /// <summary>
+    /// The experiments the lab's child runs inside its private namespace, by name: composed here, at the entry point, so that the
+    /// lab knows no experiment and an experiment that needs the lab only names it (NetworkLab.RunAsync("e3", …)).
+    /// </summary>
+    internal static IReadOnlyDictionary<string, LabExperiment> LabExperiments { get; } = new Dictionary<string, LabExperiment>(LabProbes.All, StringComparer.Ordinal)
+    {
+        ["e3"] = _ => TimeWaitReuse.MeasureInsideAsync(),
+        ["fin-timeout"] = _ => TimeWaitSettings.OrphanFinWait2InsideAsync(),
+        ["tw-buckets"] = arguments => TimeWaitSettings.TimeWaitBucketsInsideAsync(arguments),
+        ["tw-length"] = _ => TimeWaitSettings.TimeWaitLengthInsideAsync(),
+        // The matrix's wildcard cases: inside the lab the wildcard address covers only the lab's own lo.
+        [PortSharingLab.Experiment] = PortSharingLab.RunInsideAsync,
+        [ServerPortInRange.Experiment] = _ => Task.FromResult(ServerPortInRange.MeasureInside()),
+        [HttpClientExhaustion.Experiment] = arguments => HttpClientExhaustion.MeasureInsideAsync(arguments),
+    };
 }

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using AddressInUse.Native;
-using AddressInUse.Notebook;
+using AddressInUse.Display;
 using AddressInUse.Observation;
 
 namespace AddressInUse.Diagnosis;

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using AddressInUse.Cases;
 using AddressInUse.Native;
-using AddressInUse.Notebook;
+using AddressInUse.Display;
 
 namespace AddressInUse.Experiments;
 
@@ -48,9 +49,9 @@ public sealed record BindDefaultOutcome(
     IReadOnlyDictionary<string, int> NativeAfter) : IHtmlRenderable, IHasCases
 {
     /// <summary>Two G1 records, "bind-default" on each path: the read-back after bind, and the one before it in the details.</summary>
-    public IEnumerable<Results.CaseRecord> Cases => new[] { ("dotnet", DotnetBefore, DotnetAfter), ("native", NativeBefore, NativeAfter) }.Select(x =>
-        new Results.CaseRecord("G1", "bind-default", x.Item1, "tcp", "none",
-            new Results.SocketSide("127.0.0.1", "tcp", Array.Empty<string>()), new Results.SocketSide("127.0.0.1", "tcp", Array.Empty<string>()), "bind", "ok", null)
+    public IEnumerable<CaseRecord> Cases => new[] { ("dotnet", DotnetBefore, DotnetAfter), ("native", NativeBefore, NativeAfter) }.Select(x =>
+        new CaseRecord("G1", "bind-default", x.Item1, "tcp", "none",
+            new SocketSide("127.0.0.1", "tcp", Array.Empty<string>()), new SocketSide("127.0.0.1", "tcp", Array.Empty<string>()), "bind", "ok", null)
         {
             Readback = x.Item3,
             Details = new System.Text.Json.Nodes.JsonObject { ["readback_before_bind"] = new System.Text.Json.Nodes.JsonObject(x.Item2.Select(kv => KeyValuePair.Create(kv.Key, (System.Text.Json.Nodes.JsonNode?)kv.Value))) },

@@ -6,8 +6,8 @@ using AddressInUse.Charts;
 using AddressInUse.Child;
 using AddressInUse.Native;
 using AddressInUse.Observation;
-using AddressInUse.Notebook;
-using AddressInUse.Results;
+using AddressInUse.Display;
+using AddressInUse.Cases;
 
 namespace AddressInUse.Experiments;
 
@@ -303,8 +303,11 @@ public sealed record RestartAfterKillOutcome(
 /// <summary>The three A1 runs of chapter 01 side by side.</summary>
 /// <param name="Outcomes">One outcome per case, in teaching order.</param>
 [TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
-public sealed record RestartComparison(IReadOnlyList<RestartAfterKillOutcome> Outcomes) : IHtmlRenderable
+public sealed record RestartComparison(IReadOnlyList<RestartAfterKillOutcome> Outcomes) : IHtmlRenderable, IHasCases
 {
+    /// <summary>Each run's case, in teaching order (a verdict judges them; the runner records them from each outcome's own display).</summary>
+    public IEnumerable<CaseRecord> Cases => Outcomes.Select(o => o.ToCase());
+
     /// <summary>The table of chapter 01's three restart attempts.</summary>
     public string ToHtml() => Html.Table(
         new[] { "server", "API", "options set", "read back after restart", "old server end", "restart", "errno" },

@@ -3,13 +3,20 @@ using System.Text.Json.Nodes;
 
 namespace AddressInUse.Lab;
 
+/// <summary>One experiment the lab's child runs inside its namespace: takes the caller's arguments, returns what it measured.</summary>
+public delegate Task<JsonObject> LabExperiment(JsonObject arguments);
+
 /// <summary>The lab's child process: checks it is in a namespace of its own, brings lo up, writes the settings there, runs one experiment and prints its result as one JSON line.</summary>
 internal static unsafe class LabChild
 {
     /// <summary>Set once this process has checked that its network namespace is not the host's.</summary>
     public static bool InPrivateNamespace { get; private set; }
 
-    public static int Run(string[] args)
+    /// <summary>The exit code of a child asked for an experiment its table does not have (the parent turns it into an ArgumentException).</summary>
+    public const int UnknownExperimentExitCode = 5;
+
+    /// <summary>Runs the experiment <paramref name="args"/>[0] from <paramref name="experiments"/>, the table the entry point composed.</summary>
+    public static int Run(string[] args, IReadOnlyDictionary<string, LabExperiment> experiments)
     {
         try
         {
@@ -17,6 +24,11 @@ internal static unsafe class LabChild
             {
                 Console.Error.WriteLine("usage: AddressInUse.dll lab <experiment> (request JSON on stdin)");
                 return 2;
+            }
+            if (!experiments.TryGetValue(args[0], out var experiment))
+            {
+                Console.Error.WriteLine($"No lab experiment is called '{args[0]}'; there are: {string.Join(", ", experiments.Keys.Order(StringComparer.Ordinal))}.");
+                return UnknownExperimentExitCode;
             }
             var request = JsonNode.Parse(Console.In.ReadLine() ?? "")!.AsObject();
             var host = request["host_namespace"]?.GetValue<string>() ?? "";
@@ -38,7 +50,7 @@ internal static unsafe class LabChild
                 LabSettings.Write(name, value!.GetValue<string>());
                 written[name] = LabSettings.Read(name);
             }
-            var result = LabExperiments.RunAsync(args[0], request["arguments"]?.AsObject() ?? new JsonObject()).GetAwaiter().GetResult();
+            var result = experiment(request["arguments"]?.AsObject() ?? new JsonObject()).GetAwaiter().GetResult();
             result["namespace"] = mine;
             result["settings"] = written;
             Console.Out.WriteLine(result.ToJsonString());

@@ -2,7 +2,7 @@ using AddressInUse.Child;
 using AddressInUse.Experiments;
 using AddressInUse.Experiments.Matrix;
 using AddressInUse.Native;
-using AddressInUse.Results;
+using AddressInUse.Cases;
 
 namespace AddressInUse.Measurement;
 

@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AddressInUse.Native;
 using AddressInUse.Observation;
-using AddressInUse.Results;
+using AddressInUse.Cases;
 
 namespace AddressInUse.Measurement;
 

@@ -113,7 +113,7 @@ public sealed unsafe class NativeSocket : IDisposable
         ThrowIfClosed();
         if (_windowsSocket is not null)
         {
-            return Try("setsockopt", () => _windowsSocket.LingerState = new LingerOption(on, seconds));
+            return StepResult.Of("setsockopt", () => _windowsSocket.LingerState = new LingerOption(on, seconds));
         }
         var linger = stackalloc int[2] { on ? 1 : 0, seconds };
         return Check("setsockopt", LibC.setsockopt(_fd, _os.SolSocket, _os.SoLinger, linger, sizeof(int) * 2));
@@ -125,7 +125,7 @@ public sealed unsafe class NativeSocket : IDisposable
         ThrowIfClosed();
         if (_windowsSocket is not null)
         {
-            return Try("bind", () => _windowsSocket.Bind(endPoint));
+            return StepResult.Of("bind", () => _windowsSocket.Bind(endPoint));
         }
         var bytes = Sockaddr.Encode(endPoint, _os);
         fixed (byte* p = bytes)
@@ -140,7 +140,7 @@ public sealed unsafe class NativeSocket : IDisposable
         ThrowIfClosed();
         if (_windowsSocket is not null)
         {
-            return Try("listen", () => _windowsSocket.Listen(backlog));
+            return StepResult.Of("listen", () => _windowsSocket.Listen(backlog));
         }
         return Check("listen", LibC.listen(_fd, backlog));
     }
@@ -151,7 +151,7 @@ public sealed unsafe class NativeSocket : IDisposable
         ThrowIfClosed();
         if (_windowsSocket is not null)
         {
-            return Try("connect", () => _windowsSocket.Connect(endPoint));
+            return StepResult.Of("connect", () => _windowsSocket.Connect(endPoint));
         }
         var bytes = Sockaddr.Encode(endPoint, _os);
         fixed (byte* p = bytes)
@@ -227,7 +227,7 @@ public sealed unsafe class NativeSocket : IDisposable
         {
             var bytes = BitConverter.GetBytes(value);
             var windows = _windowsSocket;
-            return Try("setsockopt", () => windows.SetRawSocketOption(_os.SolSocket, name, bytes));
+            return StepResult.Of("setsockopt", () => windows.SetRawSocketOption(_os.SolSocket, name, bytes));
         }
         var local = value;
         return Check("setsockopt", LibC.setsockopt(_fd, _os.SolSocket, name, &local, sizeof(int)));
@@ -236,18 +236,6 @@ public sealed unsafe class NativeSocket : IDisposable
     private static StepResult Check(string step, int rc) =>
         rc == 0 ? StepResult.Success(step) : new StepResult(step, Errno.FromCurrentOs(Marshal.GetLastPInvokeError()));
 
-    private static StepResult Try(string step, Action action)
-    {
-        try
-        {
-            action();
-            return StepResult.Success(step);
-        }
-        catch (SocketException e)
-        {
-            return new StepResult(step, Errno.FromCurrentOs(e.NativeErrorCode));
-        }
-    }
 
     private void ThrowIfClosed() => ObjectDisposedException.ThrowIf(IsClosed, this);
 }

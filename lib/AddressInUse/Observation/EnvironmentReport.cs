@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AddressInUse.Native;
-using AddressInUse.Notebook;
+using AddressInUse.Display;
 
 namespace AddressInUse.Observation;
 
@@ -50,12 +50,12 @@ public sealed record EnvironmentReport(string Os, string Description, string Ker
 
     /// <summary>
     /// Each setting as a case that a chapter's verdict can rest on (scenario "settings", case = the setting's name, step "read",
-    /// outcome "ok" or "unreadable", the value in <see cref="Results.CaseRecord.Settings"/> and details). Readings, not experiments: a sentence
+    /// outcome "ok" or "unreadable", the value in <see cref="Cases.CaseRecord.Settings"/> and details). Readings, not experiments: a sentence
     /// judged on them says what was read.
     /// </summary>
-    public IReadOnlyList<Results.CaseRecord> SettingCases => Settings.Select(s =>
-        new Results.CaseRecord("settings", s.Name, "os", "tcp", "none",
-            new Results.SocketSide("", "tcp", Array.Empty<string>()), new Results.SocketSide("", "tcp", Array.Empty<string>()),
+    public IReadOnlyList<Cases.CaseRecord> SettingCases => Settings.Select(s =>
+        new Cases.CaseRecord("settings", s.Name, "os", "tcp", "none",
+            new Cases.SocketSide("", "tcp", Array.Empty<string>()), new Cases.SocketSide("", "tcp", Array.Empty<string>()),
             "read", s.Value is null ? "unreadable" : "ok", null)
         {
             Settings = s.Value is null ? null : new Dictionary<string, string> { [s.Name] = s.Value },

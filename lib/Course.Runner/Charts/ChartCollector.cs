@@ -1,15 +1,13 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Course.Runner.Notebooks;
+using AddressInUse.Display;
 
 namespace Course.Runner.Charts;
 
 /// <summary>Finds a chapter's plotly figures and names their image files.</summary>
 public static class ChartCollector
 {
-    /// <summary>The plotly figure MIME type.</summary>
-    public const string PlotlyMimeType = AddressInUse.Notebook.MimeTypes.Plotly;
-
     /// <summary>Every plotly figure in the executed notebook, named "&lt;chapter-stem&gt;-&lt;name&gt;.svg" where name is layout.meta.name or chart-N.</summary>
     public static IReadOnlyList<(string fileName, string figureJson)> Collect(Notebook executed, string chapterStem)
     {
@@ -18,7 +16,7 @@ public static class ChartCollector
         var number = 0;
         foreach (var output in executed.Cells.SelectMany(c => c.Outputs).MimeData())
         {
-            if (!output.TryGetJson(PlotlyMimeType, out var figure) || figure is not JsonObject obj)
+            if (!output.TryGetJson(MimeTypes.Plotly, out var figure) || figure is not JsonObject obj)
             {
                 continue;
             }

@@ -6,24 +6,10 @@ namespace Course.Runner.Cli;
 public static class RepositoryLayout
 {
     /// <summary>The file that marks the repository root.</summary>
-    public const string MarkerFile = "Course.sln";
+    public const string MarkerFile = AddressInUse.Verdicts.CourseCheckout.MarkerFile;
 
     /// <summary>Walks up from each start folder to the first folder holding Course.sln; null when there is none.</summary>
-    public static string? FindRoot(params string[] startFolders)
-    {
-        foreach (var start in startFolders.Where(s => !string.IsNullOrEmpty(s)))
-        {
-            for (var dir = new DirectoryInfo(Path.GetFullPath(start)); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, MarkerFile)))
-                {
-                    return dir.FullName;
-                }
-            }
-        }
-
-        return null;
-    }
+    public static string? FindRoot(params string[] startFolders) => AddressInUse.Verdicts.CourseCheckout.FindRoot(startFolders);
 
     /// <summary>Finds the root from the current folder, then from the runner's own folder.</summary>
     /// <exception cref="CourseException">Neither is inside the repository.</exception>

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using AddressInUse.Results;
+using AddressInUse.Verdicts;
 using Course.Runner.Charts;
 using Course.Runner.Execution;
 using Course.Runner.Html;
@@ -85,7 +85,7 @@ public sealed class RunCommand : ICommand
         // Read before running anything; a damaged file is set aside with a message, never a reason to refuse the run.
         var existingResults = ResultsAggregator.ReadExisting(resultsPath, reporter.Problem);
         // The chapters' verdicts about another OS read that OS's results.json beside this one's.
-        Environment.SetEnvironmentVariable(AddressInUse.Results.CourseOs.ImagesRootVariable, Path.GetDirectoryName(images));
+        Environment.SetEnvironmentVariable(AddressInUse.Verdicts.CourseOs.ImagesRootVariable, Path.GetDirectoryName(images));
 
         reporter.Line($"course run: {selected.Count} of {catalog.Count} chapter(s) from {notebooks}");
         reporter.Line($"  pages and executed notebooks -> {outFolder}");

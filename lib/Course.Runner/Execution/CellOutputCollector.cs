@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Course.Runner.Notebooks;
 using Microsoft.DotNet.Interactive.Documents;
+using AddressInUse.Display;
 
 namespace Course.Runner.Execution;
 
@@ -134,7 +135,7 @@ internal sealed class CellOutputCollector(List<InteractiveDocumentOutputElement>
 
             outputs[index] = replacement;
             _byValueId[valueId] = replacement;
-            if (OnReplaced is { } onReplaced && replacement.TryGetData(out var data) && data.TryGetText(NotebookOutputs.PlainText, out var text))
+            if (OnReplaced is { } onReplaced && replacement.TryGetData(out var data) && data.TryGetText(MimeTypes.Text, out var text))
             {
                 onReplaced(text);
             }

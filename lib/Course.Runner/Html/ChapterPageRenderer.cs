@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Course.Runner.Notebooks;
 using Microsoft.DotNet.Interactive.Documents;
+using AddressInUse.Display;
 
 namespace Course.Runner.Html;
 
@@ -41,9 +42,6 @@ public sealed class ChapterPageOptions
 /// <summary>Renders an executed notebook as one self-contained HTML page (markdown, code, outputs, charts drawn with an inlined plotly.js).</summary>
 public sealed partial class ChapterPageRenderer
 {
-    /// <summary>The plotly figure MIME type, drawn as an interactive chart.</summary>
-    public const string PlotlyMimeType = AddressInUse.Notebook.MimeTypes.Plotly;
-
     /// <summary>A marker comment placed right before the inlined plotly.js, so tools (and tests) can count it.</summary>
     public const string PlotlyMarker = "<!-- plotly.js (inlined once) -->";
 
@@ -68,7 +66,7 @@ public sealed partial class ChapterPageRenderer
         var markdown = new MarkdownRenderer(options.SourceDirectory is null || options.OutputDirectory is null
             ? null
             : url => RewriteUrl(url, options.SourceDirectory, options.OutputDirectory));
-        var hasCharts = notebook.Cells.SelectMany(c => c.Outputs).MimeData().Any(data => data.ContainsKey(PlotlyMimeType));
+        var hasCharts = notebook.Cells.SelectMany(c => c.Outputs).MimeData().Any(data => data.ContainsKey(MimeTypes.Plotly));
         var plotlyScript = hasCharts ? _plotly.Script : null;
 
         var body = new StringBuilder();
@@ -192,7 +190,7 @@ public sealed partial class ChapterPageRenderer
 
     private static string RenderBundle(IDictionary<string, object> data, bool canDrawCharts, ref int chartNumber, MarkdownRenderer markdown)
     {
-        if (data.TryGetJson(PlotlyMimeType, out var figure) && figure is JsonObject)
+        if (data.TryGetJson(MimeTypes.Plotly, out var figure) && figure is JsonObject)
         {
             if (canDrawCharts)
             {
@@ -203,19 +201,19 @@ public sealed partial class ChapterPageRenderer
                        + $"Plotly.newPlot(\"{id}\", figure.data || [], figure.layout || {{}}, {{ responsive: true, displaylogo: false }}); }})();</script>";
             }
 
-            if (!data.ContainsKey(AddressInUse.Notebook.MimeTypes.Html) && !data.ContainsKey(AddressInUse.Notebook.MimeTypes.Svg))
+            if (!data.ContainsKey(AddressInUse.Display.MimeTypes.Html) && !data.ContainsKey(AddressInUse.Display.MimeTypes.Svg))
             {
                 return "<p class=\"notice\">(chart not drawn: plotly.js is not available to the course runner; the figure data follows)</p>"
                        + $"<details><summary>figure JSON</summary><pre>{Encode(figure.ToJsonString(new() { WriteIndented = true }))}</pre></details>";
             }
         }
 
-        if (data.TryGetText(AddressInUse.Notebook.MimeTypes.Html, out var html))
+        if (data.TryGetText(AddressInUse.Display.MimeTypes.Html, out var html))
         {
             return html;
         }
 
-        if (data.TryGetText(AddressInUse.Notebook.MimeTypes.Svg, out var svg))
+        if (data.TryGetText(AddressInUse.Display.MimeTypes.Svg, out var svg))
         {
             return svg;
         }
@@ -233,7 +231,7 @@ public sealed partial class ChapterPageRenderer
             return markdown.ToHtml(md);
         }
 
-        if (data.TryGetText(NotebookOutputs.PlainText, out var text))
+        if (data.TryGetText(MimeTypes.Text, out var text))
         {
             return $"<pre>{Encode(StripAnsi(text))}</pre>";
         }

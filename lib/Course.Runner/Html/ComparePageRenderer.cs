@@ -1,4 +1,4 @@
-using AddressInUse.Results;
+using AddressInUse.Verdicts;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -102,7 +102,7 @@ public static class ComparePageRenderer
         return page.ToString();
     }
 
-    // The course's own sentences, judged on each OS from that OS's cases (lib/AddressInUse/Results/README.md).
+    // The course's own sentences, judged on each OS from that OS's cases (lib/AddressInUse/Verdicts/README.md).
     private static void VerdictSection(StringBuilder page, OsComparison comparison)
     {
         var rows = comparison.VerdictRows;

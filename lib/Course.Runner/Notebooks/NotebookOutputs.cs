@@ -14,9 +14,6 @@ public static class NotebookOutputs
     /// <summary>The stream name used by nbformat for standard error.</summary>
     public const string Stderr = "stderr";
 
-    /// <summary>The MIME type Polyglot and Jupyter always expect as a fallback representation.</summary>
-    public const string PlainText = "text/plain";
-
     /// <summary>True when nbformat stores this MIME type as JSON (application/json or any type ending in +json) rather than as text.</summary>
     public static bool IsJsonMimeType(string mimeType) =>
         mimeType.Equals("application/json", StringComparison.OrdinalIgnoreCase)

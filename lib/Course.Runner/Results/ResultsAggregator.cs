@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Course.Runner.IO;
 using Course.Runner.Notebooks;
+using AddressInUse.Display;
 
 namespace Course.Runner.Results;
 
@@ -25,105 +26,64 @@ public sealed record ChapterResults(string Chapter, bool Succeeded, TimeSpan Dur
 /// <summary>Gathers measured cases and OS settings from executed chapters into images/&lt;os&gt;/results.json, keeping chapters that did not run.</summary>
 public static class ResultsAggregator
 {
-    /// <summary>Outputs of this MIME type hold a JSON array of measured case objects.</summary>
-    public const string CasesMimeType = AddressInUse.Notebook.MimeTypes.Cases;
-
-    /// <summary>Outputs of this MIME type hold a JSON object of OS settings.</summary>
-    public const string SettingsMimeType = AddressInUse.Notebook.MimeTypes.Settings;
-
     /// <summary>The cases in a chapter's outputs, in notebook order, each with "chapter" set; a case shown twice counts once.</summary>
     /// <param name="executed">The executed notebook.</param>
     /// <param name="chapter">The chapter name stored in each case.</param>
     /// <param name="warnings">Receives a note for each output that is not an array of objects.</param>
-    public static IReadOnlyList<JsonObject> CollectCases(Notebook executed, string chapter, ICollection<string>? warnings = null)
-    {
-        var cases = new List<JsonObject>();
-        foreach (var (output, cellIndex) in MimeOutputs(executed))
-        {
-            if (!output.TryGetJson(CasesMimeType, out var node))
-            {
-                if (output.ContainsKey(CasesMimeType))
-                {
-                    warnings?.Add($"{chapter}, cell {cellIndex + 1}: {CasesMimeType} output is not JSON; ignored. Fix: make the formatter write a JSON array of objects.");
-                }
-
-                continue;
-            }
-
-            var items = node switch
-            {
-                JsonArray array => array.ToList(),
-                JsonObject single => [single],
-                _ => [],
-            };
-            foreach (var item in items)
-            {
-                if (item is not JsonObject obj)
-                {
-                    warnings?.Add($"{chapter}, cell {cellIndex + 1}: a {CasesMimeType} entry is not an object; ignored. Fix: emit one JSON object per case.");
-                    continue;
-                }
-
-                var withChapter = new JsonObject { ["chapter"] = chapter };
-                foreach (var (key, value) in obj)
-                {
-                    if (key != "chapter")
-                    {
-                        withChapter[key] = value?.DeepClone();
-                    }
-                }
-
-                // A value displayed twice (alone, then in a comparison) carries the same case twice.
-                if (!cases.Any(c => JsonNode.DeepEquals(c, withChapter)))
-                {
-                    cases.Add(withChapter);
-                }
-            }
-        }
-
-        return cases;
-    }
-
-    /// <summary>Outputs of this MIME type hold the verdict on one sentence of the chapter's text (a JSON object).</summary>
-    public const string VerdictsMimeType = "application/vnd.course.verdicts+json";
+    public static IReadOnlyList<JsonObject> CollectCases(Notebook executed, string chapter, ICollection<string>? warnings = null) =>
+        CollectObjects(executed, MimeTypes.Cases, "chapter", chapter, obj => true,
+            "is not an object; ignored. Fix: emit one JSON object per case.", warnings);
 
     /// <summary>The verdicts in a chapter's outputs, in notebook order, each with "notebook" set; a verdict shown twice counts once.</summary>
-    public static IReadOnlyList<JsonObject> CollectVerdicts(Notebook executed, string chapter, ICollection<string>? warnings = null)
+    public static IReadOnlyList<JsonObject> CollectVerdicts(Notebook executed, string chapter, ICollection<string>? warnings = null) =>
+        CollectObjects(executed, MimeTypes.Verdicts, "notebook", chapter, obj => obj["id"] is not null && obj["verdict"] is not null,
+            "is not a verdict object with \"id\" and \"verdict\"; ignored. Fix: display a ChapterText.Check(...) result.", warnings);
+
+    /// <summary>
+    /// The JSON objects (alone or in arrays) that a chapter's outputs carry in one MIME type, in notebook order, each stamped with
+    /// the chapter under <paramref name="stampKey"/>; an object shown twice (alone, then in a comparison) counts once.
+    /// </summary>
+    private static List<JsonObject> CollectObjects(Notebook executed, string mimeType, string stampKey, string chapter,
+        Func<JsonObject, bool> isWellFormed, string malformed, ICollection<string>? warnings)
     {
-        var verdicts = new List<JsonObject>();
+        var collected = new List<JsonObject>();
         foreach (var (output, cellIndex) in MimeOutputs(executed))
         {
-            if (!output.TryGetJson(VerdictsMimeType, out var node))
+            if (!output.TryGetJson(mimeType, out var node))
             {
+                if (output.ContainsKey(mimeType))
+                {
+                    warnings?.Add($"{chapter}, cell {cellIndex + 1}: {mimeType} output is not JSON; ignored. Fix: make the formatter write a JSON array of objects.");
+                }
+
                 continue;
             }
 
-            var items = node is JsonArray array ? array.ToList() : [node];
-            foreach (var item in items)
+            foreach (var item in node is JsonArray array ? array.ToList() : [node])
             {
-                if (item is not JsonObject obj || obj["id"] is null || obj["verdict"] is null)
+                if (item is not JsonObject obj || !isWellFormed(obj))
                 {
-                    warnings?.Add($"{chapter}, cell {cellIndex + 1}: a {VerdictsMimeType} output is not a verdict object with \"id\" and \"verdict\"; ignored. Fix: display a ChapterText.Check(...) result.");
+                    warnings?.Add($"{chapter}, cell {cellIndex + 1}: a {mimeType} entry {malformed}");
                     continue;
                 }
 
-                var withNotebook = new JsonObject { ["notebook"] = chapter };
+                var stamped = new JsonObject { [stampKey] = chapter };
                 foreach (var (key, value) in obj)
                 {
-                    if (key != "notebook")
+                    if (key != stampKey)
                     {
-                        withNotebook[key] = value?.DeepClone();
+                        stamped[key] = value?.DeepClone();
                     }
                 }
 
-                if (!verdicts.Any(v => JsonNode.DeepEquals(v, withNotebook)))
+                if (!collected.Any(c => JsonNode.DeepEquals(c, stamped)))
                 {
-                    verdicts.Add(withNotebook);
+                    collected.Add(stamped);
                 }
             }
         }
 
-        return verdicts;
+        return collected;
     }
 
     /// <summary>The settings objects in a chapter's outputs merged in notebook order (later keys win).</summary>
@@ -132,7 +92,7 @@ public static class ResultsAggregator
         var settings = new JsonObject();
         foreach (var (output, _) in MimeOutputs(executed))
         {
-            if (output.TryGetJson(SettingsMimeType, out var node) && node is JsonObject obj)
+            if (output.TryGetJson(MimeTypes.Settings, out var node) && node is JsonObject obj)
             {
                 foreach (var (key, value) in obj)
                 {

@@ -4,16 +4,14 @@ using AddressInUse.Lab;
 
 namespace AddressInUse.Tests.Lab;
 
-/// <summary>A fact that needs the private network lab (Linux with unprivileged user namespaces and util-linux's unshare).</summary>
-public sealed class LabFactAttribute : FactAttribute
+/// <summary>A fact that needs the private network lab (Linux with unprivileged user namespaces and util-linux's unshare): skipped saying why, failed instead under COURSE_REQUIRE_REAL_PARTS=1.</summary>
+public sealed class LabFactAttribute : RealPartsFactAttribute
 {
-    /// <summary>Skips, saying why, where the lab cannot run.</summary>
+    /// <summary>Needs the lab, on Linux.</summary>
     public LabFactAttribute()
+        : base(RealPart.NetworkLab)
     {
-        if (!NetworkLab.Availability.Available)
-        {
-            Skip = $"Needs the private network lab: {NetworkLab.Availability.Reason}.";
-        }
+        LinuxOnly = true;
     }
 }
 
@@ -56,12 +54,15 @@ public sealed class NetworkLabTests
         Assert.Contains("net.ipv4.tcp_tw_reuse", error.Message);
     }
 
-    [Fact]
-    public async Task RunAsync_UnknownExperiment_ClearError()
+    [LabFact]
+    public async Task RunAsync_UnknownExperiment_ClearErrorListingTheEntryPointsTable()
     {
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => NetworkLab.RunAsync("nope", new Dictionary<string, string>()));
+        // The lab knows no experiment: the child looks the name up in the table its entry point composed, and says which exist.
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => NetworkLab.RunAsync("nope", new Dictionary<string, string>(), timeout: TimeSpan.FromSeconds(60)));
 
+        Assert.Contains("'nope'", error.Message);
         Assert.Contains("e3", error.Message);
+        Assert.Contains("probe", error.Message);
     }
 
     [Fact]

@@ -37,12 +37,7 @@ public sealed class ChapterMeasurementsTests
 
     private static string NotebookCode(string chapter)
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Course.sln")))
-        {
-            dir = dir.Parent;
-        }
-        var path = Path.Combine(dir!.FullName, "notebooks", chapter + ".ipynb");
+        var path = Checkout.Path("notebooks", chapter + ".ipynb");
         var cells = JsonNode.Parse(File.ReadAllText(path))!["cells"]!.AsArray();
         return string.Join("\n", cells.Where(c => c!["cell_type"]!.GetValue<string>() == "code")
             .Select(c => c!["source"] is JsonArray lines ? string.Concat(lines.Select(l => l!.GetValue<string>())) : c["source"]!.GetValue<string>()));
@@ -67,11 +62,11 @@ public sealed class MeasureAsyncStatusTests
     [Fact]
     public async Task MeasureAsync_CallOutlivesTheCallTimeout_IsHungAndLaterChaptersAreNotRun()
     {
-        var stuck = new TaskCompletionSource<IReadOnlyList<AddressInUse.Results.CaseRecord>>();
+        var stuck = new TaskCompletionSource<IReadOnlyList<AddressInUse.Cases.CaseRecord>>();
         var plans = new[]
         {
             new ChapterPlan("98-test", [new ChapterCall("stuck", "Stuck()", _ => stuck.Task)]),
-            new ChapterPlan("99-test", [new ChapterCall("fine", "Fine()", _ => Task.FromResult<IReadOnlyList<AddressInUse.Results.CaseRecord>>([]))]),
+            new ChapterPlan("99-test", [new ChapterCall("fine", "Fine()", _ => Task.FromResult<IReadOnlyList<AddressInUse.Cases.CaseRecord>>([]))]),
         };
 
         var results = await MeasureCommand.MeasureAsync(plans, quick: true, TextWriter.Null, TimeSpan.FromMilliseconds(200));

@@ -120,7 +120,7 @@ public sealed class WindowsAndMacOSPathTests
     [Fact]
     public void ChildCommand_SelfContainedPublish_StartsTheLibrarysOwnAppHost()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
         var library = Path.Combine(folder.Path, "AddressInUse.dll");
         File.WriteAllText(library, "");
         File.WriteAllText(Path.Combine(folder.Path, "AddressInUse.exe"), "");
@@ -134,7 +134,7 @@ public sealed class WindowsAndMacOSPathTests
     [Fact]
     public void ChildCommand_SelfContainedWithoutAppHost_SaysHowToPublish()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
         var library = Path.Combine(folder.Path, "AddressInUse.dll");
         File.WriteAllText(library, "");
 
@@ -146,7 +146,7 @@ public sealed class WindowsAndMacOSPathTests
     [Fact]
     public void ChildCommand_FrameworkDependent_RunsTheLibraryThroughDotnetExec()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
         var library = Path.Combine(folder.Path, "AddressInUse.dll");
 
         var (program, prefix) = ChildCommand.For(library, "/usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.0", "/usr/bin/dotnet", windows: false);
@@ -180,12 +180,5 @@ public sealed class WindowsAndMacOSPathTests
         Assert.NotEmpty(ledger.Verdicts);
         Assert.All(ledger.Verdicts, v => Assert.Equal(Verdict.NotMeasured, v.Judgement.Verdict));
         Assert.All(ledger.Cases, c => Assert.Equal("not_measured", c.Outcome));
-    }
-
-    private sealed class TempFolder : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("course-child-").FullName;
-
-        public void Dispose() => Directory.Delete(Path, recursive: true);
     }
 }

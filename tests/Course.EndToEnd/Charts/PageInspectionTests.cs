@@ -8,7 +8,7 @@ namespace Course.EndToEnd.Charts;
 [Collection(ChromiumCollection.Name)]
 public sealed class PageInspectionTests(SharedBrowser browser) : IDisposable, IClassFixture<SharedBrowser>
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempDirectory _folder = new();
 
     private async Task<PageInspection> InspectAsync(string page) => await new PageInspector(await browser.GetAsync()).InspectAsync(page);
 
@@ -160,7 +160,7 @@ public sealed class PageInspectionTests(SharedBrowser browser) : IDisposable, IC
         Assert.Contains(result.Errors, e => e.Contains($"plotly {PlotlyBundle.Version}", StringComparison.Ordinal));
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task InspectAsync_NoSuchFile_ThrowsFileNotFoundNamingIt()
     {
         var missing = Path.Combine(_folder.Path, "nope.html");

@@ -54,7 +54,7 @@ public sealed class CourseNotebooksTests : IDisposable
     }
 
     // Every chapter runs once here; the checks that used to run each group of chapters again are folded in below.
-    [Fact]
+    [BrowserFact]
     public async Task Course_EveryChapterQuick_RunsRecordsEveryScenarioAndItsPageDrawsEveryChartWithoutScriptErrors()
     {
         var output = new StringWriter();
@@ -98,7 +98,7 @@ public sealed class CourseNotebooksTests : IDisposable
         Assert.NotEmpty(verdicts);
         Assert.All(verdicts, v => Assert.Contains((string)v!["outcome"]!, new[] { "holds", "holds_only_when", "does_not_hold", "not_measured" }));
 
-        // The course's own sentences (lib/AddressInUse/Results/README.md): on Linux each one about Linux, or about no OS in particular, must hold.
+        // The course's own sentences (lib/AddressInUse/Verdicts/README.md): on Linux each one about Linux, or about no OS in particular, must hold.
         var textVerdicts = JsonNode.Parse(File.ReadAllText(Path.Combine(images, "results.json")))!["verdicts"]!.AsArray().OfType<JsonObject>().ToList();
         Assert.NotEmpty(textVerdicts);
         var refuted = textVerdicts.Where(v => (string?)v["verdict"] == "does_not_hold").Select(v => $"{v["id"]}: \"{v["sentence"]}\" → {v["measured"]}").ToList();

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Course.Runner.Charts;
 using Course.Runner.Notebooks;
 using Microsoft.DotNet.Interactive.Documents;
+using AddressInUse.Display;
 
 namespace Course.Runner.Tests.Charts;
 
@@ -43,7 +44,7 @@ public sealed class ChartCollectorTests
     private static IDictionary<string, object> Figure(string? name)
     {
         var layout = name is null ? new JsonObject() : new JsonObject { ["meta"] = new JsonObject { ["name"] = name } };
-        return new Dictionary<string, object> { [ChartCollector.PlotlyMimeType] = new JsonObject { ["data"] = new JsonArray(), ["layout"] = layout } };
+        return new Dictionary<string, object> { [MimeTypes.Plotly] = new JsonObject { ["data"] = new JsonArray(), ["layout"] = layout } };
     }
 
     private static Notebook NotebookWith(params IDictionary<string, object>[] bundles)

@@ -2,6 +2,7 @@ using Course.Runner.Execution;
 using Course.Runner.Notebooks;
 using Course.Runner.Tests.Fixtures;
 using Microsoft.DotNet.Interactive.Documents;
+using AddressInUse.Display;
 
 namespace Course.Runner.Tests.Execution;
 
@@ -30,7 +31,7 @@ public sealed class NotebookExecutorTests : IDisposable
         var output = Assert.IsType<ReturnValueElement>(Assert.Single(result.Notebook.Cells[1].Outputs));
         Assert.Equal(2, output.ExecutionOrder);
         Assert.Equal(2, result.Notebook.Cells[1].ExecutionCount);
-        Assert.True(output.Data.TryGetText(NotebookOutputs.PlainText, out var text));
+        Assert.True(output.Data.TryGetText(MimeTypes.Text, out var text));
         Assert.Equal("the answer 42", text);
     }
 
@@ -65,7 +66,7 @@ public sealed class NotebookExecutorTests : IDisposable
         var outputs = result.Notebook.Cells[0].Outputs;
         Assert.Equal(2, outputs.Count);
         var display = Assert.IsType<DisplayElement>(outputs[0]);
-        Assert.True(display.Data.TryGetText(NotebookOutputs.PlainText, out var text));
+        Assert.True(display.Data.TryGetText(MimeTypes.Text, out var text));
         Assert.Equal("third", text);
         Assert.IsType<TextElement>(outputs[1]);
         Assert.Equal("a|b2", TestNotebooks.TextOf(result.Notebook.Cells[1]));
@@ -77,7 +78,7 @@ public sealed class NotebookExecutorTests : IDisposable
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("display(\"shown\");"), _temp.Path);
 
         var display = Assert.IsType<DisplayElement>(Assert.Single(result.Notebook.Cells[0].Outputs));
-        Assert.True(display.Data.TryGetText(NotebookOutputs.PlainText, out var text));
+        Assert.True(display.Data.TryGetText(MimeTypes.Text, out var text));
         Assert.Equal("shown", text);
     }
 

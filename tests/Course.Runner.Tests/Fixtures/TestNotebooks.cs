@@ -1,6 +1,7 @@
 using Course.Runner.Execution;
 using Course.Runner.Notebooks;
 using Microsoft.DotNet.Interactive.Documents;
+using AddressInUse.Display;
 
 namespace Course.Runner.Tests.Fixtures;
 
@@ -31,7 +32,7 @@ public static class TestNotebooks
     public static string TextOf(NotebookCell cell) => string.Join("|", cell.Outputs.Select(o => o switch
     {
         TextElement s => s.Text,
-        var m when m.TryGetData(out var data) && data.TryGetText(NotebookOutputs.PlainText, out var t) => t,
+        var m when m.TryGetData(out var data) && data.TryGetText(MimeTypes.Text, out var t) => t,
         // The real kernel shows numbers and other plain values as text/html <pre> (its "dni-plaintext" formatter).
         var m when m.TryGetData(out var data) && data.TryGetText("text/html", out var h) && System.Text.RegularExpressions.Regex.Match(h, "<pre>(.*?)</pre>", System.Text.RegularExpressions.RegexOptions.Singleline) is { Success: true } pre
             => System.Net.WebUtility.HtmlDecode(pre.Groups[1].Value),

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Course.Runner.Html;
 using Course.Runner.Notebooks;
 using Microsoft.DotNet.Interactive.Documents;
+using AddressInUse.Display;
 
 namespace Course.Runner.Tests.Html;
 
@@ -114,7 +115,7 @@ public sealed class ChapterPageRendererTests
     public void Render_FigureTextContainingScriptEnd_CannotBreakOutOfTheScript()
     {
         var notebook = Notebook.CreatePolyglot();
-        var figure = new Dictionary<string, object> { [ChapterPageRenderer.PlotlyMimeType] = new JsonObject { ["data"] = new JsonArray(), ["layout"] = new JsonObject { ["title"] = "</script><b>x</b>" } } };
+        var figure = new Dictionary<string, object> { [MimeTypes.Plotly] = new JsonObject { ["data"] = new JsonArray(), ["layout"] = new JsonObject { ["title"] = "</script><b>x</b>" } } };
         notebook.Add(NotebookCell.Code("c")).Outputs.Add(NotebookOutputs.Display(figure));
 
         var page = Renderer.Render(notebook, new ChapterPageOptions());
@@ -200,7 +201,7 @@ public sealed class ChapterPageRendererTests
         Assert.DoesNotContain("03-c.html", page);
     }
 
-    private static IDictionary<string, object> Figure(string name) => new Dictionary<string, object> { [ChapterPageRenderer.PlotlyMimeType] = new JsonObject
+    private static IDictionary<string, object> Figure(string name) => new Dictionary<string, object> { [MimeTypes.Plotly] = new JsonObject
     {
         ["data"] = new JsonArray(new JsonObject { ["type"] = "bar", ["y"] = new JsonArray(1, 2) }),
         ["layout"] = new JsonObject { ["meta"] = new JsonObject { ["name"] = name } },

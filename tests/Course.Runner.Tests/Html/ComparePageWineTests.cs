@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using AddressInUse.Results;
+using AddressInUse.Verdicts;
 using Course.Runner.Html;
 using Course.Runner.Tests.Fixtures;
 

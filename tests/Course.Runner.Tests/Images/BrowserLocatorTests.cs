@@ -6,7 +6,7 @@ namespace Course.Runner.Tests.Images;
 /// <summary>Browser lookup order and messages, with a fake environment so no real variable is touched.</summary>
 public sealed class BrowserLocatorTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempDirectory _folder = new();
 
     public void Dispose() => _folder.Dispose();
 

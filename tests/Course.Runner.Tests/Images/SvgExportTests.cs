@@ -10,7 +10,7 @@ namespace Course.Runner.Tests.Images;
 public sealed class SvgExportTests : IDisposable
 {
     private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
-    private readonly TempFolder _folder = new();
+    private readonly TempDirectory _folder = new();
 
     public void Dispose() => _folder.Dispose();
 

@@ -1,4 +1,4 @@
-using AddressInUse.Results;
+using AddressInUse.Verdicts;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Course.Runner.Cli;

@@ -3,6 +3,7 @@ using Course.Runner.Notebooks;
 using Course.Runner.Results;
 using Course.Runner.Tests.Fixtures;
 using Microsoft.DotNet.Interactive.Documents;
+using AddressInUse.Display;
 
 namespace Course.Runner.Tests.Results;
 
@@ -76,8 +77,8 @@ public sealed class ResultsAggregatorTests : IDisposable
     public void CollectSettings_MergesEverySettingsOutput_LaterKeysWin()
     {
         var notebook = NotebookWithOutputs(
-            new Dictionary<string, object> { [ResultsAggregator.SettingsMimeType] = JsonNode.Parse("""{"fin": "60", "tw_reuse": "2"}""")! },
-            new Dictionary<string, object> { [ResultsAggregator.SettingsMimeType] = JsonNode.Parse("""{"fin": "30"}""")! });
+            new Dictionary<string, object> { [MimeTypes.Settings] = JsonNode.Parse("""{"fin": "60", "tw_reuse": "2"}""")! },
+            new Dictionary<string, object> { [MimeTypes.Settings] = JsonNode.Parse("""{"fin": "30"}""")! });
 
         var settings = ResultsAggregator.CollectSettings(notebook);
 
@@ -176,9 +177,9 @@ public sealed class ResultsAggregatorTests : IDisposable
         new(name, ok, TimeSpan.FromSeconds(1.5), failure,
             cases.Select(c => new JsonObject { ["chapter"] = name, ["case"] = c }).ToList(), settings ?? []);
 
-    private static IDictionary<string, object> Verdict(string json) => new Dictionary<string, object> { [ResultsAggregator.VerdictsMimeType] = JsonNode.Parse(json)! };
+    private static IDictionary<string, object> Verdict(string json) => new Dictionary<string, object> { [MimeTypes.Verdicts] = JsonNode.Parse(json)! };
 
-    private static IDictionary<string, object> Cases(string json) => new Dictionary<string, object> { [ResultsAggregator.CasesMimeType] = JsonNode.Parse(json)! };
+    private static IDictionary<string, object> Cases(string json) => new Dictionary<string, object> { [MimeTypes.Cases] = JsonNode.Parse(json)! };
 
     private static Notebook NotebookWithOutputs(params IDictionary<string, object>[] bundles)
     {

@@ -6,9 +6,9 @@ using System.Text.Json.Nodes;
 using AddressInUse.Child;
 using AddressInUse.Diagnosis;
 using AddressInUse.Native;
-using AddressInUse.Notebook;
+using AddressInUse.Display;
 using AddressInUse.Observation;
-using AddressInUse.Results;
+using AddressInUse.Cases;
 
 namespace AddressInUse.Experiments.CSharpServers;
 

@@ -3,8 +3,8 @@ using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using AddressInUse.Experiments.Matrix;
 using AddressInUse.Native;
-using AddressInUse.Notebook;
-using AddressInUse.Results;
+using AddressInUse.Display;
+using AddressInUse.Cases;
 
 namespace AddressInUse.Experiments.CSharpServers;
 
@@ -46,7 +46,7 @@ public sealed record OptionSpellings(IReadOnlyList<OptionSpelling> Rows) : IHtml
         foreach (var (name, code, act, danger) in steps)
         {
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            var result = CaseSocket.Try(name == "plain-bind" ? "bind" : "setsockopt", () => act(socket));
+            var result = StepResult.Of(name == "plain-bind" ? "bind" : "setsockopt", () => act(socket));
             rows.Add(new OptionSpelling(name, code, result, SocketOptionReader.Read(socket), danger));
         }
         return new OptionSpellings(rows);

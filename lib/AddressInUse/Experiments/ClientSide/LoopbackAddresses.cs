@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using AddressInUse.Native;
-using AddressInUse.Notebook;
+using AddressInUse.Display;
 
 namespace AddressInUse.Experiments.ClientSide;
 

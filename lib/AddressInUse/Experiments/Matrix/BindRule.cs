@@ -1,5 +1,5 @@
 using AddressInUse.Native;
-using AddressInUse.Notebook;
+using AddressInUse.Display;
 
 namespace AddressInUse.Experiments.Matrix;
 

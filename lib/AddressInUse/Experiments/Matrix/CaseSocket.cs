@@ -42,7 +42,7 @@ internal sealed class CaseSocket : IDisposable
         }
         var socket = new Socket(AddressFamily.InterNetwork, protocol == ProtocolType.Tcp ? SocketType.Stream : SocketType.Dgram, protocol);
         var result = new CaseSocket(api, protocol, null, socket);
-        result.OptionsResult = Try("setsockopt", () =>
+        result.OptionsResult = StepResult.Of("setsockopt", () =>
         {
             switch (options)
             {
@@ -73,14 +73,14 @@ internal sealed class CaseSocket : IDisposable
                 throw new InvalidOperationException($"Could not attach the loopback-only filter to a wildcard socket (setsockopt SO_ATTACH_FILTER gave {Errno.FromCurrentOs(errno)}); the case is not run unguarded.");
             }
         }
-        return _native is not null ? _native.Bind(endPoint) : Try("bind", () => _socket!.Bind(endPoint));
+        return _native is not null ? _native.Bind(endPoint) : StepResult.Of("bind", () => _socket!.Bind(endPoint));
     }
 
     public StepResult Listen(int backlog) =>
-        _native is not null ? _native.Listen(backlog) : Try("listen", () => _socket!.Listen(backlog));
+        _native is not null ? _native.Listen(backlog) : StepResult.Of("listen", () => _socket!.Listen(backlog));
 
     public StepResult Connect(IPEndPoint endPoint) =>
-        _native is not null ? _native.Connect(endPoint) : Try("connect", () => _socket!.Connect(endPoint));
+        _native is not null ? _native.Connect(endPoint) : StepResult.Of("connect", () => _socket!.Connect(endPoint));
 
     /// <summary>Every option this OS has, read back with getsockopt.</summary>
     public IReadOnlyDictionary<string, int> Readback() =>
@@ -108,20 +108,6 @@ internal sealed class CaseSocket : IDisposable
         _native = null;
         _socket?.Dispose();
         _socket = null;
-    }
-
-    internal static StepResult Try(string step, Action action)
-    {
-        try
-        {
-            action();
-            return StepResult.Success(step);
-        }
-        catch (SocketException e)
-        {
-            // On Unix .NET reports the OS's own errno here, on Windows the WSA code: both are what the lesson shows.
-            return new StepResult(step, Errno.FromCurrentOs(e.NativeErrorCode));
-        }
     }
 }
 

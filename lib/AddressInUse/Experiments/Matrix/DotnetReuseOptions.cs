@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using AddressInUse.Native;
-using AddressInUse.Notebook;
-using AddressInUse.Results;
+using AddressInUse.Display;
+using AddressInUse.Cases;
 
 namespace AddressInUse.Experiments.Matrix;
 
@@ -47,7 +47,7 @@ public static class DotnetReuseOptions
             foreach (var (name, code, act) in Steps)
             {
                 using var socket = new Socket(AddressFamily.InterNetwork, protocol == ProtocolType.Tcp ? SocketType.Stream : SocketType.Dgram, protocol);
-                var result = CaseSocket.Try(name.EndsWith("bind", StringComparison.Ordinal) ? "bind" : "setsockopt", () => act(socket));
+                var result = StepResult.Of(name.EndsWith("bind", StringComparison.Ordinal) ? "bind" : "setsockopt", () => act(socket));
                 rows.Add(new DotnetReuseRow(name, protocol == ProtocolType.Tcp ? "tcp" : "udp", code, result, SocketOptionReader.Read(socket)));
             }
         }

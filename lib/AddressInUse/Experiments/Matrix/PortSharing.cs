@@ -534,7 +534,7 @@ public static class PortSharing
             for (var i = 0; i < probes; i++)
             {
                 var client = scope.Add(new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
-                var connect = CaseSocket.Try("connect", () => client.Connect(new IPEndPoint(target, port)));
+                var connect = StepResult.Of("connect", () => client.Connect(new IPEndPoint(target, port)));
                 if (connect.Ok)
                 {
                     sent[target] = sent.GetValueOrDefault(target) + 1;

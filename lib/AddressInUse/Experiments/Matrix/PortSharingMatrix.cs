@@ -1,8 +1,8 @@
 using AddressInUse.Charts;
 using AddressInUse.Child;
 using AddressInUse.Native;
-using AddressInUse.Notebook;
-using AddressInUse.Results;
+using AddressInUse.Display;
+using AddressInUse.Cases;
 
 namespace AddressInUse.Experiments.Matrix;
 

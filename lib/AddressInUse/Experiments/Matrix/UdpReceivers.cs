@@ -5,9 +5,9 @@ using System.Text.Json.Nodes;
 using AddressInUse.Charts;
 using AddressInUse.Child;
 using AddressInUse.Native;
-using AddressInUse.Notebook;
+using AddressInUse.Display;
 using AddressInUse.Observation;
-using AddressInUse.Results;
+using AddressInUse.Cases;
 
 namespace AddressInUse.Experiments.Matrix;
 
@@ -117,7 +117,7 @@ public static class UdpReceivers
                 if (multicast)
                 {
                     // Joining the group is not what is being measured; it goes through .NET on both paths.
-                    steps.Add(CaseSocket.Try("join", () => receiver.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(Group, IPAddress.Loopback))));
+                    steps.Add(StepResult.Of("join", () => receiver.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(Group, IPAddress.Loopback))));
                     if (!steps[^1].Ok)
                     {
                         receiver = null;

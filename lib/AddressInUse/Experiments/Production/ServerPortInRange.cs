@@ -5,9 +5,9 @@ using System.Text.Json.Nodes;
 using AddressInUse.Diagnosis;
 using AddressInUse.Lab;
 using AddressInUse.Native;
-using AddressInUse.Notebook;
+using AddressInUse.Display;
 using AddressInUse.Observation;
-using AddressInUse.Results;
+using AddressInUse.Cases;
 
 namespace AddressInUse.Experiments.Production;
 

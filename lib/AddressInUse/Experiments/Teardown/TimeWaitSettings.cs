@@ -6,9 +6,9 @@ using System.Text.Json.Nodes;
 using AddressInUse.Charts;
 using AddressInUse.Lab;
 using AddressInUse.Native;
-using AddressInUse.Notebook;
+using AddressInUse.Display;
 using AddressInUse.Observation;
-using AddressInUse.Results;
+using AddressInUse.Cases;
 
 namespace AddressInUse.Experiments.Teardown;
 

@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Text.Json.Nodes;
 using AddressInUse.Charts;
-using AddressInUse.Notebook;
+using AddressInUse.Display;
 using AddressInUse.Observation;
-using AddressInUse.Results;
+using AddressInUse.Cases;
 
 namespace AddressInUse.Experiments.Teardown;
 

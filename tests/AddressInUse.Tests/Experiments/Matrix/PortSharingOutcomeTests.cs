@@ -3,8 +3,8 @@ using AddressInUse.Charts;
 using AddressInUse.Child;
 using AddressInUse.Experiments.Matrix;
 using AddressInUse.Native;
-using AddressInUse.Notebook;
-using AddressInUse.Results;
+using AddressInUse.Display;
+using AddressInUse.Cases;
 
 namespace AddressInUse.Tests.Experiments.Matrix;
 

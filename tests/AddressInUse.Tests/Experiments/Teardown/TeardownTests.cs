@@ -1,6 +1,6 @@
 using AddressInUse.Experiments.Teardown;
 using AddressInUse.Native;
-using AddressInUse.Notebook;
+using AddressInUse.Display;
 
 namespace AddressInUse.Tests.Experiments.Teardown;
 

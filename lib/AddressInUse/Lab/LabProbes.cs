@@ -1,34 +1,23 @@
 using System.Text.Json.Nodes;
-using AddressInUse.Experiments.ClientSide;
-using AddressInUse.Experiments.Teardown;
 
 namespace AddressInUse.Lab;
 
-/// <summary>The experiments the lab's child can run inside its namespace, by name.</summary>
-public static class LabExperiments
+/// <summary>
+/// The lab's own experiments, which check the lab itself rather than teach: what the namespace looks like, and whether the
+/// loopback-only filter holds there. The entry point adds them to its table beside the chapters' experiments.
+/// </summary>
+public static class LabProbes
 {
-    /// <summary>Every experiment name the child knows.</summary>
-    public static IReadOnlySet<string> Names { get; } = new HashSet<string>(StringComparer.Ordinal) { "probe", "e3", "fin-timeout", "tw-buckets", "tw-length", Experiments.Matrix.PortSharingLab.Experiment, "loopback-filter",
-        Experiments.Production.HttpClientExhaustion.Experiment, Experiments.Production.ServerPortInRange.Experiment };
-
-    internal static async Task<JsonObject> RunAsync(string name, JsonObject arguments) => name switch
+    /// <summary>The lab's own experiments by name.</summary>
+    public static IReadOnlyDictionary<string, LabExperiment> All { get; } = new Dictionary<string, LabExperiment>(StringComparer.Ordinal)
     {
         // What the namespace looks like: its interfaces and the settings as the child reads them.
-        "probe" => new JsonObject
+        ["probe"] = _ => Task.FromResult(new JsonObject
         {
             ["interfaces"] = new JsonArray(System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces().Select(i => (JsonNode)JsonValue.Create($"{i.Name}:{i.OperationalStatus}")).ToArray()),
             ["tcp_rows"] = Observation.TcpTable.Read().Count,
-        },
-        "e3" => await TimeWaitReuse.MeasureInsideAsync().ConfigureAwait(false),
-        "fin-timeout" => await TimeWaitSettings.OrphanFinWait2InsideAsync().ConfigureAwait(false),
-        "tw-buckets" => await TimeWaitSettings.TimeWaitBucketsInsideAsync(arguments).ConfigureAwait(false),
-        "tw-length" => await TimeWaitSettings.TimeWaitLengthInsideAsync().ConfigureAwait(false),
-        // The matrix's wildcard cases: inside the lab the wildcard address covers only the lab's own lo.
-        Experiments.Matrix.PortSharingLab.Experiment => await Experiments.Matrix.PortSharingLab.RunInsideAsync(arguments).ConfigureAwait(false),
-        "loopback-filter" => await LoopbackFilterInsideAsync().ConfigureAwait(false),
-        Experiments.Production.ServerPortInRange.Experiment => Experiments.Production.ServerPortInRange.MeasureInside(),
-        Experiments.Production.HttpClientExhaustion.Experiment => await Experiments.Production.HttpClientExhaustion.MeasureInsideAsync(arguments).ConfigureAwait(false),
-        _ => throw new ArgumentException($"No lab experiment is called '{name}'."),
+        }),
+        ["loopback-filter"] = _ => LoopbackFilterInsideAsync(),
     };
 
     /// <summary>

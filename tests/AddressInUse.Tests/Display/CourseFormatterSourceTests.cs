@@ -2,10 +2,11 @@ using System.Reflection;
 using System.Text.Json.Nodes;
 using AddressInUse.Charts;
 using AddressInUse.Experiments;
-using AddressInUse.Notebook;
+using AddressInUse.Cases;
+using AddressInUse.Display;
 using AddressInUse.Observation;
 
-namespace AddressInUse.Tests.Notebook;
+namespace AddressInUse.Tests.Display;
 
 public sealed class CourseFormatterSourceTests
 {
@@ -116,59 +117,5 @@ public sealed class CourseFormatterSourceTests
             };
             Assert.True(renders, $"{type.Name} prefers {mimeType} but renders it through none of IHtmlRenderable, IHasCases, IDisplayable.");
         }
-    }
-
-    [Fact]
-    public void FormatterSource_Dependencies_NothingAboveDisplay()
-    {
-        // Display is the bottom of the lab: the formatter source and its helpers may name results (cases),
-        // never an experiment, chart, observation or child-server type.
-        var forbidden = new[] { "AddressInUse.Experiments", "AddressInUse.Charts", "AddressInUse.Observation", "AddressInUse.Child" };
-        var display = typeof(CourseFormatterSource).Assembly.GetTypes().Where(t => t.Namespace == "AddressInUse.Notebook").ToList();
-        var named = new List<string>();
-        foreach (var type in display)
-        {
-            foreach (var member in type.GetMembers(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
-            {
-                IEnumerable<Type> types = member switch
-                {
-                    MethodInfo m => m.GetParameters().Select(p => p.ParameterType).Append(m.ReturnType),
-                    FieldInfo f => [f.FieldType],
-                    PropertyInfo p => [p.PropertyType],
-                    _ => [],
-                };
-                named.AddRange(types.Where(t => forbidden.Any(n => t.Namespace?.StartsWith(n, StringComparison.Ordinal) == true)).Select(t => $"{type.Name}.{member.Name}: {t.FullName}"));
-            }
-
-            // A switch over value types compiles to isinst checks the members do not show; they leave lambdas and locals in the IL.
-            foreach (var method in type.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
-            {
-                var body = method.GetMethodBody();
-                named.AddRange(body?.LocalVariables.Select(l => l.LocalType).Where(t => forbidden.Any(n => t.Namespace?.StartsWith(n, StringComparison.Ordinal) == true))
-                    .Select(t => $"{type.Name}.{method.Name} local: {t.FullName}") ?? []);
-                var il = body?.GetILAsByteArray() ?? [];
-                for (var i = 0; i + 4 < il.Length; i++)
-                {
-                    // isinst (0x75) and castclass (0x74) take a type token.
-                    if (il[i] is 0x75 or 0x74)
-                    {
-                        try
-                        {
-                            var checkedType = type.Module.ResolveType(BitConverter.ToInt32(il, i + 1));
-                            if (forbidden.Any(n => checkedType.Namespace?.StartsWith(n, StringComparison.Ordinal) == true))
-                            {
-                                named.Add($"{type.Name}.{method.Name} checks for {checkedType.FullName}");
-                            }
-                        }
-                        catch (ArgumentException)
-                        {
-                            // Not a type token: a byte inside another instruction.
-                        }
-                    }
-                }
-            }
-        }
-
-        Assert.Empty(named);
     }
 }

@@ -1,7 +1,8 @@
 using AddressInUse.Observation;
-using AddressInUse.Results;
+using AddressInUse.Cases;
+using AddressInUse.Verdicts;
 
-namespace AddressInUse.Tests.Results;
+namespace AddressInUse.Tests.Verdicts;
 
 public sealed class SettingReadingTests
 {

@@ -1,6 +1,4 @@
-using AddressInUse.Results;
-
-namespace AddressInUse.Notebook;
+namespace AddressInUse.Display;
 
 /// <summary>
 /// A value that displays itself in MIME types of its own choosing (a figure's plotly JSON, a report's settings JSON).
@@ -17,11 +15,4 @@ public interface IHtmlRenderable
 {
     /// <summary>The value as an HTML fragment.</summary>
     string ToHtml();
-}
-
-/// <summary>A value that carries measured cases for results.json.</summary>
-public interface IHasCases
-{
-    /// <summary>The measured cases.</summary>
-    IEnumerable<CaseRecord> Cases { get; }
 }

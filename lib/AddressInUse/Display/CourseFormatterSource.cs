@@ -1,4 +1,6 @@
-namespace AddressInUse.Notebook;
+using AddressInUse.Cases;
+
+namespace AddressInUse.Display;
 
 /// <summary>
 /// Creates the formatters that display the course's values in Polyglot Notebooks, Jupyter and the course runner.
@@ -25,7 +27,7 @@ public sealed class CourseFormatterSource
         Offered(value, MimeTypes.Html) ?? (value is IHtmlRenderable renderable ? renderable.ToHtml() : null);
 
     private static string? CasesFor(object value) =>
-        Offered(value, MimeTypes.Cases) ?? (value is IHasCases hasCases ? Results.CaseRecord.ToJsonArray(hasCases.Cases) : null);
+        Offered(value, MimeTypes.Cases) ?? (value is IHasCases hasCases ? CaseRecord.ToJsonArray(hasCases.Cases) : null);
 }
 
 /// <summary>A formatter in the shape .NET Interactive's convention expects: a MIME type and Format(object, TextWriter).</summary>

@@ -1,8 +1,9 @@
 using System.Text.Json.Nodes;
-using AddressInUse.Notebook;
-using AddressInUse.Results;
+using AddressInUse.Display;
+using AddressInUse.Cases;
+using AddressInUse.Verdicts;
 
-namespace AddressInUse.Tests.Results;
+namespace AddressInUse.Tests.Verdicts;
 
 public sealed class ChapterTextTests : IDisposable
 {

@@ -1,4 +1,4 @@
-namespace AddressInUse.Notebook;
+namespace AddressInUse.Display;
 
 /// <summary>
 /// Names the formatter source for a type. Polyglot Notebooks (.NET Interactive) and the course runner find this

@@ -1,6 +1,7 @@
-using AddressInUse.Results;
+using AddressInUse.Cases;
+using AddressInUse.Verdicts;
 
-namespace AddressInUse.Tests.Results;
+namespace AddressInUse.Tests.Verdicts;
 
 public sealed class OsComparisonHtmlTests : IDisposable
 {

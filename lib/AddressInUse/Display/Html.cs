@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace AddressInUse.Notebook;
+namespace AddressInUse.Display;
 
 /// <summary>Small HTML building blocks shared by the course's displays.</summary>
 public static class Html

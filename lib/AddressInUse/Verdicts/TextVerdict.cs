@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
-using AddressInUse.Notebook;
+using AddressInUse.Cases;
+using AddressInUse.Display;
 
-namespace AddressInUse.Results;
+namespace AddressInUse.Verdicts;
 
 /// <summary>What the measured cases say about one sentence of the course's own text.</summary>
 public enum TextVerdictKind

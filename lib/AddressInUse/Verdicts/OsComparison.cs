@@ -2,9 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 
 using System.Globalization;
-using AddressInUse.Notebook;
+using AddressInUse.Display;
 
-namespace AddressInUse.Results;
+namespace AddressInUse.Verdicts;
 
 /// <summary>One OS's results.json as found under images/&lt;os&gt;/.</summary>
 /// <param name="Os">The folder name: "linux", "macos", "windows" (or another name someone committed).</param>

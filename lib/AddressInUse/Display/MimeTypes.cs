@@ -1,4 +1,4 @@
-namespace AddressInUse.Notebook;
+namespace AddressInUse.Display;
 
 /// <summary>The MIME types the course's values are displayed as: the one table the lab, the runner's pages, image export and results aggregation share.</summary>
 public static class MimeTypes

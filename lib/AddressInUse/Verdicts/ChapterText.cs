@@ -1,14 +1,14 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using AddressInUse.Experiments;
-using AddressInUse.Notebook;
+using AddressInUse.Cases;
+using AddressInUse.Display;
 
-namespace AddressInUse.Results;
+namespace AddressInUse.Verdicts;
 
 /// <summary>
 /// Checks the outcome sentences of one chapter against measured cases: each call returns a <see cref="TextVerdict"/>
-/// that the notebook displays under the paragraph it judges. See lib/AddressInUse/Results/README.md.
+/// that the notebook displays under the paragraph it judges. See lib/AddressInUse/Verdicts/README.md.
 /// </summary>
 public sealed class ChapterText
 {
@@ -60,7 +60,6 @@ public sealed class ChapterText
         null => [],
         CaseRecord c => [c],
         IHasCases hasCases => hasCases.Cases.ToList(),
-        RestartComparison comparison => comparison.Outcomes.Select(o => o.ToCase()).ToList(),
         System.Collections.IEnumerable many and not string => many.Cast<object?>().SelectMany(CasesOf).ToList(),
         _ => throw new ArgumentException($"A {evidence.GetType().Name} carries no measured cases. Fix: pass the experiment's outcome (or its Cases).", nameof(evidence)),
     };

@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
-using AddressInUse.Results;
+using AddressInUse.Cases;
+using AddressInUse.Verdicts;
 
-namespace AddressInUse.Tests.Results;
+namespace AddressInUse.Tests.Verdicts;
 
 /// <summary>Wine's results stand apart on the comparison: their own last column, never Windows, never a difference.</summary>
 public sealed class OsComparisonWineTests : IDisposable

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
-namespace AddressInUse.Results;
+namespace AddressInUse.Cases;
 
 /// <summary>One side of a measured case: the socket that held the port first, or the one that tried second.</summary>
 /// <param name="Address">The local address it bound ("127.0.0.1", "0.0.0.0"…).</param>
