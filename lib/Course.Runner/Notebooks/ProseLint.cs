@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace Course.Runner.Notebooks;
 
-/// <summary>How a sentence of a chapter's markdown is accounted for (see lib/AddressInUse/Results/README.md, "Binding every sentence").</summary>
+/// <summary>How a sentence of a chapter's markdown is accounted for (see lib/AddressInUse/Verdicts/README.md, "Binding every sentence").</summary>
 public enum SentenceBinding
 {
     /// <summary>States nothing that needs evidence: no outcome word beside an errno, state, OS, option or setting name.</summary>
