@@ -46,6 +46,7 @@ internal static class Program
         [PortSharingLab.Experiment] = PortSharingLab.RunInsideAsync,
         [ServerPortInRange.Experiment] = _ => Task.FromResult(ServerPortInRange.MeasureInside()),
         [DualStack.Experiment] = _ => Task.FromResult(DualStack.MeasureInside()),
+        [RollingRestart.Experiment] = arguments => RollingRestart.MeasureInsideAsync(arguments),
         [HttpClientExhaustion.Experiment] = arguments => HttpClientExhaustion.MeasureInsideAsync(arguments),
     };
 }
