@@ -1,6 +1,7 @@
 using AddressInUse.Child;
 using AddressInUse.Experiments.ClientSide;
 using AddressInUse.Experiments.Matrix;
+using AddressInUse.Experiments.Packets;
 using AddressInUse.Experiments.Production;
 using AddressInUse.Experiments.Teardown;
 using AddressInUse.Lab;
@@ -48,5 +49,7 @@ internal static class Program
         [DualStack.Experiment] = _ => Task.FromResult(DualStack.MeasureInside()),
         [RollingRestart.Experiment] = arguments => RollingRestart.MeasureInsideAsync(arguments),
         [HttpClientExhaustion.Experiment] = arguments => HttpClientExhaustion.MeasureInsideAsync(arguments),
+        // One connection's segments captured on the lab's lo with the program's actions (the scenario is an argument).
+        [PacketScenarios.Experiment] = arguments => PacketScenarios.RunInsideAsync(arguments),
     };
 }
