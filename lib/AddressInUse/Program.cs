@@ -45,6 +45,7 @@ internal static class Program
         // The matrix's wildcard cases: inside the lab the wildcard address covers only the lab's own lo.
         [PortSharingLab.Experiment] = PortSharingLab.RunInsideAsync,
         [ServerPortInRange.Experiment] = _ => Task.FromResult(ServerPortInRange.MeasureInside()),
+        [DualStack.Experiment] = _ => Task.FromResult(DualStack.MeasureInside()),
         [HttpClientExhaustion.Experiment] = arguments => HttpClientExhaustion.MeasureInsideAsync(arguments),
     };
 }

@@ -7,18 +7,30 @@ using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-// Usage: KestrelProbe <port>. Starts Kestrel on http://127.0.0.1:<port> (loopback only, never another address), prints one
-// JSON line saying whether it started and, if not, the chain of exceptions it threw, then stops. Exit 0 started, 1 refused, 2 bad input.
-if (args.Length != 1 || !int.TryParse(args[0], out var port) || port is < 1 or > 65535)
+// Usage: KestrelProbe <port> [localhost]. Starts Kestrel on http://127.0.0.1:<port>, or with "localhost" on http://localhost:<port>
+// (Kestrel binds that as 127.0.0.1 and [::1]; loopback only, never another address), prints one JSON line saying whether it started
+// and, if not, the chain of exceptions it threw, then stops. Exit 0 started, 1 refused, 2 bad input.
+if (args.Length is < 1 or > 2 || !int.TryParse(args[0], out var port) || port is < 1 or > 65535 || (args.Length == 2 && args[1] != "localhost"))
 {
-    Console.Error.WriteLine("usage: KestrelProbe <port 1-65535> (it binds http://127.0.0.1:<port> only)");
+    Console.Error.WriteLine("usage: KestrelProbe <port 1-65535> [localhost] (it binds http://127.0.0.1:<port>, or http://localhost:<port>, only)");
     return 2;
 }
+var localhost = args.Length == 2;
 
 var builder = WebApplication.CreateSlimBuilder();
 // The chapter shows the exception; Kestrel's own console log would repeat it in another shape.
 builder.Logging.ClearProviders();
-builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    if (localhost)
+    {
+        kestrel.ListenLocalhost(port);
+    }
+    else
+    {
+        kestrel.Listen(IPAddress.Loopback, port);
+    }
+});
 await using var app = builder.Build();
 try
 {

@@ -1,22 +1,37 @@
 using Course.Runner.Images;
+using Course.TestUtilities;
 
 namespace Course.Runner.TestUtilities;
 
-/// <summary>A fact that needs a real headless Chromium: it fails with the install hint when none is found, unless COURSE_SKIP_BROWSER_TESTS=1.</summary>
-public sealed class BrowserFactAttribute : FactAttribute
+/// <summary>How the browser tests name Chromium when it is missing: the part, its install command, and why the locator found none.</summary>
+public static class ChromiumPart
 {
-    /// <summary>The environment variable that turns a missing browser into skipped tests instead of failures.</summary>
-    public const string SkipVariable = "COURSE_SKIP_BROWSER_TESTS";
-
-    /// <summary>Skips, stating why, only when the skip variable is 1 and no browser can be located.</summary>
-    public BrowserFactAttribute()
+    /// <summary>The part's description for <see cref="RealParts"/>: null problem when a browser is found.</summary>
+    public static (string Name, string Install, string? Problem) Describe()
     {
-        // Without the opt-out a missing browser must fail loudly: CI installs chromium, and a
-        // silently skipped chart test would hide that the SVG export or the page checks no longer work.
-        if (Environment.GetEnvironmentVariable(SkipVariable) == "1" && BrowserLocator.Locate() is null)
-        {
-            Skip = $"Skipped because {SkipVariable}=1 is set and no browser was found: {BrowserLocator.NotFoundMessage}";
-        }
+        var (path, problem) = BrowserLocator.Locate(Environment.GetEnvironmentVariable, includeInstallLocations: true);
+        return ("a Chromium-family browser (chromium, Chrome or Edge)", "apt-get install chromium",
+            path is not null ? null : problem ?? $"none on PATH or in the standard install locations, and {BrowserLocator.BrowserVariable} is not set");
+    }
+}
+
+/// <summary>A fact that needs a real headless Chromium: skipped naming it and its install command when none is found, failed instead under COURSE_REQUIRE_REAL_PARTS=1.</summary>
+public sealed class BrowserFactAttribute : RealPartsFactAttribute
+{
+    /// <summary>Needs a browser, and any further parts.</summary>
+    public BrowserFactAttribute(params RealPart[] more)
+        : base(more.Select(p => (RealParts.Name(p), RealParts.InstallCommand(p), RealParts.Problem(p))).Prepend(ChromiumPart.Describe()))
+    {
+    }
+}
+
+/// <summary>A theory that needs a real headless Chromium, skipped or failed as <see cref="BrowserFactAttribute"/>.</summary>
+public sealed class BrowserTheoryAttribute : RealPartsTheoryAttribute
+{
+    /// <summary>Needs a browser, and any further parts.</summary>
+    public BrowserTheoryAttribute(params RealPart[] more)
+        : base(more.Select(p => (RealParts.Name(p), RealParts.InstallCommand(p), RealParts.Problem(p))).Prepend(ChromiumPart.Describe()))
+    {
     }
 }
 

@@ -1,13 +1,24 @@
 using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Json.Schema;
 
 namespace Course.TestUtilities;
 
-/// <summary>Validates notebook files with Jupyter's reference validator (python3 + nbformat) and the shared nbformat 4.5 JSON schema.</summary>
+/// <summary>
+/// Validates notebook files against the nbformat 4.5 JSON schema: in process with JsonSchema.Net (no Python needed), and also with
+/// Jupyter's reference validator (python3 + nbformat) where it is installed — required where COURSE_REQUIRE_REAL_PARTS=1 (CI).
+/// </summary>
 public static class NbformatValidator
 {
-    /// <summary>The nbformat 4.5 schema shared by the course's tools: shared/ lies beside the repository checkout.</summary>
+    /// <summary>The nbformat 4.5 schema shared by the course's tools: shared/ lies beside the repository checkout (CI lays it there).</summary>
     public static string SharedSchema { get; } = Path.Combine(
         Checkout.RootOrNull ?? AppContext.BaseDirectory, "..", "shared", "schemas", "nbformat.v4.schema.json");
+
+    /// <summary>The copy of that schema this assembly carries, so a fresh clone without shared/ validates too.</summary>
+    public static string EmbeddedSchemaText { get; } = ReadEmbeddedSchema();
+
+    private static readonly Lazy<JsonSchema> Schema = new(BuildSchema);
 
     private const string Script = """
         import json, sys
@@ -28,44 +39,116 @@ public static class NbformatValidator
         print("valid")
         """;
 
-    private static readonly Lazy<string?> Python = new(FindPython);
-
-    /// <summary>Fails the test with the validator's message when the file is not a valid nbformat 4 notebook.</summary>
+    /// <summary>Fails the test when the file is not a valid nbformat 4 notebook: the schema in process, then the reference validator where it is installed.</summary>
     public static async Task AssertValidAsync(string path)
     {
-        var python = Python.Value;
+        var problems = SchemaProblems(await File.ReadAllTextAsync(path));
+        Assert.True(problems.Count == 0, $"{path} does not match the nbformat 4.5 schema:\n{string.Join("\n", problems)}");
+
+        // The reference validator also checks what the schema cannot (unique cell ids, nbformat's own reading); a fresh
+        // machine without it still gets the schema check above, and CI (COURSE_REQUIRE_REAL_PARTS=1) must have it.
+        var python = RealParts.PythonWith("nbformat");
         if (python is null)
         {
-            Assert.Fail("python3 with the nbformat module is required to validate notebooks against the nbformat 4.5 schema, and none was found "
-                        + "(tried python3 on PATH and /usr/bin/python3). Fix: install it, e.g. `apt-get install python3-nbformat` (Debian/Ubuntu) "
-                        + "or `pip install nbformat`.");
+            if (RealParts.Required)
+            {
+                RealParts.Require(RealPart.PythonNbformat);
+            }
+            return;
         }
+        await AssertValidByReferenceAsync(path, python);
+    }
 
+    /// <summary>Fails the test when Jupyter's reference validator (python3 + nbformat, and jsonschema against the shared schema) rejects the file.</summary>
+    public static async Task AssertValidByReferenceAsync(string path, string? python = null)
+    {
+        python ??= RealParts.PythonWith("nbformat");
+        if (python is null)
+        {
+            RealParts.Require(RealPart.PythonNbformat);
+            return;
+        }
+        // Without shared/ beside the checkout the script skips its jsonschema pass (the in-process check used the embedded copy).
         var (exitCode, output) = await RunAsync(python, ["-c", Script, path, SharedSchema]);
         Assert.True(exitCode == 0 && output.Contains("valid", StringComparison.Ordinal),
             $"nbformat rejected {path}:\n{output}");
     }
 
-    private static string? FindPython()
+    /// <summary>Where the notebook text breaks the nbformat 4.5 schema (instance location: message), empty when it is valid.</summary>
+    public static IReadOnlyList<string> SchemaProblems(string notebookJson)
     {
-        // A pyenv/venv python3 on PATH may lack nbformat while the Debian package installed it for /usr/bin/python3.
-        foreach (var candidate in new[] { "python3", "/usr/bin/python3", "python" })
+        using var document = JsonDocument.Parse(notebookJson);
+        var results = Schema.Value.Evaluate(document.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        if (results.IsValid)
         {
-            try
+            return [];
+        }
+        var problems = new List<string>();
+        foreach (var detail in results.Details ?? [])
+        {
+            foreach (var (keyword, message) in detail.Errors ?? new Dictionary<string, string>())
             {
-                var (exitCode, _) = RunAsync(candidate, ["-c", "import nbformat"]).GetAwaiter().GetResult();
-                if (exitCode == 0)
-                {
-                    return candidate;
-                }
-            }
-            catch (System.ComponentModel.Win32Exception)
-            {
-                // Not installed under that name; try the next one.
+                problems.Add($"{detail.InstanceLocation}: {keyword}: {message}");
             }
         }
+        return problems.Count > 0 ? problems : ["the document does not match the schema"];
+    }
 
-        return null;
+    private static JsonSchema BuildSchema()
+    {
+        // The schema declares draft-04, which JsonSchema.Net does not implement; the keywords it uses (type, properties, required,
+        // additionalProperties, patternProperties, items, oneOf, not, enum, $ref to definitions) mean the same in draft-06.
+        var schema = JsonNode.Parse(EmbeddedSchemaText)!.AsObject();
+        schema.Remove("$schema");
+        // JsonSchema.Net 8.0.5 throws KeyNotFoundException for a patternProperties key holding '/' (it looks the key up JSON-pointer
+        // escaped, as '~1'); \x2F is the same regex without the character.
+        foreach (var holder in schema.DescendantObjects().Where(o => o["patternProperties"] is JsonObject).ToList())
+        {
+            var patterns = holder["patternProperties"]!.AsObject();
+            foreach (var key in patterns.Select(p => p.Key).Where(k => k.Contains('/')).ToList())
+            {
+                var value = patterns[key]!.DeepClone();
+                patterns.Remove(key);
+                patterns[key.Replace("/", "\\x2F")] = value;
+            }
+        }
+        return JsonSchema.FromText(schema.ToJsonString(), new BuildOptions { Dialect = Dialect.Draft06 });
+    }
+
+    private static IEnumerable<JsonObject> DescendantObjects(this JsonNode node)
+    {
+        if (node is JsonObject obj)
+        {
+            yield return obj;
+            foreach (var (_, child) in obj)
+            {
+                if (child is not null)
+                {
+                    foreach (var inner in child.DescendantObjects())
+                    {
+                        yield return inner;
+                    }
+                }
+            }
+        }
+        else if (node is JsonArray array)
+        {
+            foreach (var child in array.Where(c => c is not null))
+            {
+                foreach (var inner in child!.DescendantObjects())
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+
+    private static string ReadEmbeddedSchema()
+    {
+        using var stream = typeof(NbformatValidator).Assembly.GetManifestResourceStream("nbformat.v4.schema.json")
+            ?? throw new InvalidOperationException("The nbformat schema is not embedded in Course.TestUtilities.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
     }
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string fileName, IEnumerable<string> args)

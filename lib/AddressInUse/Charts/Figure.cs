@@ -80,7 +80,49 @@ public sealed partial class Figure : IDisplayable
                     $"Figure '{Name}': layout.meta is a {layout["meta"]!.GetValueKind()}, but it must be an object so that meta.name can hold the figure name.");
         }
 
+        KeepTitleClearOfToolbar(layout);
         return new JsonObject { ["data"] = data, ["layout"] = layout };
+    }
+
+    /// <summary>Room above the title for plotly's toolbar (its mode bar, about 30 px high at the top right), in px.</summary>
+    public const int ToolbarHeight = 36;
+
+    /// <summary>
+    /// Puts the title at the top left, below the band where plotly's toolbar appears, and makes the top margin tall enough for
+    /// both, so the toolbar never covers a title in any chart (placement a chart sets itself is kept).
+    /// </summary>
+    internal static void KeepTitleClearOfToolbar(JsonObject layout)
+    {
+        var title = layout["title"] switch
+        {
+            JsonObject t => t,
+            JsonValue v when v.TryGetValue<string>(out var text) => new JsonObject { ["text"] = text },
+            _ => null,
+        };
+        if (title?["text"] is not JsonValue textValue || !textValue.TryGetValue<string>(out var titleText) || titleText.Length == 0)
+        {
+            return;
+        }
+        layout["title"] = title;
+        title["x"] ??= 0;
+        title["xref"] ??= "container";
+        title["xanchor"] ??= "left";
+        title["y"] ??= 1;
+        title["yref"] ??= "container";
+        title["yanchor"] ??= "top";
+        title["pad"] ??= new JsonObject { ["t"] = ToolbarHeight, ["l"] = 12 };
+        var lines = 1 + titleText.Split("<br", StringSplitOptions.None).Length - 1;
+        var needed = ToolbarHeight + 24 * lines + 28;
+        if (layout["margin"] is not JsonObject margin)
+        {
+            margin = new JsonObject();
+            layout["margin"] = margin;
+        }
+        var top = margin["t"] is JsonValue t2 && t2.TryGetValue<double>(out var d) ? d : 100; // plotly's default top margin
+        if (top < needed)
+        {
+            margin["t"] = needed;
+        }
     }
 
     /// <summary>Reads a figure from plotly JSON; the name comes from <c>layout.meta.name</c>, or is "figure" when absent.</summary>

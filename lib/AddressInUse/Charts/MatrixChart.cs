@@ -15,6 +15,8 @@ public enum MatrixCellKind
     Differs,
     /// <summary>Could not be measured here, drawn grey and named in the legend rather than left blank.</summary>
     NotMeasured,
+    /// <summary>True only under a condition, e.g. a claims-ledger "holds only when…" (olive: not the orange of a refused later step).</summary>
+    Conditional,
 }
 
 /// <summary>One cell of an outcome grid.</summary>
@@ -41,6 +43,7 @@ public static class MatrixChart
         [MatrixCellKind.Failed] = "#c62828",
         [MatrixCellKind.Differs] = "#1565c0",
         [MatrixCellKind.NotMeasured] = "#9e9e9e",
+        [MatrixCellKind.Conditional] = "#827717",
     };
 
     /// <summary>What the legend says for each outcome kind.</summary>
@@ -90,47 +93,61 @@ public static class MatrixChart
             }
         }
         legend ??= Legend;
+        // Sizes in px, from the longest texts: every cell fits its text ("EADDRINUSE") and every grid prints its own row labels.
+        var cellWidth = Math.Max(MinCellWidth, CellTextPx * panels.SelectMany(p => p.Cells).SelectMany(r => r).Max(c => c?.Text.Length ?? 0) + CellPadding);
+        var maxCells = panels.Max(p => p.Columns.Count);
         columns = Math.Min(columns, panels.Count);
         // Wrap rather than overflow the page: a grid cut off at the right edge is a grid the reader never sees.
-        while (columns > 1 && WidthFor(columns, HasInnerLabels(panels, columns)) > MaxWidth)
+        while (columns > 1 && WidthFor(columns, LabelWidths(panels, columns), cellWidth * maxCells) > MaxWidth)
         {
             columns--;
         }
+        var labelWidths = LabelWidths(panels, columns);
         var gridRows = (panels.Count + columns - 1) / columns;
+        var maxRows = panels.Max(p => p.Rows.Count);
+        // Room for the tallest row label (a claim wraps over lines).
+        var rowHeight = Math.Max(RowHeight, 12 + 15 * panels.SelectMany(p => p.Rows).Max(r => r.Split("<br>").Length));
+        var panelHeight = rowHeight * maxRows;
+        var width = WidthFor(columns, labelWidths, cellWidth * maxCells);
+        var plotWidth = (double)(width - MarginLeft - MarginRight);
+        var height = MarginTop + gridRows * (PanelTitleHeight + panelHeight + ColumnLabelsHeight) + MarginBottom;
+        var plotHeight = (double)(height - MarginTop - MarginBottom);
         var figure = new Figure(name, title);
         var annotations = new JsonArray();
         var layout = figure.Layout;
-        var innerLabels = false;
 
         for (var i = 0; i < panels.Count; i++)
         {
             var panel = panels[i];
             var suffix = i == 0 ? "" : (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
             figure.Data.Add(HeatmapTrace(panel, "x" + suffix, "y" + suffix));
-            var isBottom = i / columns == gridRows - 1 || i + columns >= panels.Count;
-            var isLeft = i % columns == 0;
+            var gridRow = i / columns;
+            var gridColumn = i % columns;
+            var isBottom = gridRow == gridRows - 1 || i + columns >= panels.Count;
+            var isLeft = gridColumn == 0;
+            // Each grid's cells start after room for its own row labels; a grid with fewer columns keeps the same cell width.
+            var left = labelWidths.Take(gridColumn).Sum() + gridColumn * (cellWidth * maxCells + PanelGap) + labelWidths[gridColumn];
+            var top = gridRow * (PanelTitleHeight + panelHeight + ColumnLabelsHeight) + PanelTitleHeight;
             layout["xaxis" + suffix] = new JsonObject
             {
                 ["type"] = "category",
                 ["tickangle"] = -30,
                 ["title"] = new JsonObject { ["text"] = isBottom ? columnAxisTitle : "" },
-                // The slanted column labels push the axis title down instead of being drawn under it (the ledger's "OS bind()" was).
-                ["automargin"] = true,
+                ["domain"] = new JsonArray(Fraction(left, plotWidth), Fraction(left + cellWidth * panel.Columns.Count, plotWidth)),
+                ["anchor"] = "y" + suffix,
                 ["fixedrange"] = true,
             };
-            // Row labels repeat along a grid row; printing them again would run into the grid on the left.
-            var leftPanel = panels[i - i % columns];
-            var sameRowsAsLeft = !isLeft && panel.Rows.SequenceEqual(leftPanel.Rows);
-            innerLabels |= !isLeft && !sameRowsAsLeft;
             layout["yaxis" + suffix] = new JsonObject
             {
                 ["type"] = "category",
                 // Reversed, so that the first row label is at the top, as in a table.
                 ["autorange"] = "reversed",
                 ["title"] = new JsonObject { ["text"] = isLeft ? rowAxisTitle : "" },
-                ["showticklabels"] = !sameRowsAsLeft,
-                // Long row labels (claims, for instance) widen the margin instead of being cut off.
-                ["automargin"] = true,
+                // Every grid names its rows: a reader looking at the right-hand grid should not have to count across.
+                ["showticklabels"] = true,
+                ["domain"] = new JsonArray(Fraction(plotHeight - top - panelHeight, plotHeight), Fraction(plotHeight - top, plotHeight)),
+                ["anchor"] = "x" + suffix,
+                ["automargin"] = isLeft,
                 ["fixedrange"] = true,
             };
             annotations.Add(new JsonObject
@@ -163,38 +180,51 @@ public static class MatrixChart
             });
         }
 
-        var maxRows = panels.Max(p => p.Rows.Count);
-        var panelHeight = 70 + 34 * maxRows;
-        layout["grid"] = new JsonObject
-        {
-            ["rows"] = gridRows,
-            ["columns"] = columns,
-            ["pattern"] = "independent",
-            // Wider gaps only where an inner grid prints its own row labels (as long as .NET's "ExclusiveAddressUse").
-            ["xgap"] = innerLabels ? 0.5 : 0.1,
-            ["ygap"] = gridRows > 1 ? 0.5 : 0.2, // room for the slanted column labels above the next grid's title
-        };
+        // Kept for readers of the figure JSON (and tests): how the grids are arranged; the axes' own domains place them.
+        layout["grid"] = new JsonObject { ["rows"] = gridRows, ["columns"] = columns, ["pattern"] = "independent" };
         layout["annotations"] = annotations;
-        layout["height"] = 180 + gridRows * (panelHeight + 90);
-        // An inner grid's own row labels take room from its cells, so the figure grows instead of clipping the errno names.
-        layout["width"] = WidthFor(columns, innerLabels);
-        layout["margin"] = new JsonObject { ["l"] = 150, ["r"] = 20, ["t"] = 90, ["b"] = 130 };
+        layout["height"] = height;
+        layout["width"] = width;
+        layout["margin"] = new JsonObject { ["l"] = MarginLeft, ["r"] = MarginRight, ["t"] = MarginTop, ["b"] = MarginBottom };
         // The colour key sits in the bottom margin, below the last axis titles, where no grid can cover it.
         layout["legend"] = new JsonObject { ["orientation"] = "h", ["x"] = 0, ["xanchor"] = "left", ["y"] = 0, ["yanchor"] = "bottom", ["yref"] = "container" };
         layout["plot_bgcolor"] = "#fafafa";
         return figure;
     }
 
-    /// <summary>The figure width for <paramref name="columns"/> panels to a row; an inner grid's own row labels take room from its cells, so it gets wider.</summary>
-    private static int WidthFor(int columns, bool innerLabels) => Math.Max(520, 150 + columns * (innerLabels ? 375 : 330));
+    // Text widths are estimates for plotly's default sans-serif (upper case, the widest): 9 px cell text, 12 px tick labels.
+    private const int CellFontSize = 9;
+    private const double CellTextPx = 6.2;
+    private const double LabelTextPx = 7.0;
+    private const int CellPadding = 8;
+    private const int MinCellWidth = 44;
+    private const int RowHeight = 34;
+    private const int PanelGap = 24;
+    private const int PanelTitleHeight = 26;
+    private const int ColumnLabelsHeight = 96; // the slanted column labels and, under the last grid, the axis title
+    private const int MarginLeft = 40; // the row axis title; row labels sit inside the plot area, before their grid's cells
+    private const int MarginRight = 20;
+    private const int MarginTop = 96;
+    private const int MarginBottom = 70;
 
-    /// <summary>Whether some panel that is not first in its grid row has row labels of its own (different from the first panel's).</summary>
-    private static bool HasInnerLabels(IReadOnlyList<MatrixPanel> panels, int columns) =>
-        Enumerable.Range(0, panels.Count).Any(i => i % columns != 0 && !panels[i].Rows.SequenceEqual(panels[i - i % columns].Rows));
+    /// <summary>The figure width for <paramref name="columns"/> grids to a row: each grid column's row labels, its cells, and the gaps.</summary>
+    private static int WidthFor(int columns, IReadOnlyList<double> labelWidths, double cellsWidth) =>
+        (int)Math.Ceiling(Math.Max(520, MarginLeft + MarginRight + labelWidths.Sum() + columns * cellsWidth + (columns - 1) * PanelGap));
+
+    /// <summary>For each column of grids, the room its longest row label needs.</summary>
+    private static double[] LabelWidths(IReadOnlyList<MatrixPanel> panels, int columns) =>
+        Enumerable.Range(0, columns)
+            .Select(c => LabelTextPx * panels.Where((_, i) => i % columns == c).SelectMany(p => p.Rows).Max(LongestLine) + 14)
+            .ToArray();
+
+    /// <summary>The length of a label's longest line (a label may break lines with &lt;br&gt;).</summary>
+    private static int LongestLine(string label) => label.Split("<br>").Max(line => line.Length);
+
+    private static double Fraction(double px, double total) => Math.Round(Math.Clamp(px / total, 0, 1), 4);
 
     // Failed 0, LaterStepFailed 1, Ok 2 as before; the kinds added later come after them.
     private static readonly IReadOnlyList<MatrixCellKind> BandOrder =
-        [MatrixCellKind.Failed, MatrixCellKind.LaterStepFailed, MatrixCellKind.Ok, MatrixCellKind.Differs, MatrixCellKind.NotMeasured];
+        [MatrixCellKind.Failed, MatrixCellKind.LaterStepFailed, MatrixCellKind.Ok, MatrixCellKind.Differs, MatrixCellKind.NotMeasured, MatrixCellKind.Conditional];
 
     private static int Band(MatrixCellKind kind) => BandOrder.ToList().IndexOf(kind);
 
@@ -210,7 +240,7 @@ public static class MatrixChart
             var hoverRow = new JsonArray();
             foreach (var cell in row)
             {
-                // 0 to 4 sit in the five bands of the colour scale below; null leaves the cell blank.
+                // 0 to 5 sit in the six bands of the colour scale below; null leaves the cell blank.
                 zRow.Add(cell is null ? null : JsonValue.Create(Band(cell.Kind)));
                 textRow.Add(JsonValue.Create(cell?.Text ?? ""));
                 hoverRow.Add(JsonValue.Create(cell?.Hover ?? "not measured"));
@@ -219,12 +249,13 @@ public static class MatrixChart
             text.Add(textRow);
             hover.Add(hoverRow);
         }
-        // One band per kind, in the order of Band(); each colour fills a fifth of the 0..4 range.
+        // One band per kind, in the order of Band(); each colour fills an equal share of the 0..(kinds - 1) range.
         var scale = new JsonArray();
+        double bands = BandOrder.Count;
         foreach (var (kind, band) in BandOrder.Select((k, i) => (k, i)))
         {
-            scale.Add(new JsonArray(band / 5.0, Colors[kind]));
-            scale.Add(new JsonArray((band + 1) / 5.0, Colors[kind]));
+            scale.Add(new JsonArray(band / bands, Colors[kind]));
+            scale.Add(new JsonArray((band + 1) / bands, Colors[kind]));
         }
         return new JsonObject
         {
@@ -241,7 +272,7 @@ public static class MatrixChart
             ["ygap"] = 2,
             ["text"] = text,
             ["texttemplate"] = "%{text}",
-            ["textfont"] = new JsonObject { ["color"] = "#ffffff", ["size"] = 10 },
+            ["textfont"] = new JsonObject { ["color"] = "#ffffff", ["size"] = CellFontSize },
             ["hovertext"] = hover,
             ["hoverinfo"] = "text",
             ["xaxis"] = xAxis,

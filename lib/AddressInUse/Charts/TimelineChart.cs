@@ -16,7 +16,30 @@ public sealed record TimelineLane(string Label, SocketHistory History, double Or
 /// <param name="OriginMs">The timeline time that becomes 0 on the chart.</param>
 public sealed record TimelineMarker(string Lane, TimelineEvent Event, double OriginMs);
 
-/// <summary>Draws sampled TCP states as coloured stretches per socket, with the experiment's actions as markers.</summary>
+/// <summary>What a piece of a timeline row shows.</summary>
+public enum TimelinePieceKind
+{
+    /// <summary>A state seen in two or more samples: a stretch from the first to the last.</summary>
+    Seen,
+
+    /// <summary>A state seen in one sample only: a mark at that sample.</summary>
+    SeenOnce,
+
+    /// <summary>The time between two samples that showed different things: no one looked, so it is drawn as unknown.</summary>
+    Unknown,
+}
+
+/// <summary>One piece of a timeline row, in chart time.</summary>
+/// <param name="Lane">The row label.</param>
+/// <param name="State">The state seen (for <see cref="TimelinePieceKind.Unknown"/>, the state last seen before it).</param>
+/// <param name="Kind">What the piece shows.</param>
+/// <param name="FromMs">Where it starts.</param>
+/// <param name="ToMs">Where it ends (equal to <paramref name="FromMs"/> for a mark).</param>
+/// <param name="Samples">The samples that showed the state (0 for an unknown stretch).</param>
+/// <param name="NextState">For an unknown stretch, the state the next sample showed, or null when the socket was gone.</param>
+public sealed record TimelinePiece(string Lane, string State, TimelinePieceKind Kind, double FromMs, double ToMs, int Samples, string? NextState);
+
+/// <summary>Draws sampled TCP states per socket as what was seen (stretches and marks) and what was not (hatched gaps), with the experiment's actions as markers.</summary>
 public static class TimelineChart
 {
     /// <summary>The colour of each TCP state, the same in every chapter.</summary>
@@ -79,26 +102,111 @@ public static class TimelineChart
         _ => "#c62828",
     };
 
-    /// <summary>Builds the figure: one bar trace per state (so the legend names the states) and one marker trace per event kind.</summary>
+    /// <summary>The fill of a stretch between two samples, where no sample says what the state was.</summary>
+    public const string UnknownColor = "#eeeeee";
+
+    /// <summary>The legend entry of the stretches between samples.</summary>
+    public const string UnknownName = "not sampled (state unknown)";
+
+    /// <summary>
+    /// Cuts a row into what was seen and what was not: a state seen in several samples is a stretch from its first to its last
+    /// sample, a state seen in one sample is a mark at that sample, and the time between the last sample of one state and the
+    /// next sample (which showed another state, or no socket at all) is unknown; nothing is drawn beyond a sample as if seen.
+    /// </summary>
+    /// <param name="lane">The row.</param>
+    /// <returns>The pieces in time order, in chart time (the lane's origin is 0).</returns>
+    public static IReadOnlyList<TimelinePiece> Pieces(TimelineLane lane)
+    {
+        ArgumentNullException.ThrowIfNull(lane);
+        var pieces = new List<TimelinePiece>();
+        var spans = lane.History.Spans;
+        for (var i = 0; i < spans.Count; i++)
+        {
+            var span = spans[i];
+            var from = span.FromMs - lane.OriginMs;
+            var seenTo = Math.Max(span.SeenUntilMs, span.FromMs) - lane.OriginMs;
+            var to = Math.Max(span.ToMs, span.SeenUntilMs) - lane.OriginMs;
+            pieces.Add(span.Samples <= 1 || seenTo <= from
+                ? new TimelinePiece(lane.Label, span.State, TimelinePieceKind.SeenOnce, from, from, span.Samples, null)
+                : new TimelinePiece(lane.Label, span.State, TimelinePieceKind.Seen, from, seenTo, span.Samples, null));
+            if (to > seenTo)
+            {
+                // The next span starts at this span's end when the socket was seen again at once; otherwise it was gone.
+                var next = i + 1 < spans.Count && spans[i + 1].FromMs <= span.ToMs ? spans[i + 1].State : null;
+                pieces.Add(new TimelinePiece(lane.Label, span.State, TimelinePieceKind.Unknown, seenTo, to, 0, next));
+            }
+        }
+        return pieces;
+    }
+
+    /// <summary>
+    /// Builds the figure: per state a bar trace of the stretches it was seen in and a mark for each state seen only briefly
+    /// (so the legend names the states), one hatched trace for the unknown time between samples, and one marker trace per event kind.
+    /// </summary>
     public static Figure Build(string name, string title, IReadOnlyList<TimelineLane> lanes, IReadOnlyList<TimelineMarker> markers, string xTitle = "ms since the kill")
     {
         var figure = new Figure(name, title);
-        var byState = lanes
-            .SelectMany(lane => lane.History.Spans.Select(span => (lane, span)))
-            .GroupBy(x => x.span.State)
-            .OrderBy(g => StateOrder(g.Key));
-        foreach (var group in byState)
+        var pieces = lanes.SelectMany(Pieces).ToList();
+        var extent = pieces.Count == 0 ? 1 : Math.Max(1e-9, pieces.Max(p => p.ToMs) - pieces.Min(p => p.FromMs));
+        // A stretch narrower than this many hundredths of the axis would vanish in the picture; it gets a mark as well.
+        var visible = extent / 150;
+        var unknown = pieces.Where(p => p.Kind == TimelinePieceKind.Unknown).ToList();
+        if (unknown.Count > 0)
         {
-            var items = group.ToList();
-            figure.Data.Add(Traces.Segments(
-                group.Key,
-                items.Select(i => i.lane.Label),
-                items.Select(i => Math.Round(i.span.FromMs - i.lane.OriginMs, 2)),
-                // A state seen in a single sample still gets a visible sliver.
-                items.Select(i => Math.Round(Math.Max(i.span.ToMs, i.span.FromMs + 0.5) - i.lane.OriginMs, 2)),
-                StateColors.GetValueOrDefault(group.Key, "#607d8b"),
-                items.Select(i => string.Create(CultureInfo.InvariantCulture,
-                    $"{i.lane.Label}<br>{group.Key} from {i.span.FromMs - i.lane.OriginMs:0.#} to {i.span.ToMs - i.lane.OriginMs:0.#} ms ({i.span.Samples} samples)"))));
+            var gaps = Traces.Segments(
+                UnknownName,
+                unknown.Select(p => p.Lane),
+                unknown.Select(p => Math.Round(p.FromMs, 2)),
+                unknown.Select(p => Math.Round(p.ToMs, 2)),
+                UnknownColor,
+                unknown.Select(p => string.Create(CultureInfo.InvariantCulture,
+                    $"{p.Lane}<br>no sample from {p.FromMs:0.#} to {p.ToMs:0.#}: last seen {p.State}, then {(p.NextState is { } n ? n : "gone from the table")}")));
+            // Hatched and thinner than a seen state, so it never reads as one.
+            gaps["marker"] = new JsonObject
+            {
+                ["color"] = UnknownColor,
+                ["pattern"] = new JsonObject { ["shape"] = "/", ["fgcolor"] = "#9e9e9e", ["size"] = 6, ["solidity"] = 0.25 },
+                ["line"] = new JsonObject { ["color"] = "#bdbdbd", ["width"] = 1 },
+            };
+            gaps["width"] = 0.45;
+            figure.Data.Add(gaps);
+        }
+        foreach (var group in pieces.Where(p => p.Kind != TimelinePieceKind.Unknown).GroupBy(p => p.State).OrderBy(g => StateOrder(g.Key)))
+        {
+            var color = StateColors.GetValueOrDefault(group.Key, "#607d8b");
+            var stretches = group.Where(p => p.Kind == TimelinePieceKind.Seen).ToList();
+            if (stretches.Count > 0)
+            {
+                var bars = Traces.Segments(
+                    group.Key,
+                    stretches.Select(p => p.Lane),
+                    stretches.Select(p => Math.Round(p.FromMs, 2)),
+                    stretches.Select(p => Math.Round(p.ToMs, 2)),
+                    color,
+                    stretches.Select(p => string.Create(CultureInfo.InvariantCulture,
+                        $"{p.Lane}<br>{group.Key} in {p.Samples} samples from {p.FromMs:0.#} to {p.ToMs:0.#}")));
+                bars["legendgroup"] = group.Key;
+                figure.Data.Add(bars);
+            }
+            var marks = group.Where(p => p.Kind == TimelinePieceKind.SeenOnce || p.ToMs - p.FromMs < visible).ToList();
+            if (marks.Count > 0)
+            {
+                var trace = Traces.Markers(
+                    group.Key,
+                    marks.Select(p => Math.Round(p.FromMs, 2)),
+                    marks.Select(p => p.Lane),
+                    color,
+                    "line-ns",
+                    32,
+                    marks.Select(p => p.Kind == TimelinePieceKind.SeenOnce
+                        ? string.Create(CultureInfo.InvariantCulture, $"{p.Lane}<br>{group.Key} in one sample at {p.FromMs:0.#}")
+                        : string.Create(CultureInfo.InvariantCulture, $"{p.Lane}<br>{group.Key} in {p.Samples} samples from {p.FromMs:0.#} to {p.ToMs:0.#}")));
+                // A line symbol is drawn with the marker's line, not its fill.
+                ((JsonObject)trace["marker"]!)["line"] = new JsonObject { ["color"] = color, ["width"] = 5 };
+                trace["legendgroup"] = group.Key;
+                trace["showlegend"] = stretches.Count == 0;
+                figure.Data.Add(trace);
+            }
         }
         foreach (var group in markers.GroupBy(m => (m.Event.Kind, m.Event.Outcome)))
         {

@@ -72,6 +72,7 @@ public sealed class ServerProcess : IAsyncDisposable, IDisposable
         {
             info.ArgumentList.Add(argument);
         }
+        ChildEnvironment.Apply(info);
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {info.FileName}.");
         Live[process.Id] = process;
         var server = new ServerProcess(process, spec);
@@ -213,7 +214,17 @@ public sealed class ServerProcess : IAsyncDisposable, IDisposable
     /// Kills the child server alone: it starts no processes of its own, and on Windows the process-tree walk of
     /// Kill(entireProcessTree: true) was seen to hang under Wine (the console host it attaches is in the tree).
     /// </summary>
-    internal static void KillProcess(Process process) => process.Kill(entireProcessTree: !OperatingSystem.IsWindows());
+    internal static void KillProcess(Process process)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            process.Kill();
+        }
+        else
+        {
+            ProcessTree.Kill(process);
+        }
+    }
 
     private static bool HasExitedSafe(Process p)
     {

@@ -100,7 +100,7 @@ public static class NetworkLab
         {
             if (!process.HasExited)
             {
-                process.Kill(entireProcessTree: true);
+                Child.ProcessTree.Kill(process);
                 await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
@@ -119,6 +119,7 @@ public static class NetworkLab
         {
             info.ArgumentList.Add(argument);
         }
+        Child.ChildEnvironment.Apply(info);
         return Process.Start(info) ?? throw new InvalidOperationException("Could not start unshare.");
     }
 

@@ -44,6 +44,9 @@ internal static unsafe class LibC
     public static void EnsureResolver() { }
 
     [DllImport(Library, SetLastError = true)]
+    public static extern int kill(int pid, int signal);
+
+    [DllImport(Library, SetLastError = true)]
     public static extern int socket(int domain, int type, int protocol);
 
     [DllImport(Library, SetLastError = true)]

@@ -119,6 +119,39 @@ public sealed unsafe class NativeSocket : IDisposable
         return Check("setsockopt", LibC.setsockopt(_fd, _os.SolSocket, _os.SoLinger, linger, sizeof(int) * 2));
     }
 
+    /// <summary>Sets IPV6_V6ONLY on an IPv6 socket: 1 keeps it to IPv6, 0 lets it take IPv4 too (dual-stack) where the OS allows.</summary>
+    public StepResult SetV6Only(bool on)
+    {
+        ThrowIfClosed();
+        if (_windowsSocket is not null)
+        {
+            return Try("setsockopt", () => _windowsSocket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.IPv6Only, on));
+        }
+        var value = on ? 1 : 0;
+        return Check("setsockopt", LibC.setsockopt(_fd, IpProtoIpv6, Ipv6V6Only, &value, sizeof(int)));
+    }
+
+    /// <summary>Reads IPV6_V6ONLY back with getsockopt (1 = IPv6 only), or null on an IPv4 socket.</summary>
+    public int? ReadV6Only()
+    {
+        ThrowIfClosed();
+        if (AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return null;
+        }
+        if (_windowsSocket is not null)
+        {
+            return (int)_windowsSocket.GetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.IPv6Only)! != 0 ? 1 : 0;
+        }
+        int value = 0;
+        uint length = sizeof(int);
+        return LibC.getsockopt(_fd, IpProtoIpv6, Ipv6V6Only, &value, &length) == 0 ? (value != 0 ? 1 : 0) : null;
+    }
+
+    // IPPROTO_IPV6 is 41 everywhere; IPV6_V6ONLY is 26 on Linux and 27 on macOS (netinet6/in6.h).
+    private const int IpProtoIpv6 = 41;
+    private int Ipv6V6Only => _os.Family == OsFamily.Linux ? 26 : 27;
+
     /// <summary>Binds through the OS's bind() and reports "ok" or the errno.</summary>
     public StepResult Bind(IPEndPoint endPoint)
     {

@@ -20,7 +20,15 @@ public sealed record TimelineEvent(double AtMs, string Kind, string Label, strin
 /// <param name="FromMs">The first sample that showed it.</param>
 /// <param name="ToMs">The first sample that no longer showed it (or the last sample, if it never changed).</param>
 /// <param name="Samples">How many samples showed it.</param>
-public sealed record StateSpan(string State, double FromMs, double ToMs, int Samples);
+/// <param name="LastSeenMs">The last sample that showed it (null when not recorded: then only a one-sample span's is known).</param>
+public sealed record StateSpan(string State, double FromMs, double ToMs, int Samples, double? LastSeenMs = null)
+{
+    /// <summary>
+    /// The last moment the state was actually seen: <see cref="LastSeenMs"/>, or <see cref="FromMs"/> for a span of one sample;
+    /// between it and <see cref="ToMs"/> no sample looked, so the state there is unknown.
+    /// </summary>
+    public double SeenUntilMs => LastSeenMs ?? (Samples <= 1 ? FromMs : ToMs);
+}
 
 /// <summary>The states one socket (identified by its two endpoints) went through, as sampled.</summary>
 /// <param name="Key">"local>remote".</param>
@@ -108,7 +116,7 @@ public sealed class Timeline
     /// <summary>Derives per-socket state histories from a list of samples.</summary>
     public static IReadOnlyList<SocketHistory> BuildHistories(IReadOnlyList<Sample> samples)
     {
-        var open = new Dictionary<string, (TcpEntry Entry, List<StateSpan> Spans, string State, double From, int Count)>();
+        var open = new Dictionary<string, (TcpEntry Entry, List<StateSpan> Spans, string State, double From, int Count, double Last)>();
         var order = new List<string>();
         var done = new Dictionary<string, List<StateSpan>>();
         var endpoints = new Dictionary<string, TcpEntry>();
@@ -129,29 +137,29 @@ public sealed class Timeline
                         order.Add(entry.Key);
                         done[entry.Key] = new List<StateSpan>();
                     }
-                    open[entry.Key] = (entry, done[entry.Key], entry.StateName, sample.AtMs, 1);
+                    open[entry.Key] = (entry, done[entry.Key], entry.StateName, sample.AtMs, 1, sample.AtMs);
                 }
                 else if (current.State != entry.StateName)
                 {
-                    current.Spans.Add(new StateSpan(current.State, current.From, sample.AtMs, current.Count));
-                    open[entry.Key] = (entry, current.Spans, entry.StateName, sample.AtMs, 1);
+                    current.Spans.Add(new StateSpan(current.State, current.From, sample.AtMs, current.Count, current.Last));
+                    open[entry.Key] = (entry, current.Spans, entry.StateName, sample.AtMs, 1, sample.AtMs);
                 }
                 else
                 {
-                    open[entry.Key] = current with { Count = current.Count + 1 };
+                    open[entry.Key] = current with { Count = current.Count + 1, Last = sample.AtMs };
                 }
             }
             foreach (var key in open.Keys.Where(k => !seen.Contains(k)).ToList())
             {
                 var gone = open[key];
-                gone.Spans.Add(new StateSpan(gone.State, gone.From, sample.AtMs, gone.Count));
+                gone.Spans.Add(new StateSpan(gone.State, gone.From, sample.AtMs, gone.Count, gone.Last));
                 open.Remove(key);
             }
         }
         var last = samples.Count > 0 ? samples[^1].AtMs : 0;
         foreach (var (_, current) in open)
         {
-            current.Spans.Add(new StateSpan(current.State, current.From, last, current.Count));
+            current.Spans.Add(new StateSpan(current.State, current.From, last, current.Count, current.Last));
         }
         return order
             .Select(key => new SocketHistory(key, endpoints[key].Local.ToString(), endpoints[key].Remote.ToString(), done[key]))

@@ -79,6 +79,12 @@ public sealed class RunCommand : ICommand
         OutputFolder.RequireFileOrNothing(resultsPath);
         var reporter = ReporterFactory(context);
 
+        // A killed run may have left workers or child servers (its pid in their environment, it no longer their ancestor): end them.
+        if (AddressInUse.Child.ProcessTree.SweepOrphans(Kernel.WorkerProcess.RunnerVariable, Kernel.WorkerProcess.CoursePrograms) is { Count: > 0 } swept)
+        {
+            reporter.Line($"ended {swept.Count} process(es) a killed run left behind (pids {string.Join(", ", swept)})");
+        }
+
         // A killed run may have left temp files or a staging folder; a live run's are never touched (their process id is alive).
         Leftovers.Sweep(images);
         Leftovers.Sweep(outFolder);
@@ -96,6 +102,14 @@ public sealed class RunCommand : ICommand
         }
 
         var staging = Path.Combine(images, $"{StagingPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var marker = Leftovers.MarkRun(outFolder);
+        // A second Ctrl+C ends the process through Environment.Exit, which runs no finally block: the marker goes there too.
+        EventHandler removeAtExit = (_, _) =>
+        {
+            Leftovers.Delete(staging);
+            Leftovers.Delete(marker);
+        };
+        AppDomain.CurrentDomain.ProcessExit += removeAtExit;
         var exportLog = new ReporterWriter(reporter);
         var exporter = _exporterFactory(exportLog);
         var outcomes = new ChapterOutcome?[selected.Count];
@@ -140,7 +154,9 @@ public sealed class RunCommand : ICommand
         finally
         {
             await DisposeAsync(exporter);
+            AppDomain.CurrentDomain.ProcessExit -= removeAtExit;
             Leftovers.Delete(staging);
+            Leftovers.Delete(marker);
         }
     }
 

@@ -90,12 +90,22 @@ public sealed partial class ChapterPageRenderer
             switch (cell.CellType)
             {
                 case CellType.Markdown:
-                    body.Append($"<section class=\"cell markdown\" id=\"{anchor}\">\n").Append(markdown.ToHtml(cell.Source)).Append("</section>\n");
+                    body.Append($"<section class=\"cell markdown\" id=\"{anchor}\">\n")
+                        .Append(markdown.ToHtml(cell.Source, url => InlineImage(url, cell, options.SourceDirectory)))
+                        .Append("</section>\n");
                     break;
                 case CellType.Code:
-                    body.Append($"<section class=\"cell code\" id=\"{anchor}\">\n<div class=\"source\">");
                     var prompt = cell.ExecutionCount is { } n ? $"[{n}]" : "[ ]";
-                    body.Append($"<div class=\"prompt\">{prompt}</div><pre><code class=\"language-csharp\">{Encode(cell.Source)}</code></pre></div>\n");
+                    var code = $"<pre><code class=\"language-csharp\">{Encode(cell.Source)}</code></pre>";
+                    if (VerdictCells.IsSourceHidden(cell))
+                    {
+                        // A verdict cell: the reader sees its verdict; the checking code waits behind a disclosure.
+                        body.Append($"<section class=\"cell code source-hidden\" id=\"{anchor}\">\n<details class=\"source\"><summary>show the check {prompt}</summary>{code}</details>\n");
+                    }
+                    else
+                    {
+                        body.Append($"<section class=\"cell code\" id=\"{anchor}\">\n<div class=\"source\"><div class=\"prompt\">{prompt}</div>{code}</div>\n");
+                    }
                     if (cell.Outputs.Count > 0)
                     {
                         body.Append("<div class=\"outputs\">\n");
@@ -155,6 +165,53 @@ public sealed partial class ChapterPageRenderer
 
         var relative = Path.GetRelativePath(Path.GetFullPath(outputDirectory), full).Replace(Path.DirectorySeparatorChar, '/');
         return string.Join('/', relative.Split('/').Select(Uri.EscapeDataString)) + suffix;
+    }
+
+    /// <summary>
+    /// The data: URI of a markdown image: a cell attachment (<c>attachment:name</c>) or a file beside the notebook, so the page
+    /// needs no other file; null when there is no such attachment or file.
+    /// </summary>
+    public static string? InlineImage(string url, NotebookCell cell, string? sourceDirectory)
+    {
+        if (url.StartsWith(MarkdownRenderer.AttachmentScheme, StringComparison.Ordinal))
+        {
+            var name = Uri.UnescapeDataString(url[MarkdownRenderer.AttachmentScheme.Length..]);
+            if (cell.Attachments?[name] is not JsonObject bundle)
+            {
+                return null;
+            }
+            foreach (var (mime, value) in bundle)
+            {
+                // nbformat stores an attachment base64-encoded, as one string or a list of lines.
+                var base64 = value switch
+                {
+                    JsonValue v when v.TryGetValue<string>(out var text) => text,
+                    JsonArray lines => string.Concat(lines.Select(l => l?.GetValue<string>())),
+                    _ => null,
+                };
+                if (base64 is not null)
+                {
+                    return $"data:{mime};base64,{Regex.Replace(base64, "\\s", "")}";
+                }
+            }
+            return null;
+        }
+        if (sourceDirectory is null)
+        {
+            return null;
+        }
+        var cut = url.IndexOfAny(['#', '?']);
+        var path = Path.GetFullPath(Path.Combine(sourceDirectory, Uri.UnescapeDataString(cut >= 0 ? url[..cut] : url)));
+        var type = Path.GetExtension(path).ToLowerInvariant() switch
+        {
+            ".svg" => "image/svg+xml",
+            ".png" => "image/png",
+            ".jpg" or ".jpeg" => "image/jpeg",
+            ".gif" => "image/gif",
+            ".webp" => "image/webp",
+            _ => null,
+        };
+        return type is null || !File.Exists(path) ? null : $"data:{type};base64,{Convert.ToBase64String(File.ReadAllBytes(path))}";
     }
 
     private static string Navigation(ChapterPageOptions options, string position)

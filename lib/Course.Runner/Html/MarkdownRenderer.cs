@@ -26,17 +26,29 @@ public sealed class MarkdownRenderer
     }
 
     /// <summary>Renders markdown to an HTML fragment.</summary>
-    public string ToHtml(string markdown)
+    public string ToHtml(string markdown) => ToHtml(markdown, null);
+
+    /// <summary>
+    /// Renders markdown to an HTML fragment; <paramref name="inlineImage"/> (optional) turns an image's relative or
+    /// <c>attachment:</c> URL into the data: URI the page carries instead (null leaves the URL as it is).
+    /// </summary>
+    public string ToHtml(string markdown, Func<string, string?>? inlineImage)
     {
         var document = Markdown.Parse(markdown, Pipeline);
-        if (_rewriteRelativeUrl is not null)
+        foreach (var link in document.Descendants<LinkInline>())
         {
-            foreach (var link in document.Descendants<LinkInline>())
+            if (link.Url is not { } url)
             {
-                if (link.Url is { } url && IsRelative(url))
-                {
-                    link.Url = _rewriteRelativeUrl(url);
-                }
+                continue;
+            }
+            if (link.IsImage && inlineImage is not null && (IsRelative(url) || url.StartsWith(AttachmentScheme, StringComparison.Ordinal)) && inlineImage(url) is { } data)
+            {
+                // The image travels inside the page, so a page copied anywhere shows it.
+                link.Url = data;
+            }
+            else if (_rewriteRelativeUrl is not null && IsRelative(url) && !url.StartsWith(AttachmentScheme, StringComparison.Ordinal))
+            {
+                link.Url = _rewriteRelativeUrl(url);
             }
         }
 
@@ -47,6 +59,9 @@ public sealed class MarkdownRenderer
         writer.Flush();
         return writer.ToString();
     }
+
+    /// <summary>The URL scheme of a markdown cell's own attachments (nbformat), e.g. <c>attachment:diagram.svg</c>.</summary>
+    public const string AttachmentScheme = "attachment:";
 
     /// <summary>True for URLs that point to a file relative to the notebook (no scheme, not absolute, not a fragment).</summary>
     public static bool IsRelative(string url) =>

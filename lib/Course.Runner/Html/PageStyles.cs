@@ -23,6 +23,8 @@ public static class PageStyles
         .cell.code .source { position: relative; }
         .cell.code .source pre { border-left: 3px solid var(--accent); margin-bottom: .25rem; }
         .prompt { color: var(--muted); font: .75rem ui-monospace, monospace; }
+        .cell.source-hidden details.source > summary { color: var(--muted); font-size: .8rem; cursor: pointer; }
+        .cell.source-hidden details.source[open] pre { border-left: 3px solid var(--accent); }
         .outputs { margin-left: .25rem; }
         .output { margin: .35rem 0; overflow-x: auto; }
         .output pre { background: #fff; border: 1px solid var(--border); }

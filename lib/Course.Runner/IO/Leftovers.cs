@@ -31,6 +31,12 @@ public static partial class Leftovers
                 FileSet.RollBack(path);
             }
 
+            if (match.Groups["kind"].Value == "runner-" && File.Exists(path))
+            {
+                // A runner killed by SIGKILL: the .NET runtime's own files of that process (named by its pid) in its temp folder.
+                RemoveRuntimeFiles(path, int.Parse(match.Groups["pid"].Value, CultureInfo.InvariantCulture));
+            }
+
             if (Delete(path))
             {
                 removed.Add(path);
@@ -62,6 +68,43 @@ public static partial class Leftovers
         }
     }
 
+    /// <summary>Writes the marker of a live run in the folder: its pid and temp folder, so that if it is killed the next run removes the runtime's files it left.</summary>
+    /// <returns>The marker's path, to delete when the run ends.</returns>
+    public static string MarkRun(string folder)
+    {
+        var path = Path.Combine(folder, $"{RunnerPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
+        File.WriteAllText(path, Path.GetTempPath());
+        return path;
+    }
+
+    /// <summary>The prefix of a run's marker file (".course-tmp-runner-&lt;pid&gt;-&lt;guid&gt;").</summary>
+    public const string RunnerPrefix = ".course-tmp-runner-";
+
+    private static void RemoveRuntimeFiles(string marker, int pid)
+    {
+        try
+        {
+            var temp = File.ReadAllText(marker).Trim();
+            if (!Directory.Exists(temp))
+            {
+                return;
+            }
+
+            // The runtime's debugger pipes and diagnostics socket: clr-debug-pipe-<pid>-<time>-in/out, dotnet-diagnostic-<pid>-<time>-socket.
+            foreach (var pattern in new[] { $"clr-debug-pipe-{pid}-*", $"dotnet-diagnostic-{pid}-*" })
+            {
+                foreach (var file in Directory.EnumerateFileSystemEntries(temp, pattern))
+                {
+                    Delete(file);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: the marker is removed anyway.
+        }
+    }
+
     private static bool IsAlive(int pid)
     {
         if (pid == Environment.ProcessId)
@@ -84,7 +127,8 @@ public static partial class Leftovers
         }
     }
 
-    // AtomicFile's ".<name>.course-tmp-<pid>-<guid>", RunCommand's ".course-tmp-images-<pid>-<guid>" and FileSet's ".course-tmp-backup-<pid>-<guid>".
-    [GeneratedRegex(@"\.course-tmp-(?<kind>images-|backup-)?(?<pid>\d{1,9})-[0-9a-f]{32}$")]
+    // AtomicFile's ".<name>.course-tmp-<pid>-<guid>", RunCommand's ".course-tmp-images-<pid>-<guid>", FileSet's ".course-tmp-backup-<pid>-<guid>"
+    // and a run's marker ".course-tmp-runner-<pid>-<guid>".
+    [GeneratedRegex(@"\.course-tmp-(?<kind>images-|backup-|runner-)?(?<pid>\d{1,9})-[0-9a-f]{32}$")]
     private static partial Regex Marker();
 }

@@ -93,7 +93,7 @@ public static class BrowserWorkFolders
         {
             if (process is { HasExited: false })
             {
-                process.Kill(entireProcessTree: true);
+                AddressInUse.Child.ProcessTree.Kill(process);
             }
         }
         catch (Exception e) when (e is InvalidOperationException or Win32Exception or NotSupportedException)

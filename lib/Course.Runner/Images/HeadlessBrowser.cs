@@ -37,6 +37,9 @@ public sealed class HeadlessBrowser : IAsyncDisposable
     /// <summary>The browser's private work folder (profile, crash dumps, cache), deleted on dispose.</summary>
     public string WorkFolder { get; }
 
+    /// <summary>True when the browser runs in a private network namespace that has only a loopback interface (Linux with unprivileged user namespaces).</summary>
+    public bool NetworkIsolated { get; private init; }
+
     /// <summary>The browser's main process id.</summary>
     public int ProcessId => _process?.Id ?? 0;
 
@@ -54,10 +57,11 @@ public sealed class HeadlessBrowser : IAsyncDisposable
         var root = BrowserWorkFolders.Root(executable);
         BrowserWorkFolders.SweepStale(root);
         var work = BrowserWorkFolders.Create(root);
+        var isolated = OfflineLaunch.Wrap(executable, work);
 
         var options = new LaunchOptions
         {
-            ExecutablePath = executable,
+            ExecutablePath = isolated ?? executable,
             HeadlessMode = HeadlessMode.True,
             UserDataDir = Path.Combine(work, "profile"),
             Timeout = (int)LaunchTimeout.TotalMilliseconds,
@@ -66,13 +70,10 @@ public sealed class HeadlessBrowser : IAsyncDisposable
             // Without the background-networking, component-update and sync switches Chromium tries to
             // reach Google's servers; there is no network here and nothing to fetch. File access lets
             // the page checks see errors from a page's own .js files (each file:// URL is its own origin).
-            Args =
-            [
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--no-default-browser-check",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--hide-scrollbars", "--allow-file-access-from-files",
-            ],
+            Args = [.. OfflineLaunch.Switches],
         };
+        // Chromium's singleton folder (org.chromium.Chromium.*) and other temp files go to the work folder, removed with it.
+        options.Env["TMPDIR"] = Directory.CreateDirectory(Path.Combine(work, "tmp")).FullName;
 
         if (OperatingSystem.IsLinux())
         {
@@ -102,7 +103,7 @@ public sealed class HeadlessBrowser : IAsyncDisposable
             throw;
         }
 
-        var headless = new HeadlessBrowser(browser, executable, work);
+        var headless = new HeadlessBrowser(browser, executable, work) { NetworkIsolated = isolated is not null };
         lock (LiveLock)
         {
             Live.Add(headless);

@@ -15,6 +15,12 @@ internal sealed class WorkerProcess : IDisposable
     // block, so the exit hook ends these (the busy one and the spare) with the processes they started.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<WorkerProcess, byte> Live = new();
 
+    /// <summary>The environment variable that names the runner in every worker and what the worker starts.</summary>
+    public const string RunnerVariable = ParentWatch.Variable;
+
+    /// <summary>The programs (file names on a command line) of the processes a run starts: the runner/worker, child servers and the lab, the Kestrel probe.</summary>
+    public static readonly IReadOnlyList<string> CoursePrograms = ["course.dll", "AddressInUse.dll", "KestrelProbe.dll"];
+
     private readonly Process _process;
     private readonly Channel<WorkerEvent> _events = Channel.CreateUnbounded<WorkerEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly StringBuilder _stderrTail = new();
@@ -125,7 +131,7 @@ internal sealed class WorkerProcess : IDisposable
         return tail.Length == 0 ? $"the kernel worker process ended (exit code {code})" : $"the kernel worker process ended (exit code {code}): {tail}";
     }
 
-    /// <summary>Ends the worker and every process it started (child servers of an experiment), at once.</summary>
+    /// <summary>Ends the worker and every process it started (child servers of an experiment), at once, never stopping one first.</summary>
     public void Kill()
     {
         if (Interlocked.Exchange(ref _killed, 1) != 0)
@@ -133,38 +139,16 @@ internal sealed class WorkerProcess : IDisposable
             return;
         }
 
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
-        {
-            // It ended on its own meanwhile.
-        }
+        AddressInUse.Child.ProcessTree.Kill(_process);
     }
 
     /// <summary>Ends the worker and its tree at process exit, also when another thread's kill is under way.</summary>
-    /// <remarks>Process.Kill(entireProcessTree) on Unix first SIGSTOPs the tree, then SIGKILLs it: when a second Ctrl+C exits the
-    /// runner between the two, the worker was left stopped (state T) for good, so the exit hook kills again whatever was begun.</remarks>
+    /// <remarks>The kill sends SIGKILL only (root first, then what it started), so a runner that exits in the middle of one
+    /// leaves no stopped process: whatever was not reached yet is running and follows its own parent watch.</remarks>
     internal void KillAtExit()
     {
         Interlocked.Exchange(ref _killed, 1);
-        try
-        {
-            if (!_process.HasExited)
-            {
-                // A plain SIGKILL first: it ends the worker even if a half-done tree kill left it stopped; then its tree.
-                _process.Kill();
-                _process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
-        {
-            // It ended on its own meanwhile.
-        }
+        AddressInUse.Child.ProcessTree.Kill(_process);
     }
 
     /// <inheritdoc />
@@ -196,7 +180,8 @@ internal sealed class WorkerProcess : IDisposable
         info.ArgumentList.Add(WorkerProtocol.Verb);
         // No telemetry banner or first-run work in a process nobody sees.
         info.Environment["DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        // No clr-debug-pipe-* or dotnet-diagnostic-* files in /tmp (the worker's children inherit this too).
+        AddressInUse.Child.ChildEnvironment.Apply(info);
         // The worker ends itself when this process is gone, also after a SIGKILL that runs none of our handlers.
         info.Environment[ParentWatch.Variable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var process = Process.Start(info) ?? throw new CourseException("Could not start the kernel worker process. Fix: check that the dotnet host is on PATH.");

@@ -91,15 +91,26 @@ public static partial class NotebookLint
                         "metadata.polyglot_notebook.kernelName is not \"csharp\", so VS Code may run it with another kernel", FixAll));
                 }
             }
+
+            if (VerdictCells.IsVerdict(cell) && !VerdictCells.IsSourceHidden(cell))
+            {
+                issues.Add(new(LintSeverity.Warning, where,
+                    "checks sentences (text.Check) but metadata.jupyter.source_hidden is not true, so readers see the checking code instead of the verdict", FixAll));
+            }
         }
 
         return issues;
     }
 
-    /// <summary>Adds the Polyglot metadata and missing cell ids in place (what `lint --fix` does).</summary>
+    /// <summary>Adds the Polyglot metadata, missing cell ids and the hidden source of verdict cells in place (what `lint --fix` does).</summary>
     public static void Fix(Notebook notebook)
     {
         PolyglotMetadata.ApplyToNotebook(notebook);
+        foreach (var cell in notebook.Cells.Where(VerdictCells.IsVerdict))
+        {
+            VerdictCells.HideSource(cell);
+        }
+
         notebook.EnsureCellIds();
         notebook.NbFormatMinor = Math.Max(notebook.NbFormatMinor, Notebook.FormatMinor);
     }

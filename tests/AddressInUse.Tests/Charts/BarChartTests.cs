@@ -64,13 +64,18 @@ public sealed class BarChartTests
     }
 
     [Fact]
-    public void E2Chart_KnownRange_HeldAgainstTheRangeOnALogAxis_UnknownRange_NoChart()
+    public void E2Chart_KnownRange_HeldDrawnAtItsTrueShareOfTheRangeOnALinearAxis_UnknownRange_NoChart()
     {
         var figure = new EphemeralPortsOutcome(200, 200, 32768, 60999, "net.ipv4.ip_local_port_range").Chart;
 
         Assert.NotNull(figure);
-        Assert.Equal([200.0, 28232.0], Values(figure, 0));
-        Assert.Equal("log", figure.Layout["yaxis"]!["type"]!.GetValue<string>());
+        // 200 of 28,232 ports: a sliver of 0.7 % of the bar, as on a linear axis from 0 to the range's size.
+        Assert.Equal(200.0, figure.Data[0]["x"]![0]!.GetValue<double>());
+        Assert.Equal(28032.0, figure.Data[1]["x"]![0]!.GetValue<double>());
+        Assert.Equal(200.0, figure.Data[1]["base"]![0]!.GetValue<double>());
+        Assert.Null(figure.Layout["xaxis"]!["type"]);
+        Assert.Equal([0, 28232], figure.Layout["xaxis"]!["range"]!.AsArray().Select(n => n!.GetValue<int>()));
+        Assert.Contains("0.71%", figure.Layout["title"]!["text"]!.GetValue<string>());
         Assert.Null(new EphemeralPortsOutcome(200, 200, null, null, "not readable on this OS").Chart);
     }
 

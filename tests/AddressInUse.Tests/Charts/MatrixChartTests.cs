@@ -58,8 +58,8 @@ public sealed class MatrixChartTests
         var heatmap = figure.Data[0];
         Assert.Equal(3, heatmap["z"]![0]![0]!.GetValue<int>());
         Assert.Equal(4, heatmap["z"]![0]![1]!.GetValue<int>());
-        Assert.Equal(4, heatmap["zmax"]!.GetValue<int>());
-        // Each kind's colour fills its own fifth of the scale.
+        Assert.Equal(MatrixChart.Colors.Count - 1, heatmap["zmax"]!.GetValue<int>());
+        // Each kind's colour fills its own share of the scale.
         Assert.Equal(MatrixChart.Colors[MatrixCellKind.Differs], heatmap["colorscale"]![6]![1]!.GetValue<string>());
         Assert.Equal(new[] { "differs", "not measured" }, figure.Data.Where(t => t["type"]!.GetValue<string>() == "scatter").Select(t => t["name"]!.GetValue<string>()));
     }
@@ -97,7 +97,9 @@ public sealed class MatrixChartTests
     [Fact]
     public void Build_ThreeToARowWiderThanThePage_WrapsToFitTheColumn()
     {
-        var panels = Enumerable.Range(0, 6).Select(i => Panel($"p{i}", new[] { new MatrixCell?[] { Ok, Ok }, new MatrixCell?[] { Ok, Ok } })).ToList();
+        // Four option columns of "EADDRINUSE" cells, as in chapter 05: three such grids are wider than the page.
+        MatrixCell?[] Row() => [Refused, Refused, Refused, Refused];
+        var panels = Enumerable.Range(0, 6).Select(i => new MatrixPanel($"p{i}", ["none", "REUSEADDR"], ["none", "REUSEADDR", "REUSEPORT", "both"], [Row(), Row()])).ToList();
 
         var figure = MatrixChart.Build("m", "t", panels, "r", "c", columns: 3);
 
@@ -116,5 +118,31 @@ public sealed class MatrixChartTests
 
         Assert.True(figure.Layout["width"]!.GetValue<int>() <= MatrixChart.MaxWidth, $"width {figure.Layout["width"]}");
         Assert.True(figure.Layout["yaxis2"]!["showticklabels"]!.GetValue<bool>(), "the inner grid prints its own row labels");
+    }
+
+    [Fact]
+    public void Build_TwoGridsOfErrnoCells_EachCellFitsItsTextAndEveryGridNamesItsRows()
+    {
+        MatrixCell?[] Row() => [Refused, Refused, Refused, Refused];
+        string[] options = ["none", "REUSEADDR", "REUSEPORT", "both"];
+        var panels = new[] { new MatrixPanel("listener", options, options, [Row(), Row(), Row(), Row()]), new MatrixPanel("TIME_WAIT", options, options, [Row(), Row(), Row(), Row()]) };
+
+        var figure = MatrixChart.Build("m", "t", panels, "r", "c", columns: 2);
+
+        var layout = figure.Layout;
+        var plotWidth = layout["width"]!.GetValue<int>() - layout["margin"]!["l"]!.GetValue<int>() - layout["margin"]!["r"]!.GetValue<int>();
+        foreach (var suffix in new[] { "", "2" })
+        {
+            var domain = layout["xaxis" + suffix]!["domain"]!.AsArray().Select(d => d!.GetValue<double>()).ToArray();
+            var cellPx = (domain[1] - domain[0]) * plotWidth / 4;
+            // "EADDRINUSE" in 9 px upper case is about 60 px wide.
+            Assert.True(cellPx >= 62, $"cells of grid '{suffix}' are {cellPx:0} px wide");
+            Assert.True(layout["yaxis" + suffix]!["showticklabels"]!.GetValue<bool>());
+        }
+        var left = layout["xaxis"]!["domain"]![1]!.GetValue<double>();
+        var right = layout["xaxis2"]!["domain"]![0]!.GetValue<double>();
+        // The right grid's own row labels ("REUSEADDR") need room between the two grids.
+        Assert.True((right - left) * plotWidth >= 9 * 7, $"{(right - left) * plotWidth:0} px between the grids");
+        Assert.True(layout["width"]!.GetValue<int>() <= MatrixChart.MaxWidth);
     }
 }

@@ -51,12 +51,72 @@ public sealed class TimelineChartTests
         var figure = TeardownCharts.Sockets("t", "t", timeline,
             [("server end", $"{server}>{client}", EventSides.Server), ("client end", $"{client}>{server}", EventSides.Client)], 0, "ms");
 
-        var markerTraces = figure.Data.Where(t => t["type"]!.GetValue<string>() == "scatter").ToList();
+        // The states seen in one sample are marks too; the actions are the other scatter traces.
+        var markerTraces = figure.Data.Where(t => t["type"]!.GetValue<string>() == "scatter" && !TimelineChart.StateColors.ContainsKey(t["name"]!.GetValue<string>())).ToList();
         Assert.Equal(3, markerTraces.Count);
         var byKind = markerTraces.ToDictionary(t => t["name"]!.GetValue<string>(), t => (Row: t["y"]![0]!.GetValue<string>(), Symbol: t["marker"]!["symbol"]!.GetValue<string>()));
         Assert.Equal(("server end", TimelineChart.KindSymbols["send"]), byKind["send"]);
         Assert.Equal(("client end", TimelineChart.KindSymbols["read"]), byKind["read"]);
         Assert.Equal(("client end", TimelineChart.KindSymbols["close"]), byKind["close"]);
         Assert.Equal(3, byKind.Values.Select(v => v.Symbol).Distinct().Count());
+    }
+
+    private static readonly IPEndPoint Server = new(IPAddress.Loopback, 5000);
+    private static readonly IPEndPoint Client = new(IPAddress.Loopback, 40000);
+
+    private static Sample At(double ms, params TcpState[] serverEnd) => new(ms, serverEnd.Select(s => new TcpEntry(Server, Client, s)).ToArray());
+
+    private static TimelineLane Lane(double originMs, params Sample[] samples) =>
+        new("server end", Assert.Single(Timeline.BuildHistories(samples)), originMs);
+
+    private static IEnumerable<(double From, double To)> Bars(Figure figure, string name) =>
+        figure.Data.Where(t => t["type"]!.GetValue<string>() == "bar" && t["name"]!.GetValue<string>() == name)
+            .SelectMany(t => t["base"]!.AsArray().Zip(t["x"]!.AsArray(), (b, x) => (b!.GetValue<double>(), b!.GetValue<double>() + x!.GetValue<double>())));
+
+    [Fact]
+    public void Build_EstablishedLastSeenBeforeAKillAndASlowNextSample_EndsAtItsLastSampleThenUnknown()
+    {
+        // Sampled at -20 and -2 ms, killed at 0, and the sampler's next look came 55 ms later.
+        var lane = Lane(100, At(80, TcpState.Established), At(98, TcpState.Established), At(153, TcpState.FinWait2), At(160, TcpState.FinWait2));
+
+        var figure = TimelineChart.Build("t", "t", [lane], []);
+
+        var established = Assert.Single(Bars(figure, "ESTABLISHED"));
+        Assert.Equal((-20, -2), established);
+        Assert.Equal((-2, 53), Assert.Single(Bars(figure, TimelineChart.UnknownName)));
+        Assert.Equal((53, 60), Assert.Single(Bars(figure, "FIN_WAIT_2")));
+        var unknown = figure.Data.Single(t => t["name"]!.GetValue<string>() == TimelineChart.UnknownName);
+        Assert.Equal("/", unknown["marker"]!["pattern"]!["shape"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Pieces_StateSeenInOneSample_IsAMarkAtThatSampleNotAStretch()
+    {
+        var lane = Lane(0, At(0, TcpState.Established), At(10, TcpState.Established), At(20, TcpState.FinWait1), At(30, TcpState.TimeWait), At(40, TcpState.TimeWait));
+
+        var pieces = TimelineChart.Pieces(lane);
+
+        var finWait1 = Assert.Single(pieces, p => p.State == "FIN_WAIT_1" && p.Kind != TimelinePieceKind.Unknown);
+        Assert.Equal((TimelinePieceKind.SeenOnce, 20.0, 20.0), (finWait1.Kind, finWait1.FromMs, finWait1.ToMs));
+        Assert.Equal(
+            [(TimelinePieceKind.Seen, 0.0, 10.0), (TimelinePieceKind.Unknown, 10.0, 20.0), (TimelinePieceKind.SeenOnce, 20.0, 20.0), (TimelinePieceKind.Unknown, 20.0, 30.0), (TimelinePieceKind.Seen, 30.0, 40.0)],
+            pieces.Select(p => (p.Kind, p.FromMs, p.ToMs)));
+        var figure = TimelineChart.Build("t", "t", [lane], []);
+        Assert.Empty(Bars(figure, "FIN_WAIT_1"));
+        var mark = figure.Data.Single(t => t["type"]!.GetValue<string>() == "scatter" && t["name"]!.GetValue<string>() == "FIN_WAIT_1");
+        Assert.Equal(20, mark["x"]![0]!.GetValue<double>());
+        Assert.True(mark["showlegend"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void Pieces_SocketDisappears_LastObservationIsNotExtended()
+    {
+        var lane = Lane(0, At(0, TcpState.TimeWait), At(10, TcpState.TimeWait), At(70), At(80));
+
+        var pieces = TimelineChart.Pieces(lane);
+
+        Assert.Equal(10, pieces.Where(p => p.Kind != TimelinePieceKind.Unknown).Max(p => p.ToMs));
+        var gap = Assert.Single(pieces, p => p.Kind == TimelinePieceKind.Unknown);
+        Assert.Equal((10.0, 70.0, (string?)null), (gap.FromMs, gap.ToMs, gap.NextState));
     }
 }

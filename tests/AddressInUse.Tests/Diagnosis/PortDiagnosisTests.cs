@@ -52,7 +52,7 @@ public sealed class PortDiagnosisTests : IDisposable
         return (p, int.Parse(line!));
     }
 
-    [LinuxFact]
+    [RealPartsFact(RealPart.Python3, LinuxOnly = true)]
     public async Task Run_Python3Listener_NamesItsPidAndProcess_NoServerBinds_AdviceSaysStopIt()
     {
         var (python, port) = await StartPythonListenerAsync();
@@ -67,7 +67,7 @@ public sealed class PortDiagnosisTests : IDisposable
         Assert.Contains(d.Advice, a => a.Contains("A live server listens", StringComparison.Ordinal) && a.Contains($"pid {python.Id}", StringComparison.Ordinal));
     }
 
-    [LinuxFact]
+    [RealPartsFact(RealPart.Python3, RealPart.Netcat, LinuxOnly = true)]
     public async Task Run_NcClientsLocalPort_NamesNcAsOwner_NativeBindRefused()
     {
         var (_, serverPort) = await StartPythonListenerAsync();
@@ -87,7 +87,7 @@ public sealed class PortDiagnosisTests : IDisposable
         Assert.Contains(d.Advice, a => a.Contains("as their own local port", StringComparison.Ordinal));
     }
 
-    [LinuxFact]
+    [RealPartsFact(RealPart.Python3, LinuxOnly = true)]
     public async Task Run_TimeWaitLeftByPython_NoOwner_SoReuseAddrAndDotnetBind_NoOptionsRefused()
     {
         var python = Start("python3", "-c", PythonTimeWait);
@@ -104,7 +104,7 @@ public sealed class PortDiagnosisTests : IDisposable
         Assert.Contains(d.Advice, a => a.Contains("Set SO_REUSEADDR", StringComparison.Ordinal));
     }
 
-    [LinuxFact]
+    [RealPartsFact(RealPart.Python3, LinuxOnly = true)]
     public async Task ExplainBindFailure_LiveListener_NamesItsPid_NeverAdvisesWaitingOrReuse()
     {
         var (python, port) = await StartPythonListenerAsync();
@@ -116,7 +116,7 @@ public sealed class PortDiagnosisTests : IDisposable
         Assert.DoesNotContain("start with --reuseaddr", text);
     }
 
-    [LinuxFact]
+    [RealPartsFact(RealPart.Python3, LinuxOnly = true)]
     public async Task ExplainBindFailure_TimeWaitOnly_NamesTheStateAndTheReuseOption()
     {
         var python = Start("python3", "-c", PythonTimeWait);

@@ -4,16 +4,14 @@ using AddressInUse.Lab;
 
 namespace AddressInUse.Tests.Lab;
 
-/// <summary>A fact that needs the private network lab (Linux with unprivileged user namespaces and util-linux's unshare).</summary>
-public sealed class LabFactAttribute : FactAttribute
+/// <summary>A fact that needs the private network lab (Linux with unprivileged user namespaces and util-linux's unshare): skipped saying why, failed instead under COURSE_REQUIRE_REAL_PARTS=1.</summary>
+public sealed class LabFactAttribute : RealPartsFactAttribute
 {
-    /// <summary>Skips, saying why, where the lab cannot run.</summary>
+    /// <summary>Needs the lab, on Linux.</summary>
     public LabFactAttribute()
+        : base(RealPart.NetworkLab)
     {
-        if (!NetworkLab.Availability.Available)
-        {
-            Skip = $"Needs the private network lab: {NetworkLab.Availability.Reason}.";
-        }
+        LinuxOnly = true;
     }
 }
 

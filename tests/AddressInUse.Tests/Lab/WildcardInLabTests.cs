@@ -6,19 +6,13 @@ using AddressInUse.Native;
 namespace AddressInUse.Tests.Lab;
 
 /// <summary>A fact that needs the private network lab and iproute2's ip, which gives the lab's lo a non-loopback address.</summary>
-public sealed class LabWithIpFactAttribute : FactAttribute
+public sealed class LabWithIpFactAttribute : RealPartsFactAttribute
 {
-    /// <summary>Skips, saying why, where the lab or ip is missing.</summary>
+    /// <summary>Needs the lab and ip, on Linux.</summary>
     public LabWithIpFactAttribute()
+        : base(RealPart.NetworkLab, RealPart.IpRoute)
     {
-        if (!NetworkLab.Availability.Available)
-        {
-            Skip = $"Needs the private network lab: {NetworkLab.Availability.Reason}.";
-        }
-        else if (!(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, "ip"))))
-        {
-            Skip = "Needs iproute2's ip on PATH to give the lab's lo a non-loopback address (Debian: apt-get install iproute2).";
-        }
+        LinuxOnly = true;
     }
 }
 

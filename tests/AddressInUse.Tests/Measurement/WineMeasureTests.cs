@@ -4,13 +4,15 @@ using Xunit.Abstractions;
 
 namespace AddressInUse.Tests.Measurement;
 
-/// <summary>A fact that needs wine64 on Linux, skipped with the reason elsewhere.</summary>
-public sealed class WineFactAttribute : FactAttribute
+/// <summary>A fact that needs wine64 on Linux: skipped naming it and its install command, failed instead under COURSE_REQUIRE_REAL_PARTS=1; COURSE_WINE_TESTS=0 turns it off.</summary>
+public sealed class WineFactAttribute : RealPartsFactAttribute
 {
-    /// <summary>Skips where Wine cannot run, saying why.</summary>
+    /// <summary>Needs Wine, on Linux.</summary>
     public WineFactAttribute()
+        : base(RealPart.Wine)
     {
-        if (WineRun.SkipReason is { } reason)
+        LinuxOnly = true;
+        if (WineRun.TurnedOff is { } reason)
         {
             Skip = reason;
         }

@@ -18,10 +18,12 @@ public sealed class WineRun : IAsyncLifetime
     /// <summary>Why the Wine tests cannot run here, or null.</summary>
     public static string? SkipReason =>
         !OperatingSystem.IsLinux() ? "Runs the Windows code path under Wine, which the course uses on Linux only."
-        : Wine64 is null || WineServer is null ? "wine64 is not installed (Debian: apt-get install wine64; .ci/run installs it)."
-        // On by default (CI installs wine64); COURSE_WINE_TESTS=0 turns them off for a quick local run, and says so.
-        : Environment.GetEnvironmentVariable(SwitchVariable) == "0" ? $"Turned off with {SwitchVariable}=0 (unset it to run the Windows code path under Wine)."
-        : null;
+        : Wine64 is null || WineServer is null ? RealParts.MissingReason(RealPart.Wine) ?? "wineserver is missing (Debian: apt-get install wine64)."
+        : TurnedOff;
+
+    /// <summary>Why the Wine tests are turned off (COURSE_WINE_TESTS=0, for a quick local run), or null.</summary>
+    public static string? TurnedOff =>
+        Environment.GetEnvironmentVariable(SwitchVariable) == "0" ? $"Turned off with {SwitchVariable}=0 (unset it to run the Windows code path under Wine)." : null;
 
     /// <summary>The environment variable that turns the Wine measurement tests off when set to 0.</summary>
     public const string SwitchVariable = "COURSE_WINE_TESTS";

@@ -28,8 +28,9 @@ public sealed class TimelineTests
         var history = Assert.Single(Timeline.BuildHistories(samples));
 
         Assert.Equal(new[] { "ESTABLISHED", "FIN_WAIT_2", "TIME_WAIT" }, history.States);
-        Assert.Equal(new StateSpan("ESTABLISHED", 0, 20, 2), history.Spans[0]);
-        Assert.Equal(new StateSpan("TIME_WAIT", 30, 40, 1), history.Spans[2]);
+        Assert.Equal(new StateSpan("ESTABLISHED", 0, 20, 2, 10), history.Spans[0]);
+        Assert.Equal(new StateSpan("TIME_WAIT", 30, 40, 1, 30), history.Spans[2]);
+        Assert.Equal(10, history.Spans[0].SeenUntilMs);
         Assert.Equal("FIN_WAIT_2", history.StateAt(25));
         Assert.Null(history.StateAt(45));
     }

@@ -160,7 +160,7 @@ public sealed class PageInspectionTests(SharedBrowser browser) : IDisposable, IC
         Assert.Contains(result.Errors, e => e.Contains($"plotly {PlotlyBundle.Version}", StringComparison.Ordinal));
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task InspectAsync_NoSuchFile_ThrowsFileNotFoundNamingIt()
     {
         var missing = Path.Combine(_folder.Path, "nope.html");

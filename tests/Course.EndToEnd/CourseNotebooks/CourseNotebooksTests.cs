@@ -54,7 +54,7 @@ public sealed class CourseNotebooksTests : IDisposable
     }
 
     // Every chapter runs once here; the checks that used to run each group of chapters again are folded in below.
-    [Fact]
+    [BrowserFact]
     public async Task Course_EveryChapterQuick_RunsRecordsEveryScenarioAndItsPageDrawsEveryChartWithoutScriptErrors()
     {
         var output = new StringWriter();

@@ -16,7 +16,7 @@ public sealed class ObserveWebPageTests
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     /// <summary>A connection the course did not make (netcat's listener and client) appears in a real headless Chromium with its states, pushed live.</summary>
-    [LinuxFact]
+    [BrowserFact(RealPart.Netcat, LinuxOnly = true)]
     public async Task ObserveWeb_NetcatConnectionOpenedAndClosed_PageShowsItsStates()
     {
         var nc = Netcat();

@@ -40,7 +40,7 @@ public sealed class RealClientsFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        SkipReason = RealClientsTheoryAttribute.MissingReason() ?? await MissingToolAsync();
+        SkipReason = RealClientsTheoryAttribute.MissingReason();
         if (SkipReason is not null)
         {
             return;
@@ -128,40 +128,6 @@ public sealed class RealClientsFixture : IAsyncLifetime
         lock (Log)
         {
             Log.AppendLine($"{client}, {chapter}: {watch.Elapsed.TotalSeconds:F0} s");
-        }
-    }
-
-    private static async Task<string?> MissingToolAsync()
-    {
-        if (await ExitCodeAsync("dotnet", ["tool", "run", "dotnet-interactive", "--version"]) != 0)
-        {
-            return "the local tool dotnet-interactive is missing (run `dotnet tool restore`)";
-        }
-        if (await ExitCodeAsync("dotnet", ["tool", "run", "dotnet-repl", "--version"]) != 0)
-        {
-            return "the local tool dotnet-repl is missing (run `dotnet tool restore`)";
-        }
-        return null;
-    }
-
-    private static async Task<int> ExitCodeAsync(string file, string[] args)
-    {
-        try
-        {
-            var start = new ProcessStartInfo(file) { WorkingDirectory = Root, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in args)
-            {
-                start.ArgumentList.Add(a);
-            }
-            using var process = Process.Start(start)!;
-            var drain = Task.WhenAll(process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync());
-            await process.WaitForExitAsync();
-            await drain;
-            return process.ExitCode;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return -1;
         }
     }
 
@@ -269,28 +235,22 @@ public sealed class RealClientsTests(RealClientsFixture fixture, ITestOutputHelp
     };
 }
 
-/// <summary>A theory that needs the real clients: skipped, saying why, only when jupyter or dotnet is not on PATH (CI installs both).</summary>
-public sealed class RealClientsTheoryAttribute : TheoryAttribute
+/// <summary>A theory that needs the real clients (Jupyter with the kernel tool, and dotnet-repl): skipped naming what is missing and its install command, failed instead under COURSE_REQUIRE_REAL_PARTS=1.</summary>
+public sealed class RealClientsTheoryAttribute : RealPartsTheoryAttribute
 {
-    /// <summary>Skips when a client's program is missing.</summary>
-    public RealClientsTheoryAttribute() => Skip = MissingReason();
+    /// <summary>The parts a real-client run needs.</summary>
+    public static readonly RealPart[] Parts = [RealPart.Jupyter, RealPart.KernelTool, RealPart.DotnetRepl];
+
+    /// <summary>Needs the real clients; on Unix only, where the run links lib/ beside temp copies of the chapters.</summary>
+    public RealClientsTheoryAttribute()
+        : base(Parts)
+    {
+        UnixOnly = true;
+    }
 
     /// <summary>Why the clients cannot run here, or null.</summary>
-    public static string? MissingReason()
-    {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
-        {
-            return "the real-client run links lib/ beside temp copies of the chapters, which this test does on Unix only";
-        }
-        foreach (var program in new[] { "jupyter", "dotnet" })
-        {
-            var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
-                .Any(dir => dir.Length > 0 && File.Exists(Path.Combine(dir, program)));
-            if (!found)
-            {
-                return $"{program} is not on PATH (Debian: apt-get install jupyter-nbconvert python3-nbclient; the .NET SDK 10.0)";
-            }
-        }
-        return null;
-    }
+    public static string? MissingReason() =>
+        !OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()
+            ? "the real-client run links lib/ beside temp copies of the chapters, which this test does on Unix only"
+            : RealParts.MissingReason(Parts);
 }

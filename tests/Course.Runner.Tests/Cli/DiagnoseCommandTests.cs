@@ -55,7 +55,7 @@ public sealed class DiagnoseCommandTests
         Assert.All(json["trials"]!.AsArray(), t => Assert.NotEqual("ok", (string?)t!["outcome"]));
     }
 
-    [LinuxFact]
+    [RealPartsFact(RealPart.Python3, LinuxOnly = true)]
     public async Task Diagnose_ListenerWhoseProcessNameHoldsAnEscape_PrintsItEscaped()
     {
         // A process may name itself anything (/proc/self/comm): an escape sequence in it must not reach the terminal.

@@ -83,7 +83,7 @@ public sealed class ObserveCommandTests
     /// A connection the course did not create (netcat's listener and client) is watched by observe, and at two settled
     /// moments (both ends ESTABLISHED; after the client is killed, its end in TIME_WAIT) observe's view equals ss -tan's.
     /// </summary>
-    [LinuxFact]
+    [RealPartsFact(RealPart.Netcat, RealPart.IpRoute, LinuxOnly = true)]
     public async Task Observe_NetcatConnectionOnLoopback_AgreesWithSs()
     {
         var nc = Netcat();

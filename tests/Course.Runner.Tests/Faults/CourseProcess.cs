@@ -71,7 +71,12 @@ public sealed class CourseProcess : IAsyncDisposable
     }
 
     /// <summary>Starts `course` with the arguments; stdin is an open pipe that is never written (as under a CI runner).</summary>
-    public static CourseProcess Start(string tempFolder, params string[] args)
+    public static CourseProcess Start(string tempFolder, params string[] args) => Start(tempFolder, runtimeDiagnostics: false, args);
+
+    /// <summary>Starts `course` as a person would, with the .NET runtime's diagnostics on (its files in TMPDIR), so what the course's own children leave there shows.</summary>
+    public static CourseProcess StartAsAPersonWould(string tempFolder, params string[] args) => Start(tempFolder, runtimeDiagnostics: true, args);
+
+    private static CourseProcess Start(string tempFolder, bool runtimeDiagnostics, string[] args)
     {
         Directory.CreateDirectory(tempFolder);
         var start = new ProcessStartInfo("dotnet")
@@ -89,8 +94,16 @@ public sealed class CourseProcess : IAsyncDisposable
         }
 
         start.Environment["TMPDIR"] = tempFolder;
-        // No diagnostics IPC socket in TMPDIR: a SIGKILL would leave it behind, and it is the runtime's, not the course's.
-        start.Environment["DOTNET_EnableDiagnostics"] = "0";
+        if (!runtimeDiagnostics)
+        {
+            // No diagnostics IPC socket of the runner itself in TMPDIR: the tests that do not count TMPDIR's entries need not see it.
+            start.Environment["DOTNET_EnableDiagnostics"] = "0";
+        }
+        else
+        {
+            start.Environment.Remove("DOTNET_EnableDiagnostics");
+        }
+
         start.Environment["CI"] = "true";
         return new CourseProcess(Process.Start(start)!, tempFolder);
     }

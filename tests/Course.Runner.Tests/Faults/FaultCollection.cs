@@ -34,19 +34,13 @@ public sealed class PosixFaultTheoryAttribute : TheoryAttribute
     }
 }
 
-/// <summary>A fault fact that also needs the private network lab (Linux, unprivileged user namespaces, util-linux's unshare).</summary>
-public sealed class LabFaultFactAttribute : FactAttribute
+/// <summary>A fault fact that also needs the private network lab (Linux, unprivileged user namespaces, util-linux's unshare): skipped saying why, failed instead under COURSE_REQUIRE_REAL_PARTS=1.</summary>
+public sealed class LabFaultFactAttribute : RealPartsFactAttribute
 {
-    /// <summary>Skips off Linux, or where the lab cannot run, saying why.</summary>
+    /// <summary>Needs the lab, on Linux (signals and /proc).</summary>
     public LabFaultFactAttribute()
+        : base(RealPart.NetworkLab)
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            Skip = "Sends SIGKILL and reads /proc to find leftover processes and namespaces: Linux only.";
-        }
-        else if (!AddressInUse.Lab.NetworkLab.Availability.Available)
-        {
-            Skip = $"Needs the private network lab: {AddressInUse.Lab.NetworkLab.Availability.Reason}.";
-        }
+        LinuxOnly = true;
     }
 }

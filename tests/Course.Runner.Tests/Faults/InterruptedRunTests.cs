@@ -226,6 +226,94 @@ public sealed class InterruptedRunTests : IDisposable
         await AssertNothingLeftAsync(run);
     }
 
+    /// <summary>The runtime's tree kill stops a tree before it kills it: a runner killed in between left its worker stopped (state T) for good.</summary>
+    [PosixFaultFact]
+    public async Task Sigkill_WithItsWorkerStopped_TheNextRunEndsTheLeftovers()
+    {
+        await using var run = CourseProcess.Start(_course.Tmp, _course.RunArgs("--param", "waitSeconds=120"));
+        await run.WaitForOutputAsync("(id measure) ... ok", Startup);
+        var stopped = run.Descendants.Where(pid => CommandLineOf(pid).Contains("course.dll") || CommandLineOf(pid).Contains("AddressInUse.dll")).ToList();
+        Assert.NotEmpty(stopped);
+        foreach (var pid in stopped)
+        {
+            Assert.Equal(0, SendSignal(pid, SigStop));
+        }
+
+        run.Signal(CourseProcess.SigKill);
+        await run.WaitForExitAsync(Ending);
+        // Nothing of a stopped process runs, its parent watch included: it stays (what the fault campaign found).
+        Assert.All(stopped, pid => Assert.Equal("T", StateOf(pid)));
+
+        await using var next = CourseProcess.Start(Path.Combine(_course.Tmp, "next"), _course.RunArgs());
+        Assert.Equal(0, await next.WaitForExitAsync(Startup));
+
+        Assert.Contains($"ended {stopped.Count} process(es) a killed run left behind", next.Output);
+        Assert.True(await AddressInUse.Observation.Poll.TryUntilAsync(() => stopped.All(pid => StateOf(pid) is null or "Z"), TimeSpan.FromSeconds(10)),
+            "still there: " + string.Join(", ", stopped.Select(pid => $"{pid} {StateOf(pid)}")));
+    }
+
+    /// <summary>TMPDIR (empty before) counted after a completed, an interrupted and a killed run (the next run sweeping), with the runtime's diagnostics on, as a person runs the course.</summary>
+    [PosixFaultTheory]
+    [InlineData("completed")]
+    [InlineData("sigint")]
+    [InlineData("sigkill")]
+    public async Task TempFolder_AfterARun_HoldsNothing_WithTheRuntimesDiagnosticsOn(string how)
+    {
+        var tmp = Path.Combine(_course.Tmp, how);
+        await using (var run = CourseProcess.StartAsAPersonWould(tmp, _course.RunArgs("--param", how == "completed" ? "waitSeconds=0" : "waitSeconds=120")))
+        {
+            if (how != "completed")
+            {
+                await run.WaitForOutputAsync("(id measure) ... ok", Startup);
+                run.Signal(how == "sigint" ? CourseProcess.SigInt : CourseProcess.SigKill);
+            }
+
+            await run.WaitForExitAsync(Startup);
+            await AssertNoProcessOrSocketLeftAsync(run);
+        }
+
+        if (how == "sigkill")
+        {
+            // The killed runner's own runtime files can only go when the next run sweeps (its marker names its pid and TMPDIR).
+            await using var next = CourseProcess.StartAsAPersonWould(tmp, _course.RunArgs());
+            Assert.Equal(0, await next.WaitForExitAsync(Startup));
+        }
+
+        var left = Directory.GetFileSystemEntries(tmp, "*", SearchOption.AllDirectories);
+        Assert.True(left.Length == 0, $"left in TMPDIR after a {how} run: " + string.Join(", ", left.Select(Path.GetFileName)));
+        Assert.Empty(FaultCourse.CourseTempEntries(_course.Root));
+    }
+
+    private const int SigStop = 19;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int SendSignal(int pid, int signal);
+
+    private static string CommandLineOf(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    private static string? StateOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[0];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     private NotebookCell[] NotebookCellsWith(string code, string id)
     {
         // The default chapter with its wait cell replaced: setup, params, child, measure, <code>, done.

@@ -186,6 +186,45 @@ public sealed class ChapterPageRendererTests
     }
 
     [Fact]
+    public void Render_ImageFileBesideTheNotebookAndACellAttachment_BothInlinedAsDataUris()
+    {
+        using var repo = new Course.TestUtilities.TempDirectory();
+        const string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"4\" height=\"4\"/>";
+        File.WriteAllText(repo.File("images/diagram.svg"), svg);
+        var notebook = Notebook.CreatePolyglot();
+        var cell = notebook.Add(NotebookCell.Markdown("![file](../images/diagram.svg) ![attached](attachment:close.svg)"));
+        cell.Attachments = new JsonObject { ["close.svg"] = new JsonObject { ["image/svg+xml"] = Convert.ToBase64String("<svg id=\"a\"/>"u8.ToArray()) } };
+
+        var page = Renderer.Render(notebook, new ChapterPageOptions
+        {
+            SourceDirectory = Path.Combine(repo.Path, "notebooks"),
+            OutputDirectory = Path.Combine(repo.Path, "out", "linux"),
+        });
+
+        Assert.Contains($"src=\"data:image/svg+xml;base64,{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(svg))}\"", page);
+        Assert.Contains($"src=\"data:image/svg+xml;base64,{Convert.ToBase64String("<svg id=\"a\"/>"u8.ToArray())}\"", page);
+        Assert.DoesNotContain("images/diagram.svg", page);
+        Assert.DoesNotContain("attachment:", page);
+    }
+
+    [Fact]
+    public void Render_CellWithSourceHidden_ShowsItsOutputAndTheSourceOnlyBehindADisclosure()
+    {
+        var notebook = Notebook.CreatePolyglot();
+        var check = notebook.Add(NotebookCell.Code("text.Check(\"p\", \"A sentence.\", cases, c => c.Ok)"));
+        VerdictCells.HideSource(check);
+        check.Outputs.Add(NotebookOutputs.Display(new Dictionary<string, object> { ["text/html"] = "<p class=\"verdict\">holds</p>" }));
+        notebook.Add(NotebookCell.Code("var visible = 1;"));
+
+        var page = Renderer.Render(notebook, new ChapterPageOptions());
+
+        Assert.Matches(new Regex("<details class=\"source\"><summary>show the check \\[ \\]</summary><pre><code class=\"language-csharp\">text.Check"), page);
+        Assert.Contains("<p class=\"verdict\">holds</p>", page);
+        Assert.Contains("<div class=\"source\"><div class=\"prompt\">[ ]</div><pre><code class=\"language-csharp\">var visible = 1;", page);
+        Assert.Single(Regex.Matches(page, "<details class=\"source\">"));
+    }
+
+    [Fact]
     public void IndexPage_ListsChaptersWithLinksStatusesAndUnrunOnes()
     {
         var page = IndexPageRenderer.Render(

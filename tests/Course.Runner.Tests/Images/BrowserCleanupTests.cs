@@ -78,7 +78,7 @@ public sealed class BrowserCleanupTests : IDisposable
         Assert.True(Directory.Exists(unrelated));
     }
 
-    [LinuxFact]
+    [BrowserFact(LinuxOnly = true)]
     public async Task Runner_KilledWhileItsBrowserRuns_BrowserEndsAndTheNextLaunchSweepsTheFolder()
     {
         using var runner = StartRunnerThatHoldsItsBrowser();
@@ -97,7 +97,7 @@ public sealed class BrowserCleanupTests : IDisposable
         }
     }
 
-    [LinuxFact]
+    [BrowserFact(LinuxOnly = true)]
     public async Task Runner_InterruptedWhileItsBrowserRuns_EndsTheBrowserAndDeletesItsFolder()
     {
         using var runner = StartRunnerThatHoldsItsBrowser();

@@ -46,3 +46,73 @@ public sealed class NbformatValidationTests : IDisposable
         await NbformatValidator.AssertValidAsync(path);
     }
 }
+
+/// <summary>The two notebook validators: the nbformat schema in process (every machine) and Jupyter's reference validator (CI).</summary>
+public sealed class NbformatValidatorTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void SchemaProblems_CodeCellWithoutOutputs_NamesTheCell()
+    {
+        const string broken = """
+            {"cells": [{"cell_type": "code", "metadata": {}, "source": "1", "execution_count": null}],
+             "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+            """;
+
+        var problems = NbformatValidator.SchemaProblems(broken);
+
+        Assert.NotEmpty(problems);
+        Assert.Contains(problems, p => p.StartsWith("/cells/0", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void SchemaProblems_MinimalValidNotebook_None()
+    {
+        const string valid = """
+            {"cells": [{"cell_type": "code", "id": "a1", "metadata": {}, "source": "1", "execution_count": null, "outputs": []}],
+             "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+            """;
+
+        Assert.Empty(NbformatValidator.SchemaProblems(valid));
+    }
+
+    [Fact]
+    public void EmbeddedSchema_SharedSchemaBesideTheCheckout_SameDocument()
+    {
+        // shared/ lies beside the checkout on the team's machines and in CI; a newcomer's fresh clone has only the embedded copy.
+        if (!File.Exists(NbformatValidator.SharedSchema))
+        {
+            Assert.False(RealParts.Required, $"{NbformatValidator.SharedSchema} is missing, and CI lays shared/ beside the checkout.");
+            return;
+        }
+
+        var shared = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(NbformatValidator.SharedSchema));
+        var embedded = System.Text.Json.Nodes.JsonNode.Parse(NbformatValidator.EmbeddedSchemaText);
+
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(shared, embedded), "tests/Course.TestUtilities/Schemas/nbformat.v4.schema.json differs from shared/schemas/");
+    }
+
+    [RealPartsFact(RealPart.PythonNbformat)]
+    public async Task ReferenceValidator_PolyglotSourceNotebook_Accepts()
+    {
+        var notebook = Notebook.CreatePolyglot();
+        notebook.Add(NotebookCell.Markdown("# T"));
+        notebook.Add(NotebookCell.Code("var x = 1;"));
+        var path = Path.Combine(_temp.Path, "source.ipynb");
+        NotebookWriter.WriteFile(notebook, path);
+
+        await NbformatValidator.AssertValidByReferenceAsync(path);
+    }
+
+    [RealPartsFact(RealPart.PythonNbformat)]
+    public async Task ReferenceValidator_CodeCellWithoutOutputs_Rejects()
+    {
+        var path = Path.Combine(_temp.Path, "broken.ipynb");
+        File.WriteAllText(path, """{"cells": [{"cell_type": "code", "id": "a1", "metadata": {}, "source": "1", "execution_count": null}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}""");
+
+        await Assert.ThrowsAsync<Xunit.Sdk.TrueException>(() => NbformatValidator.AssertValidByReferenceAsync(path));
+    }
+}

@@ -84,4 +84,34 @@ public sealed class NotebookLintTests
         Assert.Equal(1, (int?)notebook.Metadata["mine"]);
         Assert.Equal(5, notebook.NbFormatMinor);
     }
+
+    [Fact]
+    public void Check_VerdictCellShowingItsSource_WarnsAndNamesTheMetadata()
+    {
+        var notebook = Notebook.CreatePolyglot();
+        notebook.Add(NotebookCell.Code("text.Check(\"p\", \"A sentence.\", cases, c => c.Ok)"));
+
+        var issue = Assert.Single(NotebookLint.Check(notebook));
+
+        Assert.Contains("source_hidden", issue.Problem);
+        Assert.Contains("lint --fix", issue.Fix);
+    }
+
+    [Fact]
+    public void Fix_VerdictCells_SourceHiddenKeptThroughWriteAndRead_ExperimentCellsStayVisible()
+    {
+        var notebook = Notebook.CreatePolyglot();
+        var check = notebook.Add(NotebookCell.Code("ChapterText.Together(\n    text.Check(\"p\", \"A sentence.\", cases, c => c.Ok))"));
+        var experiment = notebook.Add(NotebookCell.Code("var r = await Run.Async();\ntext.Check(\"p\", \"s\", r, c => c.Ok)"));
+        var plain = notebook.Add(NotebookCell.Code("orders.Chart"));
+
+        NotebookLint.Fix(notebook);
+        var reread = NotebookReader.Parse(NotebookWriter.Serialize(notebook), "lint-test.ipynb");
+
+        Assert.Empty(NotebookLint.Check(reread));
+        Assert.True(VerdictCells.IsSourceHidden(reread.Cells[0]));
+        Assert.Equal("csharp", (string?)reread.Cells[0].Metadata["polyglot_notebook"]!["kernelName"]);
+        Assert.False(VerdictCells.IsSourceHidden(reread.Cells[1]), "a cell that runs an experiment keeps its code visible");
+        Assert.False(VerdictCells.IsSourceHidden(reread.Cells[2]));
+    }
 }

@@ -13,7 +13,7 @@ public sealed class WorkflowFileTests
         RepositoryLayout.FindRoot(AppContext.BaseDirectory) ?? throw new InvalidOperationException("tests must run inside the repository"),
         ".github", "workflows", "course.yml");
 
-    [Fact]
+    [RealPartsFact(RealPart.PythonYaml)]
     public async Task CourseWorkflow_Parsed_HasTheThreeOsMatrixAndUsesOnlyOfficialActions()
     {
         var workflow = await ParseAsync();
@@ -31,7 +31,7 @@ public sealed class WorkflowFileTests
         Assert.Equal("10.0.x", (string?)steps.Single(s => (string?)s["uses"] == "actions/setup-dotnet@v4")["with"]!["dotnet-version"]);
     }
 
-    [Fact]
+    [RealPartsFact(RealPart.PythonYaml)]
     public async Task CourseWorkflow_Steps_BuildTestRunInOrderAndUploadEachOsImages()
     {
         var workflow = await ParseAsync();
@@ -56,7 +56,7 @@ public sealed class WorkflowFileTests
     private static async Task<JsonObject> ParseAsync()
     {
         Assert.True(File.Exists(WorkflowPath), $"{WorkflowPath} exists");
-        var start = new ProcessStartInfo(File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3")
+        var start = new ProcessStartInfo(RealParts.PythonWith("yaml") ?? "python3")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

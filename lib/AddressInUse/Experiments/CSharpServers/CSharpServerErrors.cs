@@ -170,42 +170,48 @@ public static class CSharpServerErrors
         first.Start();
         var port = ((IPEndPoint)first.LocalEndpoint).Port;
         var diagnosis = PortDiagnosis.Run(port);
+        var report = await RunKestrelProbeAsync(port, localhost: false, cancellationToken).ConfigureAwait(false);
+        const string story = "a first server listens on 127.0.0.1; an ASP.NET Core app (Kestrel) starts on the same port";
+        if (report["started"]?.GetValue<bool>() == true)
+        {
+            return new CSharpBindOutcome("kestrel-second-instance", story, $"127.0.0.1:{port}", $"127.0.0.1:{port}", null, null, null, diagnosis) { Api = "aspnetcore" };
+        }
+        var chain = report["exceptions"]!.AsArray().OfType<JsonObject>().ToList();
+        var socket = chain.LastOrDefault(e => e["socket_error"] is not null);
+        return new CSharpBindOutcome("kestrel-second-instance", story, $"127.0.0.1:{port}", $"127.0.0.1:{port}",
+            socket is null ? null : Enum.Parse<SocketError>(socket["socket_error"]!.GetValue<string>()),
+            socket?["native_error_code"]?.GetValue<int>(), chain.FirstOrDefault()?["message"]?.GetValue<string>(), diagnosis)
+        {
+            Api = "aspnetcore",
+            ExceptionChain = chain.Select(e => $"{e["type"]}: {e["message"]}").ToList(),
+        };
+    }
+
+    /// <summary>Runs lib/KestrelProbe on the port (127.0.0.1, or with <paramref name="localhost"/> Kestrel's localhost: 127.0.0.1 and [::1]) and returns its one-line JSON report.</summary>
+    internal static async Task<JsonObject> RunKestrelProbeAsync(int port, bool localhost, CancellationToken cancellationToken)
+    {
         // Stdin redirected too: the probe must not inherit the kernel worker's stdin, which carries the runner's requests.
         var info = new ProcessStartInfo(DotnetHost.Path) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var argument in new[] { "exec", KestrelProbePath, port.ToString(CultureInfo.InvariantCulture) })
+        foreach (var argument in new[] { "exec", KestrelProbePath, port.ToString(CultureInfo.InvariantCulture) }.Concat(localhost ? ["localhost"] : Array.Empty<string>()))
         {
             info.ArgumentList.Add(argument);
         }
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        Child.ChildEnvironment.Apply(info);
         using var probe = Process.Start(info) ?? throw new InvalidOperationException("Could not start the Kestrel probe through " + DotnetHost.Path + ".");
         try
         {
             var stdout = probe.StandardOutput.ReadToEndAsync(cancellationToken);
             var stderr = probe.StandardError.ReadToEndAsync(cancellationToken);
             await probe.WaitForExitAsync(cancellationToken).WaitAsync(Deadline, cancellationToken).ConfigureAwait(false);
-            var report = JsonNode.Parse((await stdout.ConfigureAwait(false)).Trim()) as JsonObject
+            return JsonNode.Parse((await stdout.ConfigureAwait(false)).Trim()) as JsonObject
                 ?? throw new InvalidOperationException($"The Kestrel probe (exit {probe.ExitCode}) printed no report. stderr: {await stderr.ConfigureAwait(false)}");
-            const string story = "a first server listens on 127.0.0.1; an ASP.NET Core app (Kestrel) starts on the same port";
-            if (report["started"]?.GetValue<bool>() == true)
-            {
-                return new CSharpBindOutcome("kestrel-second-instance", story, $"127.0.0.1:{port}", $"127.0.0.1:{port}", null, null, null, diagnosis) { Api = "aspnetcore" };
-            }
-            var chain = report["exceptions"]!.AsArray().OfType<JsonObject>().ToList();
-            var socket = chain.LastOrDefault(e => e["socket_error"] is not null);
-            return new CSharpBindOutcome("kestrel-second-instance", story, $"127.0.0.1:{port}", $"127.0.0.1:{port}",
-                socket is null ? null : Enum.Parse<SocketError>(socket["socket_error"]!.GetValue<string>()),
-                socket?["native_error_code"]?.GetValue<int>(), chain.FirstOrDefault()?["message"]?.GetValue<string>(), diagnosis)
-            {
-                Api = "aspnetcore",
-                ExceptionChain = chain.Select(e => $"{e["type"]}: {e["message"]}").ToList(),
-            };
         }
         finally
         {
             // A probe that outlives its deadline (or a cancelled cell) must not keep the port or the process.
             if (!probe.HasExited)
             {
-                probe.Kill(entireProcessTree: true);
+                Child.ProcessTree.Kill(probe);
                 await probe.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }

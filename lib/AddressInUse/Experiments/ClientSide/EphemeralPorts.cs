@@ -41,14 +41,47 @@ public sealed record EphemeralPortsOutcome(int Connections, int TimeWaitHeld, in
         },
     ];
 
-    /// <summary>The ports held in TIME_WAIT against the whole ephemeral range, on a logarithmic axis so both bars show; null when the range is unknown.</summary>
-    public Figure? Chart => RangeSize is not { } size || TimeWaitHeld < 1 ? null : BarChart.Build(
-        "e2-ephemeral-ports",
-        $"E2 ports in TIME_WAIT after {Connections.ToString(CultureInfo.InvariantCulture)} connections ({OsInfo.CurrentName})",
-        ["client ports in TIME_WAIT", $"ephemeral range<br>({RangeFirst}–{RangeLast})"],
-        [new BarSeries("ports", [TimeWaitHeld, size], TimelineChart.StateColors["TIME_WAIT"])],
-        "ports (logarithmic)",
-        logScale: true);
+    /// <summary>
+    /// The ephemeral range as one bar on a linear axis, the share held in TIME_WAIT coloured at its true size (a thin sliver
+    /// is the honest picture of a small share; a logarithmic axis made 0.7 % look like half); null when the range is unknown.
+    /// </summary>
+    public Figure? Chart
+    {
+        get
+        {
+            if (RangeSize is not { } size || TimeWaitHeld < 1)
+            {
+                return null;
+            }
+            var share = (double)TimeWaitHeld / size;
+            var figure = new Figure("e2-ephemeral-ports",
+                $"E2 after {Connections.ToString(CultureInfo.InvariantCulture)} connections: {TimeWaitHeld.ToString("#,0", CultureInfo.InvariantCulture)} of " +
+                $"{size.ToString("#,0", CultureInfo.InvariantCulture)} ephemeral ports in TIME_WAIT ({share.ToString("0.0#%", CultureInfo.InvariantCulture)}, {OsInfo.CurrentName})");
+            var row = $"ephemeral range<br>{RangeFirst}–{RangeLast}";
+            figure.Data.Add(Segment("held in TIME_WAIT", row, 0, TimeWaitHeld, TimelineChart.StateColors["TIME_WAIT"]));
+            figure.Data.Add(Segment("free for new connections", row, TimeWaitHeld, size, "#e0e0e0"));
+            figure.Layout["barmode"] = "overlay";
+            figure.Layout["height"] = 260;
+            figure.Layout["width"] = MatrixChart.MaxWidth;
+            figure.Layout["margin"] = new JsonObject { ["l"] = 130, ["r"] = 30, ["b"] = 60 };
+            figure.Layout["xaxis"] = new JsonObject { ["title"] = new JsonObject { ["text"] = "ports (linear)" }, ["range"] = new JsonArray(0, size), ["tickformat"] = ",d" };
+            figure.Layout["yaxis"] = new JsonObject { ["type"] = "category", ["automargin"] = true };
+            figure.Layout["legend"] = new JsonObject { ["orientation"] = "h", ["x"] = 0, ["y"] = -0.45 };
+            figure.Layout["annotations"] = new JsonArray(new JsonObject
+            {
+                ["x"] = TimeWaitHeld, ["y"] = row, ["xanchor"] = "left", ["ax"] = 40, ["ay"] = -40, ["arrowhead"] = 2,
+                ["text"] = $"{TimeWaitHeld.ToString("#,0", CultureInfo.InvariantCulture)} ports ({share.ToString("0.0#%", CultureInfo.InvariantCulture)})",
+            });
+            return figure;
+        }
+    }
+
+    private static JsonObject Segment(string name, string row, double from, double to, string color)
+    {
+        var trace = Traces.Segments(name, [row], [from], [to], color);
+        trace["hovertemplate"] = $"{name}: %{{x:,d}} ports<extra></extra>";
+        return trace;
+    }
 
     /// <summary>A table of the count against the range.</summary>
     public string ToHtml() => Html.Table(

@@ -86,7 +86,10 @@ public sealed record TimeWaitReuseOutcome(LabAvailability Lab, IReadOnlyList<Tim
         }
         var rows = Attempts.Select(a => (a.TwReuse, a.Timestamps)).Distinct().OrderBy(k => k.TwReuse).ThenBy(k => k.Timestamps).Select(k =>
             new[] { $"<code>{k.TwReuse}</code>", $"<code>{k.Timestamps}</code>" }.Concat(Columns.Select(c =>
-                Find(k.TwReuse, k.Timestamps, c.Bind, c.When, c.Destination) is { } a ? Html.Badge(a.Outcome, $"{a.Step} at {a.SecondsAfterTimeWait:0.00} s") + $" <small>{Html.E(a.Step)}</small>" : "—")));
+                Find(k.TwReuse, k.Timestamps, c.Bind, c.When, c.Destination) is { } a
+                    // Every attempt's deciding step is connect() unless a bind before it failed: only that is worth a line (the table must fit the page).
+                    ? Html.Badge(a.Outcome, $"{a.Step} at {a.SecondsAfterTimeWait:0.00} s") + (a.Step == "connect" ? "" : $"<br><small>{Html.E(a.Step)}</small>")
+                    : "—")));
         return $"<p>Measured in a private network namespace ({Html.E(Lab.Reason)}); the delay is tcp_tw_reuse_delay = {ReuseDelayMs} ms. This machine's own settings, untouched: {Html.E(host)}.</p>"
             + Html.Table(new[] { "tcp_tw_reuse", "tcp_timestamps" }.Concat(Columns.Select(c => c.Label)), rows);
     }

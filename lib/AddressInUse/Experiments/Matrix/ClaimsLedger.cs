@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using AddressInUse.Charts;
 using AddressInUse.Child;
@@ -220,7 +221,8 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
     /// <summary>The verdicts as a grid: one row per claim, one column per bind path, coloured by verdict, the finding on hover.</summary>
     public Figure Chart(string name = "claims-ledger")
     {
-        var rows = Claims.Select(c => $"{c.Article[..3]} · {c.Id[4..]}").ToList();
+        // The claim itself, in the course's words, wrapped: a reader should not need to decode a slug.
+        var rows = Claims.Select(c => Wrap($"{c.Article[..3]}: {c.Statement}", 52)).ToList();
         var cells = Claims.Select(c => (IReadOnlyList<MatrixCell?>)new[] { BindApi.Native, BindApi.Dotnet }
             .Select(api => Cell(Verdicts.Single(v => v.Claim == c && v.Api == api)))
             .ToList()).ToList();
@@ -228,12 +230,12 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
         var legend = new Dictionary<MatrixCellKind, string>
         {
             [MatrixCellKind.Ok] = "holds",
-            [MatrixCellKind.LaterStepFailed] = "holds only when…",
+            [MatrixCellKind.Conditional] = "holds only when…",
             [MatrixCellKind.Failed] = "does not hold: the article is wrong here",
             [MatrixCellKind.Differs] = "differs: .NET, or a claim the article limits to some systems",
             [MatrixCellKind.NotMeasured] = "not measured here",
         };
-        return MatrixChart.Build(name, $"The seed articles' claims, measured on {Os}", new[] { panel }, "claim (article · id)", "bind path", columns: 1, legend: legend);
+        return MatrixChart.Build(name, $"The seed articles' claims, measured on {Os}", new[] { panel }, "claim (article: statement)", "bind path", columns: 1, legend: legend);
     }
 
     /// <summary>The ledger as a table: article, claim, the check, and the verdict and finding per bind path.</summary>
@@ -270,7 +272,7 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
         return new MatrixCell(kind, kind switch
         {
             MatrixCellKind.Ok => "holds",
-            MatrixCellKind.LaterStepFailed => "only when…",
+            MatrixCellKind.Conditional => "only when…",
             MatrixCellKind.Failed => "does not hold",
             MatrixCellKind.Differs => "differs",
             _ => "not measured",
@@ -281,10 +283,28 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
     public static MatrixCellKind Kind(ClaimVerdict v) => v.Judgement.Verdict switch
     {
         Verdict.Holds => MatrixCellKind.Ok,
-        Verdict.HoldsOnlyWhen => MatrixCellKind.LaterStepFailed,
+        Verdict.HoldsOnlyWhen => MatrixCellKind.Conditional,
         Verdict.DoesNotHold => v.ArticleWrong ? MatrixCellKind.Failed : MatrixCellKind.Differs,
         _ => MatrixCellKind.NotMeasured,
     };
+
+    /// <summary>Breaks text into lines of at most about <paramref name="width"/> characters at spaces, joined by &lt;br&gt; (plotly's line break); the text is HTML-encoded.</summary>
+    internal static string Wrap(string text, int width)
+    {
+        var lines = new List<string>();
+        var line = new StringBuilder();
+        foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line.Length > 0 && line.Length + 1 + word.Length > width)
+            {
+                lines.Add(line.ToString());
+                line.Clear();
+            }
+            line.Append(line.Length > 0 ? " " : "").Append(word);
+        }
+        lines.Add(line.ToString());
+        return string.Join("<br>", lines.Select(Html.E));
+    }
 
     private static string Pair(SocketOptionSet first, SocketOptionSet second, BindApi api) =>
         $"{MatrixLabel(first, api)} → {MatrixLabel(second, api)}";

@@ -67,8 +67,9 @@ public static class HalfClosedRestart
             await c.WaitForAsync(s => s == TcpState.FinWait2, s => s == TcpState.CloseWait, "FIN_WAIT_2 on the server end, CLOSE_WAIT on the client end", cancellationToken).ConfigureAwait(false);
         }
         var before = c.Sampler.SampleNow();
-        var bindAt = c.Timeline.NowMs;
         var rebind = c.TryRebind(address, options, out var readback);
+        // The chart's 0 is the bind itself (its marker), not the moment before the socket was made and its options set.
+        var bindAt = c.Timeline.Events.LastOrDefault(e => e.Kind == EventKinds.Bind)?.AtMs ?? c.Timeline.NowMs;
         var after = c.Sampler.SampleNow();
         // The freed port is in the ephemeral range, so another program's outgoing connection may have picked it.
         if (!rebind.Ok && RestartAfterKill.IsForeignConflict(after.Entries, c.Port, e => e.Local.Equals(c.ServerEnd) && e.Remote.Equals(c.ClientEnd)))

@@ -211,11 +211,12 @@ internal sealed class LoopbackConnection : IAsyncDisposable
             return set;
         }
         var bind = socket.Bind(new IPEndPoint(address, Port));
+        // Marked as soon as bind() returns, before the read-back, so the marker sits where the bind happened.
+        Timeline.Mark(EventKinds.Bind, $"bind :{Port} again ({options.ToLabel()})", bind);
         if (bind.Ok)
         {
             readback = socket.ReadOptions();
         }
-        Timeline.Mark(EventKinds.Bind, $"bind :{Port} again ({options.ToLabel()})", bind);
         return bind;
     }
 

@@ -111,12 +111,34 @@ public sealed record TimeWaitPileUpOutcome(double RatePerSecond, int Created, IR
                 ? $"C1 every TIME_WAIT entry's lifetime: median {m:0.00} s, {Shortest:0.00}–{Longest:0.00} s over {Lifetimes.Count} entries"
                 : "C1 lifetimes (quick mode: the wait was skipped)");
             var bins = Lifetimes.GroupBy(l => Math.Floor(l.Lifetime * 10) / 10).OrderBy(g => g.Key).ToList();
-            figure.Data.Add(Traces.Bars("entries", bins.Select(b => b.Key.ToString("0.0", CultureInfo.InvariantCulture) + " s"), bins.Select(b => (double)b.Count()), TimelineChart.StateColors["TIME_WAIT"]));
-            figure.Layout["xaxis"] = new JsonObject { ["title"] = new JsonObject { ["text"] = "lifetime (seconds, 100 ms bins)" } };
-            figure.Layout["yaxis"] = new JsonObject { ["title"] = new JsonObject { ["text"] = "entries" } };
+            // A numeric axis, so an empty bin shows as a gap instead of disappearing between its neighbours.
+            var bars = new JsonObject
+            {
+                ["type"] = "bar",
+                ["name"] = "entries",
+                ["x"] = Traces.Numbers(bins.Select(b => Math.Round(b.Key + 0.05, 2))),
+                ["y"] = Traces.Numbers(bins.Select(b => (double)b.Count())),
+                ["width"] = 0.09,
+                ["marker"] = new JsonObject { ["color"] = TimelineChart.StateColors["TIME_WAIT"] },
+                ["hovertemplate"] = "%{y} entries lived %{x:.2f} s ± 0.05 s<extra></extra>",
+            };
+            figure.Data.Add(bars);
+            figure.Layout["xaxis"] = new JsonObject { ["title"] = new JsonObject { ["text"] = "lifetime (seconds, 100 ms bins)" }, ["tickformat"] = ".1f" };
+            figure.Layout["yaxis"] = IntegerCountAxis("entries", bins.Count == 0 ? 0 : bins.Max(b => b.Count()));
             return figure;
         }
     }
+
+    /// <summary>A y axis for a count: whole-number ticks only (a histogram has no half entries), from 0.</summary>
+    internal static JsonObject IntegerCountAxis(string title, int max) => new()
+    {
+        ["title"] = new JsonObject { ["text"] = title },
+        ["rangemode"] = "tozero",
+        ["tick0"] = 0,
+        // At most about eight ticks, each a whole number of entries.
+        ["dtick"] = Math.Max(1, (int)Math.Ceiling(max / 8.0)),
+        ["tickformat"] = "d",
+    };
 
     /// <summary>A summary table.</summary>
     public string ToHtml() => Html.Table(new[] { "C1 and C3 from one steady pile-up", "" }, new[]

@@ -36,7 +36,7 @@ public sealed record FinTimeoutOutcome(LabAvailability Lab, int FinTimeoutSecond
     {
         get
         {
-            var history = new SocketHistory("orphan", "client", "server", Spans.Select(s => s with { FromMs = s.FromMs / 1000, ToMs = s.ToMs / 1000 }).ToList());
+            var history = new SocketHistory("orphan", "client", "server", Spans.Select(s => s with { FromMs = s.FromMs / 1000, ToMs = s.ToMs / 1000, LastSeenMs = s.LastSeenMs / 1000 }).ToList());
             var figure = TimelineChart.Build("c4-fin-timeout-lab", Seconds is { } s
                     ? $"C4 with tcp_fin_timeout = {FinTimeoutSeconds} s in the lab: the orphaned FIN_WAIT_2 lasted {s:0.0} s"
                     : "C4 not measured: the private network lab is unavailable here",
@@ -128,7 +128,7 @@ public static class TimeWaitSettings
         }
         var result = await NetworkLab.RunAsync("fin-timeout", new Dictionary<string, string> { ["net.ipv4.tcp_fin_timeout"] = finTimeoutSeconds.ToString(CultureInfo.InvariantCulture) },
             timeout: TimeSpan.FromSeconds(finTimeoutSeconds + 60), cancellationToken: cancellationToken).ConfigureAwait(false);
-        var spans = result["spans"]!.AsArray().Select(s => new StateSpan(s!["state"]!.GetValue<string>(), s["from_ms"]!.GetValue<double>(), s["to_ms"]!.GetValue<double>(), s["samples"]!.GetValue<int>())).ToList();
+        var spans = result["spans"]!.AsArray().Select(s => new StateSpan(s!["state"]!.GetValue<string>(), s["from_ms"]!.GetValue<double>(), s["to_ms"]!.GetValue<double>(), s["samples"]!.GetValue<int>(), s["last_seen_ms"]?.GetValue<double>())).ToList();
         return new FinTimeoutOutcome(lab, finTimeoutSeconds, host, result["seconds"]?.GetValue<double>(), spans);
     }
 
@@ -226,6 +226,7 @@ public static class TimeWaitSettings
                 ["from_ms"] = Math.Round(Math.Max(0, s.FromMs - closedAt), 1),
                 ["to_ms"] = Math.Round(s.ToMs - closedAt, 1),
                 ["samples"] = s.Samples,
+                ["last_seen_ms"] = Math.Round(Math.Max(0, s.SeenUntilMs - closedAt), 1),
             }).ToArray()),
         };
     }

@@ -4,7 +4,7 @@ namespace AddressInUse.Tests.Experiments.CSharpServers;
 
 public sealed class CSharpServerErrorsTests
 {
-    [UnixFact]
+    [RealPartsFact(RealPart.Python3, UnixOnly = true)]
     public async Task OrphanedChild_ParentHasExited_ChildStillHoldsTheListenerAndTheCSharpBindIsRefused()
     {
         // Three times: the child once exited with its parent, so one lucky run proved nothing.

@@ -123,6 +123,21 @@ public sealed class ClaimsLedgerTests
 
         Assert.Equal(ClaimsLedger.Claims.Count, heatmap["y"]!.AsArray().Count);
         Assert.Equal(2, heatmap["x"]!.AsArray().Count);
+        // Rows read as the claims themselves, not their slugs.
+        var first = heatmap["y"]![0]!.GetValue<string>().Replace("<br>", " ");
+        Assert.Equal("003: " + ClaimsLedger.Claims[0].Statement, first);
+    }
+
+    [Fact]
+    public void Kind_HoldsOnlyWhen_HasAColourNoOutcomeGridUsesForAnythingElse()
+    {
+        var claim = ClaimsLedger.Claims[0];
+
+        var kind = ClaimsLedger.Kind(new ClaimVerdict(claim, BindApi.Native, new ClaimJudgement(Verdict.HoldsOnlyWhen, "f", [])));
+
+        // Orange means "bind ok, listen refused" in chapter 05's grids; one colour, one meaning.
+        Assert.NotEqual(MatrixChart.Colors[MatrixCellKind.LaterStepFailed], MatrixChart.Colors[kind]);
+        Assert.Equal(MatrixChart.Colors.Count, MatrixChart.Colors.Values.Distinct().Count());
     }
 }
 

@@ -73,6 +73,9 @@ public sealed class TeardownTests
         Assert.Equal("fin_wait_2", record.Holder);
         // The client's kernel delays the ACK of the FIN (delayed-ACK timer, 40 ms on a fresh connection): FIN_WAIT_2 comes no sooner.
         Assert.True(record.Details!["server_fin_wait_2_after_close_ms"]!.GetValue<double>() >= 30, record.Details.ToJsonString());
+        // The chart's axis counts "ms since the new bind": the bind marker sits at its 0.
+        var bind = outcome.Chart.Data.Single(t => t["name"]!.GetValue<string>() == "bind: EADDRINUSE");
+        Assert.Equal(0, bind["x"]![0]!.GetValue<double>());
     }
 
     [LinuxFact]

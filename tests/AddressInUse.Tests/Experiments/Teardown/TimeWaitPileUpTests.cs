@@ -22,6 +22,22 @@ public sealed class TimeWaitPileUpTests
     }
 
     [Fact]
+    public void LifetimeChart_FewEntriesAndAnEmptyBin_WholeNumberTicksAndTheGapKept()
+    {
+        // Three entries at 60.0 s, one at 60.3 s: the bins at 60.1 and 60.2 s are empty.
+        var outcome = new TimeWaitPileUpOutcome(10, 4, [(0, 0)], [(0, 60.01), (0.1, 60.02), (0.2, 60.05), (0.3, 60.31)], 20, Quick: false);
+
+        var figure = outcome.LifetimeChart;
+
+        var yaxis = figure.Layout["yaxis"]!;
+        Assert.Equal(1, yaxis["dtick"]!.GetValue<int>());
+        Assert.Equal("d", yaxis["tickformat"]!.GetValue<string>());
+        var bars = Assert.Single(figure.Data);
+        Assert.Equal([60.05, 60.35], bars["x"]!.AsArray().Select(x => x!.GetValue<double>()));
+        Assert.Equal([3.0, 1.0], bars["y"]!.AsArray().Select(y => y!.GetValue<double>()));
+    }
+
+    [Fact]
     public async Task RunAsync_Quick_OneSecondAtTheRateAndNoLifetimes()
     {
         var outcome = await TimeWaitPileUp.RunAsync(connections: 600, quick: true);
