@@ -125,7 +125,7 @@ public sealed unsafe class NativeSocket : IDisposable
         ThrowIfClosed();
         if (_windowsSocket is not null)
         {
-            return Try("setsockopt", () => _windowsSocket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.IPv6Only, on));
+            return StepResult.Of("setsockopt", () => _windowsSocket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.IPv6Only, on));
         }
         var value = on ? 1 : 0;
         return Check("setsockopt", LibC.setsockopt(_fd, IpProtoIpv6, Ipv6V6Only, &value, sizeof(int)));

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Json.Schema;
 
@@ -9,10 +10,26 @@ namespace Course.Runner.Notebooks;
 /// </summary>
 public static class NbformatSchema
 {
-    private static readonly Lazy<JsonSchema> Schema = new(Load);
+    private static readonly Lazy<JsonSchema> Schema = new(Build);
 
-    // The schema is written as draft-04, which JsonSchema.Net does not name; it uses no keyword whose meaning changed since, so it is evaluated as draft-07.
-    private static readonly EvaluationOptions Options = new() { OutputFormat = OutputFormat.Hierarchical, EvaluateAs = SpecVersion.Draft7 };
+    /// <summary>The schema's text as Jupyter publishes it (nbformat/v4/nbformat.v4.5.schema.json), embedded in the runner.</summary>
+    public static string SchemaText { get; } = ReadEmbedded();
+
+    /// <summary>Every place the notebook text breaks the schema, as "instance location: keyword: message"; empty when it is valid (tests list them all).</summary>
+    public static IReadOnlyList<string> Problems(string notebookJson)
+    {
+        var results = Evaluate(JsonNode.Parse(notebookJson), OutputFormat.List);
+        if (results.IsValid)
+        {
+            return [];
+        }
+
+        var problems = (results.Details ?? []).SelectMany(d => (d.Errors ?? new Dictionary<string, string>()).Select(e => $"{d.InstanceLocation}: {e.Key}: {e.Value}")).ToList();
+        return problems.Count > 0 ? problems : ["the document does not match the schema"];
+    }
+
+    private static EvaluationResults Evaluate(JsonNode? notebook, OutputFormat format) =>
+        Schema.Value.Evaluate(JsonSerializer.SerializeToElement(notebook), new EvaluationOptions { OutputFormat = format });
 
     /// <summary>Throws a <see cref="NotebookFormatException"/> naming the problem, its place and the fix, unless <paramref name="root"/> is an nbformat 4 notebook.</summary>
     public static void Check(JsonNode? root, string sourceName)
@@ -29,7 +46,7 @@ public static class NbformatSchema
                 "convert it with: jupyter nbconvert --to notebook --nbformat 4 <file>, or re-save it from VS Code / Jupyter");
         }
 
-        var results = Schema.Value.Evaluate(WithCellIds(notebook), Options);
+        var results = Evaluate(WithCellIds(notebook), OutputFormat.Hierarchical);
         if (results.IsValid)
         {
             return;
@@ -78,18 +95,18 @@ public static class NbformatSchema
         Collect(results, failures);
         // The deepest place; at one place, the most specific rule (a branch's "required" rather than the oneOf that holds it).
         var chosen = failures.OrderByDescending(d => d.InstanceLocation.ToString().Count(c => c == '/')).ThenByDescending(d => d.EvaluationPath.ToString().Length).FirstOrDefault() ?? results;
-        return (chosen.InstanceLocation.ToString(), chosen.HasErrors ? string.Join("; ", chosen.Errors!.Values) : "the notebook does not match the nbformat 4.5 schema");
+        return (chosen.InstanceLocation.ToString(), chosen.Errors is { Count: > 0 } errors ? string.Join("; ", errors.Values) : "the notebook does not match the nbformat 4.5 schema");
     }
 
     // Walks only failing nodes (a passing oneOf keeps the failures of its other branches, which say nothing).
     private static void Collect(EvaluationResults node, List<EvaluationResults> failures)
     {
-        if (node.HasErrors)
+        if (node.Errors is { Count: > 0 })
         {
             failures.Add(node);
         }
 
-        var failing = (node.HasDetails ? node.Details : []).Where(d => !d.IsValid).ToList();
+        var failing = (node.Details ?? []).Where(d => !d.IsValid).ToList();
         var branches = failing.Where(d => IsOneOfBranch(d.EvaluationPath.ToString())).ToList();
         if (branches.Count > 1)
         {
@@ -109,8 +126,8 @@ public static class NbformatSchema
         && int.TryParse(evaluationPath[(at + "/oneOf/".Length)..], out _);
 
     private static bool FailsOnKind(EvaluationResults node) =>
-        (node.HasErrors && node.InstanceLocation.ToString() is var at && (at.EndsWith("/cell_type", StringComparison.Ordinal) || at.EndsWith("/output_type", StringComparison.Ordinal)))
-        || (node.HasDetails && node.Details.Any(d => !d.IsValid && FailsOnKind(d)));
+        (node.Errors is { Count: > 0 } && node.InstanceLocation.ToString() is var at && (at.EndsWith("/cell_type", StringComparison.Ordinal) || at.EndsWith("/output_type", StringComparison.Ordinal)))
+        || (node.Details ?? []).Any(d => !d.IsValid && FailsOnKind(d));
 
     // "/cells/1/outputs/0/output_type" → "$.cells[1].outputs[0].output_type".
     private static string JsonPath(string pointer) =>
@@ -159,13 +176,41 @@ public static class NbformatSchema
     private static NotebookFormatException Problem(string sourceName, string problem, string jsonPath, string fix) =>
         new(sourceName, $"Notebook {sourceName} is not an nbformat 4 notebook: {problem} (at {jsonPath}). Fix: {fix}.");
 
-    private static JsonSchema Load()
+    private static string ReadEmbedded()
     {
         using var stream = typeof(NbformatSchema).Assembly.GetManifestResourceStream("Course.Runner.nbformat.v4.schema.json")
             ?? throw new InvalidOperationException("The nbformat schema is missing from the runner's resources. Fix: rebuild lib/Course.Runner.");
-        var schema = JsonNode.Parse(stream)!.AsObject();
-        // Draft-04's meta-schema URI is unknown to JsonSchema.Net; the draft is set by EvaluateAs instead.
-        schema.Remove("$schema");
-        return JsonSchema.FromText(schema.ToJsonString());
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
     }
+
+    private static JsonSchema Build()
+    {
+        // The schema declares draft-04, which JsonSchema.Net does not implement; the keywords it uses (type, properties, required,
+        // additionalProperties, patternProperties, items, oneOf, not, enum, $ref to definitions) mean the same in draft-06.
+        var schema = JsonNode.Parse(SchemaText)!.AsObject();
+        schema.Remove("$schema");
+        // JsonSchema.Net 8.0.5 throws KeyNotFoundException for a patternProperties key holding '/' (it looks the key up JSON-pointer
+        // escaped, as '~1'); \x2F is the same regex without the character.
+        foreach (var holder in Descendants(schema).OfType<JsonObject>().Where(o => o["patternProperties"] is JsonObject).ToList())
+        {
+            var patterns = holder["patternProperties"]!.AsObject();
+            foreach (var key in patterns.Select(p => p.Key).Where(k => k.Contains('/')).ToList())
+            {
+                var value = patterns[key]!.DeepClone();
+                patterns.Remove(key);
+                patterns[key.Replace("/", "\\x2F")] = value;
+            }
+        }
+
+        return JsonSchema.FromText(schema.ToJsonString(), new BuildOptions { Dialect = Dialect.Draft06 });
+    }
+
+    private static IEnumerable<JsonNode> Descendants(JsonNode node) =>
+        node switch
+        {
+            JsonObject obj => obj.Select(p => p.Value).OfType<JsonNode>().SelectMany(Descendants).Prepend(node),
+            JsonArray array => array.OfType<JsonNode>().SelectMany(Descendants).Prepend(node),
+            _ => [node],
+        };
 }

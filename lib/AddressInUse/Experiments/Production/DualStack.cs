@@ -444,10 +444,10 @@ internal sealed class DualStackSocket : IDisposable
         {
             return _native.Bind(endPoint);
         }
-        return Matrix.CaseSocket.Try("bind", () => _dotnet!.Bind(endPoint));
+        return StepResult.Of("bind", () => _dotnet!.Bind(endPoint));
     }
 
-    public StepResult Listen() => _native is not null ? _native.Listen(16) : Matrix.CaseSocket.Try("listen", () => _dotnet!.Listen(16));
+    public StepResult Listen() => _native is not null ? _native.Listen(16) : StepResult.Of("listen", () => _dotnet!.Listen(16));
 
     /// <summary>SO_REUSEADDR, SO_REUSEPORT and (on IPv6 sockets) IPV6_V6ONLY, read back.</summary>
     public IReadOnlyDictionary<string, int> Readback()

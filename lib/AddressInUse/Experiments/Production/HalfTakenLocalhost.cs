@@ -85,17 +85,17 @@ public static class HalfTakenLocalhost
         other.Listen(16);
         var port = ((IPEndPoint)other.LocalEndPoint!).Port;
         using var v4 = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        var v4Result = Matrix.CaseSocket.Try("bind", () => v4.Bind(new IPEndPoint(IPAddress.Loopback, port)));
+        var v4Result = StepResult.Of("bind", () => v4.Bind(new IPEndPoint(IPAddress.Loopback, port)));
         if (v4Result.Ok)
         {
-            v4Result = Matrix.CaseSocket.Try("listen", () => v4.Listen(16));
+            v4Result = StepResult.Of("listen", () => v4.Listen(16));
         }
         if (v4Result.Error?.Name == "EADDRINUSE")
         {
             throw new InvalidOperationException($"Another program holds 127.0.0.1:{port} too; run the cell again for a new port.");
         }
         using var v6 = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
-        var v6Result = Matrix.CaseSocket.Try("bind", () => v6.Bind(new IPEndPoint(IPAddress.IPv6Loopback, port)));
+        var v6Result = StepResult.Of("bind", () => v6.Bind(new IPEndPoint(IPAddress.IPv6Loopback, port)));
 
         // A client asks for localhost, as a browser or a test does; whichever address the resolver lists first answers.
         var resolved = (await Dns.GetHostAddressesAsync("localhost", cancellationToken).ConfigureAwait(false)).Select(a => a.ToString()).ToList();
