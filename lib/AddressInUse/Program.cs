@@ -1,6 +1,7 @@
 using AddressInUse.Child;
 using AddressInUse.Experiments.ClientSide;
 using AddressInUse.Experiments.Matrix;
+using AddressInUse.Experiments.Packets;
 using AddressInUse.Experiments.Production;
 using AddressInUse.Experiments.Teardown;
 using AddressInUse.Lab;
@@ -47,5 +48,7 @@ internal static class Program
         [ServerPortInRange.Experiment] = _ => Task.FromResult(ServerPortInRange.MeasureInside()),
         [DualStack.Experiment] = _ => Task.FromResult(DualStack.MeasureInside()),
         [HttpClientExhaustion.Experiment] = arguments => HttpClientExhaustion.MeasureInsideAsync(arguments),
+        // One connection's segments captured on the lab's lo with the program's actions (the scenario is an argument).
+        [PacketScenarios.Experiment] = arguments => PacketScenarios.RunInsideAsync(arguments),
     };
 }

@@ -28,6 +28,7 @@ public static class NetworkLab
         "net.ipv4.ip_local_port_range",
         "net.ipv4.ip_local_reserved_ports",
         "net.ipv4.tcp_migrate_req",
+        "net.ipv4.tcp_rfc1337",
     };
 
     private static readonly Lazy<LabAvailability> Probe = new(ProbeAvailability);

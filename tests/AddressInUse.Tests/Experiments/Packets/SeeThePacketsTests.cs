@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using AddressInUse.Experiments.Packets;
+using AddressInUse.Experiments.Teardown;
+using AddressInUse.Lab;
+using AddressInUse.Tests.Lab;
+
+namespace AddressInUse.Tests.Experiments.Packets;
+
+/// <summary>The captured experiments, run in the real private network lab.</summary>
+public sealed class SeeThePacketsTests
+{
+    [LabFact]
+    public async Task CloseAsync_ClientClosesFirst_FourWayCloseCapturedAndTheTableAgrees()
+    {
+        var run = await SeeThePackets.CloseAsync(CloseOrder.ClientClosesFirst);
+
+        Assert.Equal("client>server SYN", run.Arrows[0]);
+        Assert.Contains("client>server FIN,ACK", run.Arrows);
+        Assert.Contains("server>client FIN,ACK", run.Arrows);
+        Assert.Equal("TIME_WAIT", run.ClientStates[^1].State);
+        Assert.Equal("CLOSED", run.ServerStates[^1].State);
+        Assert.True(run.AgreesWithTable);
+        Assert.Equal(0, run.Trace!.Count.SocketDrops);
+    }
+
+    [LabFact]
+    public async Task CloseAsync_Capture_KeepsEverySegmentTheKernelSent()
+    {
+        var run = await SeeThePackets.CloseAsync(CloseOrder.ServerClosesFirst);
+
+        Assert.True(run.Trace!.Count.Complete, $"captured {run.Trace.Count.Kept}, kernel sent {run.Trace.Count.KernelOutSegs}, socket drops {run.Trace.Count.SocketDrops}");
+        Assert.Equal(2 * run.Trace.Count.Kept, run.Trace.Count.Frames);
+    }
+
+    [LabFact]
+    public async Task LostLastAckAsync_TimeWait_RetransmittedFinAnsweredByAck()
+    {
+        var run = await SeeThePackets.LostLastAckAsync();
+
+        var dropped = run.Trace!.Segments.Single(s => s.Dropped);
+        var after = run.Trace.Segments.SkipWhile(s => !s.Dropped).Skip(1).ToList();
+        Assert.Equal(("client", "ACK"), (dropped.From, dropped.Flags));
+        Assert.Equal(["server>client FIN,ACK", "client>server ACK"], after.Select(s => $"{s.From}>{s.To} {s.Flags}"));
+        Assert.Equal(1, run.Details["nft_dropped"]!.GetValue<int>());
+        // The FIN is retransmitted after the RTO, which on Linux is at least 200 ms (TCP_RTO_MIN).
+        Assert.True(after[0].AtUs - dropped.AtUs >= 200_000, $"retransmitted after {after[0].AtUs - dropped.AtUs} µs");
+    }
+
+    [LabFact]
+    public async Task LostLastAckAsync_NoTimeWait_RetransmittedFinMeetsRst()
+    {
+        var run = await SeeThePackets.LostLastAckAsync(LastAckCloser.NoTimeWait);
+
+        var after = run.Trace!.Segments.SkipWhile(s => !s.Dropped).Skip(1).Select(s => $"{s.From}>{s.To} {s.Flags}");
+        Assert.Equal(["server>client FIN,ACK", "client>server RST"], after);
+        Assert.Equal(1, run.Details["tw_overflow_counter"]!.GetValue<long>());
+    }
+
+    [LabFact]
+    public async Task ResetIntoTimeWaitAsync_Rfc1337Off_EndsTheEntryOn_DoesNot()
+    {
+        var off = await SeeThePackets.ResetIntoTimeWaitAsync(rfc1337: false);
+        var on = await SeeThePackets.ResetIntoTimeWaitAsync(rfc1337: true);
+
+        Assert.True(off.Details["time_wait_ended"]!.GetValue<bool>());
+        Assert.False(on.Details["time_wait_ended"]!.GetValue<bool>());
+        Assert.All(new[] { off, on }, run => Assert.Equal("RST", run.Trace!.Segments.Single(s => s.Injected).Flags));
+        Assert.True(off.AgreesWithTable);
+        Assert.True(on.AgreesWithTable);
+    }
+
+    [LabFact]
+    public async Task NewSynAsync_SameFourTupleAsTimeWait_AcceptedAndRecycled()
+    {
+        var run = await SeeThePackets.NewSynAsync(timestamps: true);
+
+        Assert.Equal("connected", run.Details["outcome"]!.GetValue<string>());
+        Assert.Contains(run.ServerStates, c => c.Because.Contains("TIME_WAIT recycled"));
+        Assert.Equal("ESTABLISHED", run.Details["server_end_after"]!.GetValue<string>());
+    }
+
+    [LabFact]
+    public async Task OverflowAsync_SmallBuckets_ExtraClosesCountedAsOverflow()
+    {
+        var outcome = await SeeThePackets.OverflowAsync(buckets: 2, connections: 5);
+
+        Assert.Equal(2, outcome.TimeWaitEntries);
+        Assert.Equal(3, outcome.OverflowCounted);
+    }
+
+    [LabFact]
+    public async Task CapturedRun_AfterItEnds_NoLabProcessNoNamespaceNoHostRuleLeft()
+    {
+        var rulesBefore = HostRuleset();
+        var rfc1337Before = LabSettings.Read("net.ipv4.tcp_rfc1337");
+
+        var run = await SeeThePackets.ResetIntoTimeWaitAsync(rfc1337: true);
+        var lost = await SeeThePackets.LostLastAckAsync();
+
+        foreach (var ns in new[] { run.Namespace, lost.Namespace })
+        {
+            Assert.NotNull(ns);
+            Assert.NotEqual(NetworkLab.CurrentNamespace(), ns);
+            Assert.Empty(ProcessesIn(ns!));
+        }
+        Assert.Equal(rulesBefore, HostRuleset());
+        Assert.Equal(rfc1337Before, LabSettings.Read("net.ipv4.tcp_rfc1337"));
+    }
+
+    // Every process whose network namespace is the given one; a namespace with none (and no mount holding it) is gone.
+    private static List<int> ProcessesIn(string ns) =>
+        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => int.TryParse(n, out _)).Select(int.Parse!)
+            .Where(pid => { try { return new FileInfo($"/proc/{pid}/ns/net").LinkTarget == ns; } catch (IOException) { return false; } catch (UnauthorizedAccessException) { return false; } })
+            .ToList();
+
+    // The host's own nft ruleset, or a note when it cannot be read (not root, or nft missing): then it is compared as that note.
+    private static string HostRuleset()
+    {
+        try
+        {
+            using var nft = Process.Start(new ProcessStartInfo("nft", "list ruleset") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var output = nft.StandardOutput.ReadToEnd() + nft.StandardError.ReadToEnd();
+            nft.WaitForExit();
+            return output;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "nft not installed";
+        }
+    }
+}
