@@ -145,10 +145,10 @@ public sealed record PortDiagnosis(int Port, IReadOnlyList<PortHolder> Holders, 
         foreach (var l in listeners)
         {
             var wildcard = l.Local.StartsWith("[::]", StringComparison.Ordinal) || l.Local.StartsWith("0.0.0.0", StringComparison.Ordinal);
-            advice.Add($"A live server listens on {l.Local} ({l.Owner}). No option lets a second ordinary server take its port: stop it (a second instance of your program? a child process that inherited the socket?), or use another port.");
+            advice.Add($"A live server listens on {l.Local} ({l.Owner}). Your own options cannot get a second server in beside it (SO_REUSEPORT shares a listener's port only when that server set it too, and then both serve): stop it (a second instance of your program? a child process that inherited the socket?), or use another port.");
             if (l.Local.StartsWith("[::]", StringComparison.Ordinal))
             {
-                advice.Add("It listens on [::], which on a dual-stack OS also covers every IPv4 address: a server binding 0.0.0.0 or 127.0.0.1 on this port collides with it.");
+                advice.Add("It listens on [::]; unless it set IPV6_V6ONLY, that also covers every IPv4 address, so a server binding 0.0.0.0 or 127.0.0.1 on this port collides with it.");
             }
             else if (wildcard)
             {
@@ -162,7 +162,7 @@ public sealed record PortDiagnosis(int Port, IReadOnlyList<PortHolder> Holders, 
             var reuse = trials.First(t => t.Server.Contains("SO_REUSEADDR", StringComparison.Ordinal));
             advice.Add($"No server listens; {leftovers.Count} closing connection(s) ({string.Join(", ", leftovers.Select(h => h.State).Distinct())}) still name the port. " +
                        (reuse.Binds
-                           ? "Set SO_REUSEADDR before bind() (a plain .NET server already does on Linux and macOS) and it binds now; without it, wait until they are gone (TIME_WAIT lasts 60 s on Linux)."
+                           ? "Set SO_REUSEADDR before bind() (a plain .NET server already does on Unix; the course measures that on Linux) and it binds now; without it, wait until they are gone (TIME_WAIT lasts 60 s on Linux)."
                            : "Even SO_REUSEADDR does not bind now (on Linux the old socket must have set it too): wait until they are gone (TIME_WAIT lasts 60 s on Linux)."));
         }
 

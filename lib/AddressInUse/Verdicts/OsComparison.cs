@@ -203,10 +203,13 @@ public sealed class OsComparison : IHtmlRenderable
                 new[] { "OS", "machine", "cases measured" },
                 Oses.Select(o => new[] { Html.E(o.Os), Html.E(o.Emulation ?? o.Machine), Html.E(Rows.Count(r => r.Outcomes.GetValueOrDefault(o.Os) is not null).ToString(CultureInfo.InvariantCulture)) })));
             var differing = Rows.Where(r => r.Differs).ToList();
-            parts.Add(Oses.Count < 2
-                ? "<p>With one OS there is nothing to compare yet.</p>"
+            // Wine runs the Windows code path but is an emulation: its column is shown, and never counts as agreement or as Windows.
+            var real = Oses.Count(o => !o.IsEmulation);
+            parts.Add(real < 2
+                ? "<p>With one OS there is nothing to compare yet" + (Oses.Any(o => o.IsEmulation) ? " (an emulation such as Wine is not an OS to compare with: it is never evidence for Windows)" : "") + ".</p>"
                 : differing.Count == 0
-                    ? "<p>Every case measured on more than one OS has the same outcome everywhere.</p>"
+                    ? $"<p>Every case measured on more than one of the {real.ToString(CultureInfo.InvariantCulture)} real OSes has the same outcome on each" +
+                      (Oses.Any(o => o.IsEmulation) ? "; an emulation's column is shown beside them and decides nothing." : ".") + "</p>"
                     : $"<p><b>{differing.Count}</b> cases differ between the OSes:</p>" + Html.Table(
                         new[] { "scenario", "case", "api" }.Concat(Oses.Select(o => o.Os)),
                         differing.Select(r => new[] { Html.E(r.Scenario), Html.E(r.Case), Html.E(r.Api) }

@@ -79,7 +79,8 @@ public sealed record TextVerdict : IHtmlRenderable, IDisplayable
             _ => ("#555", "#f3f3f3"),
         };
         var title = $"{Id}: \"{Sentence}\" — evidence: {(Evidence.Count == 0 ? "none" : string.Join(", ", Evidence))}";
-        return $"<div class=\"course-verdict verdict-{VerdictName.Replace('_', '-')}\" data-verdict-id=\"{Html.E(Id)}\" title=\"{Html.E(title)}\" " +
+        // id="verdict-<paragraph>" is the target of the [✓](#verdict-<paragraph>) link that binds a sentence of the chapter's text to this line.
+        return $"<div id=\"verdict-{Html.E(Paragraph)}\" class=\"course-verdict verdict-{VerdictName.Replace('_', '-')}\" data-verdict-id=\"{Html.E(Id)}\" title=\"{Html.E(title)}\" " +
                $"style=\"font-size:13px;color:{colour};background:{background};border-left:4px solid {colour};padding:2px 8px;margin:2px 0\">{Html.E(Line)}</div>";
     }
 

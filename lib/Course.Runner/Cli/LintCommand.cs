@@ -3,7 +3,10 @@ using Course.Runner.Notebooks;
 
 namespace Course.Runner.Cli;
 
-/// <summary>`course lint`: checks the chapter notebooks' Polyglot metadata and cell ids, and with --fix adds what is missing.</summary>
+/// <summary>
+/// `course lint`: checks the chapter notebooks' Polyglot metadata and cell ids (with --fix adds what is missing), and that every
+/// outcome sentence of their markdown is bound to a verdict, a cited source or "not measured here" (<see cref="ProseLint"/>).
+/// </summary>
 public sealed class LintCommand : ICommand
 {
     /// <inheritdoc />
@@ -14,7 +17,7 @@ public sealed class LintCommand : ICommand
     {
         var notebooks = NotebookFolderArguments.Option();
         var fix = new Option<bool>("--fix") { Description = "add the Polyglot metadata and missing cell ids, rewriting the files" };
-        var command = new Command("lint", "check the notebooks' Polyglot metadata and cell ids (--fix adds what is missing)") { notebooks, fix };
+        var command = new Command("lint", "check the notebooks' Polyglot metadata and cell ids (--fix adds what is missing) and that every outcome sentence is measured, cited or marked \"not measured here\"") { notebooks, fix };
         command.SetAction(parsed => Run(NotebookFolderArguments.Resolve(parsed.GetValue(notebooks), context), parsed.GetValue(fix), context));
         return command;
     }
@@ -35,6 +38,15 @@ public sealed class LintCommand : ICommand
                 context.Error.WriteLine(e.Message);
                 problems++;
                 continue;
+            }
+
+            // Prose first: --fix cannot bind a sentence, so its errors stand whatever the metadata says.
+            var prose = ProseLint.Check(notebook);
+            context.Out.WriteLine($"{chapter.Name}: sentences: {prose.CountsText}");
+            foreach (var sentence in prose.Unbound)
+            {
+                context.Error.WriteLine($"{chapter.Name}: {sentence}");
+                problems++;
             }
 
             var issues = NotebookLint.Check(notebook);

@@ -34,14 +34,22 @@ public sealed class NavCommand : ICommand
         }
 
         var titles = notebooks.Select(n => ChapterPageRenderer.TitleOf(n.Notebook, n.Chapter.Name)).ToList();
+        // The chapter map (a cell with the README's table markers, e.g. chapter 00's) links the notebooks by file name.
+        var mapRows = notebooks.Select(n => new ReadmeChapterTable.Row(Path.GetFileName(n.Chapter.Path), ChapterSummary.Of(n.Notebook, n.Chapter.Name))).ToList();
         var stale = 0;
         for (var i = 0; i < notebooks.Count; i++)
         {
             var (chapter, notebook, text) = notebooks[i];
             var markdown = NavigationCell.Markdown(
                 i > 0 ? (Path.GetFileName(notebooks[i - 1].Chapter.Path), titles[i - 1]) : null,
-                i + 1 < notebooks.Count ? (Path.GetFileName(notebooks[i + 1].Chapter.Path), titles[i + 1]) : null);
+                i + 1 < notebooks.Count ? (Path.GetFileName(notebooks[i + 1].Chapter.Path), titles[i + 1]) : null,
+                accountability: NavigationCell.AccountabilityLine(ProseLint.Check(notebook)));
             NavigationCell.Apply(notebook, markdown);
+            foreach (var cell in notebook.Cells.Where(c => c.CellType == CellType.Markdown && ReadmeChapterTable.HasMarkers(c.Source)))
+            {
+                cell.Source = ReadmeChapterTable.Apply(cell.Source, ReadmeChapterTable.Table(mapRows)).TrimEnd('\n');
+            }
+
             var updated = NotebookWriter.Serialize(notebook);
             // Compare the bytes, not the cell: a file in another JSON layout is rewritten once and then stays put.
             if (updated == text)

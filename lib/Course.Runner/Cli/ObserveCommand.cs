@@ -34,7 +34,7 @@ public sealed class ObserveCommand : ICommand
             HelpName = "N",
             CustomParser = r =>
             {
-                var (value, ok) = CliValues.Single(r, text => CliValues.ParseWhole("--interval-ms", text, 0, 60_000, "milliseconds"));
+                var (value, ok) = CliValues.Single(r, text => CliValues.ParseWhole("--interval-ms", text, 1, 60_000, "milliseconds"));
                 return ok ? value : null;
             },
         };

@@ -45,7 +45,8 @@ public sealed partial record ChapterSummary(string Title, IReadOnlyList<string> 
                 if (bullet.Success)
                 {
                     started = true;
-                    items.Add(bullet.Groups["text"].Value.TrimEnd().TrimEnd(';', '.').TrimEnd());
+                    // A [✓](#verdict-…) link points into the chapter's own page; in the README or another chapter's map it would lead nowhere.
+                    items.Add(VerdictLink().Replace(bullet.Groups["text"].Value, "").TrimEnd().TrimEnd(';', '.').TrimEnd());
                 }
                 else if (started && line.StartsWith("  ", StringComparison.Ordinal) && line.Trim().Length > 0)
                 {
@@ -79,4 +80,7 @@ public sealed partial record ChapterSummary(string Title, IReadOnlyList<string> 
 
     [GeneratedRegex(@"^\s{0,3}[-*]\s+(?<text>.+)$")]
     private static partial Regex Bullet();
+
+    [GeneratedRegex(@"\s*\[✓\]\(#verdict-[A-Za-z0-9_-]+\)")]
+    private static partial Regex VerdictLink();
 }

@@ -20,6 +20,8 @@ public sealed class ObserveWebServer
     private readonly List<string> _history = new();
     private readonly List<Channel<string>> _subscribers = new();
     private readonly object _gate = new();
+    // Every local user can connect to a loopback port; only someone who read observe's own output knows this (as Jupyter does).
+    private readonly string _token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 
     /// <summary>Prepares a live view of TCP port <paramref name="port"/>, served on <paramref name="address"/> (loopback only).</summary>
     public ObserveWebServer(int port, TimeSpan interval, IPAddress? address = null)
@@ -37,8 +39,11 @@ public sealed class ObserveWebServer
         _interval = interval;
     }
 
-    /// <summary>The address the page is served on, once <see cref="RunAsync"/> has started.</summary>
+    /// <summary>The address the page is served on, with its token, once <see cref="RunAsync"/> has started.</summary>
     public Uri? Url { get; private set; }
+
+    /// <summary>The name of the query parameter that carries the token.</summary>
+    public const string TokenParameter = "token";
 
     /// <summary>Parses the address given to --web-address, refusing anything but a loopback address.</summary>
     public static IPAddress ParseLoopback(string text)
@@ -54,7 +59,7 @@ public sealed class ObserveWebServer
         return address;
     }
 
-    /// <summary>Serves the page until cancelled (Ctrl+C); the first line written is "serving http://127.0.0.1:NNNN/".</summary>
+    /// <summary>Serves the page until cancelled (Ctrl+C); the first line written is "serving http://127.0.0.1:NNNN/?token=…", the only address that is served.</summary>
     public async Task RunAsync(TextWriter output, CancellationToken cancellationToken)
     {
         using var listener = StartListener();
@@ -110,7 +115,7 @@ public sealed class ObserveWebServer
             try
             {
                 listener.Start();
-                Url = new Uri($"http://{host}:{port}/");
+                Url = new Uri($"http://{host}:{port}/?{TokenParameter}={_token}");
                 return listener;
             }
             catch (HttpListenerException) when (attempt < 5)
@@ -159,10 +164,18 @@ public sealed class ObserveWebServer
                 response.StatusCode = 403;
                 return;
             }
+            // Another local user reaches the port too (loopback is shared by every user): without the token nothing is served.
+            if (!HasToken(context.Request))
+            {
+                response.StatusCode = 403;
+                await WriteAsync(response, "text/plain; charset=utf-8", "This live view needs the address with ?token=… that `course observe --web` printed on its first line.\n", cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
             switch (url.AbsolutePath)
             {
                 case "/":
-                    await WriteAsync(response, "text/html; charset=utf-8", Page(_port), cancellationToken).ConfigureAwait(false);
+                    await WriteAsync(response, "text/html; charset=utf-8", Page(_port, _token), cancellationToken).ConfigureAwait(false);
                     break;
                 case "/plotly.min.js":
                     await WriteAsync(response, "text/javascript; charset=utf-8", PlotlyBundle.Script, cancellationToken).ConfigureAwait(false);
@@ -189,6 +202,13 @@ public sealed class ObserveWebServer
             {
             }
         }
+    }
+
+    private bool HasToken(HttpListenerRequest request)
+    {
+        var given = request.QueryString[TokenParameter] ?? "";
+        // Fixed-time comparison: the answer's timing tells nothing about how much of a guess was right.
+        return System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(given), Encoding.ASCII.GetBytes(_token));
     }
 
     private static async Task WriteAsync(HttpListenerResponse response, string type, string body, CancellationToken cancellationToken)
@@ -234,14 +254,14 @@ public sealed class ObserveWebServer
         }
     }
 
-    /// <summary>The page: a plotly timeline (one row per socket, one coloured bar per state) and the list of changes, fed by /events.</summary>
-    public static string Page(int port)
+    /// <summary>The page: a plotly timeline (one row per socket, one coloured bar per state) and the list of changes, fed by /events; its own requests carry the token.</summary>
+    public static string Page(int port, string token)
     {
         var colors = System.Text.Json.JsonSerializer.Serialize(TimelineChart.StateColors);
         return $$"""
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>TCP port {{port}} — live</title>
-            <script src="/plotly.min.js"></script>
+            <script src="/plotly.min.js?token={{token}}"></script>
             <style>body{font-family:system-ui,sans-serif;margin:1rem 2rem}#chart{height:70vh}#changes{font-family:monospace;font-size:.9rem;max-height:20vh;overflow:auto}</style>
             </head><body>
             <h1>Every socket on TCP port {{port}}, live</h1>
@@ -262,7 +282,7 @@ public sealed class ObserveWebServer
               }
               Plotly.react('chart', [...byState.values()], {barmode:'overlay', xaxis:{title:'ms since observe started'}, yaxis:{automargin:true}, margin:{t:20} });
             }
-            const events = new EventSource('/events');
+            const events = new EventSource('/events?token={{token}}');
             events.onopen = () => document.getElementById('status').textContent = 'live: watching port {{port}}';
             events.onerror = () => document.getElementById('status').textContent = 'disconnected (observe stopped?)';
             events.onmessage = e => {

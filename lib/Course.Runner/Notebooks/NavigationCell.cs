@@ -19,7 +19,8 @@ public static class NavigationCell
     /// <param name="previous">The previous chapter's file name and title, if any.</param>
     /// <param name="next">The next chapter's file name and title, if any.</param>
     /// <param name="contentsHref">The contents link relative to the notebooks folder.</param>
-    public static string Markdown((string File, string Title)? previous, (string File, string Title)? next, string contentsHref = "../README.md")
+    /// <param name="accountability">A line that counts the chapter's bound sentences (see <see cref="AccountabilityLine"/>), or null for none.</param>
+    public static string Markdown((string File, string Title)? previous, (string File, string Title)? next, string contentsHref = "../README.md", string? accountability = null)
     {
         var parts = new List<string>();
         if (previous is { } p)
@@ -33,8 +34,31 @@ public static class NavigationCell
             parts.Add($"Next: [{Escape(n.Title)}]({Uri.EscapeDataString(n.File)})");
         }
 
-        return new StringBuilder("---\n\n").Append(string.Join(" · ", parts)).ToString();
+        var text = new StringBuilder("---\n\n");
+        if (accountability is not null)
+        {
+            text.Append(accountability).Append("\n\n");
+        }
+
+        return text.Append(string.Join(" · ", parts)).ToString();
     }
+
+    /// <summary>
+    /// "*What this chapter states:* 15 sentences measured on your machine (✓ links each to its verdict), 6 cited to a source, 2 not measured here."
+    /// from the chapter's <see cref="ProseReport"/>; null when the chapter states nothing that needs binding.
+    /// </summary>
+    public static string? AccountabilityLine(ProseReport report)
+    {
+        if (report.Measured + report.Cited + report.NotMeasured == 0)
+        {
+            return null;
+        }
+
+        return $"*What this chapter states:* {report.Measured} {Sentences(report.Measured)} measured on your machine (each ✓ links to its verdict), " +
+               $"{report.Cited} cited to a source, {report.NotMeasured} marked not measured here.";
+    }
+
+    private static string Sentences(int n) => n == 1 ? "sentence" : "sentences";
 
     /// <summary>Puts the markdown into the notebook's navigation cell: rewrites the marked cell, or appends one when there is none; returns whether anything changed.</summary>
     public static bool Apply(Notebook notebook, string markdown)

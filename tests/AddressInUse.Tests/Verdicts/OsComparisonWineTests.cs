@@ -29,6 +29,19 @@ public sealed class OsComparisonWineTests : IDisposable
     }
 
     [Fact]
+    public void ToHtml_LinuxAndWine_ComparesNothingAndNeverClaimsAgreement()
+    {
+        Write("linux", "EADDRINUSE", 98, null);
+        Write("wine", "EADDRINUSE", 10048, Label);
+
+        var html = OsComparison.Load(_root).ToHtml();
+
+        Assert.Contains("nothing to compare", html, StringComparison.Ordinal);
+        Assert.Contains("never evidence for Windows", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("same outcome", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void MissingOses_OnlyWineResults_WindowsIsStillMissing()
     {
         Write("wine", "ok", null, Label);

@@ -32,7 +32,7 @@ public sealed class ObserveWebPageTests
         {
             await Poll.UntilAsync(() => server.Url is not null, Deadline, "the page to be served");
             var first = output.ToString().Split('\n')[0].Trim();
-            Assert.Matches(@"^serving http://127\.0\.0\.1:\d+/$", first);
+            Assert.Matches(@"^serving http://127\.0\.0\.1:\d+/\?token=[0-9a-f]{32}$", first);
 
             browser = await Puppeteer.LaunchAsync(new LaunchOptions { ExecutablePath = browserPath, Headless = true, Args = ["--no-sandbox", "--disable-gpu"] });
             var page = await browser.NewPageAsync();

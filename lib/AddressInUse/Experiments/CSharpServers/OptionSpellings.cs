@@ -29,11 +29,11 @@ public sealed record OptionSpellings(IReadOnlyList<OptionSpelling> Rows) : IHtml
             ("linger-zero", "socket.LingerState = new LingerOption(true, 0);", s => s.LingerState = new LingerOption(true, 0),
                 "Close() then sends RST instead of FIN: data not yet sent is thrown away and the peer sees 'connection reset' (chapter 09)."),
             ("exclusive", "socket.ExclusiveAddressUse = true;", s => s.ExclusiveAddressUse = true,
-                "Windows only in effect: no other socket may share the port, and a restarted server cannot bind while the old one's accepted connections still live."),
+                "On Linux it clears both reuse options (Bind then sets SO_REUSEADDR again for TCP). On Windows it sets SO_EXCLUSIVEADDRUSE: Microsoft documents that no other socket may then share the port and that a restart cannot bind while the old server's accepted connections live (not measured here)."),
             ("reuseaddress", "socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);", s => s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true),
-                "On Linux and macOS .NET sets SO_REUSEPORT too, so a second copy of your server (same user) binds beside the first instead of failing; on Windows SO_REUSEADDR lets another program hijack the port."),
+                "On Linux .NET sets SO_REUSEPORT too, so a second copy of your server (same user) binds beside the first instead of failing (chapter 10); macOS runs the same runtime code, and on Windows Microsoft documents that SO_REUSEADDR lets another socket bind the port forcibly (neither measured here)."),
             ("plain-bind", "socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));", s => s.Bind(new IPEndPoint(IPAddress.Loopback, 0)),
-                "None by itself: on Linux and macOS .NET sets SO_REUSEADDR before bind, which only lets a restart bind over closing connections."),
+                "None by itself: on Linux .NET sets SO_REUSEADDR before bind, which lets a restart bind beside any earlier socket of the port that is not listening and set it too, an ESTABLISHED one included (chapter 05); macOS runs the same runtime code (not measured here)."),
         };
         if (os.SoReusePort is { } reusePort)
         {

@@ -517,9 +517,10 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
                 {
                     return e.Judge(Verdict.Holds, $"with {Pair(ReuseAddr, ReuseAddr, e.Api)} the specific listener binds beside the wildcard one{Took(o)}.");
                 }
+                // The claim names SO_REUSEADDR: when that option is refused the claim does not hold here, whatever another option allows.
                 var port = e.Api == BindApi.Native ? e.Get(PortHolder.Listener, ReusePort, ReusePort, AddressPair.WildcardThenSpecific) : null;
                 return port is { Ok: true }
-                    ? e.Judge(Verdict.HoldsOnlyWhen, $"SO_REUSEADDR is not enough ({o.Decisive.Error}); with SO_REUSEPORT on both the specific listener binds{Took(port)}.")
+                    ? e.Judge(Verdict.DoesNotHold, $"SO_REUSEADDR never lets the specific listener in ({o.Decisive.Error}); SO_REUSEPORT on both, which the claim does not name, does{Took(port)}.")
                     : e.Judge(Verdict.DoesNotHold, $"the specific bind is refused: {Refusal(o)}.");
             },
             OnSomeSystems: true),
