@@ -20,56 +20,91 @@ public static class LabProbes
         ["loopback-filter"] = _ => LoopbackFilterInsideAsync(),
     };
 
+    /// <summary>The foreign IPv6 sources the filter is tried with: a documentation address and a unique-local one whose bytes 4-7 look like 127.x (the old filter read those).</summary>
+    public static readonly IReadOnlyList<string> ForeignIPv6Sources = ["2001:db8:7f00::1", "fd00:1:7f12:3456::9"];
+
     /// <summary>
-    /// Inside the lab, gives lo a non-loopback address (10.255.0.1, which exists in this namespace alone) and connects from it
-    /// to a wildcard listener without and with the loopback-only filter, and from 127.0.0.1 to the filtered one.
+    /// Inside the lab, gives lo non-loopback addresses (10.255.0.1 and <see cref="ForeignIPv6Sources"/>, which exist in this
+    /// namespace alone) and connects from each to a wildcard listener (0.0.0.0, and a dual-stack [::]) without and with the
+    /// loopback-only filter, and from 127.0.0.1 and ::1 to the filtered ones.
     /// </summary>
     private static async Task<JsonObject> LoopbackFilterInsideAsync()
     {
         var foreign = System.Net.IPAddress.Parse("10.255.0.1");
+        await IpAsync("address", "add", "10.255.0.1/32", "dev", "lo").ConfigureAwait(false);
+        foreach (var address in ForeignIPv6Sources)
+        {
+            // nodad: an address on lo is usable at once, no duplicate detection to wait for.
+            await IpAsync("-6", "address", "add", address + "/128", "dev", "lo", "nodad").ConfigureAwait(false);
+        }
+
+        var ipv6 = new JsonArray();
+        foreach (var from in ForeignIPv6Sources.Select(System.Net.IPAddress.Parse).Append(System.Net.IPAddress.IPv6Loopback).Append(foreign).Append(System.Net.IPAddress.Loopback))
+        {
+            foreach (var filtered in new[] { false, true })
+            {
+                ipv6.Add(new JsonObject
+                {
+                    ["listener"] = "[::]",
+                    ["from"] = from.ToString(),
+                    ["filtered"] = filtered,
+                    ["connected"] = await ConnectsAsync(filtered, System.Net.Sockets.AddressFamily.InterNetworkV6, from).ConfigureAwait(false),
+                });
+            }
+        }
+
+        return new JsonObject
+        {
+            ["unfiltered_from_foreign"] = await ConnectsAsync(false, System.Net.Sockets.AddressFamily.InterNetwork, foreign).ConfigureAwait(false),
+            ["filtered_from_foreign"] = await ConnectsAsync(true, System.Net.Sockets.AddressFamily.InterNetwork, foreign).ConfigureAwait(false),
+            ["filtered_from_loopback"] = await ConnectsAsync(true, System.Net.Sockets.AddressFamily.InterNetwork, System.Net.IPAddress.Loopback).ConfigureAwait(false),
+            ["dual_stack"] = ipv6,
+        };
+    }
+
+    private static async Task IpAsync(params string[] arguments)
+    {
         var ip = new System.Diagnostics.ProcessStartInfo("ip") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "address", "add", "10.255.0.1/32", "dev", "lo" })
+        foreach (var argument in arguments)
         {
             ip.ArgumentList.Add(argument);
         }
-        using (var process = System.Diagnostics.Process.Start(ip)!)
+        using var process = System.Diagnostics.Process.Start(ip)!;
+        var errors = await process.StandardError.ReadToEndAsync().ConfigureAwait(false);
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        if (process.ExitCode != 0)
         {
-            var errors = await process.StandardError.ReadToEndAsync().ConfigureAwait(false);
-            await process.WaitForExitAsync().ConfigureAwait(false);
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"ip address add failed inside the lab: {errors.Trim()}");
-            }
+            throw new InvalidOperationException($"ip {string.Join(' ', arguments)} failed inside the lab: {errors.Trim()}");
         }
-        async Task<bool> ConnectsAsync(bool filtered, System.Net.IPAddress from)
+    }
+
+    /// <summary>Whether a client bound to <paramref name="from"/> completes a handshake with a wildcard listener of the family (IPv6: dual-stack).</summary>
+    private static async Task<bool> ConnectsAsync(bool filtered, System.Net.Sockets.AddressFamily family, System.Net.IPAddress from)
+    {
+        using var listener = new System.Net.Sockets.Socket(family, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        if (family == System.Net.Sockets.AddressFamily.InterNetworkV6)
         {
-            using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-            if (filtered && Native.LoopbackOnlyFilter.Attach(listener) is var errno and not 0)
-            {
-                throw new InvalidOperationException($"SO_ATTACH_FILTER failed: errno {errno}");
-            }
-            listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Any, 0));
-            listener.Listen(4);
-            var port = ((System.Net.IPEndPoint)listener.LocalEndPoint!).Port;
-            using var client = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-            client.Bind(new System.Net.IPEndPoint(from, 0));
-            // A dropped SYN is retried for minutes; one second is many round trips on lo.
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-            try
-            {
-                await client.ConnectAsync(new System.Net.IPEndPoint(from, port), deadline.Token).ConfigureAwait(false);
-                return true;
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
+            listener.DualMode = true;
         }
-        return new JsonObject
+        if (filtered && Native.LoopbackOnlyFilter.Attach(listener) is var errno and not 0)
         {
-            ["unfiltered_from_foreign"] = await ConnectsAsync(false, foreign).ConfigureAwait(false),
-            ["filtered_from_foreign"] = await ConnectsAsync(true, foreign).ConfigureAwait(false),
-            ["filtered_from_loopback"] = await ConnectsAsync(true, System.Net.IPAddress.Loopback).ConfigureAwait(false),
-        };
+            throw new InvalidOperationException($"SO_ATTACH_FILTER failed: errno {errno}");
+        }
+        listener.Bind(new System.Net.IPEndPoint(family == System.Net.Sockets.AddressFamily.InterNetworkV6 ? System.Net.IPAddress.IPv6Any : System.Net.IPAddress.Any, 0));
+        listener.Listen(4);
+        var port = ((System.Net.IPEndPoint)listener.LocalEndPoint!).Port;
+        using var client = new System.Net.Sockets.Socket(from.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        client.Bind(new System.Net.IPEndPoint(from, 0));
+        // A dropped SYN is retried for minutes; one second is many round trips on lo.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        try
+        {
+            await client.ConnectAsync(new System.Net.IPEndPoint(from, port), deadline.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 }

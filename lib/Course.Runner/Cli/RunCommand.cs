@@ -337,6 +337,11 @@ public sealed class RunCommand : ICommand
                             exportLog.Target = r;
                             Directory.CreateDirectory(staging);
                             await exporter.ExportAsync(charts, staging, token).WaitAsync(token).ConfigureAwait(false);
+                            // The executed notebook gets each image too, so viewers that run no script still draw its charts.
+                            if (StaticFigureImages.Attach(result.Notebook, charts, staging) > 0)
+                            {
+                                NotebookWriter.WriteFile(result.Notebook, Path.Combine(outFolder, chapter.Name + ".ipynb"));
+                            }
                         }
                         finally
                         {

@@ -121,6 +121,36 @@ public sealed class WildcardInLabTests
         Assert.True(result["filtered_from_loopback"]!.GetValue<bool>());
     }
 
+    [LabWithIpFact]
+    public async Task LoopbackOnlyFilter_OnADualStackListener_ForeignIPv6AndIPv4PeersDropped_LoopbackOfBothFamiliesConnects()
+    {
+        // 2001:db8:7f00::1 and fd00:1:7f12:3456::9 have 127.x in bytes 4-7, where the IPv4-only filter looked: they once got through.
+        var result = await NetworkLab.RunAsync("loopback-filter", new Dictionary<string, string>(), timeout: TimeSpan.FromSeconds(60));
+        var rows = result["dual_stack"]!.AsArray().Select(r => (From: r!["from"]!.GetValue<string>(), Filtered: r["filtered"]!.GetValue<bool>(), Connected: r["connected"]!.GetValue<bool>())).ToList();
+        string[] foreign = [.. LabProbes.ForeignIPv6Sources, "10.255.0.1"];
+
+        Assert.Equal(10, rows.Count);
+        foreach (var (from, filtered, connected) in rows)
+        {
+            // Unfiltered, everyone connects (else the test shows nothing); filtered, only the loopback sources do.
+            var expected = !filtered || !foreign.Contains(from);
+            Assert.True(expected == connected, $"from {from}, filter {(filtered ? "on" : "off")}: connected {connected}");
+        }
+    }
+
+    [LinuxFact]
+    public void PortSharing_PortFindingSockets_CarryTheLoopbackOnlyFilterBeforeTheirWildcardBind()
+    {
+        foreach (var protocol in new[] { System.Net.Sockets.ProtocolType.Tcp, System.Net.Sockets.ProtocolType.Udp })
+        {
+            using var socket = NativeSocket.Create(System.Net.Sockets.AddressFamily.InterNetwork, protocol);
+
+            PortSharing.GuardWildcard(socket);
+
+            Assert.Equal(LoopbackOnlyFilter.Length, LoopbackOnlyFilter.InstructionCount(socket.Descriptor));
+        }
+    }
+
     [LinuxFact]
     public void CaseSocket_BindingTheWildcard_CarriesTheLoopbackOnlyFilter_ALoopbackBindDoesNot()
     {
@@ -132,7 +162,7 @@ public sealed class WildcardInLabTests
             Assert.True(wildcard.Bind(new IPEndPoint(IPAddress.Any, 0)).Ok);
             Assert.True(loopback.Bind(new IPEndPoint(IPAddress.Loopback, 0)).Ok);
 
-            Assert.Equal(5, LoopbackOnlyFilter.InstructionCount(wildcard.AsSocket()));
+            Assert.Equal(LoopbackOnlyFilter.Length, LoopbackOnlyFilter.InstructionCount(wildcard.AsSocket()));
             Assert.Equal(0, LoopbackOnlyFilter.InstructionCount(loopback.AsSocket()));
         }
     }

@@ -84,6 +84,9 @@ public sealed class CourseNotebooksTests : IDisposable
             Assert.True(page.Errors.Count == 0, $"{stem}.html had script errors: {string.Join("; ", page.Errors)}");
             Assert.Equal(charts, page.ChartsDrawn);
             Assert.Equal(charts, Directory.GetFiles(images, stem + "-*.svg").Length);
+            // Each figure output carries its exported image, so untrusted Jupyter, GitHub and nbviewer draw it without scripts.
+            Assert.All(executed.Cells.SelectMany(c => c.Outputs).MimeData().Where(d => d.ContainsKey("application/vnd.plotly.v1+json")),
+                d => Assert.StartsWith("<svg", ((string)d[Course.Runner.Charts.StaticFigureImages.SvgMimeType]).TrimStart()));
         }
         Assert.True(File.Exists(Path.Combine(outFolder, "index.html")));
         Assert.True(File.Exists(Path.Combine(outFolder, "compare.html")));

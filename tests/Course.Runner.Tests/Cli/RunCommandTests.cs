@@ -67,6 +67,9 @@ public sealed class RunCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(Images, "01-first-rtt.svg")));
         Assert.Empty(Directory.GetDirectories(Images));
 
+        // The executed notebook's figure output carries the exported image (viewers that run no script draw it).
+        var figure = executed.Cells.Single(c => c.Id == "chart").Outputs.MimeData().Single(d => d.ContainsKey(AddressInUse.Display.MimeTypes.Plotly));
+        Assert.Equal(File.ReadAllText(Path.Combine(Images, "01-first-rtt.svg")), (string)figure[StaticFigureImages.SvgMimeType]);
         Assert.Matches(@"\[01-first\] cell 4/5 \(id measure\) \.\.\. ok", output);
         Assert.Matches(@"01-first\s+ok\s+\d+\.\d s", output);
         Assert.Matches(@"02-second\s+ok", output);

@@ -85,7 +85,7 @@ public static class CSharpServerErrors
     {
         using var first = new Socket(SocketType.Stream, ProtocolType.Tcp);
         // The wildcard listener must complete no handshake with a peer outside loopback for the milliseconds it lives
-        // (Linux: the filter passes only IPv4 packets from 127.0.0.0/8; nothing needs to connect to it here).
+        // (Linux: the filter passes only packets from 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104; nothing needs to connect to it here).
         AttachLoopbackFilter(first);
         first.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
         first.Listen(1);

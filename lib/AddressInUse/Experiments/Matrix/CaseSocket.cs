@@ -64,7 +64,7 @@ internal sealed class CaseSocket : IDisposable
 
     public StepResult Bind(IPEndPoint endPoint)
     {
-        if (endPoint.Address.Equals(IPAddress.Any) && LoopbackOnlyFilter.Supported)
+        if ((endPoint.Address.Equals(IPAddress.Any) || endPoint.Address.Equals(IPAddress.IPv6Any)) && LoopbackOnlyFilter.Supported)
         {
             // Defence in depth: a wildcard socket of the course sees no packet from outside loopback, even on the host's addresses.
             var errno = _native is not null ? LoopbackOnlyFilter.Attach(_native.Descriptor) : LoopbackOnlyFilter.Attach(_socket!);

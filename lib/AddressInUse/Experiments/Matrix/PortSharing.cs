@@ -264,13 +264,16 @@ public static class PortSharing
         for (var attempt = 0; attempt < 50; attempt++)
         {
             using var tcp = NativeSocket.Create(AddressFamily.InterNetwork, ProtocolType.Tcp);
+            using var udp = NativeSocket.Create(AddressFamily.InterNetwork, ProtocolType.Udp);
+            // Wildcard binds, if only for microseconds: the UDP one could receive a datagram from the network meanwhile.
+            GuardWildcard(tcp);
+            GuardWildcard(udp);
             var bind = tcp.Bind(new IPEndPoint(IPAddress.Any, 0));
             if (!bind.Ok)
             {
                 throw new NativeSocketException(bind);
             }
             var port = tcp.LocalEndPoint!.Port;
-            using var udp = NativeSocket.Create(AddressFamily.InterNetwork, ProtocolType.Udp);
             if (udp.Bind(new IPEndPoint(IPAddress.Any, port)).Ok)
             {
                 return port;
@@ -279,6 +282,15 @@ public static class PortSharing
         throw new InvalidOperationException(
             "The OS could not offer a port that is free for both TCP and UDP in 50 tries. " +
             "Something on this machine holds most UDP ports; close it and run again.");
+    }
+
+    /// <summary>Attaches the loopback-only filter before a wildcard bind (Linux); the port is not looked for unguarded.</summary>
+    internal static void GuardWildcard(NativeSocket socket)
+    {
+        if (LoopbackOnlyFilter.Supported && LoopbackOnlyFilter.Attach(socket.Descriptor) is var errno and not 0)
+        {
+            throw new InvalidOperationException($"Could not attach the loopback-only filter to the port-finding socket (setsockopt SO_ATTACH_FILTER gave {Errno.FromCurrentOs(errno)}); no wildcard bind is made unguarded.");
+        }
     }
 
     /// <summary>Builds what holds the port; a connection is left for <see cref="WaitForHoldersAsync"/> to confirm.</summary>
