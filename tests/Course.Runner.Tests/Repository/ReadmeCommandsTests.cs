@@ -16,7 +16,7 @@ public sealed partial class ReadmeCommandsTests(ITestOutputHelper log) : IDispos
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(5);
 
-    private static readonly string[] RunnerVerbsWithTwins = ["run", "diagnose", "demo-server", "observe", "nav"];
+    private static readonly string[] RunnerVerbsWithTwins = ["run", "diagnose", "demo-server", "observe", "nav", "lint"];
 
     private readonly TempDirectory _temp = new();
 
@@ -160,6 +160,19 @@ public sealed partial class ReadmeCommandsTests(ITestOutputHelper log) : IDispos
         var (code, output) = await RunAsync($"{command} --check", Checkout.Root);
 
         Assert.True(code == 0, output);
+    }
+
+    [Fact]
+    public async Task Readme_RunnerLint_AsWritten_FindsNoUnboundSentenceInAnyChapter()
+    {
+        var command = Assert.Single(Commands(), c => Kind(c) == "runner lint");
+
+        // Without --fix, lint only reads the notebooks.
+        var (code, output) = await RunAsync(command, Checkout.Root);
+
+        Assert.True(code == 0, output);
+        Assert.Contains("00-start-here: sentences:", output);
+        Assert.DoesNotContain("unbound outcome sentence", output);
     }
 
     [RealPartsFact(RealPart.KernelTool)]
