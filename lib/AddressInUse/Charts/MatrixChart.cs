@@ -165,7 +165,7 @@ public static class MatrixChart
         }
 
         // Heatmaps have no legend entries of their own: one invisible marker trace per kind gives the colour key.
-        foreach (var kind in Enum.GetValues<MatrixCellKind>().Where(legend.ContainsKey))
+        foreach (var kind in legend.Keys) // in the order the caller listed them
         {
             figure.Data.Add(new JsonObject
             {

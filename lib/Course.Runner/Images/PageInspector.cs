@@ -4,10 +4,12 @@ using PuppeteerSharp;
 
 namespace Course.Runner.Images;
 
-/// <summary>What a headless browser saw on a page: how many plotly charts were actually drawn, and the script errors.</summary>
+/// <summary>What a headless browser saw on a page: how many plotly charts and images were actually drawn, the errors, and what else it loaded.</summary>
 /// <param name="ChartsDrawn">The number of plotly chart containers that hold a drawn SVG plot.</param>
-/// <param name="Errors">Script errors, failed resource loads and unhandled promise rejections, in order.</param>
-public sealed record PageInspection(int ChartsDrawn, IReadOnlyList<string> Errors)
+/// <param name="Errors">Script errors, failed resource loads, images that did not draw and unhandled promise rejections, in order.</param>
+/// <param name="ImagesDrawn">The number of &lt;img&gt; elements that loaded and have a size.</param>
+/// <param name="Requests">Every URL the page asked for besides itself and its own data: URIs (a self-contained page asks for none).</param>
+public sealed record PageInspection(int ChartsDrawn, IReadOnlyList<string> Errors, int ImagesDrawn = 0, IReadOnlyList<string>? Requests = null)
 {
     /// <summary>A one-line summary followed by the errors, one a line.</summary>
     public override string ToString() =>
@@ -45,6 +47,16 @@ public sealed class PageInspector(HeadlessBrowser browser)
         try
         {
             await page.EvaluateExpressionOnNewDocumentAsync(ErrorCollector(Path.GetFileName(full))).WaitAsync(ct).ConfigureAwait(false);
+            var requests = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            var pageUrl = new Uri(full).AbsoluteUri;
+            page.Request += (_, e) =>
+            {
+                var url = e.Request.Url;
+                if (url != pageUrl && !url.StartsWith("data:", StringComparison.Ordinal))
+                {
+                    requests.Enqueue(url);
+                }
+            };
             var client = page.Client;
             var budgetExpired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             client.MessageReceived += (_, e) =>
@@ -77,7 +89,7 @@ public sealed class PageInspector(HeadlessBrowser browser)
 
             var json = await page.EvaluateExpressionAsync<string>(CountScript).WaitAsync(limit, ct).ConfigureAwait(false);
             var result = JsonSerializer.Deserialize<CountResult>(json)!;
-            return new PageInspection(result.Charts, result.Errors);
+            return new PageInspection(result.Charts, result.Errors, result.Images, requests.ToArray());
         }
         finally
         {
@@ -100,7 +112,8 @@ public sealed class PageInspector(HeadlessBrowser browser)
 
     private sealed record CountResult(
         [property: JsonPropertyName("charts")] int Charts,
-        [property: JsonPropertyName("errors")] List<string> Errors);
+        [property: JsonPropertyName("errors")] List<string> Errors,
+        [property: JsonPropertyName("images")] int Images);
 
     private const string CountScript = """
         (function () {
@@ -108,7 +121,13 @@ public sealed class PageInspector(HeadlessBrowser browser)
           for (var i = 0; i < plots.length; i++) {
             if (plots[i].querySelector("svg.main-svg")) { drawn++; }
           }
-          return JSON.stringify({ charts: drawn, errors: window.__aiuPageErrors || [] });
+          var errors = (window.__aiuPageErrors || []).slice(), images = 0;
+          for (var j = 0; j < document.images.length; j++) {
+            var img = document.images[j];
+            if (img.complete && img.naturalWidth > 0) { images++; }
+            else { errors.push("Image not drawn: " + (img.alt || "") + " (" + String(img.currentSrc || img.src).slice(0, 80) + ")"); }
+          }
+          return JSON.stringify({ charts: drawn, errors: errors, images: images });
         })()
         """;
 

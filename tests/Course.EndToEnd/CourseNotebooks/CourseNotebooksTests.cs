@@ -79,9 +79,13 @@ public sealed class CourseNotebooksTests : IDisposable
             Assert.All(executed.Cells.Where(c => c.CellType == CellType.Code), c => Assert.NotNull(c.ExecutionCount));
             var charts = executed.Cells.SelectMany(c => c.Outputs).MimeData().Count(data => data.ContainsKey("application/vnd.plotly.v1+json"));
 
-            var page = await inspector.InspectAsync(Path.Combine(outFolder, stem + ".html"));
+            // Each page alone in a folder of its own: pages are single self-contained files, openable from anywhere.
+            var alone = Directory.CreateDirectory(Path.Combine(_temp.Path, "alone", stem)).FullName;
+            File.Copy(Path.Combine(outFolder, stem + ".html"), Path.Combine(alone, stem + ".html"));
+            var page = await inspector.InspectAsync(Path.Combine(alone, stem + ".html"));
 
             Assert.True(page.Errors.Count == 0, $"{stem}.html had script errors: {string.Join("; ", page.Errors)}");
+            Assert.True(page.Requests!.Count == 0, $"{stem}.html asked for other files: {string.Join(", ", page.Requests)}");
             Assert.Equal(charts, page.ChartsDrawn);
             Assert.Equal(charts, Directory.GetFiles(images, stem + "-*.svg").Length);
             // Each figure output carries its exported image, so untrusted Jupyter, GitHub and nbviewer draw it without scripts.

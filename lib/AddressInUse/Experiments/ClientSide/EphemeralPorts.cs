@@ -61,12 +61,12 @@ public sealed record EphemeralPortsOutcome(int Connections, int TimeWaitHeld, in
             figure.Data.Add(Segment("held in TIME_WAIT", row, 0, TimeWaitHeld, TimelineChart.StateColors["TIME_WAIT"]));
             figure.Data.Add(Segment("free for new connections", row, TimeWaitHeld, size, "#e0e0e0"));
             figure.Layout["barmode"] = "overlay";
-            figure.Layout["height"] = 260;
+            figure.Layout["height"] = 280;
             figure.Layout["width"] = MatrixChart.MaxWidth;
             figure.Layout["margin"] = new JsonObject { ["l"] = 130, ["r"] = 30, ["b"] = 60 };
             figure.Layout["xaxis"] = new JsonObject { ["title"] = new JsonObject { ["text"] = "ports (linear)" }, ["range"] = new JsonArray(0, size), ["tickformat"] = ",d" };
             figure.Layout["yaxis"] = new JsonObject { ["type"] = "category", ["automargin"] = true };
-            figure.Layout["legend"] = new JsonObject { ["orientation"] = "h", ["x"] = 0, ["y"] = -0.45 };
+            // plotly's default legend, right of the plot: clear of the axis title below and the note above.
             figure.Layout["annotations"] = new JsonArray(new JsonObject
             {
                 ["x"] = TimeWaitHeld, ["y"] = row, ["xanchor"] = "left", ["ax"] = 40, ["ay"] = -40, ["arrowhead"] = 2,

@@ -84,14 +84,22 @@ public sealed record TimeWaitReuseOutcome(LabAvailability Lab, IReadOnlyList<Tim
         {
             return $"<p><b>Not measured here:</b> {Html.E(Lab.Reason)}.</p><p>This machine's own settings (read, not changed): {Html.E(host)}.</p>";
         }
-        var rows = Attempts.Select(a => (a.TwReuse, a.Timestamps)).Distinct().OrderBy(k => k.TwReuse).ThenBy(k => k.Timestamps).Select(k =>
-            new[] { $"<code>{k.TwReuse}</code>", $"<code>{k.Timestamps}</code>" }.Concat(Columns.Select(c =>
-                Find(k.TwReuse, k.Timestamps, c.Bind, c.When, c.Destination) is { } a
-                    // Every attempt's deciding step is connect() unless a bind before it failed: only that is worth a line (the table must fit the page).
-                    ? Html.Badge(a.Outcome, $"{a.Step} at {a.SecondsAfterTimeWait:0.00} s") + (a.Step == "connect" ? "" : $"<br><small>{Html.E(a.Step)}</small>")
-                    : "—")));
+        var settings = Attempts.Select(a => (a.TwReuse, a.Timestamps)).Distinct().OrderBy(k => k.TwReuse).ThenBy(k => k.Timestamps).ToList();
+        // One table per way of choosing the client port, three attempts each: all eight columns side by side do not fit a page.
+        string TableOf(string bind, string title)
+        {
+            var columns = Columns.Where(c => c.Bind == bind).ToList();
+            var rows = settings.Select(k =>
+                new[] { $"<code>{k.TwReuse}</code>", $"<code>{k.Timestamps}</code>" }.Concat(columns.Select(c =>
+                    Find(k.TwReuse, k.Timestamps, c.Bind, c.When, c.Destination) is { } a
+                        // Every attempt's deciding step is connect() unless a bind before it failed: only that is worth a line.
+                        ? Html.Badge(a.Outcome, $"{a.Step} at {a.SecondsAfterTimeWait:0.00} s") + (a.Step == "connect" ? "" : $"<br><small>{Html.E(a.Step)}</small>")
+                        : "—")));
+            return $"<p><b>{Html.E(title)}</b></p>" + Html.Table(new[] { "tcp_tw_reuse", "tcp_timestamps" }.Concat(columns.Select(c => c.Label[(c.Label.IndexOf(", ", StringComparison.Ordinal) + 2)..])), rows);
+        }
         return $"<p>Measured in a private network namespace ({Html.E(Lab.Reason)}); the delay is tcp_tw_reuse_delay = {ReuseDelayMs} ms. This machine's own settings, untouched: {Html.E(host)}.</p>"
-            + Html.Table(new[] { "tcp_tw_reuse", "tcp_timestamps" }.Concat(Columns.Select(c => c.Label)), rows);
+            + TableOf("explicit", "The client binds its old port before connecting (bind before connect)")
+            + TableOf("ephemeral", "The OS picks the client port (ephemeral)");
     }
 
     /// <summary>One line per attempt.</summary>
