@@ -93,7 +93,9 @@ public static class CommandLine
     private static void ReportParseErrors(ParseResult parsed, CommandContext context)
     {
         var verb = parsed.CommandResult.Command;
-        foreach (var error in parsed.Errors)
+        // `course frobnicate` is one mistake, an unknown command: not also "no command given".
+        var unknown = parsed.Errors.Any(e => e.Message.StartsWith("Unrecognized command or argument", StringComparison.Ordinal));
+        foreach (var error in parsed.Errors.Where(e => !(unknown && e.Message.StartsWith("Required command was not provided", StringComparison.Ordinal))))
         {
             context.Error.WriteLine(Explain(error.Message, verb));
         }

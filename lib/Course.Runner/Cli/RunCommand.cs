@@ -265,6 +265,7 @@ public sealed class RunCommand : ICommand
                 {
                     CellTimeout = options.CellTimeout,
                     Parameters = options.Parameters,
+                    OptionalParameters = options.OptionalParameters,
                     Progress = progress => r.Cell(progress, cancelled: token.IsCancellationRequested),
                     LiveUpdate = r.Live,
                     WarmSpareWorker = warmSpare,

@@ -12,6 +12,9 @@ public sealed class RunOptions
     /// <summary>Parameter overrides, name → C# expression text.</summary>
     public Dictionary<string, string> Parameters { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Parameter names set for the whole run (by --quick) that a chapter need not declare: no warning where it does not.</summary>
+    public HashSet<string> OptionalParameters { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The per-cell time limit.</summary>
     public TimeSpan CellTimeout { get; set; } = ExecutionOptions.DefaultCellTimeout;
 
@@ -123,9 +126,10 @@ public sealed class RunOptionSymbols
         }
 
         // An explicit --param quick=... says more than --quick, so it wins.
-        if (parsed.GetValue(_quick))
+        if (parsed.GetValue(_quick) && options.Parameters.TryAdd("quick", "true"))
         {
-            options.Parameters.TryAdd("quick", "true");
+            // --quick is for the whole run: a chapter with nothing to shorten need not declare it.
+            options.OptionalParameters.Add("quick");
         }
 
         return options;

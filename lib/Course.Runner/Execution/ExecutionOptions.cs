@@ -14,6 +14,9 @@ public sealed class ExecutionOptions
     /// <summary>Papermill-style overrides: variable name → C# expression text (e.g. "quick" → "true").</summary>
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Names among <see cref="Parameters"/> that a notebook need not declare (--quick's): ignored without a warning where it does not.</summary>
+    public IReadOnlySet<string> OptionalParameters { get; init; } = new HashSet<string>();
+
     /// <summary>Called before and after each code cell runs (on the runner's thread, in order).</summary>
     public Action<CellProgress>? Progress { get; init; }
 

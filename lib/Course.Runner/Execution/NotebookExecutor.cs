@@ -48,7 +48,7 @@ public sealed class NotebookExecutor
             cell.ExecutionCount = null;
         }
 
-        var injection = ParameterInjector.Inject(notebook, options.Parameters);
+        var injection = ParameterInjector.Inject(notebook, options.Parameters, options.OptionalParameters);
         var stopwatch = Stopwatch.StartNew();
         if (cancellationToken.IsCancellationRequested)
         {
@@ -241,6 +241,11 @@ public sealed class NotebookExecutor
         return bundle;
     }
 
+    /// <summary>The fix added to the compiler's CS0006 (an #r by name that the kernel cannot find).</summary>
+    public const string MissingReferenceFix =
+        "Fix: #r \"Name\" only loads an assembly the .NET runtime already has (e.g. #r \"System.Net.Http\"); for a library, give the path of its .dll "
+        + "relative to the notebook, e.g. #r \"../lib/bin/AddressInUse.dll\" (build it first with: dotnet build lib/AddressInUse).";
+
     private static CellFailure Failed(NotebookCell cell, int index, string label, CellOutputCollector collector, WorkerEvent e)
     {
         var errorName = e.ErrorName ?? "Error";
@@ -249,6 +254,11 @@ public sealed class NotebookExecutor
         if (errorName == "CompilationError")
         {
             var lines = message.Replace("\r\n", "\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            if (lines.Any(l => l.Contains("CS0006", StringComparison.Ordinal)))
+            {
+                lines = [.. lines, MissingReferenceFix];
+            }
+
             collector.Add(NotebookOutputs.Error(errorName, $"{label} does not compile", lines));
             return new CellFailure(index, cell.Id, CellFailureKind.Compilation, $"{label} does not compile: {string.Join("; ", lines)}");
         }
@@ -261,7 +271,8 @@ public sealed class NotebookExecutor
     {
         var seconds = timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
         var message = $"{label} did not finish within {seconds} s; the kernel was ended with everything the cell started, and the rest of the notebook was not run. "
-                      + $"Fix: raise --cell-timeout (now {seconds} s), or run with --quick for shorter experiments.";
+                      + $"Fix: if the cell loops forever (a while loop whose condition never changes, a wait for something that never comes), fix that loop; "
+                      + $"if it only needs longer, raise --cell-timeout (now {seconds} s) or run with --quick for shorter experiments.";
         collector.Add(NotebookOutputs.Error("CellTimeout", message, [message]));
         return new CellFailure(index, cell.Id, CellFailureKind.Timeout, message);
     }

@@ -63,9 +63,13 @@ public static class ParameterInjector
     }
 
     /// <summary>Inserts the overrides after the "parameters" cell (replacing an earlier injected cell); names the cell does not declare are reported, not injected.</summary>
+    /// <param name="notebook">The notebook, changed in place.</param>
+    /// <param name="overrides">Name → C# value text.</param>
+    /// <param name="optional">Names set for a whole run (--quick) that a notebook need not declare: skipped without a warning.</param>
     /// <exception cref="CourseException">A name or value is not valid C#.</exception>
-    public static ParameterInjection Inject(Notebook notebook, IReadOnlyDictionary<string, string> overrides)
+    public static ParameterInjection Inject(Notebook notebook, IReadOnlyDictionary<string, string> overrides, IReadOnlySet<string>? optional = null)
     {
+        optional ??= new HashSet<string>();
         notebook.Cells.RemoveAll(c => c.HasTag(InjectedTag));
         if (overrides.Count == 0)
         {
@@ -84,6 +88,11 @@ public static class ParameterInjector
         var warnings = new List<string>();
         if (index < 0)
         {
+            if (overrides.Keys.All(optional.Contains))
+            {
+                return new ParameterInjection(null, [], warnings);
+            }
+
             warnings.Add($"no cell is tagged \"{ParametersTag}\", so --param {string.Join(", ", overrides.Keys)} had no effect. "
                          + "Fix: tag the cell of default values with \"parameters\" (cell metadata \"tags\": [\"parameters\"]).");
             return new ParameterInjection(null, [], warnings);
@@ -101,7 +110,7 @@ public static class ParameterInjector
             applied.Add(name);
         }
 
-        foreach (var name in overrides.Keys.Where(n => !declared.Contains(n)).Order(StringComparer.Ordinal))
+        foreach (var name in overrides.Keys.Where(n => !declared.Contains(n) && !optional.Contains(n)).Order(StringComparer.Ordinal))
         {
             warnings.Add($"parameter '{name}' is not declared in the parameters cell (it declares: {(declared.Count == 0 ? "nothing" : string.Join(", ", declared))}), so it was ignored.");
         }

@@ -128,7 +128,10 @@ internal sealed class WorkerProcess : IDisposable
             tail = _stderrTail.ToString().Trim();
         }
 
-        return tail.Length == 0 ? $"the kernel worker process ended (exit code {code})" : $"the kernel worker process ended (exit code {code}): {tail}";
+        var why = code == "137"
+            ? " — killed by SIGKILL, most often the OS's out-of-memory killer (see `dmesg | grep -i 'out of memory'`). Fix: make the cell hold less in memory, or free memory and run again"
+            : "";
+        return tail.Length == 0 ? $"the kernel worker process ended (exit code {code}{why})" : $"the kernel worker process ended (exit code {code}{why}): {tail}";
     }
 
     /// <summary>Ends the worker and every process it started (child servers of an experiment), at once, never stopping one first.</summary>

@@ -12,6 +12,8 @@ public sealed class CommandLineTests
 
         Assert.Equal(2, code);
         Assert.Contains("Unknown command explode", error);
+        // One mistake, one message: not also "no command given" (it came first before).
+        Assert.DoesNotContain("No command given", error);
         Assert.Contains("Usage:", error);
         Assert.Contains("  run ", error);
     }

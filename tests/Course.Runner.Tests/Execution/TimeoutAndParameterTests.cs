@@ -1,4 +1,5 @@
 using AddressInUse.Observation;
+using Course.Runner.Cli;
 using Course.Runner.Execution;
 using Course.Runner.Notebooks;
 using Course.Runner.Tests.Fixtures;
@@ -26,6 +27,8 @@ public sealed class TimeoutAndParameterTests : IDisposable
         Assert.Equal(CellFailureKind.Timeout, result.Failure!.Kind);
         Assert.Contains("code cell 2 of 3 (id c2) did not finish within 5 s", result.Failure.Message);
         Assert.Contains("--cell-timeout", result.Failure.Message);
+        // A cell that never ends is more often a loop to fix than an experiment that needs longer.
+        Assert.Contains("if the cell loops forever", result.Failure.Message);
         Assert.IsType<ErrorElement>(Assert.Single(result.Notebook.Cells[1].Outputs));
         Assert.Empty(result.Notebook.Cells[2].Outputs);
     }
@@ -160,6 +163,56 @@ public sealed class TimeoutAndParameterTests : IDisposable
         {
             Assert.Null(problem);
         }
+    }
+
+    [Fact]
+    public void Inject_QuickForTheWholeRun_IntoChaptersThatDoNotDeclareIt_NoWarning_AnExplicitParamStillWarns()
+    {
+        var undeclared = TestNotebooks.FromCode("var rounds = 3;");
+        undeclared.Cells[0].AddTag(ParameterInjector.ParametersTag);
+        var untagged = TestNotebooks.FromCode("1 + 1");
+        var quick = new Dictionary<string, string> { ["quick"] = "true" };
+        var optional = new HashSet<string> { "quick" };
+
+        Assert.Empty(ParameterInjector.Inject(undeclared, quick, optional).Warnings);
+        Assert.Empty(ParameterInjector.Inject(untagged, quick, optional).Warnings);
+        Assert.Contains("parameter 'quick' is not declared", Assert.Single(ParameterInjector.Inject(undeclared, quick).Warnings));
+        Assert.Contains("no cell is tagged", Assert.Single(ParameterInjector.Inject(untagged, quick).Warnings));
+    }
+
+    [Fact]
+    public void RunOptions_Quick_IsOptionalForEachChapter_ParamQuickIsNot()
+    {
+        Assert.Contains("quick", RunOptions.Parse(["--quick"]).OptionalParameters);
+        Assert.Empty(RunOptions.Parse(["--param", "quick=true"]).OptionalParameters);
+        Assert.Empty(RunOptions.Parse(["--quick", "--param", "quick=false"]).OptionalParameters);
+    }
+
+    [Fact]
+    public async Task ReferenceByAMissingAssemblyName_FailsWithTheCompilerErrorAndTheFix()
+    {
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("#r \"Some.Assembly\"\n1 + 1"), _temp.Path);
+
+        Assert.Equal(CellFailureKind.Compilation, result.Failure!.Kind);
+        Assert.Contains("CS0006", result.Failure.Message);
+        Assert.Contains(NotebookExecutor.MissingReferenceFix, result.Failure.Message);
+    }
+
+    [Fact]
+    public async Task WorkerKilledBySigkill_ExitCode137_NamesTheOutOfMemoryKillerAndTheFix()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        // What the OOM killer does to a cell that holds too much: SIGKILL, which nothing in the process can catch.
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("System.Diagnostics.Process.GetCurrentProcess().Kill();"), _temp.Path);
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("exit code 137", result.Failure!.Message);
+        Assert.Contains("out-of-memory killer", result.Failure.Message);
+        Assert.Contains("Fix:", result.Failure.Message);
     }
 
     [Fact]
