@@ -11,7 +11,11 @@ namespace AddressInUse.Observation;
 /// <param name="To">The new state ("CLOSED" when the socket left the table).</param>
 /// <param name="ReceiveQueue">Unread bytes, where the OS tells.</param>
 /// <param name="SendQueue">Unacknowledged bytes, where the OS tells.</param>
-public sealed record SocketChange(double AtMs, string Local, string Remote, string? From, string To, int? ReceiveQueue, int? SendQueue)
+/// <param name="FromSeenMs">
+/// The read before this one, the last that showed <paramref name="From"/>: between it and <paramref name="AtMs"/> no read looked,
+/// so when the change happened in that gap is unknown (null for a socket new to the table).
+/// </param>
+public sealed record SocketChange(double AtMs, string Local, string Remote, string? From, string To, int? ReceiveQueue, int? SendQueue, double? FromSeenMs = null)
 {
     /// <summary>One line for a terminal: "   12.345 ms  127.0.0.1:5000 → 127.0.0.1:41000  ESTABLISHED → FIN_WAIT_2".</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
@@ -25,6 +29,7 @@ public sealed record SocketChange(double AtMs, string Local, string Remote, stri
         ["remote"] = Remote,
         ["from"] = From,
         ["to"] = To,
+        ["from_seen_ms"] = FromSeenMs is { } seen ? Math.Round(seen, 3) : null,
         ["recv_q"] = ReceiveQueue,
         ["send_q"] = SendQueue,
     }.ToJsonString();
@@ -38,6 +43,7 @@ public sealed class SocketWatch
     private readonly TimeProvider _time;
     private readonly long _start;
     private readonly IReadOnlyCollection<int>? _ports;
+    private double? _lastReadMs;
 
     /// <summary>Watches the sockets that match the filter, on the given clock.</summary>
     public SocketWatch(Func<TcpEntry, bool> filter, TimeProvider? time = null)
@@ -77,16 +83,18 @@ public sealed class SocketWatch
             _current.TryGetValue(entry.Key, out var previous);
             if (previous is null || previous.State != entry.State)
             {
-                changes.Add(new SocketChange(atMs, entry.Local.ToString(), entry.Remote.ToString(), previous?.StateName, entry.StateName, entry.ReceiveQueue, entry.SendQueue));
+                changes.Add(new SocketChange(atMs, entry.Local.ToString(), entry.Remote.ToString(), previous?.StateName, entry.StateName, entry.ReceiveQueue, entry.SendQueue,
+                    previous is null ? null : _lastReadMs));
             }
             _current[entry.Key] = entry;
         }
         foreach (var key in _current.Keys.Where(k => !seen.Contains(k)).ToList())
         {
             var gone = _current[key];
-            changes.Add(new SocketChange(atMs, gone.Local.ToString(), gone.Remote.ToString(), gone.StateName, TcpPaths.Closed, null, null));
+            changes.Add(new SocketChange(atMs, gone.Local.ToString(), gone.Remote.ToString(), gone.StateName, TcpPaths.Closed, null, null, _lastReadMs));
             _current.Remove(key);
         }
+        _lastReadMs = atMs;
         return changes;
     }
 }

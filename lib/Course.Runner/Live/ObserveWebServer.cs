@@ -277,7 +277,11 @@ public sealed class ObserveWebServer
               for (const [label, spans] of sockets) for (const s of spans) {
                 if (s.state === 'CLOSED') continue;
                 const to = s.to ?? now;
-                if (!byState.has(s.state)) byState.set(s.state, {type:'bar', orientation:'h', name:s.state, y:[], x:[], base:[], marker:{color:colors[s.state] ?? '#777'}, hovertemplate:'%{y}<br>'+s.state+' %{base:.0f}–%{customdata:.0f} ms<extra></extra>', customdata:[]});
+                // A gap between two reads is drawn as unknown (hatched), never as the state seen before it.
+                const unknown = s.state === '?';
+                if (!byState.has(s.state)) byState.set(s.state, unknown
+                  ? {type:'bar', orientation:'h', name:'not read (state unknown)', y:[], x:[], base:[], width:0.45, marker:{color:'#eeeeee', pattern:{shape:'/', fgcolor:'#9e9e9e', size:6 }, line:{color:'#bdbdbd', width:1} }, hovertemplate:'%{y}<br>no read %{base:.0f}–%{customdata:.0f} ms<extra></extra>', customdata:[]}
+                  : {type:'bar', orientation:'h', name:s.state, y:[], x:[], base:[], marker:{color:colors[s.state] ?? '#777'}, hovertemplate:'%{y}<br>'+s.state+' %{base:.0f}–%{customdata:.0f} ms<extra></extra>', customdata:[]});
                 const t = byState.get(s.state); t.y.push(label); t.base.push(s.from); t.x.push(Math.max(to - s.from, 1)); t.customdata.push(to);
               }
               Plotly.react('chart', [...byState.values()], {barmode:'overlay', xaxis:{title:'ms since observe started'}, yaxis:{automargin:true}, margin:{t:20} });
@@ -290,7 +294,12 @@ public sealed class ObserveWebServer
               now = Math.max(now, c.t_ms);
               const label = c.local + ' → ' + c.remote;
               const spans = sockets.get(label) ?? [];
-              if (spans.length) spans[spans.length - 1].to = c.t_ms;
+              if (spans.length) {
+                // The old state was last seen at the read before this one; what happened in between is unknown.
+                const seen = c.from_seen_ms ?? c.t_ms;
+                spans[spans.length - 1].to = seen;
+                if (seen < c.t_ms) spans.push({state:'?', from:seen, to:c.t_ms});
+              }
               spans.push({state:c.to, from:c.t_ms, to: c.to === 'CLOSED' ? c.t_ms : null});
               sockets.set(label, spans);
               const li = document.createElement('li');

@@ -100,6 +100,11 @@ public sealed class TransitionTests
         Assert.Equal(("ESTABLISHED", "FIN_WAIT_2"), (Assert.Single(changed).From, changed[0].To));
         Assert.Equal("CLOSED", Assert.Single(gone).To);
         Assert.Contains("\"to\":\"CLOSED\"", gone[0].ToJson());
+        // Each change says when its old state was last seen: the read before, not the moment of the change.
+        Assert.Null(first[0].FromSeenMs);
+        Assert.Equal(1, changed[0].FromSeenMs);
+        Assert.Equal(2, gone[0].FromSeenMs);
+        Assert.Contains("\"from_seen_ms\":2", gone[0].ToJson());
     }
 
     [Fact]
