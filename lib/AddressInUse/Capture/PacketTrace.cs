@@ -131,8 +131,8 @@ public sealed record PacketTrace(string Client, string Server, IReadOnlyList<Tra
         return new PacketTrace(client, server, segments, acts.Select(a => new TracedAction(a.UnixUs - origin, a.Side, a.Kind, a.Label)).ToList(), count);
     }
 
-    /// <summary>The flags of each segment, as "client>server SYN" lines, for checks and summaries.</summary>
-    public IReadOnlyList<string> Arrows => Segments.Select(s => $"{s.From}>{s.To} {s.Flags}{(s.Dropped ? " dropped" : "")}{(s.Injected ? " injected" : "")}").ToList();
+    /// <summary>Each segment as a line such as "client>server SYN" or "server>client FIN,PSH,ACK len=4096 dropped", for checks and summaries.</summary>
+    public IReadOnlyList<string> Arrows => Segments.Select(s => $"{s.From}>{s.To} {s.Flags}{(s.Length > 0 ? $" len={s.Length}" : "")}{(s.Dropped ? " dropped" : "")}{(s.Injected ? " injected" : "")}").ToList();
 
     /// <summary>The trace as JSON (what the lab's child prints and results.json keeps).</summary>
     public JsonObject ToJson() => new()

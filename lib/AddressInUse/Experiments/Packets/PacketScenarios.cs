@@ -212,8 +212,13 @@ internal static class PacketScenarios
             var closeServer = Task.Run(() => { start.SignalAndWait(); log.Mark("server", "shutdown", "server shutdown(SHUT_WR)"); p.Server.Shutdown(SocketShutdown.Send); }, cancellationToken);
             var closeClient = Task.Run(() => { start.SignalAndWait(); log.Mark("client", "shutdown", "client shutdown(SHUT_WR)"); p.Client.Shutdown(SocketShutdown.Send); }, cancellationToken);
             await Task.WhenAll(closeServer, closeClient).ConfigureAwait(false);
-            await Poll.UntilAsync(() => StateOf(p.ClientPort, p.ServerPort) is null or "TIME_WAIT" && StateOf(p.ServerPort, p.ClientPort) is null or "TIME_WAIT"
-                && !(StateOf(p.ClientPort, p.ServerPort) is null && StateOf(p.ServerPort, p.ClientPort) is null), Deadline, "both ends to finish", cancellationToken: cancellationToken).ConfigureAwait(false);
+            var finished = await Poll.TryUntilAsync(() => StateOf(p.ClientPort, p.ServerPort) is null or "TIME_WAIT" && StateOf(p.ServerPort, p.ClientPort) is null or "TIME_WAIT"
+                && !(StateOf(p.ClientPort, p.ServerPort) is null && StateOf(p.ServerPort, p.ClientPort) is null), Deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (!finished)
+            {
+                var seen = string.Join("; ", session.Peek().Where(s => s.Source == p.ClientEnd || s.Source == p.ServerEnd).Select(s => $"{(s.Source == p.ClientEnd ? "c>s" : "s>c")} {s.Flags}"));
+                throw new TimeoutException($"Attempt {attempt}{(assisted ? " (FINs dropped once)" : "")}: after {Deadline.TotalSeconds} s the client end was {StateOf(p.ClientPort, p.ServerPort) ?? "gone"} and the server end {StateOf(p.ServerPort, p.ClientPort) ?? "gone"}; segments: {seen}.");
+            }
             var both = StateOf(p.ClientPort, p.ServerPort) == "TIME_WAIT" && StateOf(p.ServerPort, p.ClientPort) == "TIME_WAIT";
             if (both || assisted)
             {
