@@ -195,6 +195,25 @@ public sealed class NotebookExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task KernelMagics_OfTheKernelTool_RunInTheRunnersKernel()
+    {
+        // The magics a learner's notebook uses in Polyglot or Jupyter (the kernel tool's C# kernel) must not fail here with DNI101.
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode(
+            "#!time\nvar answer = 6 * 7;",
+            "#!who",
+            "#!whos",
+            "#!value --name greeting\nhello from value",
+            "#!set --name fromValue --value @value:greeting\nfromValue"), _temp.Path);
+
+        var texts = result.Notebook.Cells.Select(TestNotebooks.TextOf).ToList();
+        Assert.True(result.Succeeded, result.Failure?.Message + "\n" + string.Join("\n", texts));
+        Assert.Matches(@"^Wall time: [0-9.]+ms$", texts[0]);
+        Assert.Contains("answer", texts[1]);
+        Assert.Contains("answer", string.Concat(result.Notebook.Cells[2].Outputs.MimeData().Select(d => d.TryGetText("text/html", out var h) ? h : "")));
+        Assert.Equal("hello from value", texts[4]);
+    }
+
+    [Fact]
     public async Task WorkingDirectory_DuringRun_IsTheNotebookFolder_AndIsRestoredAfter()
     {
         var before = Directory.GetCurrentDirectory();
