@@ -214,6 +214,18 @@ public sealed class NotebookExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task NuGetReference_Allowed_TheKernelRestoresAndLoadsThePackage()
+    {
+        // Markdig 1.6.0 is one of the runner's own packages, so it is in the NuGet cache and restores without the network.
+        var result = await TestNotebooks.RunAsync(
+            TestNotebooks.FromCode("#r \"nuget: Markdig, 1.6.0\"", "Markdig.Markdown.ToHtml(\"*hi*\").Trim()"),
+            _temp.Path, new ExecutionOptions { AllowNuGet = true });
+
+        Assert.True(result.Succeeded, result.Failure?.Message + "\n" + string.Join("\n", result.Notebook.Cells.Select(TestNotebooks.TextOf)));
+        Assert.Equal("<p><em>hi</em></p>", TestNotebooks.TextOf(result.Notebook.Cells[1]));
+    }
+
+    [Fact]
     public async Task WorkingDirectory_DuringRun_IsTheNotebookFolder_AndIsRestoredAfter()
     {
         var before = Directory.GetCurrentDirectory();
