@@ -13,13 +13,13 @@ public sealed class LayerTests
     /// The lab's folders from the ground floor up; a folder may use only the folders before it. Written once, here.
     /// Native: the OS's own calls. Cases: what a measurement records (CaseRecord, SocketSide, IHasCases).
     /// Display: the vocabulary values display themselves with (HTML blocks, MIME types, the formatter source), knowing no value type.
-    /// Child and Observation: the child server and the OS's TCP table. Charts: figures of observations. Lab: the private network
-    /// namespace, knowing no experiment. Diagnosis: who holds a port. Experiments: the questions the chapters ask.
+    /// Child and Observation: the child server and the OS's TCP table. Lab: the private network namespace, knowing no experiment.
+    /// Capture: the segments on the lab's lo (AF_PACKET) and the kernel's counters. Charts: figures of observations and captures. Diagnosis: who holds a port. Experiments: the questions the chapters ask.
     /// Verdicts: sentences judged against cases. Measurement: chapters measured without a kernel. The root (Program): the entry
     /// point, which composes the lab child's table of experiments.
     /// </summary>
     public static readonly string[] FloorsFromTheGroundUp =
-        ["Native", "Cases", "Display", "Child", "Observation", "Charts", "Lab", "Diagnosis", "Experiments", "Verdicts", "Measurement"];
+        ["Native", "Cases", "Display", "Child", "Observation", "Lab", "Capture", "Charts", "Diagnosis", "Experiments", "Verdicts", "Measurement"];
 
     private static readonly System.Reflection.Assembly Lab = typeof(AddressInUse.Cases.CaseRecord).Assembly;
 

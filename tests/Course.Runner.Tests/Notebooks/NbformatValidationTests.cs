@@ -92,7 +92,7 @@ public sealed class NbformatValidatorTests : IDisposable
         var shared = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(NbformatValidator.SharedSchema));
         var embedded = System.Text.Json.Nodes.JsonNode.Parse(NbformatValidator.EmbeddedSchemaText);
 
-        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(shared, embedded), "tests/Course.TestUtilities/Schemas/nbformat.v4.schema.json differs from shared/schemas/");
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(shared, embedded), "lib/Course.Runner/Notebooks/nbformat.v4.schema.json differs from shared/schemas/");
     }
 
     [RealPartsFact(RealPart.PythonNbformat)]

@@ -52,8 +52,9 @@ public sealed class NotebookReaderTests : IDisposable
         var error = Assert.Throws<NotebookFormatException>(() =>
             NotebookReader.Parse("{\"metadata\": {}, \"nbformat\": 4, \"nbformat_minor\": 5}", "x.ipynb"));
 
-        Assert.Contains("no \"cells\" array", error.Message);
-        Assert.Contains("$.cells", error.Message);
+        // The schema's own words name the missing property; the place is the top level, the fix names what a notebook needs.
+        Assert.Contains("\"cells\"", error.Message);
+        Assert.Contains("(at $)", error.Message);
         Assert.Contains("Fix: a notebook needs \"cells\"", error.Message);
     }
 
@@ -78,8 +79,10 @@ public sealed class NotebookReaderTests : IDisposable
 
         var error = Assert.Throws<NotebookFormatException>(() => NotebookReader.Parse(json, "x.ipynb"));
 
-        Assert.Contains("cell 2 has cell_type \"python\"", error.Message);
+        Assert.Contains("cell 2: ", error.Message);
+        Assert.Contains("(found \"python\")", error.Message);
         Assert.Contains("$.cells[1].cell_type", error.Message);
+        Assert.Contains("Fix: use \"code\", \"markdown\" or \"raw\"", error.Message);
     }
 
     [Fact]
@@ -111,8 +114,27 @@ public sealed class NotebookReaderTests : IDisposable
 
         var error = Assert.Throws<NotebookFormatException>(() => NotebookReader.Parse(json, "x.ipynb"));
 
-        Assert.Contains("output_type \"pyout\"", error.Message);
+        Assert.Contains("cell 1, output 1: ", error.Message);
+        Assert.Contains("(found \"pyout\")", error.Message);
+        Assert.Contains("$.cells[0].outputs[0].output_type", error.Message);
         Assert.Contains("clear the cell's outputs", error.Message);
+    }
+
+    [Fact]
+    public void Parse_CodeCellWithoutSource_NamesTheCodeCellsProblemNotAnotherKinds()
+    {
+        // A cell is one of three kinds in the schema; the problem reported is the one of the kind its cell_type names.
+        const string json = """
+            {"metadata": {}, "nbformat": 4, "nbformat_minor": 5, "cells": [
+              {"cell_type": "code", "id": "a", "metadata": {}, "execution_count": null, "outputs": []}]}
+            """;
+
+        var error = Assert.Throws<NotebookFormatException>(() => NotebookReader.Parse(json, "x.ipynb"));
+
+        Assert.Contains("cell 1: ", error.Message);
+        Assert.True(error.Message.Contains("\"source\"", StringComparison.Ordinal), error.Message);
+        Assert.Contains("(at $.cells[0])", error.Message);
+        Assert.DoesNotContain("cell_type", error.Message);
     }
 
     [Fact]
