@@ -118,7 +118,10 @@ public sealed partial class Figure : IDisplayable
             margin = new JsonObject();
             layout["margin"] = margin;
         }
-        var top = margin["t"] is JsonValue t2 && t2.TryGetValue<double>(out var d) ? d : 100; // plotly's default top margin
+        // A number the chart set (int or double alike), else plotly's default top margin.
+        var top = margin["t"] is JsonValue t2 && t2.GetValueKind() == JsonValueKind.Number
+            ? double.Parse(t2.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture)
+            : 100;
         if (top < needed)
         {
             margin["t"] = needed;

@@ -192,4 +192,31 @@ public sealed class FigureTests
         Assert.Equal("[[1,2],[null,4]]", trace["z"]!.ToJsonString());
         Assert.Equal("windows", (string?)trace["y"]![1]);
     }
+
+    [Fact]
+    public void ToJson_TitledFigureWithASmallTopMargin_TitleSitsBelowTheToolbarBandAndTheMarginMakesRoomForBoth()
+    {
+        var figure = new Figure("t", "A1 restart after kill");
+        figure.Layout["margin"] = new JsonObject { ["t"] = 40, ["l"] = 200 };
+
+        var layout = figure.ToJsonObject()["layout"]!;
+
+        var title = layout["title"]!;
+        Assert.Equal("container", title["yref"]!.GetValue<string>());
+        Assert.Equal("top", title["yanchor"]!.GetValue<string>());
+        Assert.Equal(Figure.ToolbarHeight, title["pad"]!["t"]!.GetValue<int>());
+        Assert.Equal("left", title["xanchor"]!.GetValue<string>());
+        Assert.True(double.Parse(layout["margin"]!["t"]!.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture) >= Figure.ToolbarHeight + 24 + 28, layout.ToJsonString());
+        Assert.Equal(200, layout["margin"]!["l"]!.GetValue<int>());
+        // The figure itself is not changed by serialising it.
+        Assert.Equal(40, figure.Layout["margin"]!["t"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void ToJson_UntitledFigure_LayoutLeftAlone()
+    {
+        var figure = new Figure("t");
+
+        Assert.Null(figure.ToJsonObject()["layout"]!["margin"]);
+    }
 }

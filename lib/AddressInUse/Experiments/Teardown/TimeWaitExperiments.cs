@@ -7,6 +7,7 @@ using AddressInUse.Native;
 using AddressInUse.Display;
 using AddressInUse.Observation;
 using AddressInUse.Cases;
+using AddressInUse.Diagnosis;
 
 namespace AddressInUse.Experiments.Teardown;
 
@@ -23,6 +24,9 @@ namespace AddressInUse.Experiments.Teardown;
 public sealed record TimeWaitDurationOutcome(int Port, string ServerKey, double BornAtMs, double? GoneAtMs, double PrecisionMs, StepResult BindDuring, StepResult? BindAfter, Timeline Timeline)
     : IHtmlRenderable, IHasCases
 {
+    /// <summary>What the environment did, when it interfered: the port was held by another program when it was bound again; never a lesson result.</summary>
+    public string? EnvironmentNote { get; init; }
+
     /// <summary>The measured length in seconds, or null when the wait was skipped.</summary>
     public double? Seconds => GoneAtMs is { } gone ? (gone - BornAtMs) / 1000 : null;
 
@@ -33,6 +37,10 @@ public sealed record TimeWaitDurationOutcome(int Port, string ServerKey, double 
         {
             var side = new SocketSide("127.0.0.1", "tcp", Array.Empty<string>());
             var details = new JsonObject { ["port"] = Port, ["time_wait_seconds"] = Seconds is { } s ? Math.Round(s, 2) : null, ["precision_ms"] = Math.Round(PrecisionMs, 1) };
+            if (EnvironmentNote is { } note)
+            {
+                details["environment"] = note;
+            }
             yield return new CaseRecord("C1", "bind-during-time-wait", "native", "tcp", "time_wait", side, side, BindDuring.Step, BindDuring.Outcome, BindDuring.Error?.Number) { Details = details };
             if (BindAfter is { } after)
             {
@@ -50,8 +58,8 @@ public sealed record TimeWaitDurationOutcome(int Port, string ServerKey, double 
     {
         new[] { "measured", Seconds is { } s ? Html.E($"{s:0.00} s (± {PrecisionMs:0} ms)") : "skipped (quick mode)" },
         new[] { "bind without options while it lived", Html.Badge(BindDuring.Outcome) },
-        new[] { "bind without options after it had gone", BindAfter is { } a ? Html.Badge(a.Outcome) : "—" },
-    });
+        new[] { "bind without options after it had gone", BindAfter is { } a ? Html.Badge(a.Outcome) : EnvironmentNote is null ? "—" : "not measured here (the port was held by another program)" },
+    }) + (EnvironmentNote is { } note ? $"<p><small>{Html.E(note)}</small></p>" : "");
 
     /// <summary>"TIME_WAIT lasted 60.02 s".</summary>
     public override string ToString() => Seconds is { } s ? $"TIME_WAIT lasted {s:0.00} s (± {PrecisionMs:0} ms); bind during: {BindDuring.Outcome}, after: {BindAfter?.Outcome}" : $"TIME_WAIT born; wait skipped (quick); bind during: {BindDuring.Outcome}";
@@ -129,7 +137,45 @@ public sealed record ListenerCloseOutcome(int Pending, IReadOnlyList<string> Lef
 public static class TimeWaitExperiments
 {
     /// <summary>C1: one server-closed connection; its TIME_WAIT entry is watched until it disappears (or, with quick, only until it is born).</summary>
+    /// <remarks>Once the entry has gone, no socket of the experiment is on the port: a refused bind then is another program's doing
+    /// (most often an outgoing connection that got the port as its ephemeral one during the minute). That is named, with the
+    /// holder from the TCP table, and the experiment runs once more on a fresh port; it never becomes the bind's outcome.</remarks>
     public static async Task<TimeWaitDurationOutcome> MeasureDurationAsync(bool quick = false, IProgress<TimeSpan>? progress = null, IPAddress? address = null, CancellationToken cancellationToken = default)
+    {
+        var first = await MeasureDurationOnceAsync(quick, progress, address, cancellationToken).ConfigureAwait(false);
+        if (ForeignHolder(first.BindAfter, PortDiagnosis.ReadHolders(first.Port)) is not { } held)
+        {
+            return first;
+        }
+
+        var note = $"port {first.Port} was {held} when it was bound again after its TIME_WAIT entry had gone";
+        var second = await MeasureDurationOnceAsync(quick, progress, address, cancellationToken).ConfigureAwait(false);
+        if (ForeignHolder(second.BindAfter, PortDiagnosis.ReadHolders(second.Port)) is { } heldAgain)
+        {
+            return second with { BindAfter = null, EnvironmentNote = $"{note}; on the fresh port {second.Port} too ({heldAgain}): not measured here" };
+        }
+
+        return second with { EnvironmentNote = $"{note}; ran again on the fresh port {second.Port}" };
+    }
+
+    /// <summary>
+    /// "held by another program (pid 1234, nginx)" when a bind after the experiment's own sockets had all gone was refused with
+    /// EADDRINUSE, from the port's rows in the TCP table; null when the bind was not refused that way.
+    /// </summary>
+    public static string? ForeignHolder(StepResult? bind, IReadOnlyList<PortHolder> holders)
+    {
+        if (bind is not { Ok: false } || bind.Error?.Name is not ("EADDRINUSE" or "WSAEADDRINUSE"))
+        {
+            return null;
+        }
+
+        var named = holders.Where(h => h.Pid is not null).Select(h => $"pid {h.Pid}, {h.ProcessName ?? "?"}").Distinct().ToList();
+        return named.Count > 0 ? $"held by another program ({string.Join("; ", named)})"
+            : holders.Count > 0 ? $"held by another program (its socket is {holders[0].State} {holders[0].Local} → {holders[0].Remote}; {holders[0].Owner})"
+            : "held by another program (a socket the TCP table does not list, e.g. bound but not listening)";
+    }
+
+    private static async Task<TimeWaitDurationOutcome> MeasureDurationOnceAsync(bool quick, IProgress<TimeSpan>? progress, IPAddress? address, CancellationToken cancellationToken)
     {
         address = Guards.Loopback(address ?? IPAddress.Loopback);
         await using var c = await LoopbackConnection.OpenAsync(address, sampleInterval: TimeSpan.FromMilliseconds(10), cancellationToken: cancellationToken).ConfigureAwait(false);
