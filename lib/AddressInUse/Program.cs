@@ -48,6 +48,7 @@ internal static class Program
         [ServerPortInRange.Experiment] = _ => Task.FromResult(ServerPortInRange.MeasureInside()),
         [DualStack.Experiment] = _ => Task.FromResult(DualStack.MeasureInside()),
         [RollingRestart.Experiment] = arguments => RollingRestart.MeasureInsideAsync(arguments),
+        [ReusePortUsers.Experiment] = _ => Task.FromResult(ReusePortUsers.MeasureInside()),
         [HttpClientExhaustion.Experiment] = arguments => HttpClientExhaustion.MeasureInsideAsync(arguments),
         // One connection's segments captured on the lab's lo with the program's actions (the scenario is an argument).
         [PacketScenarios.Experiment] = arguments => PacketScenarios.RunInsideAsync(arguments),

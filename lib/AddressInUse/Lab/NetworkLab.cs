@@ -45,7 +45,8 @@ public static class NetworkLab
     /// <param name="arguments">The experiment's own arguments.</param>
     /// <param name="timeout">How long the child may take before it is killed.</param>
     /// <param name="cancellationToken">Kills the child when cancelled.</param>
-    public static async Task<JsonObject> RunAsync(string experiment, IReadOnlyDictionary<string, string> settings, JsonObject? arguments = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    /// <param name="secondUser">Maps a second user id (1) into the namespace beside root (see <see cref="SecondUser"/>); only where it is available.</param>
+    public static async Task<JsonObject> RunAsync(string experiment, IReadOnlyDictionary<string, string> settings, JsonObject? arguments = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default, bool secondUser = false)
     {
         foreach (var name in settings.Keys.Where(n => !Writable.Contains(n)))
         {
@@ -62,7 +63,11 @@ public static class NetworkLab
             ["settings"] = new JsonObject(settings.Select(s => KeyValuePair.Create(s.Key, (JsonNode?)s.Value))),
             ["arguments"] = arguments?.DeepClone() ?? new JsonObject(),
         };
-        using var process = Start(experiment);
+        if (secondUser && !SecondUser.Available)
+        {
+            throw new LabUnavailableException(SecondUser.Reason);
+        }
+        using var process = secondUser ? await StartWithSecondUserAsync(experiment, cancellationToken).ConfigureAwait(false) : Start(experiment);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         stop.CancelAfter(timeout ?? TimeSpan.FromSeconds(120));
         try
@@ -104,6 +109,111 @@ public static class NetworkLab
                 Child.ProcessTree.Kill(process);
                 await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
             }
+        }
+    }
+
+    private static readonly Lazy<LabAvailability> SecondUserProbe = new(() => ProbeSecondUser().GetAwaiter().GetResult());
+
+    /// <summary>
+    /// Whether the lab can map a second user id into its namespace (ns uid 1 → host uid 65534, beside root), which needs
+    /// CAP_SETUID on the host: root can write such a uid_map; an ordinary user needs newuidmap and /etc/subuid ranges, which the course never sets up.
+    /// </summary>
+    public static LabAvailability SecondUser => SecondUserProbe.Value;
+
+    /// <summary>The uid_map (and gid_map) the second-user lab writes: its root is the caller's own id, its uid 1 the host's 65534 (nobody).</summary>
+    private static string IdMap(uint own) => $"0 {own} 1\n1 65534 1\n";
+
+    // unshare makes the namespaces and starts a shell that waits for one line before it execs the child, so the maps are
+    // written while nothing in the namespace runs yet; a child exec'd as a mapped root keeps its capabilities there.
+    private static async Task<Process> StartWithSecondUserAsync(string experiment, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo("unshare") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "--user", "--net", "sh", "-c", "read -r go && exec \"$0\" \"$@\"", DotnetHost.Path, "exec", LibraryPath(), "lab", experiment })
+        {
+            info.ArgumentList.Add(argument);
+        }
+        Child.ChildEnvironment.Apply(info);
+        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start unshare.");
+        try
+        {
+            await MapSecondUserAsync(process, cancellationToken).ConfigureAwait(false);
+            await process.StandardInput.WriteLineAsync("go").ConfigureAwait(false);
+            return process;
+        }
+        catch
+        {
+            Child.ProcessTree.Kill(process);
+            process.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task MapSecondUserAsync(Process process, CancellationToken cancellationToken)
+    {
+        var ours = new FileInfo("/proc/self/ns/user").LinkTarget;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        // unshare(2) happens in the child after it starts: wait until its user namespace is no longer ours.
+        while (new FileInfo($"/proc/{process.Id}/ns/user").LinkTarget == ours)
+        {
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"unshare did not make a user namespace (exit {(process.HasExited ? process.ExitCode : -1)}).");
+            }
+            await Task.Delay(2, cancellationToken).ConfigureAwait(false);
+        }
+        var own = getuid();
+        await File.WriteAllTextAsync($"/proc/{process.Id}/uid_map", IdMap(own), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync($"/proc/{process.Id}/gid_map", IdMap(getgid()), cancellationToken).ConfigureAwait(false);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern uint getuid();
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern uint getgid();
+
+    private static async Task<LabAvailability> ProbeSecondUser()
+    {
+        if (!Availability.Available)
+        {
+            return Availability;
+        }
+        try
+        {
+            var info = new ProcessStartInfo("unshare") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var argument in new[] { "--user", "--net", "sh", "-c", "read -r go && cat /proc/self/uid_map" })
+            {
+                info.ArgumentList.Add(argument);
+            }
+            using var process = Process.Start(info)!;
+            try
+            {
+                await MapSecondUserAsync(process, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                return new LabAvailability(false, $"a second user id could not be mapped into the lab's namespace ({e.Message.Trim()}): that needs root on this machine, or newuidmap (Debian: uidmap) with a range for you in /etc/subuid, which the course does not set up");
+            }
+            finally
+            {
+                if (!process.HasExited)
+                {
+                    await process.StandardInput.WriteLineAsync("go").ConfigureAwait(false);
+                    process.StandardInput.Close();
+                    if (!process.WaitForExit(10_000))
+                    {
+                        process.Kill();
+                    }
+                }
+            }
+            var map = await process.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
+            return map.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == 2
+                ? new LabAvailability(true, "a private user + network namespace with two user ids: root and uid 1 (host uid 65534)")
+                : new LabAvailability(false, $"the second user id did not appear in the namespace's uid_map ({map.Trim()})");
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return new LabAvailability(false, "util-linux's unshare is not installed (Debian: apt-get install util-linux)");
         }
     }
 

@@ -16,11 +16,37 @@ internal static class PacketScenarios
 
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
-    /// <summary>Runs the scenario named in the arguments and returns its trace and what the table showed.</summary>
+    /// <summary>
+    /// Runs the scenario named in the arguments and returns its trace and what the table showed; with "repeat": N it runs it N
+    /// times in this one namespace and returns each run under "runs", and with "capture": false it runs without the packet
+    /// socket (for the benchmark that checks the capture changes nothing).
+    /// </summary>
     public static async Task<JsonObject> RunInsideAsync(JsonObject arguments, CancellationToken cancellationToken = default)
     {
+        var repeat = arguments["repeat"]?.GetValue<int>() ?? 1;
+        if (repeat is < 1 or > 200)
+        {
+            throw new ArgumentException($"\"repeat\" must be 1 to 200, not {repeat}.");
+        }
+        if (repeat == 1)
+        {
+            return await RunOnceAsync(arguments, cancellationToken).ConfigureAwait(false);
+        }
+        var runs = new JsonArray();
+        for (var i = 0; i < repeat; i++)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var run = await RunOnceAsync(arguments, cancellationToken).ConfigureAwait(false);
+            run["run_ms"] = Math.Round(clock.Elapsed.TotalMilliseconds, 2);
+            runs.Add(run);
+        }
+        return new JsonObject { ["runs"] = runs };
+    }
+
+    private static async Task<JsonObject> RunOnceAsync(JsonObject arguments, CancellationToken cancellationToken)
+    {
         var scenario = arguments["scenario"]?.GetValue<string>() ?? throw new ArgumentException("A captured experiment needs a \"scenario\".");
-        using var session = CaptureSession.Start();
+        using var session = CaptureSession.Start(capture: arguments["capture"]?.GetValue<bool>() != false);
         var result = scenario switch
         {
             "client-closes-first" => await CloseInOrderAsync(session, clientFirst: true, cancellationToken).ConfigureAwait(false),
@@ -390,6 +416,10 @@ internal static class PacketScenarios
         p.Client.Close();
         await SettleAsync(p, null, "TIME_WAIT", cancellationToken).ConfigureAwait(false);
         // The RST must carry the sequence number the TIME_WAIT end expects next: the client's FIN, plus one, read from the capture.
+        if (!session.Capturing)
+        {
+            throw new ArgumentException("The RST scenario reads the sequence number from the capture, so it cannot run with \"capture\": false.");
+        }
         PacketSegment? clientFin = null;
         await Poll.UntilAsync(() => (clientFin = session.Peek().LastOrDefault(s => s.Source == p.ClientEnd && s.Has("FIN"))) is not null, Deadline,
             "the client's FIN in the capture (the RST's sequence number comes from it)", cancellationToken: cancellationToken).ConfigureAwait(false);
