@@ -47,11 +47,11 @@ public static class KernelCounters
 /// <summary>A capture around one experiment inside the lab: the packet socket, the program's actions, and the kernel's own segment count.</summary>
 internal sealed class CaptureSession : IDisposable
 {
-    private readonly LoopbackCapture _capture;
+    private readonly LoopbackCapture? _capture;
     private readonly long? _outSegsBefore;
     private readonly double _startCostMs;
 
-    private CaptureSession(LoopbackCapture capture, long? outSegsBefore, double startCostMs)
+    private CaptureSession(LoopbackCapture? capture, long? outSegsBefore, double startCostMs)
     {
         _capture = capture;
         _outSegsBefore = outSegsBefore;
@@ -64,8 +64,11 @@ internal sealed class CaptureSession : IDisposable
     /// <summary>Every frame as captured (both copies), once <see cref="Stop"/> ran: the raw bytes that fixtures are made of.</summary>
     public IReadOnlyList<CapturedFrame> Frames { get; private set; } = [];
 
-    /// <summary>Opens the capture (only inside the lab: the namespace's lo carries nothing but the lab's own connections).</summary>
-    public static CaptureSession Start()
+    /// <summary>Whether the packet socket is open (false in the benchmark's runs without capture).</summary>
+    public bool Capturing => _capture is not null;
+
+    /// <summary>Opens the capture (only inside the lab: the namespace's lo carries nothing but the lab's own connections); without <paramref name="capture"/>, only actions and counters are kept.</summary>
+    public static CaptureSession Start(bool capture = true)
     {
         if (!Lab.LabChild.InPrivateNamespace)
         {
@@ -73,12 +76,11 @@ internal sealed class CaptureSession : IDisposable
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var before = SentByTcp(KernelCounters.Read());
-        var capture = LoopbackCapture.Start();
-        return new CaptureSession(capture, before, clock.Elapsed.TotalMilliseconds);
+        return new CaptureSession(capture ? LoopbackCapture.Start() : null, before, clock.Elapsed.TotalMilliseconds);
     }
 
     /// <summary>The TCP segments captured so far (while the capture keeps running).</summary>
-    public IReadOnlyList<PacketSegment> Peek() => SegmentParser.Segments(_capture.Frames);
+    public IReadOnlyList<PacketSegment> Peek() => _capture is null ? [] : SegmentParser.Segments(_capture.Frames);
 
     /// <summary>Stops the capture and parses it: every TCP segment (one copy each) and how complete the capture was.</summary>
     /// <param name="injected">How many segments the lab wrote itself through a raw socket (not counted by the kernel's TCP).</param>
@@ -86,10 +88,10 @@ internal sealed class CaptureSession : IDisposable
     {
         var after = SentByTcp(KernelCounters.Read());
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var frames = _capture.Stop();
+        var frames = _capture?.Stop() ?? [];
         Frames = frames;
         var segments = SegmentParser.Segments(frames);
-        var stats = _capture.Statistics;
+        var stats = _capture?.Statistics ?? new CaptureStatistics(0, 0);
         var count = new CaptureCount(frames.Count, segments.Count, after - _outSegsBefore, injected, stats.Dropped, _startCostMs + clock.Elapsed.TotalMilliseconds);
         return (segments, count);
     }
@@ -98,5 +100,5 @@ internal sealed class CaptureSession : IDisposable
     private static long? SentByTcp(IReadOnlyDictionary<string, long> counters) => counters.Get("Tcp.OutSegs") + counters.Get("Tcp.RetransSegs");
 
     /// <summary>Closes the packet socket if <see cref="Stop"/> was not reached.</summary>
-    public void Dispose() => _capture.Dispose();
+    public void Dispose() => _capture?.Dispose();
 }

@@ -14,10 +14,6 @@ public static class BrowserWorkFolders
     /// <summary>The name prefix of every work folder.</summary>
     public const string Prefix = "aiu-browser-";
 
-    // The hand-written driver before PuppeteerSharp named its folders like this, without an owner.
-    private const string LegacyPrefix = "aiu-chromium-";
-    private static readonly TimeSpan LegacyAge = TimeSpan.FromHours(1);
-
     /// <summary>The folder the work folders go in: the system temp folder, or ~/aiu-browser-work for a snap browser (its /tmp is private).</summary>
     public static string Root(string browser)
     {
@@ -45,7 +41,7 @@ public static class BrowserWorkFolders
             return swept;
         }
 
-        foreach (var folder in Directory.EnumerateDirectories(root, "aiu-*"))
+        foreach (var folder in Directory.EnumerateDirectories(root, Prefix + "*"))
         {
             if (!IsStale(folder))
             {
@@ -62,15 +58,10 @@ public static class BrowserWorkFolders
         return swept;
     }
 
-    /// <summary>True when the folder is a work folder whose owning process no longer runs (or a legacy one older than an hour).</summary>
+    /// <summary>True when the folder is a work folder whose owning process no longer runs.</summary>
     public static bool IsStale(string folder)
     {
         var name = Path.GetFileName(folder);
-        if (name.StartsWith(LegacyPrefix, StringComparison.Ordinal))
-        {
-            return DateTime.UtcNow - Directory.GetLastWriteTimeUtc(folder) > LegacyAge;
-        }
-
         if (!name.StartsWith(Prefix, StringComparison.Ordinal))
         {
             return false;

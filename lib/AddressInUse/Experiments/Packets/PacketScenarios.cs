@@ -16,11 +16,37 @@ internal static class PacketScenarios
 
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
-    /// <summary>Runs the scenario named in the arguments and returns its trace and what the table showed.</summary>
+    /// <summary>
+    /// Runs the scenario named in the arguments and returns its trace and what the table showed; with "repeat": N it runs it N
+    /// times in this one namespace and returns each run under "runs", and with "capture": false it runs without the packet
+    /// socket (for the benchmark that checks the capture changes nothing).
+    /// </summary>
     public static async Task<JsonObject> RunInsideAsync(JsonObject arguments, CancellationToken cancellationToken = default)
     {
+        var repeat = arguments["repeat"]?.GetValue<int>() ?? 1;
+        if (repeat is < 1 or > 200)
+        {
+            throw new ArgumentException($"\"repeat\" must be 1 to 200, not {repeat}.");
+        }
+        if (repeat == 1)
+        {
+            return await RunOnceAsync(arguments, cancellationToken).ConfigureAwait(false);
+        }
+        var runs = new JsonArray();
+        for (var i = 0; i < repeat; i++)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var run = await RunOnceAsync(arguments, cancellationToken).ConfigureAwait(false);
+            run["run_ms"] = Math.Round(clock.Elapsed.TotalMilliseconds, 2);
+            runs.Add(run);
+        }
+        return new JsonObject { ["runs"] = runs };
+    }
+
+    private static async Task<JsonObject> RunOnceAsync(JsonObject arguments, CancellationToken cancellationToken)
+    {
         var scenario = arguments["scenario"]?.GetValue<string>() ?? throw new ArgumentException("A captured experiment needs a \"scenario\".");
-        using var session = CaptureSession.Start();
+        using var session = CaptureSession.Start(capture: arguments["capture"]?.GetValue<bool>() != false);
         var result = scenario switch
         {
             "client-closes-first" => await CloseInOrderAsync(session, clientFirst: true, cancellationToken).ConfigureAwait(false),
@@ -31,6 +57,7 @@ internal static class PacketScenarios
             "half-closed-data" => await HalfClosedDataAsync(session, cancellationToken).ConfigureAwait(false),
             "linger-zero" => await LingerZeroAsync(session, cancellationToken).ConfigureAwait(false),
             "close-unread" => await CloseWithUnreadDataAsync(session, cancellationToken).ConfigureAwait(false),
+            "kill-unread" => await KillWithUnreadDataAsync(session, cancellationToken).ConfigureAwait(false),
             "lost-last-ack" => await LostLastAckAsync(session, arguments["linger_close"]?.GetValue<bool>() == true, cancellationToken).ConfigureAwait(false),
             "new-syn" => await NewSynMeetsTimeWaitAsync(session, cancellationToken).ConfigureAwait(false),
             "rst-meets-time-wait" => await ResetMeetsTimeWaitAsync(session, cancellationToken).ConfigureAwait(false),
@@ -284,6 +311,47 @@ internal static class PacketScenarios
         return Finish(session, p);
     }
 
+    private static async Task<JsonObject> KillWithUnreadDataAsync(CaptureSession session, CancellationToken cancellationToken)
+    {
+        using var p = await OpenAsync(session, cancellationToken).ConfigureAwait(false);
+        session.Actions.Mark("client", "send", "client sends 1000 bytes");
+        await p.Client.SendAsync(new byte[1000], SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        await Poll.UntilAsync(() => p.Server.Available == 1000, Deadline, "the 1000 bytes to arrive", cancellationToken: cancellationToken).ConfigureAwait(false);
+        // A real process holds the server's socket when it is killed: `sleep` inherits the descriptor (close-on-exec cleared
+        // for it alone), this process lets go of its own copy, and the kill makes the kernel close the last one.
+        var fd = (int)p.Server.SafeHandle.DangerousGetHandle();
+        if (fcntl(fd, FSetFd, 0) != 0)
+        {
+            throw new InvalidOperationException($"fcntl(F_SETFD) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+        }
+        using var holder = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sleep", "10") { UseShellExecute = false })
+            ?? throw new InvalidOperationException("Could not start sleep to hold the server's socket.");
+        try
+        {
+            fcntl(fd, FSetFd, FdCloexec);
+            p.Server.Close();
+            // Only sleep holds the socket now, so this close sent nothing: the state is still ESTABLISHED.
+            await Poll.UntilAsync(() => StateOf(p.ServerPort, p.ClientPort) == "ESTABLISHED", Deadline, "the server end to stay open in sleep", cancellationToken: cancellationToken).ConfigureAwait(false);
+            session.Actions.Mark("server", "kill", $"kill -9 of the process holding the server's socket (pid {holder.Id}), 1000 bytes unread");
+            holder.Kill();
+            await holder.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!holder.HasExited)
+            {
+                holder.Kill();
+            }
+        }
+        await Poll.UntilAsync(() => StateOf(p.ClientPort, p.ServerPort) is null or "CLOSED", Deadline, "the client end to be reset", cancellationToken: cancellationToken).ConfigureAwait(false);
+        return Finish(session, p);
+    }
+
+    private const int FSetFd = 2, FdCloexec = 1;
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int fcntl(int fd, int command, int argument);
+
     private static int BareAckBytes() => LabSettings.Read("net.ipv4.tcp_timestamps") == "0" ? 40 : 52;
 
     // Marks the bare ACK that the rule dropped: the first bare client ACK after the server's FIN.
@@ -390,6 +458,10 @@ internal static class PacketScenarios
         p.Client.Close();
         await SettleAsync(p, null, "TIME_WAIT", cancellationToken).ConfigureAwait(false);
         // The RST must carry the sequence number the TIME_WAIT end expects next: the client's FIN, plus one, read from the capture.
+        if (!session.Capturing)
+        {
+            throw new ArgumentException("The RST scenario reads the sequence number from the capture, so it cannot run with \"capture\": false.");
+        }
         PacketSegment? clientFin = null;
         await Poll.UntilAsync(() => (clientFin = session.Peek().LastOrDefault(s => s.Source == p.ClientEnd && s.Has("FIN"))) is not null, Deadline,
             "the client's FIN in the capture (the RST's sequence number comes from it)", cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -39,6 +39,12 @@ public sealed record EngineeredRun(string Name, string Title, string ServerKey, 
 [TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
 public sealed record SimultaneousCloseOutcome(int Attempts, int? CaughtAtAttempt, bool ClosingSampled, EngineeredRun Run) : IHtmlRenderable, IHasCases
 {
+    /// <summary>In how many of the attempts both ends ended in TIME_WAIT: whether two FINs cross depends on scheduling, so the outcome is a rate.</summary>
+    public int Caught { get; init; } = CaughtAtAttempt is null ? 0 : 1;
+
+    /// <summary>The measured rate of simultaneous closes, caught / attempts.</summary>
+    public double Rate => Attempts == 0 ? 0 : (double)Caught / Attempts;
+
     /// <summary>The states each end of <see cref="Run"/> was sampled in, in order ("server_states", "client_states").</summary>
     public IReadOnlyList<string> SampledStates(bool server) =>
         Run.Timeline.Histories().FirstOrDefault(h => h.Key == (server ? Run.ServerKey : Run.ClientKey))?.States ?? (IReadOnlyList<string>)Array.Empty<string>();
@@ -54,6 +60,9 @@ public sealed record SimultaneousCloseOutcome(int Attempts, int? CaughtAtAttempt
             {
                 ["attempts"] = Attempts,
                 ["caught_at_attempt"] = CaughtAtAttempt,
+                ["caught"] = Caught,
+                ["rate"] = Math.Round(Rate, 3),
+                ["probabilistic"] = true,
                 ["closing_sampled"] = ClosingSampled,
                 ["server_states"] = new JsonArray(SampledStates(true).Select(x => (JsonNode)x).ToArray()),
                 ["client_states"] = new JsonArray(SampledStates(false).Select(x => (JsonNode)x).ToArray()),
@@ -64,9 +73,10 @@ public sealed record SimultaneousCloseOutcome(int Attempts, int? CaughtAtAttempt
     /// <summary>The one sentence, not the kernel's property tree: that tree would draw the run's chart a second time.</summary>
     public string ToHtml() => $"<p>B3 simultaneous close: {Html.E(ToString())}</p>";
 
-    /// <summary>"caught at attempt 7 of 7 (both ends in TIME_WAIT); CLOSING not sampled".</summary>
+    /// <summary>"caught in 3 of 50 attempts (6 %, a probabilistic outcome: it depends on how the two threads are scheduled), first at attempt 7 (both ends in TIME_WAIT); CLOSING not sampled".</summary>
     public override string ToString() =>
-        (CaughtAtAttempt is { } n ? $"caught at attempt {n} of {Attempts} (both ends in TIME_WAIT)" : $"not caught in {Attempts} attempts")
+        $"caught in {Caught} of {Attempts} attempts ({Rate * 100:0.#} %, a probabilistic outcome: whether the two FINs cross depends on how the two threads are scheduled)"
+        + (CaughtAtAttempt is { } n ? $", first at attempt {n} (both ends in TIME_WAIT)" : "")
         + (ClosingSampled ? "; CLOSING was sampled" : "; CLOSING not sampled (it lasted less than one sample interval)");
 }
 
@@ -221,11 +231,14 @@ public static class EveryStateVisible
         return new EngineeredRun("last-ack", "the passive closer's FIN queued behind unread data", c.ServerKey, c.ClientKey, c.Timeline);
     }
 
-    /// <summary>B3: both ends close() at the same instant from two threads; repeated until both end in TIME_WAIT.</summary>
+    /// <summary>B3: both ends close() at the same instant from two threads, <paramref name="maxAttempts"/> times; counts the attempts where both end in TIME_WAIT (a rate, not a certainty) and keeps the first such run.</summary>
     public static async Task<SimultaneousCloseOutcome> SimultaneousCloseAsync(int maxAttempts = 50, IPAddress? address = null, CancellationToken cancellationToken = default)
     {
         address = Guards.Loopback(address ?? IPAddress.Loopback);
         EngineeredRun? last = null;
+        EngineeredRun? firstCaught = null;
+        int? caughtAt = null;
+        var caught = 0;
         var closingSampled = false;
         for (var attempt = 1; attempt <= maxAttempts; attempt++)
         {
@@ -246,10 +259,12 @@ public static class EveryStateVisible
             closingSampled |= c.Timeline.Samples.Any(s => s.Entries.Any(e => e.State == TcpState.Closing));
             if (c.ServerIn(settled)?.State == TcpState.TimeWait && c.ClientIn(settled)?.State == TcpState.TimeWait)
             {
-                return new SimultaneousCloseOutcome(attempt, attempt, closingSampled, last);
+                caught++;
+                caughtAt ??= attempt;
+                firstCaught ??= last;
             }
         }
-        return new SimultaneousCloseOutcome(maxAttempts, null, closingSampled, last!);
+        return new SimultaneousCloseOutcome(maxAttempts, caughtAt, closingSampled, firstCaught ?? last!) { Caught = caught };
     }
 
     // A few extra samples while a state is held, so the chart shows it as a stretch rather than a sliver.
