@@ -72,8 +72,12 @@ public sealed class HeadlessBrowser : IAsyncDisposable
             // the page checks see errors from a page's own .js files (each file:// URL is its own origin).
             Args = [.. OfflineLaunch.Switches],
         };
-        // Chromium's singleton folder (org.chromium.Chromium.*) and other temp files go to the work folder, removed with it.
-        options.Env["TMPDIR"] = Directory.CreateDirectory(Path.Combine(work, "tmp")).FullName;
+        // Chromium's singleton folder (org.chromium.Chromium.XXXXXX, left behind by an interrupted browser) goes into the work
+        // folder, removed with it, where its SingletonSocket path fits a Unix socket address (108 bytes); a long TMPDIR keeps the default.
+        if (work.Length + "/org.chromium.Chromium.XXXXXX/SingletonSocket".Length < 104)
+        {
+            options.Env["TMPDIR"] = work;
+        }
 
         if (OperatingSystem.IsLinux())
         {

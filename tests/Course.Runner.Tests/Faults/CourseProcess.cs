@@ -14,6 +14,8 @@ public sealed class CourseProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly HashSet<int> _tree = [];
     private readonly HashSet<string> _socketInodes = [];
+    private readonly HashSet<string> _foreignPeers = [];
+    private readonly HashSet<int> _browsers = [];
     private readonly CancellationTokenSource _stopTracking = new();
     private readonly Task _tracking;
 
@@ -66,6 +68,30 @@ public sealed class CourseProcess : IAsyncDisposable
             lock (_tree)
             {
                 return _socketInodes.ToList();
+            }
+        }
+    }
+
+    /// <summary>Every socket to a non-loopback peer that a process of the tree held when it was sampled ("pid 123: udp 8.8.8.8:53").</summary>
+    public IReadOnlyCollection<string> ForeignPeers
+    {
+        get
+        {
+            lock (_tree)
+            {
+                return _foreignPeers.ToList();
+            }
+        }
+    }
+
+    /// <summary>The processes of the tree that were the chart browser (their command line names its work folder).</summary>
+    public IReadOnlyCollection<int> BrowserProcesses
+    {
+        get
+        {
+            lock (_tree)
+            {
+                return _browsers.ToList();
             }
         }
     }
@@ -253,6 +279,29 @@ public sealed class CourseProcess : IAsyncDisposable
             {
                 _socketInodes.Add(inode);
             }
+
+            // Read in the process's own network namespace: a browser in a private one is measured there.
+            foreach (var peer in SocketPeers.ForeignPeersOf(pid))
+            {
+                _foreignPeers.Add($"pid {pid}: {peer}");
+            }
+
+            if (!_browsers.Contains(pid) && CommandLineNames(pid, Course.Runner.Images.BrowserWorkFolders.Prefix))
+            {
+                _browsers.Add(pid);
+            }
+        }
+    }
+
+    private static bool CommandLineNames(int pid, string text)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Contains(text, StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 

@@ -57,6 +57,7 @@ internal static class PacketScenarios
             "half-closed-data" => await HalfClosedDataAsync(session, cancellationToken).ConfigureAwait(false),
             "linger-zero" => await LingerZeroAsync(session, cancellationToken).ConfigureAwait(false),
             "close-unread" => await CloseWithUnreadDataAsync(session, cancellationToken).ConfigureAwait(false),
+            "kill-unread" => await KillWithUnreadDataAsync(session, cancellationToken).ConfigureAwait(false),
             "lost-last-ack" => await LostLastAckAsync(session, arguments["linger_close"]?.GetValue<bool>() == true, cancellationToken).ConfigureAwait(false),
             "new-syn" => await NewSynMeetsTimeWaitAsync(session, cancellationToken).ConfigureAwait(false),
             "rst-meets-time-wait" => await ResetMeetsTimeWaitAsync(session, cancellationToken).ConfigureAwait(false),
@@ -309,6 +310,47 @@ internal static class PacketScenarios
         await Poll.UntilAsync(() => StateOf(p.ClientPort, p.ServerPort) is null or "CLOSED", Deadline, "the client end to be reset", cancellationToken: cancellationToken).ConfigureAwait(false);
         return Finish(session, p);
     }
+
+    private static async Task<JsonObject> KillWithUnreadDataAsync(CaptureSession session, CancellationToken cancellationToken)
+    {
+        using var p = await OpenAsync(session, cancellationToken).ConfigureAwait(false);
+        session.Actions.Mark("client", "send", "client sends 1000 bytes");
+        await p.Client.SendAsync(new byte[1000], SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        await Poll.UntilAsync(() => p.Server.Available == 1000, Deadline, "the 1000 bytes to arrive", cancellationToken: cancellationToken).ConfigureAwait(false);
+        // A real process holds the server's socket when it is killed: `sleep` inherits the descriptor (close-on-exec cleared
+        // for it alone), this process lets go of its own copy, and the kill makes the kernel close the last one.
+        var fd = (int)p.Server.SafeHandle.DangerousGetHandle();
+        if (fcntl(fd, FSetFd, 0) != 0)
+        {
+            throw new InvalidOperationException($"fcntl(F_SETFD) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+        }
+        using var holder = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sleep", "10") { UseShellExecute = false })
+            ?? throw new InvalidOperationException("Could not start sleep to hold the server's socket.");
+        try
+        {
+            fcntl(fd, FSetFd, FdCloexec);
+            p.Server.Close();
+            // Only sleep holds the socket now, so this close sent nothing: the state is still ESTABLISHED.
+            await Poll.UntilAsync(() => StateOf(p.ServerPort, p.ClientPort) == "ESTABLISHED", Deadline, "the server end to stay open in sleep", cancellationToken: cancellationToken).ConfigureAwait(false);
+            session.Actions.Mark("server", "kill", $"kill -9 of the process holding the server's socket (pid {holder.Id}), 1000 bytes unread");
+            holder.Kill();
+            await holder.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!holder.HasExited)
+            {
+                holder.Kill();
+            }
+        }
+        await Poll.UntilAsync(() => StateOf(p.ClientPort, p.ServerPort) is null or "CLOSED", Deadline, "the client end to be reset", cancellationToken: cancellationToken).ConfigureAwait(false);
+        return Finish(session, p);
+    }
+
+    private const int FSetFd = 2, FdCloexec = 1;
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int fcntl(int fd, int command, int argument);
 
     private static int BareAckBytes() => LabSettings.Read("net.ipv4.tcp_timestamps") == "0" ? 40 : 52;
 

@@ -171,6 +171,10 @@ public static class SeeThePackets
     public static Task<CapturedConnection> CloseWithUnreadDataAsync(CancellationToken cancellationToken = default) =>
         RunAsync("close-unread", "F2", "captured-close-with-unread-data", "close() (or a kill) with unread data", cancellationToken: cancellationToken);
 
+    /// <summary>A process holding the server's socket is killed (SIGKILL) with data unread in it (F2): the kernel's close sends a RST.</summary>
+    public static Task<CapturedConnection> KillWithUnreadDataAsync(CancellationToken cancellationToken = default) =>
+        RunAsync("kill-unread", "F2", "captured-kill-with-unread-data", "A kill with unread data", cancellationToken: cancellationToken);
+
     /// <summary>Reason 1 for TIME_WAIT (C2): the lab drops the active closer's final ACK once, and the passive closer retransmits its FIN.</summary>
     public static Task<CapturedConnection> LostLastAckAsync(LastAckCloser closer = LastAckCloser.TimeWait, CancellationToken cancellationToken = default) => closer switch
     {

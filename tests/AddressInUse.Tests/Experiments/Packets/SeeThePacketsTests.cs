@@ -70,6 +70,18 @@ public sealed class SeeThePacketsTests
     }
 
     [LabFact]
+    public async Task KillWithUnreadDataAsync_ProcessHoldingTheSocketKilled_RstAndNoFinAndNoProcessLeft()
+    {
+        var run = await SeeThePackets.KillWithUnreadDataAsync();
+
+        Assert.Equal("server>client RST,ACK", run.Arrows[^1]);
+        Assert.DoesNotContain(run.Arrows, a => a.Contains("FIN"));
+        Assert.Equal("CLOSED", run.ServerStates[^1].State);
+        Assert.Contains(run.Trace!.Actions, a => a.Kind == "kill");
+        Assert.Empty(ProcessesIn(run.Namespace!));
+    }
+
+    [LabFact]
     public async Task NewSynAsync_SameFourTupleAsTimeWait_AcceptedAndRecycled()
     {
         var run = await SeeThePackets.NewSynAsync(timestamps: true);
