@@ -98,7 +98,7 @@ public sealed class CourseNotebooksTests : IDisposable
         var cases = JsonNode.Parse(File.ReadAllText(Path.Combine(images, "results.json")))!["cases"]!.AsArray();
         var scenarios = cases.Select(c => (string)c!["scenario"]!).ToHashSet();
         Assert.Superset(
-            new HashSet<string> { "A1", "A2", "A3", "A4", "B4", "C1", "D1", "D2", "D3", "D4", "D5", "D7", "E1", "E2", "E3", "F1", "F2", "F3", "G1", "G2", "G3" },
+            new HashSet<string> { "A1", "A2", "A3", "A4", "B4", "C1", "D1", "D2", "D3", "D4", "D5", "D7", "E1", "E2", "E3", "F1", "F2", "F3", "G1", "G2", "G3", "P1", "P2", "P3", "P4", "P5" },
             scenarios);
         Assert.Contains(cases, c => (string)c!["scenario"]! == "D1" && (string)c["api"]! == "dotnet");
         var verdicts = cases.Where(c => (string?)c!["step"] == "verdict").ToList();
