@@ -48,16 +48,16 @@ public static class LabProbes
                     ["listener"] = "[::]",
                     ["from"] = from.ToString(),
                     ["filtered"] = filtered,
-                    ["connected"] = await ConnectsAsync(filtered, System.Net.Sockets.AddressFamily.InterNetworkV6, from).ConfigureAwait(false),
+                    ["connected"] = Connects(filtered, System.Net.Sockets.AddressFamily.InterNetworkV6, from),
                 });
             }
         }
 
         return new JsonObject
         {
-            ["unfiltered_from_foreign"] = await ConnectsAsync(false, System.Net.Sockets.AddressFamily.InterNetwork, foreign).ConfigureAwait(false),
-            ["filtered_from_foreign"] = await ConnectsAsync(true, System.Net.Sockets.AddressFamily.InterNetwork, foreign).ConfigureAwait(false),
-            ["filtered_from_loopback"] = await ConnectsAsync(true, System.Net.Sockets.AddressFamily.InterNetwork, System.Net.IPAddress.Loopback).ConfigureAwait(false),
+            ["unfiltered_from_foreign"] = Connects(false, System.Net.Sockets.AddressFamily.InterNetwork, foreign),
+            ["filtered_from_foreign"] = Connects(true, System.Net.Sockets.AddressFamily.InterNetwork, foreign),
+            ["filtered_from_loopback"] = Connects(true, System.Net.Sockets.AddressFamily.InterNetwork, System.Net.IPAddress.Loopback),
             ["dual_stack"] = ipv6,
         };
     }
@@ -79,7 +79,7 @@ public static class LabProbes
     }
 
     /// <summary>Whether a client bound to <paramref name="from"/> completes a handshake with a wildcard listener of the family (IPv6: dual-stack).</summary>
-    private static async Task<bool> ConnectsAsync(bool filtered, System.Net.Sockets.AddressFamily family, System.Net.IPAddress from)
+    private static bool Connects(bool filtered, System.Net.Sockets.AddressFamily family, System.Net.IPAddress from)
     {
         using var listener = new System.Net.Sockets.Socket(family, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
         if (family == System.Net.Sockets.AddressFamily.InterNetworkV6)
@@ -95,16 +95,18 @@ public static class LabProbes
         var port = ((System.Net.IPEndPoint)listener.LocalEndPoint!).Port;
         using var client = new System.Net.Sockets.Socket(from.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
         client.Bind(new System.Net.IPEndPoint(from, 0));
-        // A dropped SYN is retried for minutes; one second is many round trips on lo.
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        // A dropped SYN is retried for minutes; one second is many round trips on lo. poll() answers as soon as the handshake
+        // completes, however late this thread runs: a timer racing the connect's continuation could call a slow success a drop.
+        client.Blocking = false;
         try
         {
-            await client.ConnectAsync(new System.Net.IPEndPoint(from, port), deadline.Token).ConfigureAwait(false);
-            return true;
+            client.Connect(new System.Net.IPEndPoint(from, port));
         }
-        catch (OperationCanceledException)
+        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode is System.Net.Sockets.SocketError.WouldBlock or System.Net.Sockets.SocketError.InProgress)
         {
-            return false;
+            // The handshake is under way.
         }
+        return client.Poll(TimeSpan.FromSeconds(1), System.Net.Sockets.SelectMode.SelectWrite)
+               && (int)client.GetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.Error)! == 0;
     }
 }

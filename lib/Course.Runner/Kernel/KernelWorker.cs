@@ -3,6 +3,8 @@ using System.Text.Json;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Commands;
 using Microsoft.DotNet.Interactive.CSharp;
+using Microsoft.DotNet.Interactive.Directives;
+using Microsoft.DotNet.Interactive.PackageManagement;
 using Microsoft.DotNet.Interactive.Events;
 
 namespace Course.Runner.Kernel;
@@ -85,18 +87,42 @@ internal static partial class KernelWorker
         return 0;
     }
 
-    /// <summary>The kernel a Polyglot C# notebook gets: C# with the display helpers and #!set/#!share.</summary>
-    private static CompositeKernel CreateKernel()
+    /// <summary>
+    /// The kernel a Polyglot or Jupyter C# notebook gets from the kernel tool (Microsoft.dotnet-interactive 1.0.712001), as far as its
+    /// packages go: C# with the display helpers, #!who/#!whos, #!set/#!share, #r "nuget:" and #i (reached only when COURSE_ALLOW_NUGET=1
+    /// lets such lines through), #!import, #!value, and #!time.
+    /// </summary>
+    public static CompositeKernel CreateKernel()
     {
-        var kernel = new CompositeKernel
-        {
-            new CSharpKernel().UseKernelHelpers().UseValueSharing(),
-        };
-        kernel.UseWho();
+        var csharp = new CSharpKernel()
+            .UseNugetDirective((k, packages) =>
+            {
+                k.AddAssemblyReferences(packages.SelectMany(p => p.AssemblyPaths));
+                return Task.CompletedTask;
+            })
+            .UseKernelHelpers()
+            .UseWho()
+            .UseValueSharing();
+        var kernel = new CompositeKernel { csharp, new KeyValueStoreKernel() };
         kernel.UseImportMagicCommand();
+        UseTime(kernel);
         kernel.DefaultKernelName = "csharp";
         return kernel;
     }
+
+    // The kernel tool's #!time lives in its own App assembly, which no package ships: the same directive, with the same output line.
+    private static void UseTime(CompositeKernel kernel) =>
+        kernel.AddDirective(new KernelActionDirective("#!time") { Description = "Time the execution of the rest of the cell." }, (command, context) =>
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            context.OnComplete(done =>
+            {
+                var elapsed = watch.Elapsed;
+                done.Publish(new DisplayedValueProduced(elapsed, context.Command,
+                    [new Microsoft.DotNet.Interactive.Formatting.FormattedValue("text/plain", $"Wall time: {elapsed.TotalMilliseconds}ms")]));
+            });
+            return Task.CompletedTask;
+        });
 
     private static WorkerEvent? Translate(KernelEvent e) => e switch
     {

@@ -195,6 +195,37 @@ public sealed class NotebookExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task KernelMagics_OfTheKernelTool_RunInTheRunnersKernel()
+    {
+        // The magics a learner's notebook uses in Polyglot or Jupyter (the kernel tool's C# kernel) must not fail here with DNI101.
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode(
+            "#!time\nvar answer = 6 * 7;",
+            "#!who",
+            "#!whos",
+            "#!value --name greeting\nhello from value",
+            "#!set --name fromValue --value @value:greeting\nfromValue"), _temp.Path);
+
+        var texts = result.Notebook.Cells.Select(TestNotebooks.TextOf).ToList();
+        Assert.True(result.Succeeded, result.Failure?.Message + "\n" + string.Join("\n", texts));
+        Assert.Matches(@"^Wall time: [0-9.]+ms$", texts[0]);
+        Assert.Contains("answer", texts[1]);
+        Assert.Contains("answer", string.Concat(result.Notebook.Cells[2].Outputs.MimeData().Select(d => d.TryGetText("text/html", out var h) ? h : "")));
+        Assert.Equal("hello from value", texts[4]);
+    }
+
+    [Fact]
+    public async Task NuGetReference_Allowed_TheKernelRestoresAndLoadsThePackage()
+    {
+        // Markdig 1.6.0 is one of the runner's own packages, so it is in the NuGet cache and restores without the network.
+        var result = await TestNotebooks.RunAsync(
+            TestNotebooks.FromCode("#r \"nuget: Markdig, 1.6.0\"", "Markdig.Markdown.ToHtml(\"*hi*\").Trim()"),
+            _temp.Path, new ExecutionOptions { AllowNuGet = true });
+
+        Assert.True(result.Succeeded, result.Failure?.Message + "\n" + string.Join("\n", result.Notebook.Cells.Select(TestNotebooks.TextOf)));
+        Assert.Equal("<p><em>hi</em></p>", TestNotebooks.TextOf(result.Notebook.Cells[1]));
+    }
+
+    [Fact]
     public async Task WorkingDirectory_DuringRun_IsTheNotebookFolder_AndIsRestoredAfter()
     {
         var before = Directory.GetCurrentDirectory();
