@@ -45,6 +45,12 @@ public sealed class NavCommand : ICommand
                 i + 1 < notebooks.Count ? (Path.GetFileName(notebooks[i + 1].Chapter.Path), titles[i + 1]) : null,
                 accountability: NavigationCell.AccountabilityLine(ProseLint.Check(notebook)));
             NavigationCell.Apply(notebook, markdown);
+            // A verdict cell added since the last run shows its verdict, not its code, in VS Code, Jupyter and the pages.
+            foreach (var cell in notebook.Cells.Where(VerdictCells.IsVerdict))
+            {
+                VerdictCells.HideSource(cell);
+            }
+
             foreach (var cell in notebook.Cells.Where(c => c.CellType == CellType.Markdown && ReadmeChapterTable.HasMarkers(c.Source)))
             {
                 cell.Source = ReadmeChapterTable.Apply(cell.Source, ReadmeChapterTable.Table(mapRows)).TrimEnd('\n');

@@ -59,6 +59,23 @@ public sealed class NavCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Nav_ChapterWithANewVerdictCell_HidesItsSourceAndKeepsItHidden()
+    {
+        var path = Path.Combine(_temp.Path, "01-first.ipynb");
+        var chapter = NotebookReader.ReadFile(path);
+        chapter.Add(NotebookCell.Code("text.Check(\"p\", \"A sentence.\", cases, c => c.Ok)", "verdict"));
+        NotebookWriter.WriteFile(chapter, path);
+
+        await RunAsync();
+        await RunAsync();
+
+        var cells = NotebookReader.ReadFile(path).Cells;
+        Assert.True(VerdictCells.IsSourceHidden(cells.Single(c => c.Id == "verdict")));
+        Assert.Equal("csharp", (string?)cells.Single(c => c.Id == "verdict").Metadata["polyglot_notebook"]!["kernelName"]);
+        Assert.False(VerdictCells.IsSourceHidden(cells.Single(c => c.Id == "code")));
+    }
+
+    [Fact]
     public async Task NavCheck_OutOfDate_ReturnsOneAndWritesNothing()
     {
         var before = Files();

@@ -42,4 +42,18 @@ public sealed class DualStackTests(ITestOutputHelper output)
         Assert.Equal("ok", matrix.Find(BindApi.Native, ProtocolType.Tcp, StackAddress.V6AnyOnly, StackAddress.V4Any)!.Outcome);
         Assert.Equal("EADDRINUSE", matrix.Find(BindApi.Dotnet, ProtocolType.Tcp, StackAddress.V6AnyDual, StackAddress.V4Loopback)!.Outcome);
     }
+
+    [LinuxFact]
+    public void MeasureCases_LoopbackOnlyOnThisMachine_NoWildcardAndTheRuleExplainsAll()
+    {
+        // Where the lab cannot run, the chapter measures only the cases on loopback addresses, here.
+        var loopbackOnly = DualStack.AllCases.Where(c => !c.UsesWildcard).ToList();
+
+        var matrix = DualStack.MeasureCases(loopbackOnly, "host");
+
+        Assert.Equal(loopbackOnly.Count, matrix.Outcomes.Count);
+        Assert.Empty(DualStackRule.PredictLinux(matrix).Mismatches);
+        Assert.Contains(matrix.Outcomes, o => !o.Ok);
+        Assert.Contains(matrix.Outcomes, o => o.Ok);
+    }
 }
