@@ -332,7 +332,7 @@ internal static class PacketScenarios
             p.Server.Close();
             // Only sleep holds the socket now, so this close sent nothing: the state is still ESTABLISHED.
             await Poll.UntilAsync(() => StateOf(p.ServerPort, p.ClientPort) == "ESTABLISHED", Deadline, "the server end to stay open in sleep", cancellationToken: cancellationToken).ConfigureAwait(false);
-            session.Actions.Mark("server", "kill", $"kill -9 of the process holding the server's socket (pid {holder.Id}), 1000 bytes unread");
+            session.Actions.Mark("server", "kill", $"kill -9 of its holder (pid {holder.Id})");
             holder.Kill();
             await holder.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         }
