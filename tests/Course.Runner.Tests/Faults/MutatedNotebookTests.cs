@@ -116,7 +116,8 @@ public sealed class MutatedNotebookTests : IDisposable
             }
             catch (Exception e)
             {
-                problems.Add($"#{i} ({what}): {e.GetType().Name}: {e.Message}");
+                // Where it crashed, so the failure names the code to fix.
+                problems.Add($"#{i} ({what}): {e.GetType().Name}: {e.Message}\n{e.StackTrace}");
                 continue;
             }
 
