@@ -454,12 +454,14 @@ public sealed class RunCommand : ICommand
     private static void WriteIndex(IReadOnlyList<Chapter> catalog, IReadOnlyDictionary<string, string> titles, string outFolder, JsonObject results)
     {
         var statuses = results["chapters"] as JsonObject;
+        var notHolding = ResultsAggregator.VerdictsNotHolding(results);
         var entries = catalog.Select(c => new IndexEntry(
             c.Name,
             titles[c.Name],
             File.Exists(Path.Combine(outFolder, c.Name + ".html")) ? c.Name + ".html" : null,
             statuses?[c.Name]?["status"]?.GetValue<string>(),
-            SummaryOf(c))).ToList();
+            SummaryOf(c),
+            notHolding.GetValueOrDefault(c.Name))).ToList();
         var subtitle = $"Run on {OsInfo.Family} ({System.Runtime.InteropServices.RuntimeInformation.OSDescription}), {results["generated"]}.";
         AtomicFile.WriteAllText(Path.Combine(outFolder, "index.html"), IndexPageRenderer.Render(entries, CourseTitle, subtitle));
     }
