@@ -170,10 +170,32 @@ public sealed partial class Figure : IDisplayable
             _ => throw new FormatException("Not a plotly figure: \"layout\" must be a JSON object."),
         };
 
+        NormaliseTitles(layout);
         var name = (layout["meta"] as JsonObject)?["name"] is JsonValue v && v.TryGetValue<string>(out var s) && NamePattern().IsMatch(s)
             ? s
             : "figure";
         return new Figure(name) { Data = data, Layout = layout };
+    }
+
+    // Plotly.js drops a plain string title (layout.title, an axis's title), which older writers such as XPlot.Plotly 4.1.0 still emit: {"text": ...} is the form it draws.
+    private static void NormaliseTitles(JsonObject layout)
+    {
+        StringTitleToObject(layout);
+        foreach (var (key, value) in layout.ToList())
+        {
+            if (value is JsonObject axis && (key.StartsWith("xaxis", StringComparison.Ordinal) || key.StartsWith("yaxis", StringComparison.Ordinal)))
+            {
+                StringTitleToObject(axis);
+            }
+        }
+    }
+
+    private static void StringTitleToObject(JsonObject holder)
+    {
+        if (holder["title"] is JsonValue value && value.TryGetValue<string>(out var text))
+        {
+            holder["title"] = new JsonObject { ["text"] = text };
+        }
     }
 
     private static string CheckName(string name)

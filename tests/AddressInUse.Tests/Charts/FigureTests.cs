@@ -95,6 +95,21 @@ public sealed class FigureTests
         Assert.Equal("figure", (string?)written["layout"]!["meta"]!["name"]);
     }
 
+    [Fact]
+    public void FromJson_XPlotStringTitles_BecomeTitleObjectsPlotlyDraws()
+    {
+        // XPlot.Plotly 4.1.0's Newtonsoft.Json output of its traces and layout: plain string titles, which plotly.js drops.
+        const string xplot = """{"data":[{"type":"scatter","x":[1,2],"y":[3,4],"name":"rtt"}],"layout":{"title":"My cases","xaxis":{"title":"run"},"yaxis2":{"title":"ms"},"showlegend":true}}""";
+
+        var figure = Figure.FromJson(xplot);
+
+        Assert.Equal("My cases", (string?)figure.Layout["title"]!["text"]);
+        Assert.Equal("run", (string?)figure.Layout["xaxis"]!["title"]!["text"]);
+        Assert.Equal("ms", (string?)figure.Layout["yaxis2"]!["title"]!["text"]);
+        Assert.True((bool)figure.Layout["showlegend"]!);
+        Assert.Equal("My cases", (string?)JsonNode.Parse(figure.ToJson())!["layout"]!["title"]!["text"]);
+    }
+
     [Theory]
     [InlineData("{not json", "not valid JSON")]
     [InlineData("[1,2]", "expected a JSON object")]
