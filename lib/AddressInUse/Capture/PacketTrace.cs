@@ -170,7 +170,9 @@ public sealed record PacketTrace(string Client, string Server, IReadOnlyList<Tra
     }
 
     /// <summary>The short summary results.json carries per case: the arrows in order, with the capture's completeness.</summary>
-    public JsonObject Summary() => new()
+    /// <param name="rfc1337">Whether a RST reaching TIME_WAIT was ignored in this run.</param>
+    /// <param name="timeWaitSkipped">Whether the kernel counted a TIME_WAIT overflow in this run.</param>
+    public JsonObject Summary(bool rfc1337 = false, bool timeWaitSkipped = false) => new()
     {
         ["segments"] = Segments.Count,
         ["arrows"] = new JsonArray(Arrows.Select(a => (JsonNode)JsonValue.Create(a)).ToArray()),
@@ -178,8 +180,8 @@ public sealed record PacketTrace(string Client, string Server, IReadOnlyList<Tra
         ["capture_complete"] = Count.Complete,
         ["states"] = new JsonObject
         {
-            ["client"] = string.Join(" > ", TcpStateMachine.Infer(this, "client").Select(t => t.State)),
-            ["server"] = string.Join(" > ", TcpStateMachine.Infer(this, "server").Select(t => t.State)),
+            ["client"] = string.Join(" > ", TcpStateMachine.Infer(this, "client", rfc1337, timeWaitSkipped).Select(t => t.State)),
+            ["server"] = string.Join(" > ", TcpStateMachine.Infer(this, "server", rfc1337, timeWaitSkipped).Select(t => t.State)),
         },
     };
 }

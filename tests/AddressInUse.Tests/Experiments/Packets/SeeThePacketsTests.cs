@@ -1,3 +1,4 @@
+using AddressInUse.Capture;
 using System.Diagnostics;
 using AddressInUse.Experiments.Packets;
 using AddressInUse.Experiments.Teardown;
@@ -53,6 +54,11 @@ public sealed class SeeThePacketsTests
 
         var after = run.Trace!.Segments.SkipWhile(s => !s.Dropped).Skip(1).Select(s => $"{s.From}>{s.To} {s.Flags}");
         Assert.Equal(["server>client FIN,ACK", "client>server RST"], after);
+        // The overflow was counted, so the client is drawn closed, never in TIME_WAIT, and the table agrees.
+        Assert.True(run.TimeWaitSkipped);
+        Assert.DoesNotContain(run.ClientStates, c => c.State == "TIME_WAIT");
+        Assert.Equal(TcpStateMachine.ClosedTimeWaitSkipped, run.ClientStates[^1].State);
+        Assert.True(run.AgreesWithTable);
         Assert.Equal(1, run.Details["tw_overflow_counter"]!.GetValue<long>());
     }
 
