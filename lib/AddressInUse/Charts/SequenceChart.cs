@@ -125,7 +125,7 @@ public static class SequenceChart
         annotations.Add(new JsonObject
         {
             ["x"] = 0, ["y"] = 1, ["xref"] = "paper", ["yref"] = "paper", ["xanchor"] = "right", ["yanchor"] = "bottom", ["xshift"] = -6, ["showarrow"] = false,
-            ["text"] = "ms since<br>connect()", ["font"] = new JsonObject { ["size"] = 10, ["color"] = "#616161" },
+            ["text"] = "ms since<br>connect()<br>(one row per<br>event: rows are<br>not to scale)", ["font"] = new JsonObject { ["size"] = 10, ["color"] = "#616161" },
         });
         figure.Layout["shapes"] = shapes;
         figure.Layout["annotations"] = annotations;

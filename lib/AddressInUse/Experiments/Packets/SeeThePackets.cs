@@ -89,7 +89,8 @@ public sealed record CapturedConnection(string Scenario, string CaseId, string C
         ]);
         // The lab's own measurements besides the segments (counters, outcome, attempts), one plain line.
         var notes = string.Join(", ", Details.Where(d => d.Value is JsonValue).Select(d => $"{d.Key.Replace('_', ' ')} {d.Value}"));
-        return $"<p>{Html.E(ToString())}</p>" + (notes.Length > 0 ? $"<p>Lab: {Html.E(notes)}.</p>" : "") + Html.Table(["ms", "direction", "flags", "seq", "ack", "win", "len", "TSval/TSecr", "client becomes", "server becomes"], rows);
+        return $"<p>{Html.E(ToString())}</p>" + (notes.Length > 0 ? $"<p>Lab: {Html.E(notes)}.</p>" : "") + Html.Table(["ms", "direction", "flags", "seq", "ack", "win", "len", "TSval/TSecr", "client becomes", "server becomes"], rows)
+            + $"<p>{Html.E(Trace.Count.Describe())}.</p>";
     }
 
     /// <summary>"6 segments; client CLOSED > … > TIME_WAIT; server …; the table agrees".</summary>

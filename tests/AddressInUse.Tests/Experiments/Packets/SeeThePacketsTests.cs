@@ -25,6 +25,28 @@ public sealed class SeeThePacketsTests
     }
 
     [LabFact]
+    public async Task CloseAsync_ConnectMarker_PrecedesItsSynByLessThanAFewMilliseconds()
+    {
+        var run = await SeeThePackets.CloseAsync(CloseOrder.ClientClosesFirst);
+
+        var connect = run.Trace!.Actions.Single(a => a.Kind == "connect");
+        var syn = run.Trace.Segments.First(s => s.Flags == "SYN");
+        // Both are CLOCK_REALTIME: the action's stamp before the call, the frame's stamp by the kernel on lo.
+        Assert.InRange(syn.AtUs - connect.AtUs, 0, 5_000);
+    }
+
+    [LabFact]
+    public async Task StuffedPipeAndLastAck_Capture_CompleteCountingInMssUnits()
+    {
+        foreach (var run in new[] { await SeeThePackets.StuffedPipeAsync(), await SeeThePackets.LastAckAsync() })
+        {
+            var count = run.Trace!.Count;
+            Assert.True(count.Complete, count.Describe());
+            Assert.True(count.KeptInKernelUnits > count.Kept, count.Describe());
+        }
+    }
+
+    [LabFact]
     public async Task CloseAsync_Capture_KeepsEverySegmentTheKernelSent()
     {
         var run = await SeeThePackets.CloseAsync(CloseOrder.ServerClosesFirst);
