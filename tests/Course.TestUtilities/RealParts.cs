@@ -39,6 +39,9 @@ public enum RealPart
 
     /// <summary>nftables' nft.</summary>
     Nft,
+
+    /// <summary>The NuGet package source this machine is configured with, reachable now (for tests that restore a package a learner would).</summary>
+    NuGet,
 }
 
 /// <summary>
@@ -70,6 +73,7 @@ public static class RealParts
         RealPart.NetworkLab => "the private network lab (util-linux's unshare with unprivileged user namespaces)",
         RealPart.IpRoute => "iproute2 (ip)",
         RealPart.Nft => "nftables (nft)",
+        RealPart.NuGet => "a reachable NuGet package source",
         _ => part.ToString(),
     };
 
@@ -86,6 +90,7 @@ public static class RealParts
         RealPart.NetworkLab => "apt-get install util-linux (and allow unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1)",
         RealPart.IpRoute => "apt-get install iproute2",
         RealPart.Nft => "apt-get install nftables",
+        RealPart.NuGet => "connect the machine to its NuGet source (check with: dotnet package search XPlot.Plotly --exact-match)",
         _ => "",
     };
 
@@ -168,6 +173,7 @@ public static class RealParts
         RealPart.NetworkLab => AddressInUse.Lab.NetworkLab.Availability is { Available: false } lab ? lab.Reason : null,
         RealPart.IpRoute => FindOnPath("ip") is null ? "no ip on PATH" : null,
         RealPart.Nft => FindOnPath("nft") is null ? "no nft on PATH" : null,
+        RealPart.NuGet => !Runs("dotnet", "package", "search", "XPlot.Plotly", "--exact-match") ? "`dotnet package search XPlot.Plotly --exact-match` failed" : null,
         _ => null,
     };
 

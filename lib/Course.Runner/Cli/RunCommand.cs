@@ -72,6 +72,8 @@ public sealed class RunCommand : ICommand
 
         var catalog = ChapterCatalog.Discover(notebooks);
         var selected = ChapterCatalog.Select(catalog, options.Chapters);
+        // Each chapter is read once, here, and carried to its execution, its page, the neighbours' links and the index.
+        var chapters = catalog.Select(LoadedChapter.Load).ToList();
         var resultsPath = Path.Combine(images, "results.json");
         // Before the first chapter: a folder that cannot be written ends the run now with one line, not minutes later with a stack trace.
         OutputFolder.Prepare(outFolder, "--out");
@@ -118,7 +120,7 @@ public sealed class RunCommand : ICommand
         var expected = ChapterSchedule.Expected(outFolder, signature, existingResults);
         try
         {
-            var run = new ChapterRun(this, selected, catalog, notebooks, outFolder, staging, options, exporter, exportLog, reporter, outcomes, ran, token);
+            var run = new ChapterRun(this, selected, chapters, notebooks, outFolder, staging, options, exporter, exportLog, reporter, outcomes, ran, token);
             var cancelled = await reporter.ShowAsync(selected.Count, () => run.RunAsync(ChapterSchedule.StartOrder(selected, expected, options.Jobs)));
             var summary = selected.Select((chapter, i) => outcomes[i] ?? new ChapterOutcome(chapter.Name, ChapterOutcome.NotRun, TimeSpan.Zero)).ToList();
             if (cancelled)
@@ -141,8 +143,7 @@ public sealed class RunCommand : ICommand
                 reporter.Line($"chart images: {stagedImages.Length} file(s) in {images}");
             }
 
-            var titles = catalog.ToDictionary(c => c.Name, TitleOf);
-            WriteIndex(catalog, titles, outFolder, merged);
+            WriteIndex(chapters, outFolder, merged);
             WriteComparison(images, outFolder);
             ChapterSchedule.Record(outFolder, signature, summary.Select(o => (o.Chapter, o.Duration)));
 
@@ -164,7 +165,7 @@ public sealed class RunCommand : ICommand
     private sealed class ChapterRun(
         RunCommand command,
         IReadOnlyList<Chapter> selected,
-        IReadOnlyList<Chapter> catalog,
+        IReadOnlyList<LoadedChapter> catalog,
         string notebooks,
         string outFolder,
         string staging,
@@ -179,7 +180,6 @@ public sealed class RunCommand : ICommand
         private readonly OrderedRunReporter _ordered = new(reporter, selected.Count);
         private readonly NotebookExecutor _executor = new();
         private readonly ChapterPageRenderer _renderer = new(command._plotly);
-        private readonly Dictionary<string, string> _titles = catalog.ToDictionary(c => c.Name, TitleOf);
         // One browser for the run: chapters hand their charts over one at a time, and the next chapter starts meanwhile.
         private readonly SemaphoreSlim _exportGate = new(1, 1);
         private readonly List<Task> _finishing = [];
@@ -243,14 +243,10 @@ public sealed class RunCommand : ICommand
             var chapter = selected[index];
             var r = _ordered.For(index);
             r.ChapterStarting(chapter.Name);
-            Notebook source;
-            try
+            var loaded = catalog.First(c => c.Chapter == chapter);
+            if (loaded.Notebook is not { } source)
             {
-                source = NotebookReader.ReadFile(chapter.Path);
-            }
-            catch (NotebookFormatException e)
-            {
-                return Done(Failed(index, r, e.Message, TimeSpan.Zero));
+                return Done(Failed(index, r, loaded.Problem!, TimeSpan.Zero));
             }
 
             foreach (var issue in NotebookLint.Check(source))
@@ -300,12 +296,12 @@ public sealed class RunCommand : ICommand
 
             var notebookOut = Path.Combine(outFolder, chapter.Name + ".ipynb");
             NotebookWriter.WriteFile(result.Notebook, notebookOut);
-            var position = catalog.ToList().IndexOf(chapter);
+            var position = catalog.ToList().IndexOf(loaded);
             var page = _renderer.Render(result.Notebook, new ChapterPageOptions
             {
-                Title = _titles[chapter.Name],
-                Previous = position > 0 ? new PageLink(_titles[catalog[position - 1].Name], catalog[position - 1].Name + ".html") : null,
-                Next = position + 1 < catalog.Count ? new PageLink(_titles[catalog[position + 1].Name], catalog[position + 1].Name + ".html") : null,
+                Title = loaded.Title,
+                Previous = position > 0 ? new PageLink(catalog[position - 1].Title, catalog[position - 1].Chapter.Name + ".html") : null,
+                Next = position + 1 < catalog.Count ? new PageLink(catalog[position + 1].Title, catalog[position + 1].Chapter.Name + ".html") : null,
                 FailureMessage = result.Failure?.Message,
                 SourceDirectory = notebooks,
                 OutputDirectory = outFolder,
@@ -417,18 +413,6 @@ public sealed class RunCommand : ICommand
     // The exporter keeps one browser for the whole run; it is ended here, also after a cancel.
     private static ValueTask DisposeAsync(IChartImageExporter exporter) => exporter.DisposeAsync();
 
-    private static string TitleOf(Chapter chapter)
-    {
-        try
-        {
-            return ChapterPageRenderer.TitleOf(NotebookReader.ReadFile(chapter.Path), chapter.Name);
-        }
-        catch (NotebookFormatException)
-        {
-            return chapter.Name;
-        }
-    }
-
     /// <summary>Writes compare.html (H1) from every results.json beside this OS's images folder.</summary>
     public static string WriteComparison(string imagesFolder, string outFolder)
     {
@@ -439,27 +423,15 @@ public sealed class RunCommand : ICommand
         return path;
     }
 
-    private static ChapterSummary? SummaryOf(Chapter chapter)
-    {
-        try
-        {
-            return ChapterSummary.Of(NotebookReader.ReadFile(chapter.Path), chapter.Name);
-        }
-        catch (NotebookFormatException)
-        {
-            return null;
-        }
-    }
-
-    private static void WriteIndex(IReadOnlyList<Chapter> catalog, IReadOnlyDictionary<string, string> titles, string outFolder, JsonObject results)
+    private static void WriteIndex(IReadOnlyList<LoadedChapter> chapters, string outFolder, JsonObject results)
     {
         var statuses = results["chapters"] as JsonObject;
-        var entries = catalog.Select(c => new IndexEntry(
-            c.Name,
-            titles[c.Name],
-            File.Exists(Path.Combine(outFolder, c.Name + ".html")) ? c.Name + ".html" : null,
-            statuses?[c.Name]?["status"]?.GetValue<string>(),
-            SummaryOf(c))).ToList();
+        var entries = chapters.Select(c => new IndexEntry(
+            c.Chapter.Name,
+            c.Title,
+            File.Exists(Path.Combine(outFolder, c.Chapter.Name + ".html")) ? c.Chapter.Name + ".html" : null,
+            statuses?[c.Chapter.Name]?["status"]?.GetValue<string>(),
+            c.Summary)).ToList();
         var subtitle = $"Run on {OsInfo.Family} ({System.Runtime.InteropServices.RuntimeInformation.OSDescription}), {results["generated"]}.";
         AtomicFile.WriteAllText(Path.Combine(outFolder, "index.html"), IndexPageRenderer.Render(entries, CourseTitle, subtitle));
     }
@@ -495,6 +467,32 @@ public sealed class RunCommand : ICommand
 
         public override void Flush()
         {
+        }
+    }
+}
+
+/// <summary>A chapter read once for the whole run: its notebook (or why it could not be read), title and summary.</summary>
+/// <param name="Chapter">The chapter's file.</param>
+/// <param name="Notebook">The notebook as read, or null when it is not a readable nbformat 4 notebook.</param>
+/// <param name="Problem">Why it could not be read (the reader's message naming the fix), or null.</param>
+internal sealed record LoadedChapter(Chapter Chapter, Notebook? Notebook, string? Problem)
+{
+    /// <summary>The title its page, its neighbours' links and the index show (the file name when it could not be read).</summary>
+    public string Title { get; } = Notebook is null ? Chapter.Name : ChapterPageRenderer.TitleOf(Notebook, Chapter.Name);
+
+    /// <summary>What the index says of it, or null when it could not be read.</summary>
+    public ChapterSummary? Summary { get; } = Notebook is null ? null : ChapterSummary.Of(Notebook, Chapter.Name);
+
+    /// <summary>Reads the chapter's notebook once.</summary>
+    public static LoadedChapter Load(Chapter chapter)
+    {
+        try
+        {
+            return new LoadedChapter(chapter, NotebookReader.ReadFile(chapter.Path), null);
+        }
+        catch (NotebookFormatException e)
+        {
+            return new LoadedChapter(chapter, null, e.Message);
         }
     }
 }
