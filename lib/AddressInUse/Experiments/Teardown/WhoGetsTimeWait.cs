@@ -125,7 +125,7 @@ public sealed record CloseOrderOutcome(CloseOrder Order, IReadOnlyList<CloseRun>
 
     /// <summary>The first run's two ends on one axis, 0 = the first close().</summary>
     public Figure Chart => TeardownCharts.BothEnds($"b1-{(Order == CloseOrder.ServerClosesFirst ? "server" : "client")}-closes-first",
-        $"B1 four-way close, {Label}", new[] { (Label, Runs[0]) });
+        $"B5 four-way close, {Label}", new[] { (Label, Runs[0]) });
 
     /// <summary>A table: the counts, and each end's path in the first run.</summary>
     public string ToHtml() => Html.Table(new[] { $"B5 {Label}", "" }, new[]
@@ -152,7 +152,7 @@ public sealed record CloseOrderComparison(IReadOnlyList<CloseOrderOutcome> Outco
     public IEnumerable<CaseRecord> Cases => Outcomes.SelectMany(o => o.Cases);
 
     /// <summary>Both orders' first runs on one axis (four rows), 0 = each run's first close().</summary>
-    public Figure Chart => TeardownCharts.BothEnds("b1-both-orders", "B1 who closes first, who waits: both ends of one connection, each order",
+    public Figure Chart => TeardownCharts.BothEnds("b1-both-orders", "B5 who closes first, who waits: both ends of one connection, each order",
         Outcomes.Select(o => (o.Label, o.Runs[0])).ToList());
 
     /// <summary>The counts of both orders in one table.</summary>
