@@ -51,6 +51,17 @@ public sealed class ChapterText
     public TextVerdict CheckAll(string paragraph, string sentence, object? evidence, Func<IReadOnlyList<CaseRecord>, bool> all, string? about = null) =>
         Judge(paragraph, sentence, evidence, about, cases => (all(cases), Describe(cases)));
 
+    /// <summary>Marks a sentence "not measured here" with the reason, for a run whose cases exist but cannot show the sentence (e.g. one address family only).</summary>
+    /// <param name="paragraph">The paragraph's id within the chapter, stable across edits.</param>
+    /// <param name="sentence">The claim in one sentence.</param>
+    /// <param name="evidence">The cases that were measured but cannot decide the sentence.</param>
+    /// <param name="why">What this machine lacked, in words the reader can act on.</param>
+    public TextVerdict NotMeasuredHere(string paragraph, string sentence, object? evidence, string why) => new()
+    {
+        Chapter = Chapter, Paragraph = paragraph, Sentence = sentence, About = null,
+        Kind = TextVerdictKind.NotMeasured, Measured = $"not measured here: {why}", Evidence = CasesOf(evidence).Select(IdOf).ToList(),
+    };
+
     /// <summary>Shows several verdicts under one paragraph, one line each.</summary>
     public static TextVerdicts Together(params TextVerdict[] verdicts) => new(verdicts);
 

@@ -98,6 +98,16 @@ public sealed class ChapterTextTests : IDisposable
     }
 
     [Fact]
+    public void NotMeasuredHere_CasesThatCannotDecide_IsNotMeasuredWithTheReason()
+    {
+        var verdict = new ChapterText("13", _images, "linux").NotMeasuredHere("observe-x", "A client reaches the first family.", Case("client", "ok"), "localhost resolved to 127.0.0.1 only");
+
+        Assert.Equal(TextVerdictKind.NotMeasured, verdict.Kind);
+        Assert.Equal(["A1/client/native"], verdict.Evidence);
+        Assert.Contains("not measured here: localhost resolved to 127.0.0.1 only", verdict.Line);
+    }
+
+    [Fact]
     public void Check_ValueWithoutCases_IsAClearError()
     {
         var e = Assert.Throws<ArgumentException>(() => new ChapterText("01", _images, "linux").Check("x", "y", "a string", c => true));

@@ -113,7 +113,9 @@ public sealed class CourseNotebooksTests : IDisposable
         if (OperatingSystem.IsLinux())
         {
             var failed = textVerdicts
-                .Where(v => (string?)v["about"] is null or "linux" && (string?)v["verdict"] != "holds")
+                // ChapterText.NotMeasuredHere marks a sentence this machine cannot show (e.g. localhost resolving to one family); it names why, and is no failure.
+                .Where(v => (string?)v["about"] is null or "linux" && (string?)v["verdict"] != "holds"
+                    && !((string?)v["verdict"] == "not_measured" && ((string?)v["measured"])?.StartsWith("not measured here: ", StringComparison.Ordinal) == true))
                 .Select(v => $"{v["id"]}: \"{v["sentence"]}\" → {v["verdict"]}: {v["measured"]}")
                 .ToList();
             Assert.True(failed.Count == 0, "Sentences of the course that do not hold on Linux:\n" + string.Join("\n", failed));

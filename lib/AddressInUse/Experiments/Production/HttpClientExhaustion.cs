@@ -119,7 +119,7 @@ public sealed record HttpClientExhaustionOutcome(LabAvailability Lab, IReadOnlyL
         Runs.Select(r => $"{r.Use}<br>tcp_tw_reuse={r.TwReuse}").ToList(),
         [
             new BarSeries("requests that succeeded", Runs.Select(r => (double)r.Succeeded).ToList(), "#1b5e20"),
-            new BarSeries("client TIME_WAIT after the loop", Runs.Select(r => (double)r.ClientTimeWait).ToList(), "#e65100"),
+            new BarSeries("client TIME_WAIT after the loop", Runs.Select(r => (double)r.ClientTimeWait).ToList(), TimelineChart.StateColors["TIME_WAIT"]),
             new BarSeries("ephemeral ports in the range", Runs.Select(r => (double)r.Ports).ToList(), "#9e9e9e"),
         ], "count");
 

@@ -1,3 +1,4 @@
+using AddressInUse.Charts;
 using AddressInUse.Experiments.Production;
 using AddressInUse.Lab;
 using AddressInUse.Tests.Lab;
@@ -33,6 +34,17 @@ public sealed class HttpClientExhaustionTests
         Assert.Equal(1, outcome.Find("factory", "0")!.Connections);
         Assert.Equal(4, outcome.Cases.Count());
         Assert.Equal(before, LabSettings.Read("net.ipv4.ip_local_port_range"));
+    }
+
+    [Fact]
+    public void Chart_TimeWaitBars_UseTheCourseTimeWaitColour()
+    {
+        var run = new HttpClientRun("per-request", "0", "40000 40031", 32, 64, 32, 33, [], 32, 32, 16, 4);
+        var outcome = new HttpClientExhaustionOutcome(new LabAvailability(true, ""), [run], new Dictionary<string, string?>());
+
+        var timeWait = outcome.Chart!.Data.Single(t => $"{t["name"]}".Contains("TIME_WAIT"));
+
+        Assert.Equal(TimelineChart.StateColors["TIME_WAIT"], $"{timeWait["marker"]?["color"]}");
     }
 
     [Fact]
