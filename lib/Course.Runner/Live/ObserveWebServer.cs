@@ -69,7 +69,9 @@ public sealed class ObserveWebServer
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watching = Task.Run(() => WatchAsync(stop.Token), CancellationToken.None);
         var serving = new List<Task>();
-        using (stop.Token.Register(() => listener.Stop()))
+        // Abort, not Stop: on Unix a listener Disposed after Stop frees its port, then binds it again to unregister (HttpEndPointManager),
+        // which throws "Address already in use" when another program took the port in between; after Abort, Dispose does nothing.
+        using (stop.Token.Register(() => listener.Abort()))
         {
             while (!stop.IsCancellationRequested)
             {
