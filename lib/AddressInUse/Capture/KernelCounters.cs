@@ -92,7 +92,10 @@ internal sealed class CaptureSession : IDisposable
         Frames = frames;
         var segments = SegmentParser.Segments(frames);
         var stats = _capture?.Statistics ?? new CaptureStatistics(0, 0);
-        var count = new CaptureCount(frames.Count, segments.Count, after - _outSegsBefore, injected, stats.Dropped, _startCostMs + clock.Elapsed.TotalMilliseconds);
+        var count = new CaptureCount(frames.Count, segments.Count, after - _outSegsBefore, injected, stats.Dropped, _startCostMs + clock.Elapsed.TotalMilliseconds)
+        {
+            KeptInKernelUnits = CaptureCount.InKernelUnits(segments),
+        };
         return (segments, count);
     }
 

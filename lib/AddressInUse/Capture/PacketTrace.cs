@@ -89,8 +89,66 @@ public sealed class ActionLog
 /// <param name="CostMs">Wall time the capture added: opening the socket, and stopping and parsing it.</param>
 public sealed record CaptureCount(int Frames, int Kept, long? KernelOutSegs, int Injected, long SocketDrops, double CostMs)
 {
+    /// <summary>
+    /// The kept segments counted the way the kernel's counters count them (<see cref="InKernelUnits"/>), or null when not
+    /// computed (then <see cref="Kept"/> is compared).
+    /// </summary>
+    public long? KeptInKernelUnits { get; init; }
+
     /// <summary>True when every segment the kernel sent was captured and none was dropped.</summary>
-    public bool Complete => SocketDrops == 0 && KernelOutSegs is { } sent && sent == Kept - Injected;
+    public bool Complete => SocketDrops == 0 && KernelOutSegs is { } sent && sent == (KeptInKernelUnits ?? Kept) - Injected;
+
+    /// <summary>"yes (15 frames, 16 segments as the kernel counts them, 16 sent)" or "no (…)": the line under each capture table.</summary>
+    public string Describe() => string.Create(CultureInfo.InvariantCulture,
+        $"capture complete: {(Complete ? "yes" : "no")} ({Kept - Injected} segments captured{(KeptInKernelUnits is { } units && units != Kept ? $", {units - Injected} as the kernel counts them (in MSS units)" : "")}, "
+        + $"{(KernelOutSegs is { } sent ? $"{sent} sent by the kernel's TCP" : "the kernel's count not read")}, {SocketDrops} dropped by the packet socket)");
+
+    /// <summary>
+    /// The segments counted as Linux's Tcp OutSegs and RetransSegs count them: tcp_skb_pcount, one per MSS of payload. lo does
+    /// segmentation offload, so one captured frame can carry what the kernel counts as several segments: a 4096-byte send after
+    /// the MSS was clamped to half the peer's largest window (tcp_bound_to_half_wnd) is one frame, two segments.
+    /// </summary>
+    public static long InKernelUnits(IReadOnlyList<PacketSegment> segments)
+    {
+        // Per direction: the MSS the receiver announced, its window scale, and the window tcp_sync_mss bounded the MSS with: the
+        // receiver's first window after the sender's own SYN (the SYN,ACK for the client; the handshake's last ACK, scaled, for the server).
+        var mss = new Dictionary<(string, string), int>();
+        var scale = new Dictionary<string, int>();
+        var handshakeWindow = new Dictionary<(string, string), long>();
+        var awaitingWindow = new HashSet<(string, string)>();
+        long units = 0;
+        foreach (var s in segments)
+        {
+            var forward = (s.Source, s.Destination);
+            var backward = (s.Destination, s.Source);
+            if (s.Has("SYN"))
+            {
+                scale[s.Source] = s.WindowScale ?? 0;
+                mss[backward] = s.MssOption ?? 536;
+                awaitingWindow.Add(forward);
+            }
+            if (awaitingWindow.Remove(backward))
+            {
+                // A SYN's window is never scaled.
+                handshakeWindow[backward] = s.Has("SYN") ? s.Window : (long)s.Window << scale.GetValueOrDefault(s.Source);
+            }
+            if (s.Length == 0)
+            {
+                units++;
+                continue;
+            }
+            var options = s.TsVal is null ? 0 : 12;
+            var segmentSize = mss.GetValueOrDefault(forward, 65495) - options;
+            var largest = handshakeWindow.GetValueOrDefault(forward);
+            var cutoff = largest > 536 ? largest / 2 : largest;
+            if (cutoff > 0 && segmentSize > cutoff)
+            {
+                segmentSize = (int)Math.Max(cutoff, 68 - 20 - options);
+            }
+            units += (s.Length + segmentSize - 1) / segmentSize;
+        }
+        return units;
+    }
 }
 
 /// <summary>One connection's segments and the program's actions, on one clock, with the names of its two ends.</summary>
@@ -147,7 +205,7 @@ public sealed record PacketTrace(string Client, string Server, IReadOnlyList<Tra
         ["actions"] = new JsonArray(Actions.Select(a => (JsonNode)new JsonObject { ["t_us"] = Math.Round(a.AtUs, 1), ["side"] = a.Side, ["kind"] = a.Kind, ["label"] = a.Label }).ToArray()),
         ["count"] = new JsonObject
         {
-            ["frames"] = Count.Frames, ["kept"] = Count.Kept, ["kernel_out_segs"] = Count.KernelOutSegs, ["injected"] = Count.Injected, ["socket_drops"] = Count.SocketDrops, ["cost_ms"] = Math.Round(Count.CostMs, 2),
+            ["frames"] = Count.Frames, ["kept"] = Count.Kept, ["kernel_out_segs"] = Count.KernelOutSegs, ["injected"] = Count.Injected, ["socket_drops"] = Count.SocketDrops, ["kept_kernel_units"] = Count.KeptInKernelUnits, ["cost_ms"] = Math.Round(Count.CostMs, 2),
         },
     };
 
@@ -166,20 +224,26 @@ public sealed record PacketTrace(string Client, string Server, IReadOnlyList<Tra
                 Injected = n["injected"]?.GetValue<bool>() == true,
             }).ToList(),
             json["actions"]!.AsArray().Select(n => new TracedAction(n!["t_us"]!.GetValue<double>(), n["side"]!.GetValue<string>(), n["kind"]!.GetValue<string>(), n["label"]!.GetValue<string>())).ToList(),
-            new CaptureCount(count["frames"]!.GetValue<int>(), count["kept"]!.GetValue<int>(), count["kernel_out_segs"]?.GetValue<long>(), count["injected"]!.GetValue<int>(), count["socket_drops"]!.GetValue<long>(), count["cost_ms"]!.GetValue<double>()));
+            new CaptureCount(count["frames"]!.GetValue<int>(), count["kept"]!.GetValue<int>(), count["kernel_out_segs"]?.GetValue<long>(), count["injected"]!.GetValue<int>(), count["socket_drops"]!.GetValue<long>(), count["cost_ms"]!.GetValue<double>())
+            {
+                KeptInKernelUnits = count["kept_kernel_units"]?.GetValue<long>(),
+            });
     }
 
     /// <summary>The short summary results.json carries per case: the arrows in order, with the capture's completeness.</summary>
-    public JsonObject Summary() => new()
+    /// <param name="rfc1337">Whether a RST reaching TIME_WAIT was ignored in this run.</param>
+    /// <param name="timeWaitSkipped">Whether the kernel counted a TIME_WAIT overflow in this run.</param>
+    public JsonObject Summary(bool rfc1337 = false, bool timeWaitSkipped = false) => new()
     {
         ["segments"] = Segments.Count,
         ["arrows"] = new JsonArray(Arrows.Select(a => (JsonNode)JsonValue.Create(a)).ToArray()),
         ["first_to_last_us"] = Segments.Count > 0 ? Math.Round(Segments[^1].AtUs - Segments[0].AtUs, 1) : null,
         ["capture_complete"] = Count.Complete,
+        ["capture_count"] = Count.Describe(),
         ["states"] = new JsonObject
         {
-            ["client"] = string.Join(" > ", TcpStateMachine.Infer(this, "client").Select(t => t.State)),
-            ["server"] = string.Join(" > ", TcpStateMachine.Infer(this, "server").Select(t => t.State)),
+            ["client"] = string.Join(" > ", TcpStateMachine.Infer(this, "client", rfc1337, timeWaitSkipped).Select(t => t.State)),
+            ["server"] = string.Join(" > ", TcpStateMachine.Infer(this, "server", rfc1337, timeWaitSkipped).Select(t => t.State)),
         },
     };
 }

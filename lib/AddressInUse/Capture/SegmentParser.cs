@@ -21,6 +21,12 @@ public sealed record PacketSegment(long UnixMicroseconds, string Source, string 
     /// <summary>Whether the flag (e.g. "FIN") is set.</summary>
     public bool Has(string flag) => Flags.Split(',').Contains(flag);
 
+    /// <summary>The MSS option's value (SYN segments only), or null.</summary>
+    public int? MssOption { get; init; }
+
+    /// <summary>The window scale option's shift count (SYN segments only), or null.</summary>
+    public int? WindowScale { get; init; }
+
     /// <summary>The sequence space the segment uses: its payload, plus one each for SYN and FIN.</summary>
     public uint SequenceLength => (uint)Length + (Has("SYN") ? 1u : 0u) + (Has("FIN") ? 1u : 0u);
 }
@@ -53,6 +59,8 @@ public static class SegmentParser
         }
         var flags = string.Join(',', FlagNames.Where(f => (tcp.Flags & f.Bit) != 0).Select(f => f.Name));
         var stamp = tcp.OptionsCollection?.OfType<TimeStampOption>().FirstOrDefault();
+        var mss = tcp.OptionsCollection?.OfType<MaximumSegmentSizeOption>().FirstOrDefault();
+        var scale = tcp.OptionsCollection?.OfType<WindowScaleFactorOption>().FirstOrDefault();
         return new PacketSegment(
             unixMicroseconds,
             new IPEndPoint(ip.SourceAddress, tcp.SourcePort).ToString(),
@@ -63,7 +71,11 @@ public static class SegmentParser
             tcp.WindowSize,
             tcp.PayloadData?.Length ?? 0,
             stamp?.Value,
-            stamp?.EchoReply);
+            stamp?.EchoReply)
+        {
+            MssOption = mss is null ? null : (int)mss.Value,
+            WindowScale = scale is null ? null : (int)scale.ScaleFactor,
+        };
     }
 
     /// <summary>

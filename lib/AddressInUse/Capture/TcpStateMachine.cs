@@ -22,13 +22,25 @@ public static class TcpStateMachine
     /// <param name="trace">The captured connection.</param>
     /// <param name="end">"client" or "server".</param>
     /// <param name="rfc1337">Whether a RST that reaches TIME_WAIT is ignored (Linux's tcp_rfc1337=1) rather than ending it.</param>
-    public static IReadOnlyList<StateChange> Infer(PacketTrace trace, string end, bool rfc1337 = false)
+    /// <param name="timeWaitSkipped">
+    /// Whether the kernel counted a TIME_WAIT overflow in this run (TcpExtTCPTimeWaitOverflow rose): tcp_time_wait found no bucket
+    /// and ran tcp_done at once, so where the diagram would enter TIME_WAIT the end is <see cref="ClosedTimeWaitSkipped"/> instead.
+    /// </param>
+    public static IReadOnlyList<StateChange> Infer(PacketTrace trace, string end, bool rfc1337 = false, bool timeWaitSkipped = false)
     {
         var changes = new List<StateChange> { new(end == "server" ? "LISTEN" : "CLOSED", 0, -1, end == "server" ? "listen()" : "socket()") };
         var state = changes[0].State;
         long? myFinEnd = null; // the ack number that acknowledges this end's FIN
         void Move(string to, double at, int cause, string because)
         {
+            if (to == "TIME_WAIT" && timeWaitSkipped)
+            {
+                (to, because) = (ClosedTimeWaitSkipped, $"{because}; no TIME_WAIT: tcp_max_tw_buckets overflow counted");
+            }
+            if (to == "CLOSED" && state == ClosedTimeWaitSkipped)
+            {
+                return; // already closed: a RST it sends from no socket changes nothing
+            }
             if (to != state)
             {
                 state = to;
@@ -143,6 +155,12 @@ public static class TcpStateMachine
         return changes;
     }
 
+    /// <summary>The state of an end whose TIME_WAIT the kernel skipped (no bucket left: tcp_max_tw_buckets), drawn and compared as CLOSED.</summary>
+    public const string ClosedTimeWaitSkipped = "CLOSED (TIME_WAIT skipped)";
+
+    /// <summary>The kernel's name for a derived state: "CLOSED (TIME_WAIT skipped)" is CLOSED in the kernel's table.</summary>
+    public static string KernelName(string state) => state == ClosedTimeWaitSkipped ? "CLOSED" : state;
+
     /// <summary>The last derived state of one end.</summary>
-    public static string FinalState(PacketTrace trace, string end, bool rfc1337 = false) => Infer(trace, end, rfc1337)[^1].State;
+    public static string FinalState(PacketTrace trace, string end, bool rfc1337 = false, bool timeWaitSkipped = false) => Infer(trace, end, rfc1337, timeWaitSkipped)[^1].State;
 }

@@ -16,12 +16,12 @@ public static class SequenceChart
     // A row of the diagram: a segment (index into the trace), an action, or a run of segments left out.
     private sealed record Row(double AtUs, int Segment, TracedAction? Action, int Skipped);
 
-    /// <summary>Builds the diagram; <paramref name="rfc1337"/> is passed to the state derivation (a RST into TIME_WAIT ignored or not).</summary>
-    public static Figure Build(string name, string title, PacketTrace trace, bool rfc1337 = false, string clientLabel = "client", string serverLabel = "server")
+    /// <summary>Builds the diagram; <paramref name="rfc1337"/> and <paramref name="timeWaitSkipped"/> are passed to the state derivation (<see cref="TcpStateMachine.Infer"/>).</summary>
+    public static Figure Build(string name, string title, PacketTrace trace, bool rfc1337 = false, string clientLabel = "client", string serverLabel = "server", bool timeWaitSkipped = false)
     {
         var figure = new Figure(name, title);
-        var client = TcpStateMachine.Infer(trace, "client", rfc1337);
-        var server = TcpStateMachine.Infer(trace, "server", rfc1337);
+        var client = TcpStateMachine.Infer(trace, "client", rfc1337, timeWaitSkipped);
+        var server = TcpStateMachine.Infer(trace, "server", rfc1337, timeWaitSkipped);
         var rows = Rows(trace, client.Concat(server).Select(c => c.Cause).Where(c => c >= 0).ToHashSet());
         int RowOf(double atUs, int cause, TracedAction? action = null)
         {
@@ -52,7 +52,7 @@ public static class SequenceChart
                 shapes.Add(new JsonObject
                 {
                     ["type"] = "rect", ["x0"] = x - BandWidth / 2, ["x1"] = x + BandWidth / 2, ["y0"] = from, ["y1"] = to,
-                    ["fillcolor"] = TimelineChart.StateColors.GetValueOrDefault(change.State, "#607d8b"), ["line"] = new JsonObject { ["width"] = 0 }, ["layer"] = "below",
+                    ["fillcolor"] = TimelineChart.StateColors.GetValueOrDefault(TcpStateMachine.KernelName(change.State), "#607d8b"), ["line"] = new JsonObject { ["width"] = 0 }, ["layer"] = "below",
                 });
                 var textX = x + side * (BandWidth / 2 + 0.01);
                 annotations.Add(new JsonObject
@@ -119,13 +119,13 @@ public static class SequenceChart
             figure.Data.Add(new JsonObject
             {
                 ["type"] = "scatter", ["mode"] = "markers", ["name"] = state, ["x"] = new JsonArray((JsonNode?)null), ["y"] = new JsonArray((JsonNode?)null),
-                ["marker"] = new JsonObject { ["symbol"] = "square", ["size"] = 12, ["color"] = TimelineChart.StateColors.GetValueOrDefault(state, "#607d8b") },
+                ["marker"] = new JsonObject { ["symbol"] = "square", ["size"] = 12, ["color"] = TimelineChart.StateColors.GetValueOrDefault(TcpStateMachine.KernelName(state), "#607d8b") },
             });
         }
         annotations.Add(new JsonObject
         {
             ["x"] = 0, ["y"] = 1, ["xref"] = "paper", ["yref"] = "paper", ["xanchor"] = "right", ["yanchor"] = "bottom", ["xshift"] = -6, ["showarrow"] = false,
-            ["text"] = "ms since<br>connect()", ["font"] = new JsonObject { ["size"] = 10, ["color"] = "#616161" },
+            ["text"] = "ms since<br>connect()<br>(one row per<br>event: rows are<br>not to scale)", ["font"] = new JsonObject { ["size"] = 10, ["color"] = "#616161" },
         });
         figure.Layout["shapes"] = shapes;
         figure.Layout["annotations"] = annotations;

@@ -53,4 +53,19 @@ public sealed class TcpStateMachineTests
         // The RST was written by the lab, not sent by the client: the client's own path ends where its close left it.
         Assert.Equal("CLOSED", TcpStateMachine.FinalState(trace, "client"));
     }
+
+    [Fact]
+    public void Infer_TimeWaitOverflowCounted_ClientClosedWithTimeWaitSkipped()
+    {
+        var trace = Trace("lost-last-ack");
+
+        var counted = TcpStateMachine.Infer(trace, "client", timeWaitSkipped: true);
+        var uncounted = TcpStateMachine.Infer(trace, "client");
+
+        Assert.Contains(uncounted, c => c.State == "TIME_WAIT");
+        Assert.DoesNotContain(counted, c => c.State == "TIME_WAIT");
+        Assert.Equal(TcpStateMachine.ClosedTimeWaitSkipped, counted[^1].State);
+        Assert.Contains("tcp_max_tw_buckets", counted[^1].Because);
+        Assert.Equal("CLOSED", TcpStateMachine.KernelName(counted[^1].State));
+    }
 }

@@ -60,4 +60,22 @@ public sealed class SequenceChartTests
         // Time runs downwards: the axis range starts at the bottom row.
         Assert.True(yaxis["range"]![0]!.GetValue<double>() > yaxis["range"]![1]!.GetValue<double>());
     }
+
+    [Fact]
+    public void Build_TimeAxis_SaysRowsAreNotToScale()
+    {
+        var texts = Annotations(SequenceChart.Build("seq", "t", Trace("lost-last-ack"))).Select(a => a!["text"]!.GetValue<string>());
+
+        Assert.Contains(texts, t => t.Contains("ms since") && t.Contains("not to scale"));
+    }
+
+    [Fact]
+    public void Build_TimeWaitSkipped_NoTimeWaitBandAndDrawnInClosedColour()
+    {
+        var figure = SequenceChart.Build("seq", "t", Trace("lost-last-ack"), timeWaitSkipped: true).ToJsonObject();
+
+        var legend = figure["data"]!.AsArray().Select(d => (Name: d!["name"]?.GetValue<string>(), Color: d["marker"]?["color"]?.GetValue<string>())).ToList();
+        Assert.DoesNotContain(legend, l => l.Name == "TIME_WAIT");
+        Assert.Contains(legend, l => l.Name == TcpStateMachine.ClosedTimeWaitSkipped && l.Color == TimelineChart.StateColors["CLOSED"]);
+    }
 }

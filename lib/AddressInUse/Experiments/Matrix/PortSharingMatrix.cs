@@ -160,7 +160,8 @@ public sealed class PortSharingMatrix : IHtmlRenderable, IHasCases
     /// <param name="filter">Which outcomes to show; cases where nobody shared the port are left out.</param>
     /// <param name="name">The figure's slug.</param>
     /// <param name="title">The figure's title, or null for a generic one.</param>
-    public Figure ShareChart(Func<PortSharingOutcome, bool> filter, string name, string? title = null)
+    /// <param name="scenario">The scenario id the page files these cases under (as given to <see cref="Table"/>), for the generic title; the plan's by default.</param>
+    public Figure ShareChart(Func<PortSharingOutcome, bool> filter, string name, string? title = null, string? scenario = null)
     {
         var shared = Outcomes.Where(o => o.ShareKind is not null && filter(o)).ToList();
         if (shared.Count == 0)
@@ -194,7 +195,7 @@ public sealed class PortSharingMatrix : IHtmlRenderable, IHasCases
             trace["hovertext"] = Traces.Strings(hovers);
             trace["hoverinfo"] = "text+name+x";
         }
-        var figure = new Figure(name, title ?? $"{Scenario}: who got the traffic where two sockets shared the port ({Os})");
+        var figure = new Figure(name, title ?? $"{scenario ?? Scenario}: who got the traffic where two sockets shared the port ({Os})");
         figure.Data.Add(first);
         figure.Data.Add(second);
         figure.Layout["barmode"] = "stack";

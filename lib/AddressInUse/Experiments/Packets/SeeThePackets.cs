@@ -27,23 +27,27 @@ public sealed record CapturedConnection(string Scenario, string CaseId, string C
     /// <summary>Whether a RST reaching TIME_WAIT is ignored in this run (tcp_rfc1337=1 in the lab).</summary>
     public bool Rfc1337 => Settings.GetValueOrDefault("net.ipv4.tcp_rfc1337") == "1";
 
+    /// <summary>Whether the kernel counted a TIME_WAIT overflow in this run (TcpExtTCPTimeWaitOverflow above 0 in the lab's fresh namespace): its TIME_WAIT was skipped.</summary>
+    public bool TimeWaitSkipped => Details["tw_overflow_counter"] is JsonValue v && v.TryGetValue<long>(out var n) && n > 0;
+
     /// <summary>The client end's states, derived from the capture (empty when not measured).</summary>
-    public IReadOnlyList<StateChange> ClientStates => Trace is null ? [] : TcpStateMachine.Infer(Trace, "client", Rfc1337);
+    public IReadOnlyList<StateChange> ClientStates => Trace is null ? [] : TcpStateMachine.Infer(Trace, "client", Rfc1337, TimeWaitSkipped);
 
     /// <summary>The server end's states, derived from the capture (empty when not measured).</summary>
-    public IReadOnlyList<StateChange> ServerStates => Trace is null ? [] : TcpStateMachine.Infer(Trace, "server", Rfc1337);
+    public IReadOnlyList<StateChange> ServerStates => Trace is null ? [] : TcpStateMachine.Infer(Trace, "server", Rfc1337, TimeWaitSkipped);
 
     /// <summary>The segments' flags in order, as "client>server FIN,ACK" (dropped and injected ones say so).</summary>
     public IReadOnlyList<string> Arrows => Trace?.Arrows ?? [];
 
     /// <summary>True when the derived final states are what the kernel's table showed at the end (a gone entry counts as CLOSED).</summary>
     public bool? AgreesWithTable => Trace is null || Details["table_at_end"] is not JsonObject table ? null
-        : (table["client"]?.GetValue<string>() ?? "CLOSED") == ClientStates[^1].State && (table["server"]?.GetValue<string>() ?? "CLOSED") == ServerStates[^1].State;
+        : (table["client"]?.GetValue<string>() ?? "CLOSED") == TcpStateMachine.KernelName(ClientStates[^1].State)
+          && (table["server"]?.GetValue<string>() ?? "CLOSED") == TcpStateMachine.KernelName(ServerStates[^1].State);
 
     /// <summary>The sequence diagram (or a figure that says it was not measured here).</summary>
     public Figure Chart => Trace is null
         ? new Figure($"packets-{CaseName}", $"{Title}: not measured here ({Lab.Reason})")
-        : SequenceChart.Build($"packets-{CaseName}", $"{Title} (captured in the lab)", Trace, Rfc1337);
+        : SequenceChart.Build($"packets-{CaseName}", $"{Title} (captured in the lab)", Trace, Rfc1337, timeWaitSkipped: TimeWaitSkipped);
 
     /// <summary>One record when the lab ran: the details, and the segments' summary (arrows, derived states, capture completeness).</summary>
     public IEnumerable<CaseRecord> Cases
@@ -55,10 +59,10 @@ public sealed record CapturedConnection(string Scenario, string CaseId, string C
                 return [];
             }
             var details = (JsonObject)Details.DeepClone();
-            details["packets"] = Trace.Summary();
+            details["packets"] = Trace.Summary(Rfc1337, TimeWaitSkipped);
             details["agrees_with_table"] = AgreesWithTable;
             var side = new SocketSide("127.0.0.1", "tcp", []);
-            return [new CaseRecord(CaseId, CaseName, "native", "tcp", ServerStates[^1].State.ToLowerInvariant(), side, side, "close", "ok", null)
+            return [new CaseRecord(CaseId, CaseName, "native", "tcp", TcpStateMachine.KernelName(ServerStates[^1].State).ToLowerInvariant(), side, side, "close", "ok", null)
             {
                 Settings = Settings.Count == 0 ? null : Settings, Details = details,
             }];
@@ -85,7 +89,8 @@ public sealed record CapturedConnection(string Scenario, string CaseId, string C
         ]);
         // The lab's own measurements besides the segments (counters, outcome, attempts), one plain line.
         var notes = string.Join(", ", Details.Where(d => d.Value is JsonValue).Select(d => $"{d.Key.Replace('_', ' ')} {d.Value}"));
-        return $"<p>{Html.E(ToString())}</p>" + (notes.Length > 0 ? $"<p>Lab: {Html.E(notes)}.</p>" : "") + Html.Table(["ms", "direction", "flags", "seq", "ack", "win", "len", "TSval/TSecr", "client becomes", "server becomes"], rows);
+        return $"<p>{Html.E(ToString())}</p>" + (notes.Length > 0 ? $"<p>Lab: {Html.E(notes)}.</p>" : "") + Html.Table(["ms", "direction", "flags", "seq", "ack", "win", "len", "TSval/TSecr", "client becomes", "server becomes"], rows)
+            + $"<p>{Html.E(Trace.Count.Describe())}.</p>";
     }
 
     /// <summary>"6 segments; client CLOSED > … > TIME_WAIT; server …; the table agrees".</summary>

@@ -25,8 +25,11 @@ public sealed record StateCapture(string State, bool Seen, int Samples, double H
 /// <param name="Timeline">Samples and actions.</param>
 public sealed record EngineeredRun(string Name, string Title, string ServerKey, string ClientKey, Timeline Timeline)
 {
+    /// <summary>The scenario id its cases are filed under, which the chart's title starts with ("B2"; "B3" for the simultaneous close).</summary>
+    public string Scenario { get; init; } = "B2";
+
     /// <summary>The run's two ends over time, 0 = the first action after the connection was up.</summary>
-    public Figure Chart => TeardownCharts.Sockets($"b2-{Name}", $"B2 {Title}", Timeline,
+    public Figure Chart => TeardownCharts.Sockets($"b2-{Name}", $"{Scenario} {Title}", Timeline,
         new (string, string, string?)[] { ("server end", ServerKey, EventSides.Server), ("client end", ClientKey, EventSides.Client) },
         Timeline.Events.FirstOrDefault(e => e.Kind is not (EventKinds.Listen or EventKinds.Connect))?.AtMs ?? 0, "ms since the first action");
 }
@@ -255,7 +258,7 @@ public static class EveryStateVisible
             c.CloseServer();
             c.CloseClient();
             await c.DisposeAsync().ConfigureAwait(false);
-            last = new EngineeredRun("simultaneous-close", $"simultaneous close, attempt {attempt}", c.ServerKey, c.ClientKey, c.Timeline);
+            last = new EngineeredRun("simultaneous-close", $"simultaneous close, attempt {attempt}", c.ServerKey, c.ClientKey, c.Timeline) { Scenario = "B3" };
             closingSampled |= c.Timeline.Samples.Any(s => s.Entries.Any(e => e.State == TcpState.Closing));
             if (c.ServerIn(settled)?.State == TcpState.TimeWait && c.ClientIn(settled)?.State == TcpState.TimeWait)
             {

@@ -1,3 +1,4 @@
+using AddressInUse.Capture;
 using System.Diagnostics;
 using AddressInUse.Experiments.Packets;
 using AddressInUse.Experiments.Teardown;
@@ -21,6 +22,28 @@ public sealed class SeeThePacketsTests
         Assert.Equal("CLOSED", run.ServerStates[^1].State);
         Assert.True(run.AgreesWithTable);
         Assert.Equal(0, run.Trace!.Count.SocketDrops);
+    }
+
+    [LabFact]
+    public async Task CloseAsync_ConnectMarker_PrecedesItsSynByLessThanAFewMilliseconds()
+    {
+        var run = await SeeThePackets.CloseAsync(CloseOrder.ClientClosesFirst);
+
+        var connect = run.Trace!.Actions.Single(a => a.Kind == "connect");
+        var syn = run.Trace.Segments.First(s => s.Flags == "SYN");
+        // Both are CLOCK_REALTIME: the action's stamp before the call, the frame's stamp by the kernel on lo.
+        Assert.InRange(syn.AtUs - connect.AtUs, 0, 5_000);
+    }
+
+    [LabFact]
+    public async Task StuffedPipeAndLastAck_Capture_CompleteCountingInMssUnits()
+    {
+        foreach (var run in new[] { await SeeThePackets.StuffedPipeAsync(), await SeeThePackets.LastAckAsync() })
+        {
+            var count = run.Trace!.Count;
+            Assert.True(count.Complete, count.Describe());
+            Assert.True(count.KeptInKernelUnits > count.Kept, count.Describe());
+        }
     }
 
     [LabFact]
@@ -53,6 +76,11 @@ public sealed class SeeThePacketsTests
 
         var after = run.Trace!.Segments.SkipWhile(s => !s.Dropped).Skip(1).Select(s => $"{s.From}>{s.To} {s.Flags}");
         Assert.Equal(["server>client FIN,ACK", "client>server RST"], after);
+        // The overflow was counted, so the client is drawn closed, never in TIME_WAIT, and the table agrees.
+        Assert.True(run.TimeWaitSkipped);
+        Assert.DoesNotContain(run.ClientStates, c => c.State == "TIME_WAIT");
+        Assert.Equal(TcpStateMachine.ClosedTimeWaitSkipped, run.ClientStates[^1].State);
+        Assert.True(run.AgreesWithTable);
         Assert.Equal(1, run.Details["tw_overflow_counter"]!.GetValue<long>());
     }
 
