@@ -48,7 +48,7 @@ public static class TcpStateMachine
             }
         }
         // Actions first at equal times: the call happens before the segment it causes.
-        var steps = trace.Actions.Where(a => a.Side == end).Select(a => (At: a.AtUs, Order: 0, Action: a, Index: -1))
+        var steps = trace.Actions.Where(a => a.Side == end).Select(a => (At: a.AtUs, Order: 0, Action: (TracedAction?)a, Index: -1))
             .Concat(trace.Segments.Select((s, i) => (At: s.AtUs, Order: 1, Action: (TracedAction?)null, Index: i)))
             .OrderBy(x => x.At).ThenBy(x => x.Order).ToList();
         foreach (var step in steps)

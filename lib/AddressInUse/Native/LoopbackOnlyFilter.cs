@@ -52,7 +52,7 @@ public static unsafe class LoopbackOnlyFilter
         /* 20 */ Instruction(Return, 0, 0, 0),               // drop
     ];
 
-    /// <summary>How many instructions the filter has (what <see cref="InstructionCount"/> reads back from a filtered socket).</summary>
+    /// <summary>How many instructions the filter has (what <see cref="InstructionCount(Socket)"/> reads back from a filtered socket).</summary>
     public static int Length => Program.Length;
     /// <summary>Whether this OS has socket filters (Linux).</summary>
     public static bool Supported => OperatingSystem.IsLinux();

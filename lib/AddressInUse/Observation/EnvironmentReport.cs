@@ -89,7 +89,7 @@ public sealed record EnvironmentReport(string Os, string Description, string Ker
             Proc("net.ipv4.tcp_tw_reuse", "whether new outgoing connections may reuse a TIME_WAIT 4-tuple (0 off, 1 on, 2 loopback only)"),
             Proc("net.ipv4.tcp_timestamps", "TCP timestamps, which tcp_tw_reuse relies on"),
             Proc("net.ipv4.ip_local_port_range", "the ephemeral ports the OS hands out for port 0 and outgoing connections"),
-            Proc("net.ipv4.tcp_max_tw_buckets", "the most TIME_WAIT sockets the kernel keeps before dropping new ones"),
+            Proc("net.ipv4.tcp_max_tw_buckets", "the most TIME_WAIT sockets the kernel keeps before it closes further connections without TIME_WAIT"),
         },
         OsFamily.MacOS => new[]
         {

@@ -426,12 +426,14 @@ public sealed class RunCommand : ICommand
     private static void WriteIndex(IReadOnlyList<LoadedChapter> chapters, string outFolder, JsonObject results)
     {
         var statuses = results["chapters"] as JsonObject;
+        var notHolding = ResultsAggregator.VerdictsNotHolding(results);
         var entries = chapters.Select(c => new IndexEntry(
             c.Chapter.Name,
             c.Title,
             File.Exists(Path.Combine(outFolder, c.Chapter.Name + ".html")) ? c.Chapter.Name + ".html" : null,
             statuses?[c.Chapter.Name]?["status"]?.GetValue<string>(),
-            c.Summary)).ToList();
+            c.Summary,
+            notHolding.GetValueOrDefault(c.Chapter.Name))).ToList();
         var subtitle = $"Run on {OsInfo.Family} ({System.Runtime.InteropServices.RuntimeInformation.OSDescription}), {results["generated"]}.";
         AtomicFile.WriteAllText(Path.Combine(outFolder, "index.html"), IndexPageRenderer.Render(entries, CourseTitle, subtitle));
     }

@@ -9,7 +9,8 @@ namespace Course.Runner.Html;
 /// <param name="Href">The page's relative address, or null when the page has not been generated yet.</param>
 /// <param name="Status">"ok", "failed", or null when unknown.</param>
 /// <param name="Summary">The chapter's objectives and duration, when the notebook could be read.</param>
-public sealed record IndexEntry(string Name, string Title, string? Href, string? Status, ChapterSummary? Summary = null);
+/// <param name="VerdictsNotHolding">How many of the chapter's verdicts did not hold in this run (results.json "does_not_hold").</param>
+public sealed record IndexEntry(string Name, string Title, string? Href, string? Status, ChapterSummary? Summary = null, int VerdictsNotHolding = 0);
 
 /// <summary>Renders the contents page that lists every chapter with a link to its page.</summary>
 public static class IndexPageRenderer
@@ -39,6 +40,13 @@ public static class IndexPageRenderer
             if (chapter.Status is not null)
             {
                 page.Append($" <span class=\"status {E(chapter.Status)}\">{E(chapter.Status)}</span>");
+            }
+
+            // A chapter that ran is "ok" even when a sentence of it was contradicted; the reader must see that here too.
+            if (chapter.VerdictsNotHolding > 0)
+            {
+                var n = chapter.VerdictsNotHolding;
+                page.Append($" <span class=\"status failed\">{n} {(n == 1 ? "verdict does" : "verdicts do")} not hold</span>");
             }
 
             page.Append("</td><td class=\"objectives\">");

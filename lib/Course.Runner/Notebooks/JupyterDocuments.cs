@@ -29,7 +29,8 @@ public static class JupyterDocuments
         var document = new InteractiveDocument();
         foreach (var (key, value) in notebook.Metadata)
         {
-            document.Metadata[key] = value!.DeepClone();
+            // A key set to JSON null (the schema allows it in metadata) stays null.
+            document.Metadata[key] = value?.DeepClone()!;
         }
 
         for (var i = 0; i < notebook.Cells.Count; i++)

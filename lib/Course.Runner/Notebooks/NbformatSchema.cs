@@ -29,7 +29,10 @@ public static class NbformatSchema
     }
 
     private static EvaluationResults Evaluate(JsonNode? notebook, OutputFormat format) =>
-        Schema.Value.Evaluate(JsonSerializer.SerializeToElement(notebook), new EvaluationOptions { OutputFormat = format });
+        Schema.Value.Evaluate(JsonSerializer.SerializeToElement(notebook, DepthOptions), new EvaluationOptions { OutputFormat = format });
+
+    // The reader's own depth limit, so a notebook it accepted never fails here on depth.
+    private static readonly JsonSerializerOptions DepthOptions = new() { MaxDepth = NotebookReader.MaxDepth };
 
     /// <summary>Throws a <see cref="NotebookFormatException"/> naming the problem, its place and the fix, unless <paramref name="root"/> is an nbformat 4 notebook.</summary>
     public static void Check(JsonNode? root, string sourceName)

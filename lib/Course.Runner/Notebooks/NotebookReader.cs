@@ -6,6 +6,9 @@ namespace Course.Runner.Notebooks;
 /// <summary>Reads nbformat 4 notebooks from JSON, reporting malformed files with the file, the position and the fix.</summary>
 public static class NotebookReader
 {
+    /// <summary>The deepest nesting a notebook may have: System.Text.Json's default, which the schema check, the Documents API and every writer use after the reader.</summary>
+    public const int MaxDepth = 64;
+
     /// <summary>Reads a notebook file.</summary>
     /// <exception cref="NotebookFormatException">The file is missing, not JSON, or not an nbformat 4 notebook.</exception>
     public static Notebook ReadFile(string path)
@@ -31,12 +34,20 @@ public static class NotebookReader
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 256, AllowDuplicateProperties = false });
+            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
             var line = (e.LineNumber ?? 0) + 1;
             var position = (e.BytePositionInLine ?? 0) + 1;
+            if (e.Message.Contains("maximum configured depth", StringComparison.Ordinal))
+            {
+                // Refused here, once, with a message: past this depth every later step (schema check, Documents API, writers) would throw.
+                throw new NotebookFormatException(sourceName,
+                    $"Notebook {sourceName} nests JSON deeper than {MaxDepth} levels (line {line}, position {position}); no notebook needs that. "
+                    + "Fix: remove the deeply nested value near that spot (often JSON pasted into metadata or an output), or restore the notebook from git.", e);
+            }
+
             throw new NotebookFormatException(sourceName,
                 $"Notebook {sourceName} is not valid JSON: {StripPosition(e.Message)} (line {line}, position {position}). "
                 + "Fix: repair the JSON near that spot (often a missing comma, quote or bracket after a hand edit), "

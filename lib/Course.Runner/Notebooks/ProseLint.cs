@@ -24,6 +24,9 @@ public enum SentenceBinding
 /// <summary>One sentence of a chapter's markdown, where it is, and how it is bound.</summary>
 public sealed record ProseSentence(string Location, string Text, SentenceBinding Binding, string? Problem = null)
 {
+    /// <summary>Whether the sentence links to a source (<see cref="ProseLint.SourcePrefixes"/>), whatever else binds it: a sentence can be both measured and cited.</summary>
+    public bool CitesSource => ProseLint.CitesSource(Text);
+
     /// <summary>"error: cell 5 (id x): unbound outcome sentence: "…". Fix: …".</summary>
     public override string ToString() =>
         $"error: {Location}: {Problem ?? "unbound outcome sentence"}: \"{Text}\". Fix: end it with [✓](#verdict-ID) for a verdict of this chapter, a short link to its source, or \"(not measured here)\"";
@@ -35,8 +38,8 @@ public sealed record ProseReport(IReadOnlyList<ProseSentence> Sentences)
     /// <summary>Sentences bound to a verdict of the chapter.</summary>
     public int Measured => Count(SentenceBinding.Measured);
 
-    /// <summary>Sentences that cite a source.</summary>
-    public int Cited => Count(SentenceBinding.Cited);
+    /// <summary>Sentences that link to a source, including those also bound to a verdict (so a sentence may count as measured and as cited).</summary>
+    public int Cited => Sentences.Count(s => s.Binding != SentenceBinding.Unbound && s.CitesSource);
 
     /// <summary>Sentences marked "not measured here".</summary>
     public int NotMeasured => Count(SentenceBinding.NotMeasured);
@@ -44,7 +47,7 @@ public sealed record ProseReport(IReadOnlyList<ProseSentence> Sentences)
     /// <summary>Outcome sentences with no binding (each one a lint error).</summary>
     public IReadOnlyList<ProseSentence> Unbound => Sentences.Where(s => s.Binding == SentenceBinding.Unbound).ToList();
 
-    /// <summary>"12 measured, 3 cited, 2 not measured here, 0 unbound".</summary>
+    /// <summary>"12 measured, 3 cited, 2 not measured here, 0 unbound" (a sentence both measured and cited counts in both).</summary>
     public string CountsText => $"{Measured} measured, {Cited} cited, {NotMeasured} not measured here, {Unbound.Count} unbound";
 
     private int Count(SentenceBinding binding) => Sentences.Count(s => s.Binding == binding);
@@ -106,7 +109,7 @@ public static partial class ProseLint
             return new(location, sentence, SentenceBinding.Measured);
         }
 
-        if (Links().Matches(sentence).Any(m => SourcePrefixes.Any(p => m.Groups[1].Value.StartsWith(p, StringComparison.OrdinalIgnoreCase))))
+        if (CitesSource(sentence))
         {
             return new(location, sentence, SentenceBinding.Cited);
         }
@@ -118,6 +121,10 @@ public static partial class ProseLint
 
         return new(location, sentence, NeedsBinding(sentence) ? SentenceBinding.Unbound : SentenceBinding.None);
     }
+
+    /// <summary>Whether a sentence links to a source: a markdown link whose address starts with one of <see cref="SourcePrefixes"/>.</summary>
+    public static bool CitesSource(string sentence) =>
+        Links().Matches(sentence).Any(m => SourcePrefixes.Any(p => m.Groups[1].Value.StartsWith(p, StringComparison.OrdinalIgnoreCase)));
 
     /// <summary>Whether a sentence states an outcome: a subject (errno, TCP state, OS, option or setting name) beside an outcome word, and it is not a question.</summary>
     public static bool NeedsBinding(string sentence)

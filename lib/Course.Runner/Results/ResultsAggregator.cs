@@ -34,6 +34,15 @@ public static class ResultsAggregator
         CollectObjects(executed, MimeTypes.Cases, "chapter", chapter, obj => true,
             "is not an object; ignored. Fix: emit one JSON object per case.", warnings);
 
+    /// <summary>How many verdicts did not hold, per chapter (the verdicts' "notebook"), in merged results; chapters where all held are absent.</summary>
+    public static IReadOnlyDictionary<string, int> VerdictsNotHolding(JsonObject results) =>
+        (results["verdicts"] as JsonArray ?? [])
+            .OfType<JsonObject>()
+            .Where(v => v["verdict"] is JsonValue verdict && verdict.TryGetValue<string>(out var name) && name == AddressInUse.Verdicts.TextVerdict.Name(AddressInUse.Verdicts.TextVerdictKind.DoesNotHold)
+                && v["notebook"] is JsonValue notebook && notebook.TryGetValue<string>(out _))
+            .GroupBy(v => v["notebook"]!.GetValue<string>())
+            .ToDictionary(g => g.Key, g => g.Count());
+
     /// <summary>The verdicts in a chapter's outputs, in notebook order, each with "notebook" set; a verdict shown twice counts once.</summary>
     public static IReadOnlyList<JsonObject> CollectVerdicts(Notebook executed, string chapter, ICollection<string>? warnings = null) =>
         CollectObjects(executed, MimeTypes.Verdicts, "notebook", chapter, obj => obj["id"] is not null && obj["verdict"] is not null,

@@ -90,8 +90,13 @@ public sealed class MutatedNotebookTests : IDisposable
 
         for (var i = 0; i < 20; i++)
         {
-            // Mostly JSON-level damage, so that many mutants still parse and their cells run.
-            var (bytes, what) = i % 4 == 0 ? mutator.Next() : mutator.NextJson();
+            // Byte damage, JSON damage the schema refuses, and odd values where the schema allows anything (those reach the executor).
+            var (bytes, what) = (i % 4) switch
+            {
+                0 => mutator.Next(),
+                2 => mutator.NextJson(),
+                _ => mutator.NextWithinSchema(),
+            };
             Directory.CreateDirectory(notebooks);
             var executedNotebook = Path.Combine(_temp.Path, "out", "01-mutant.ipynb");
             if (File.Exists(executedNotebook))
@@ -111,13 +116,19 @@ public sealed class MutatedNotebookTests : IDisposable
             }
             catch (Exception e)
             {
-                problems.Add($"#{i} ({what}): {e.GetType().Name}: {e.Message}");
+                // Where it crashed, so the failure names the code to fix.
+                problems.Add($"#{i} ({what}): {e.GetType().Name}: {e.Message}\n{e.StackTrace}");
                 continue;
             }
 
             if (code is not (0 or 1) || (code == 1 && error.ToString().Length == 0))
             {
                 problems.Add($"#{i} ({what}): exit {code}, message \"{error}\"");
+            }
+
+            if (!File.Exists(executedNotebook) && !(code == 1 && IsOneLineNamingTheNotebookAndFix(error.ToString())))
+            {
+                problems.Add($"#{i} ({what}): refused without a one-line message naming 01-mutant and the fix: \"{error}\"");
             }
 
             if (File.Exists(executedNotebook))
@@ -139,6 +150,10 @@ public sealed class MutatedNotebookTests : IDisposable
         // Some mutants must still be runnable notebooks, or the sample would only exercise the reader.
         Assert.True(executed >= 5, $"only {executed} of 20 mutants reached the executor");
     }
+
+    // The reader's refusal, as the run prints it: a line that names the notebook and the fix (other lines may say which chapters ran).
+    private static bool IsOneLineNamingTheNotebookAndFix(string error) =>
+        error.Split('\n').Any(line => line.Contains("01-mutant", StringComparison.Ordinal) && line.Contains("Fix:", StringComparison.Ordinal));
 
     private static bool IsJsonObject(byte[] bytes)
     {

@@ -23,8 +23,46 @@ public sealed class NotebookMutator(byte[] original, int seed)
         };
     }
 
-    /// <summary>The next mutant damaged at the JSON level only (the file still parses as JSON), so many still reach the executor.</summary>
+    /// <summary>The next mutant damaged at the JSON level only (the file still parses as JSON); most break the nbformat schema, which the reader refuses.</summary>
     public (byte[] Bytes, string What) NextJson() => MutateJson();
+
+    /// <summary>
+    /// The next mutant odd only where the nbformat schema allows anything (a cell's source text, the Polyglot metadata), so it
+    /// passes the reader's schema check and reaches the executor with values the runner did not write.
+    /// </summary>
+    public (byte[] Bytes, string What) NextWithinSchema()
+    {
+        var root = JsonNode.Parse(original)!;
+        var nodes = new List<(JsonNode? Parent, string? Key, int Index, JsonNode? Node)>();
+        Walk(null, null, -1, root, nodes);
+        var free = nodes.Where(n => n.Node?.GetPath() is { } path && path.Contains(".polyglot_notebook", StringComparison.Ordinal)).ToList();
+        var sources = nodes.Where(n => n.Key == "source" && n.Parent is JsonObject).ToList();
+        var useSource = free.Count == 0 || _random.Next(2) == 0;
+        var (parent, key, index, node) = useSource ? sources[_random.Next(sources.Count)] : free[_random.Next(free.Count)];
+        // A source must stay text (the schema's multiline_string); Polyglot's metadata may be any JSON.
+        var replacement = useSource ? RandomText() : RandomValue();
+        var path = node?.GetPath() ?? "$";
+        switch (parent)
+        {
+            case JsonObject obj:
+                obj[key!] = replacement;
+                break;
+            case JsonArray array:
+                array[index] = replacement;
+                break;
+        }
+
+        return (Encoding.UTF8.GetBytes(root.ToJsonString()), $"{path} := {Describe(replacement)}");
+    }
+
+    private JsonNode RandomText() => _random.Next(5) switch
+    {
+        0 => JsonValue.Create(""),
+        1 => JsonValue.Create(new string('x', 100_000)),
+        2 => JsonValue.Create("\u001b[2J\0\ud800"),
+        3 => JsonValue.Create("}}}{{{ \" ;;"),
+        _ => new JsonArray(JsonValue.Create("#!csharp\n"), JsonValue.Create("python")),
+    };
 
     private (byte[], string) Truncate()
     {

@@ -238,6 +238,22 @@ public sealed class ChapterPageRendererTests
         Assert.Contains("<a href=\"02-b.html\">02 — B &amp; C</a> <span class=\"status failed\">failed</span>", page);
         Assert.Contains("03 — C</span> <span class=\"notice\">(not run yet)</span>", page);
         Assert.DoesNotContain("03-c.html", page);
+        Assert.DoesNotContain("not hold", page);
+    }
+
+    [Fact]
+    public void IndexPage_ChapterRanButAVerdictFailed_ShowsOkAndTheFailedVerdictCount()
+    {
+        var page = IndexPageRenderer.Render(
+        [
+            new IndexEntry("01-a", "01 — A", "01-a.html", "ok", VerdictsNotHolding: 1),
+            new IndexEntry("02-b", "02 — B", "02-b.html", "ok", VerdictsNotHolding: 3),
+            new IndexEntry("03-c", "03 — C", "03-c.html", "ok"),
+        ], "Course");
+
+        Assert.Contains("<a href=\"01-a.html\">01 — A</a> <span class=\"status ok\">ok</span> <span class=\"status failed\">1 verdict does not hold</span>", page);
+        Assert.Contains("<span class=\"status failed\">3 verdicts do not hold</span>", page);
+        Assert.Contains("<a href=\"03-c.html\">03 — C</a> <span class=\"status ok\">ok</span></td>", page);
     }
 
     private static IDictionary<string, object> Figure(string name) => new Dictionary<string, object> { [MimeTypes.Plotly] = new JsonObject

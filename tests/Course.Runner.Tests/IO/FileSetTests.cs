@@ -105,5 +105,5 @@ public sealed class FileSetTests : IDisposable
 
     // Everything in the folder, hidden entries included, so a journal left behind fails the comparison.
     private Dictionary<string, string> Contents() =>
-        Directory.GetFileSystemEntries(Folder).ToDictionary(Path.GetFileName, p => File.Exists(p) ? File.ReadAllText(p) : "<folder>")!;
+        Directory.GetFileSystemEntries(Folder).ToDictionary(p => Path.GetFileName(p), p => File.Exists(p) ? File.ReadAllText(p) : "<folder>");
 }

@@ -85,6 +85,20 @@ public sealed class ProseLintTests
     }
 
     [Fact]
+    public void Check_VerdictLinkAndSourceLink_CountsAsMeasuredAndCited()
+    {
+        var report = ProseLint.Check(Chapter(
+            "The bind fails: the kernel compares every socket on the port ([inet_csk_bind_conflict](https://elixir.bootlin.com/linux/latest/source/net/ipv4/inet_connection_sock.c)). [✓](#verdict-observe-restart)\n" +
+            "The restart fails with `EADDRINUSE`. [✓](#verdict-observe-restart)\n" +
+            "TIME_WAIT lasts 2 × MSL ([RFC 9293 §3.6](https://www.rfc-editor.org/rfc/rfc9293#section-3.6))."));
+
+        Assert.Empty(report.Unbound);
+        Assert.Equal(2, report.Measured);
+        Assert.Equal(2, report.Cited);
+        Assert.Contains("2 cited to a source", NavigationCell.AccountabilityLine(report));
+    }
+
+    [Fact]
     public void Check_LinkToSomewhereElse_IsNoCitation()
     {
         var report = ProseLint.Check(Chapter("TIME_WAIT always lasts 60 s ([a blog](https://example.org/time-wait)).", code: null));

@@ -74,6 +74,32 @@ public sealed class ResultsAggregatorTests : IDisposable
     }
 
     [Fact]
+    public void VerdictsNotHolding_MergedResults_CountsPerChapterOnlyDoesNotHold()
+    {
+        var existing = new JsonObject
+        {
+            ["verdicts"] = new JsonArray(
+                new JsonObject { ["notebook"] = "02-b", ["id"] = "02/kept", ["verdict"] = "does_not_hold" }),
+        };
+        var run = Chapter("01-a", true, []) with
+        {
+            Verdicts =
+            [
+                new JsonObject { ["notebook"] = "01-a", ["id"] = "01/x", ["verdict"] = "does_not_hold" },
+                new JsonObject { ["notebook"] = "01-a", ["id"] = "01/y", ["verdict"] = "does_not_hold" },
+                new JsonObject { ["notebook"] = "01-a", ["id"] = "01/z", ["verdict"] = "holds" },
+                new JsonObject { ["notebook"] = "01-a", ["id"] = "01/w", ["verdict"] = "not_measured" },
+            ],
+        };
+
+        var notHolding = ResultsAggregator.VerdictsNotHolding(ResultsAggregator.Merge(existing, [run], OsInfo.Describe(), Generated));
+
+        Assert.Equal(2, notHolding["01-a"]);
+        Assert.Equal(1, notHolding["02-b"]);
+        Assert.Equal(2, notHolding.Count);
+    }
+
+    [Fact]
     public void CollectSettings_MergesEverySettingsOutput_LaterKeysWin()
     {
         var notebook = NotebookWithOutputs(

@@ -49,6 +49,26 @@ public sealed record CloseRun(CloseOrder Order, string ServerEnd, string ClientE
         }
         return string.Join(" → ", path);
     }
+
+    /// <summary>
+    /// Whether the table was read through the whole close: before the first close(), while the passive end was in CLOSE_WAIT,
+    /// and after the second close(); how often it was read depends on the machine's load, which the gaps report.
+    /// </summary>
+    public bool SampledThroughout
+    {
+        get
+        {
+            var samples = Timeline.Samples;
+            var passive = Order == CloseOrder.ServerClosesFirst ? $"{ClientEnd}>{ServerEnd}" : $"{ServerEnd}>{ClientEnd}";
+            var secondClose = Timeline.Events.LastOrDefault(e => e.Kind == EventKinds.Close)?.AtMs ?? double.MaxValue;
+            return samples.Any(s => s.AtMs <= FirstCloseAtMs)
+                && samples.Any(s => s.AtMs > FirstCloseAtMs && s.Entries.Any(e => e.Key == passive && e.State == TcpState.CloseWait))
+                && samples.Any(s => s.AtMs > secondClose);
+        }
+    }
+
+    /// <summary>The time between each two consecutive reads of the TCP table, in ms.</summary>
+    public IEnumerable<double> SampleGapsMs => Timeline.Samples.Zip(Timeline.Samples.Skip(1), (a, b) => b.AtMs - a.AtMs);
 }
 
 /// <summary>B1/B5: a connection closed in one order, repeated; who ends in TIME_WAIT each time.</summary>
@@ -73,10 +93,13 @@ public sealed record CloseOrderOutcome(CloseOrder Order, IReadOnlyList<CloseRun>
                 ["runs"] = Runs.Count,
                 ["time_wait_on_server"] = Count("server"),
                 ["time_wait_on_client"] = Count("client"),
+                // A verdict line shows the first eight plain values: the sampling figures come before the rarer counts.
+                ["runs_sampled_throughout"] = Runs.Count(r => r.SampledThroughout),
+                ["median_sample_gap_ms"] = MedianSampleGapMs is { } gap ? Math.Round(gap, 2) : null,
+                ["widest_sample_gap_ms"] = WidestSampleGapMs is { } widest ? Math.Round(widest, 2) : null,
                 ["time_wait_on_both"] = Count("both"),
                 ["time_wait_on_neither"] = Count("neither"),
                 ["samples"] = Runs.Sum(r => r.Timeline.Samples.Count),
-                ["median_sample_gap_ms"] = MedianSampleGapMs is { } gap ? Math.Round(gap, 2) : null,
             },
         },
     };
@@ -86,10 +109,13 @@ public sealed record CloseOrderOutcome(CloseOrder Order, IReadOnlyList<CloseRun>
     {
         get
         {
-            var gaps = Runs.SelectMany(r => r.Timeline.Samples.Zip(r.Timeline.Samples.Skip(1), (a, b) => b.AtMs - a.AtMs)).Order().ToList();
+            var gaps = Runs.SelectMany(r => r.SampleGapsMs).Order().ToList();
             return gaps.Count == 0 ? null : gaps.Count % 2 == 1 ? gaps[gaps.Count / 2] : (gaps[gaps.Count / 2 - 1] + gaps[gaps.Count / 2]) / 2;
         }
     }
+
+    /// <summary>The longest time between two consecutive reads of the TCP table over every run, in ms (null with fewer than two samples): the longest a state could have lasted unseen.</summary>
+    public double? WidestSampleGapMs => Runs.SelectMany(r => r.SampleGapsMs).Select(g => (double?)g).Max();
 
     /// <summary>How many runs ended with TIME_WAIT on the given end ("server", "client", "both", "neither").</summary>
     public int Count(string end) => Runs.Count(r => r.TimeWaitOn == end);
@@ -130,8 +156,11 @@ public sealed record CloseOrderComparison(IReadOnlyList<CloseOrderOutcome> Outco
         Outcomes.Select(o => (o.Label, o.Runs[0])).ToList());
 
     /// <summary>The counts of both orders in one table.</summary>
-    public string ToHtml() => Html.Table(new[] { "who closes first", "runs", "TIME_WAIT on server", "TIME_WAIT on client", "both", "neither" },
-        Outcomes.Select(o => new[] { Html.E(o.Label), Html.E(o.Runs.Count), Html.E(o.Count("server")), Html.E(o.Count("client")), Html.E(o.Count("both")), Html.E(o.Count("neither")) }));
+    public string ToHtml() => Html.Table(new[] { "who closes first", "runs", "TIME_WAIT on server", "TIME_WAIT on client", "both", "neither", "gap between samples, median / widest (ms)" },
+        Outcomes.Select(o => new[] { Html.E(o.Label), Html.E(o.Runs.Count), Html.E(o.Count("server")), Html.E(o.Count("client")), Html.E(o.Count("both")), Html.E(o.Count("neither")),
+            Html.E($"{Ms(o.MedianSampleGapMs)} / {Ms(o.WidestSampleGapMs)}") }));
+
+    private static string Ms(double? ms) => ms is { } v ? v.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "–";
 
     /// <summary>One line per order.</summary>
     public override string ToString() => string.Join(Environment.NewLine, Outcomes);

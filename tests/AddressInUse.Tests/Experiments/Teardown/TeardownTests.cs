@@ -1,4 +1,8 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using Microsoft.Extensions.Time.Testing;
 using AddressInUse.Experiments.Teardown;
+using AddressInUse.Observation;
 using AddressInUse.Native;
 using AddressInUse.Display;
 
@@ -24,6 +28,40 @@ public sealed class TeardownTests
         Assert.Equal(3, records[0].Details!["time_wait_on_server"]!.GetValue<int>());
         Assert.Equal("client", records[1].Details!["first_closer"]!.GetValue<string>());
         Assert.Equal(3, records[1].Details!["time_wait_on_client"]!.GetValue<int>());
+        Assert.All(comparison.Outcomes.SelectMany(o => o.Runs), r => Assert.True(r.SampledThroughout));
+        Assert.Equal(3, records[0].Details!["runs_sampled_throughout"]!.GetValue<int>());
+        Assert.True(serverFirst.WidestSampleGapMs >= serverFirst.MedianSampleGapMs);
+        Assert.Equal(Math.Round(serverFirst.WidestSampleGapMs!.Value, 2), records[0].Details!["widest_sample_gap_ms"]!.GetValue<double>());
+        Assert.Contains("gap between samples, median / widest", comparison.ToHtml());
+    }
+
+    [Theory]
+    [InlineData(true, 40)]
+    [InlineData(false, 25)]
+    public void CloseRun_SampledBeforeDuringAndAfter_ThroughoutWithGapsFromTheSamples(bool closeWaitSampled, double widest)
+    {
+        var clock = new FakeTimeProvider();
+        var timeline = new Timeline(clock);
+        var server = new IPEndPoint(IPAddress.Loopback, 5000);
+        var client = new IPEndPoint(IPAddress.Loopback, 40000);
+        TcpEntry[] Ends(TcpState s, TcpState c) => [new(server, client, s), new(client, server, c)];
+        timeline.Record(Ends(TcpState.Established, TcpState.Established));
+        clock.Advance(TimeSpan.FromMilliseconds(5));
+        var firstClose = timeline.MarkBy(EventSides.Server, EventKinds.Close, "server closes first").AtMs;
+        clock.Advance(TimeSpan.FromMilliseconds(5));
+        timeline.Record(Ends(TcpState.FinWait2, closeWaitSampled ? TcpState.CloseWait : TcpState.Established));
+        clock.Advance(TimeSpan.FromMilliseconds(5));
+        timeline.MarkBy(EventSides.Client, EventKinds.Close, "client closes second");
+        clock.Advance(TimeSpan.FromMilliseconds(widest - 5));
+        timeline.Record([new(server, client, TcpState.TimeWait)]);
+
+        var run = new CloseRun(CloseOrder.ServerClosesFirst, server.ToString(), client.ToString(), TcpState.TimeWait, null, firstClose, timeline);
+        var outcome = new CloseOrderOutcome(CloseOrder.ServerClosesFirst, [run]);
+
+        Assert.Equal(closeWaitSampled, run.SampledThroughout);
+        Assert.Equal(closeWaitSampled ? 1 : 0, outcome.Cases.Single().Details!["runs_sampled_throughout"]!.GetValue<int>());
+        Assert.Equal(widest, outcome.WidestSampleGapMs!.Value, 3);
+        Assert.Equal((10 + widest) / 2, outcome.MedianSampleGapMs!.Value, 3);
     }
 
     [LinuxFact]
