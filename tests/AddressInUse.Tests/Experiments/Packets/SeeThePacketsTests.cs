@@ -33,6 +33,10 @@ public sealed class SeeThePacketsTests
         var syn = run.Trace.Segments.First(s => s.Flags == "SYN");
         // Both are CLOCK_REALTIME: the action's stamp before the call, the frame's stamp by the kernel on lo.
         Assert.InRange(syn.AtUs - connect.AtUs, 0, 5_000);
+        // The frame is stamped as lo delivers it, so the client's FIN precedes the server's reading the end of the stream.
+        var fin = run.Trace.Segments.First(s => s.From == "client" && s.Has("FIN"));
+        Assert.True(fin.AtUs <= run.Trace.Actions.Single(a => a.Kind == "read").AtUs, $"FIN at {fin.AtUs} µs, read at {run.Trace.Actions.Single(a => a.Kind == "read").AtUs} µs");
+        Assert.True(run.AgreesWithTable);
     }
 
     [LabFact]
