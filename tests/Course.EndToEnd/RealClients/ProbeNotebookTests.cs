@@ -48,9 +48,6 @@ public sealed partial class ProbeNotebookTests : IDisposable
     {
         var folder = Path.Combine(_temp.Path, "probe");
         Directory.CreateDirectory(folder);
-        // The local tool resolves from the manifest in a parent of the kernel's working directory.
-        Directory.CreateDirectory(Path.Combine(_temp.Path, ".config"));
-        File.Copy(Path.Combine(Root, ".config", "dotnet-tools.json"), Path.Combine(_temp.Path, ".config", "dotnet-tools.json"));
         File.WriteAllText(Path.Combine(folder, "imported.dib"), "#!csharp\n\nvar imported = \"from #!import\";\n");
         var notebook = Notebook.CreatePolyglot();
         for (var i = 0; i < ProbeCells.Length; i++)
@@ -65,7 +62,7 @@ public sealed partial class ProbeNotebookTests : IDisposable
         var runnerOut = Path.Combine(_temp.Path, "runner.ipynb");
         NotebookWriter.WriteFile(runnerResult.Notebook, runnerOut);
         var jupyterOut = Path.Combine(_temp.Path, "jupyter.ipynb");
-        var jupyterLog = await RunJupyterAsync(source, jupyterOut);
+        var jupyterLog = await RunJupyterAsync(_temp.Path, source, jupyterOut);
 
         Assert.True(File.Exists(jupyterOut), jupyterLog);
         var runner = Normalise(runnerOut);
@@ -81,10 +78,18 @@ public sealed partial class ProbeNotebookTests : IDisposable
         Assert.All(runner, cell => Assert.False(string.IsNullOrEmpty(cell) || cell.Contains("error:", StringComparison.Ordinal), cell));
     }
 
-    private async Task<string> RunJupyterAsync(string notebook, string outPath)
+    /// <summary>Runs the notebook with Jupyter's nbconvert and the kernel tool (private Jupyter folders under tempRoot, the repository's tool manifest copied there); returns its exit code and output.</summary>
+    internal static async Task<string> RunJupyterAsync(string tempRoot, string notebook, string outPath)
     {
+        if (!File.Exists(Path.Combine(tempRoot, ".config", "dotnet-tools.json")))
+        {
+            // The local tool resolves from the manifest in a parent of the kernel's working directory.
+            Directory.CreateDirectory(Path.Combine(tempRoot, ".config"));
+            File.Copy(Path.Combine(Root, ".config", "dotnet-tools.json"), Path.Combine(tempRoot, ".config", "dotnet-tools.json"));
+        }
+
         // The kernelspec `dotnet dotnet-interactive jupyter install` writes, plus --http-local-only (README), in a private Jupyter folder.
-        var kernelDir = Path.Combine(_temp.Path, "jupyter", "kernels", ".net-csharp");
+        var kernelDir = Path.Combine(tempRoot, "jupyter", "kernels", ".net-csharp");
         Directory.CreateDirectory(kernelDir);
         File.WriteAllText(Path.Combine(kernelDir, "kernel.json"), new JsonObject
         {
@@ -98,10 +103,10 @@ public sealed partial class ProbeNotebookTests : IDisposable
             start.ArgumentList.Add(a);
         }
 
-        start.Environment["JUPYTER_PATH"] = Path.Combine(_temp.Path, "jupyter");
-        start.Environment["JUPYTER_DATA_DIR"] = Path.Combine(_temp.Path, "jupyter");
-        start.Environment["JUPYTER_CONFIG_DIR"] = Path.Combine(_temp.Path, "jupyter-config");
-        start.Environment["JUPYTER_RUNTIME_DIR"] = Path.Combine(_temp.Path, "jupyter-runtime");
+        start.Environment["JUPYTER_PATH"] = Path.Combine(tempRoot, "jupyter");
+        start.Environment["JUPYTER_DATA_DIR"] = Path.Combine(tempRoot, "jupyter");
+        start.Environment["JUPYTER_CONFIG_DIR"] = Path.Combine(tempRoot, "jupyter-config");
+        start.Environment["JUPYTER_RUNTIME_DIR"] = Path.Combine(tempRoot, "jupyter-runtime");
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT"] = "1";
         using var process = Process.Start(start)!;
