@@ -9,6 +9,7 @@ using Microsoft.DotNet.Interactive.Documents;
 namespace Course.EndToEnd.RealClients;
 
 /// <summary>One probe notebook using every magic the kernel tool lists for C#, run by the course runner and by Jupyter with the kernel tool: the same outputs, run-specific values masked.</summary>
+[Collection(NotebookRunCollection.Name)]
 public sealed partial class ProbeNotebookTests : IDisposable
 {
     private static readonly string Root = RepositoryLayout.FindRoot(AppContext.BaseDirectory)
