@@ -104,7 +104,10 @@ internal static partial class KernelWorker
             .UseKernelHelpers()
             .UseWho()
             .UseValueSharing();
-        var kernel = new CompositeKernel { csharp, new KeyValueStoreKernel() };
+        // As the tool composes them: C# also answers to #!c# and #!C#, and #!who/#!whos also work in the value kernel.
+        var kernel = new CompositeKernel();
+        kernel.Add(csharp, ["c#", "C#"]);
+        kernel.Add(new KeyValueStoreKernel().UseWho());
         kernel.UseImportMagicCommand();
         UseTime(kernel);
         UseMarkdown(kernel);
@@ -154,9 +157,9 @@ internal static partial class KernelWorker
             var build = File.GetLastWriteTimeUtc(assembly.Location).ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
             var html = "<table><tbody><tr><td><p style=\"font-size:1.5em\"><b>.NET Interactive</b></p>"
                        + "<p>&#169; 2020-2026 Microsoft Corporation</p>"
-                       + $"<p><b>Version: </b>{System.Net.WebUtility.HtmlEncode(version)}</p>"
+                       + "<p><b>Host: </b>the course runner (lib/Course.Runner), not the kernel tool</p>"
+                       + $"<p><b>Library version: </b>{System.Net.WebUtility.HtmlEncode(version)}</p>"
                        + $"<p><b>Build date: </b>{build}</p>"
-                       + "<p><b>Host: </b>the course runner (lib/Course.Runner)</p>"
                        + "<p><a href=\"https://github.com/dotnet/interactive\">https://github.com/dotnet/interactive</a></p></td></tr></tbody></table>";
             context.Publish(new DisplayedValueProduced(html, context.Command, [new Microsoft.DotNet.Interactive.Formatting.FormattedValue("text/html", html)]));
             return Task.CompletedTask;
@@ -181,7 +184,7 @@ internal static partial class KernelWorker
 
             void Show(Microsoft.DotNet.Interactive.Kernel shown)
             {
-                var directives = shown.KernelInfo.SupportedDirectives.Where(d => !d.Hidden).OrderBy(d => d.Name, StringComparer.Ordinal);
+                var directives = shown.KernelInfo.SupportedDirectives.Where(d => !d.Hidden).OrderBy(d => d.Name); // the culture order the tool lists in (#!c# before #!C#)
                 var html = $"<div><h3>{Encode(shown.Name)} kernel</h3><div>{string.Concat(directives.Select(d => $"<div style=\"text-indent:1.5em\">{Summary(d, 0)}</div>"))}</div></div>";
                 context.Publish(new DisplayedValueProduced(html, context.Command, [new Microsoft.DotNet.Interactive.Formatting.FormattedValue("text/html", html)]));
             }
