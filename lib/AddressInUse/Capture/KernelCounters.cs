@@ -48,7 +48,8 @@ public static class KernelCounters
 internal sealed class CaptureSession : IDisposable
 {
     private readonly LoopbackCapture? _capture;
-    private readonly long? _outSegsBefore;
+    private long? _outSegsBefore;
+    private int? _ignoredPort;
     private readonly double _startCostMs;
 
     private CaptureSession(LoopbackCapture? capture, long? outSegsBefore, double startCostMs)
@@ -79,6 +80,16 @@ internal sealed class CaptureSession : IDisposable
         return new CaptureSession(capture ? LoopbackCapture.Start() : null, before, clock.Elapsed.TotalMilliseconds);
     }
 
+    /// <summary>
+    /// Starts counting afresh and leaves out every frame to or from <paramref name="port"/>: for a throwaway connection made
+    /// after the capture opened (the kernel's frame stamping, turned on when the capture opens, is in force by its end).
+    /// </summary>
+    public void Rebase(int port)
+    {
+        _ignoredPort = port;
+        _outSegsBefore = SentByTcp(KernelCounters.Read());
+    }
+
     /// <summary>The TCP segments captured so far (while the capture keeps running).</summary>
     public IReadOnlyList<PacketSegment> Peek() => _capture is null ? [] : SegmentParser.Segments(_capture.Frames);
 
@@ -88,7 +99,7 @@ internal sealed class CaptureSession : IDisposable
     {
         var after = SentByTcp(KernelCounters.Read());
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var frames = _capture?.Stop() ?? [];
+        var frames = (_capture?.Stop() ?? []).Where(f => _ignoredPort is not { } port || !TouchesPort(f.Bytes, port)).ToList();
         Frames = frames;
         var segments = SegmentParser.Segments(frames);
         var stats = _capture?.Statistics ?? new CaptureStatistics(0, 0);
@@ -97,6 +108,17 @@ internal sealed class CaptureSession : IDisposable
             KeptInKernelUnits = CaptureCount.InKernelUnits(segments),
         };
         return (segments, count);
+    }
+
+    // An IPv4 TCP frame's source or destination port (offsets from the IP header's length); other frames never match.
+    private static bool TouchesPort(byte[] ip, int port)
+    {
+        if (ip.Length < 20 || ip[9] != 6)
+        {
+            return false;
+        }
+        var tcp = (ip[0] & 0x0f) * 4;
+        return ip.Length >= tcp + 4 && ((ip[tcp] << 8 | ip[tcp + 1]) == port || (ip[tcp + 2] << 8 | ip[tcp + 3]) == port);
     }
 
     // Linux counts first transmissions in Tcp OutSegs and retransmissions apart, in Tcp RetransSegs (tcp_transmit_skb).

@@ -79,6 +79,11 @@ public sealed unsafe class LoopbackCapture : IDisposable
             // A read that waits at most 20 ms, so that Dispose can stop the thread without a signal.
             var timeout = stackalloc long[2] { 0, 20_000 };
             setsockopt(fd, SolSocket, SoRcvtimeo, timeout, 16);
+            // Until a socket asks for timestamps the kernel stamps no frame as it arrives (netstamp_needed_key is off), and
+            // SIOCGSTAMP then returns the time of the read: late by however long the reader thread waited. The first SIOCGSTAMP
+            // turns stamping on (sock_gettstamp → sock_enable_timestamp) and fails with ENOENT, as nothing was read yet.
+            var none = stackalloc long[2];
+            ioctl(fd, SiocGStamp, none);
             return new LoopbackCapture(fd);
         }
         catch

@@ -1,3 +1,4 @@
+using Markdig;
 using System.Text;
 using System.Text.Json;
 using Microsoft.DotNet.Interactive;
@@ -90,7 +91,7 @@ internal static partial class KernelWorker
     /// <summary>
     /// The kernel a Polyglot or Jupyter C# notebook gets from the kernel tool (Microsoft.dotnet-interactive 1.0.712001), as far as its
     /// packages go: C# with the display helpers, #!who/#!whos, #!set/#!share, #r "nuget:" and #i (reached only when COURSE_ALLOW_NUGET=1
-    /// lets such lines through), #!import, #!value, and #!time.
+    /// lets such lines through), #!import, #!value, #!time, #!lsmagic, #!about and #!markdown.
     /// </summary>
     public static CompositeKernel CreateKernel()
     {
@@ -103,9 +104,15 @@ internal static partial class KernelWorker
             .UseKernelHelpers()
             .UseWho()
             .UseValueSharing();
-        var kernel = new CompositeKernel { csharp, new KeyValueStoreKernel() };
+        // As the tool composes them: C# also answers to #!c# and #!C#, and #!who/#!whos also work in the value kernel.
+        var kernel = new CompositeKernel();
+        kernel.Add(csharp, ["c#", "C#"]);
+        kernel.Add(new KeyValueStoreKernel().UseWho());
         kernel.UseImportMagicCommand();
         UseTime(kernel);
+        UseMarkdown(kernel);
+        UseAbout(kernel);
+        UseLsMagic(kernel);
         kernel.DefaultKernelName = "csharp";
         return kernel;
     }
@@ -123,6 +130,82 @@ internal static partial class KernelWorker
             });
             return Task.CompletedTask;
         });
+
+    // #!markdown, #!about and #!lsmagic also live in the tool's App assembly: the same directives and outputs, re-made from the packages.
+    private static void UseMarkdown(CompositeKernel kernel)
+    {
+        var pipeline = new Markdig.MarkdownPipelineBuilder().UseMathematics().UseAdvancedExtensions().Build();
+        kernel.AddDirective(new KernelActionDirective("#!markdown") { Description = "Convert the code that follows from Markdown into HTML" }, (_, context) =>
+        {
+            if (context.Command is SubmitCode submit)
+            {
+                var html = Markdig.Markdown.ToHtml(submit.Code.Replace("#!markdown", "").Trim(), pipeline);
+                context.Publish(new DisplayedValueProduced(html, context.Command, [new Microsoft.DotNet.Interactive.Formatting.FormattedValue("text/html", html)]));
+                context.Complete(submit);
+            }
+
+            return Task.CompletedTask;
+        });
+    }
+
+    private static void UseAbout(CompositeKernel kernel) =>
+        kernel.AddDirective(new KernelActionDirective("#!about") { Description = "Show version and build information" }, (_, context) =>
+        {
+            var assembly = typeof(CompositeKernel).Assembly;
+            var version = assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+                .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
+            var build = File.GetLastWriteTimeUtc(assembly.Location).ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+            var html = "<table><tbody><tr><td><p style=\"font-size:1.5em\"><b>.NET Interactive</b></p>"
+                       + "<p>&#169; 2020-2026 Microsoft Corporation</p>"
+                       + "<p><b>Host: </b>the course runner (lib/Course.Runner), not the kernel tool</p>"
+                       + $"<p><b>Library version: </b>{System.Net.WebUtility.HtmlEncode(version)}</p>"
+                       + $"<p><b>Build date: </b>{build}</p>"
+                       + "<p><a href=\"https://github.com/dotnet/interactive\">https://github.com/dotnet/interactive</a></p></td></tr></tbody></table>";
+            context.Publish(new DisplayedValueProduced(html, context.Command, [new Microsoft.DotNet.Interactive.Formatting.FormattedValue("text/html", html)]));
+            return Task.CompletedTask;
+        });
+
+    // Added last, on the composite and every subkernel as the tool does, so that the listing includes every other directive.
+    private static void UseLsMagic(CompositeKernel kernel)
+    {
+        kernel.VisitSubkernelsAndSelf(k => k.AddDirective(new KernelActionDirective("#!lsmagic") { Description = "List the available magic commands / directives" }, (_, context) =>
+        {
+            var root = context.HandlingKernel.RootKernel;
+            Show(root);
+            if (root is CompositeKernel composite)
+            {
+                foreach (var subkernel in composite.Where(s => s.KernelInfo.SupportedDirectives.Any(d => d.Name is "#!lsmagic")))
+                {
+                    Show(subkernel);
+                }
+            }
+
+            return Task.CompletedTask;
+
+            void Show(Microsoft.DotNet.Interactive.Kernel shown)
+            {
+                var directives = shown.KernelInfo.SupportedDirectives.Where(d => !d.Hidden).OrderBy(d => d.Name); // the culture order the tool lists in (#!c# before #!C#)
+                var html = $"<div><h3>{Encode(shown.Name)} kernel</h3><div>{string.Concat(directives.Select(d => $"<div style=\"text-indent:1.5em\">{Summary(d, 0)}</div>"))}</div></div>";
+                context.Publish(new DisplayedValueProduced(html, context.Command, [new Microsoft.DotNet.Interactive.Formatting.FormattedValue("text/html", html)]));
+            }
+        }));
+
+        static string Encode(string? text) => System.Net.WebUtility.HtmlEncode(text ?? "");
+
+        // The tool's layout: the name in the accent colour, its description indented below, subcommands nested.
+        static string Summary(KernelDirective directive, double offset)
+        {
+            var next = 3 + offset;
+            var text = $"<pre><span style=\"text-indent:{1.5 + offset:##.#}em; color:#512bd4\">{Encode(directive.Name)}</span></pre>"
+                       + $"<div style=\"text-indent:{next:##.#}em\">{Encode(directive.Description)}</div>";
+            if (directive is KernelActionDirective action)
+            {
+                text += string.Concat(action.Subcommands.Select(s => $"<div style=\"text-indent:{next:##.#}em\">{Summary(s, next)}</div>"));
+            }
+
+            return text;
+        }
+    }
 
     private static WorkerEvent? Translate(KernelEvent e) => e switch
     {

@@ -16,6 +16,20 @@ public sealed partial class XPlotExerciseTests : IDisposable
     [RealPartsFact(RealPart.NuGet)]
     public async Task Chapter01XPlotExercise_PastedAfterTheSetupCell_DrawsTheLearnersOwnCasesAsAFigure()
     {
+        var path = WriteExerciseNotebook();
+
+        var result = await new NotebookExecutor().ExecuteFileAsync(path, new ExecutionOptions { AllowNuGet = true });
+
+        Assert.True(result.Succeeded, result.Failure?.Message);
+        var figure = result.Notebook.Cells[1].Outputs.MimeData().Select(d => d.TryGetJson("application/vnd.plotly.v1+json", out var j) ? j : null).Single(j => j is not null)!;
+        Assert.Equal("My restarts with no options", (string?)figure["layout"]!["title"]!["text"]);
+        Assert.Equal("outcome", (string?)figure["layout"]!["xaxis"]!["title"]!["text"]);
+        Assert.Equal(5, figure["data"]![0]!["y"]!.AsArray().Sum(v => (int)v!));
+    }
+
+    // The chapter's setup cell with an absolute path to the lab, then the exercise's code block as a learner pastes it.
+    private string WriteExerciseNotebook()
+    {
         var chapter = NotebookReader.ReadFile(Checkout.Path("notebooks", "01-address-already-in-use.ipynb"));
         var exercise = chapter.Cells.Where(c => c.CellType == CellType.Markdown).Select(c => CSharpBlock().Match(c.Source))
             .Single(m => m.Success && m.Value.Contains("XPlot.Plotly", StringComparison.Ordinal)).Groups[1].Value;
@@ -26,11 +40,27 @@ public sealed partial class XPlotExerciseTests : IDisposable
         notebook.Add(NotebookCell.Code(exercise));
         var path = Path.Combine(_temp.Path, "exercise.ipynb");
         NotebookWriter.WriteFile(notebook, path);
+        return path;
+    }
 
-        var result = await new NotebookExecutor().ExecuteFileAsync(path, new ExecutionOptions { AllowNuGet = true });
+    [RealPartsFact(RealPart.NuGet, RealPart.Jupyter, RealPart.KernelTool, UnixOnly = true)]
+    public async Task Chapter01XPlotExercise_InJupyterWithTheKernelTool_DrawsTheLearnersOwnCasesAsAFigure()
+    {
+        var path = WriteExerciseNotebook();
+        var outPath = Path.Combine(_temp.Path, "exercise-jupyter.ipynb");
 
-        Assert.True(result.Succeeded, result.Failure?.Message);
-        var figure = result.Notebook.Cells[1].Outputs.MimeData().Select(d => d.TryGetJson("application/vnd.plotly.v1+json", out var j) ? j : null).Single(j => j is not null)!;
+        var log = await Course.EndToEnd.RealClients.ProbeNotebookTests.RunJupyterAsync(_temp.Path, path, outPath);
+
+        Assert.True(File.Exists(outPath), log);
+        var outputs = JsonNode.Parse(File.ReadAllText(outPath))!["cells"]!.AsArray().Where(c => (string?)c!["cell_type"] == "code").ElementAt(1)!["outputs"]!.AsArray();
+        Assert.DoesNotContain(outputs, o => (string?)o!["output_type"] == "error");
+        var figure = outputs.Select(o => o!["data"]?["application/vnd.plotly.v1+json"]).Single(j => j is not null)!;
+        // The kernel tool sends the figure's JSON as text; Jupyter keeps it so.
+        if (figure is JsonValue text && text.TryGetValue<string>(out var json))
+        {
+            figure = JsonNode.Parse(json)!;
+        }
+
         Assert.Equal("My restarts with no options", (string?)figure["layout"]!["title"]!["text"]);
         Assert.Equal("outcome", (string?)figure["layout"]!["xaxis"]!["title"]!["text"]);
         Assert.Equal(5, figure["data"]![0]!["y"]!.AsArray().Sum(v => (int)v!));

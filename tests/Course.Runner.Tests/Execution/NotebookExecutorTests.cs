@@ -214,6 +214,27 @@ public sealed class NotebookExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task KernelMagics_LsMagicAboutMarkdown_RunInTheRunnersKernel()
+    {
+        // The kernel tool's App-assembly magics: #!lsmagic lists every directive of the composite and the C# kernel, #!markdown renders.
+        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("#!lsmagic", "#!about", "#!markdown\n# Hello *there*"), _temp.Path);
+
+        string Html(int cell) => string.Concat(result.Notebook.Cells[cell].Outputs.MimeData().Select(d => d.TryGetText("text/html", out var h) ? h : ""));
+        Assert.True(result.Succeeded, result.Failure?.Message + "\n" + string.Join("\n", result.Notebook.Cells.Select(TestNotebooks.TextOf)));
+        var listing = Html(0);
+        Assert.Contains("<h3>.NET kernel</h3>", listing);
+        Assert.Contains("<h3>csharp kernel</h3>", listing);
+        foreach (var magic in new[] { "#!about", "#!lsmagic", "#!markdown", "#!time", "#!import", "#!who", "#!whos", "#!set", "#!share", "#r", "#i" })
+        {
+            Assert.Contains($"color:#512bd4\">{magic}</span>", listing);
+        }
+
+        Assert.Contains(".NET Interactive", Html(1));
+        Assert.Contains("1.0.0-beta.26120.1", Html(1));
+        Assert.Equal("<h1 id=\"hello-there\">Hello <em>there</em></h1>\n", Html(2));
+    }
+
+    [Fact]
     public async Task NuGetReference_Allowed_TheKernelRestoresAndLoadsThePackage()
     {
         // Markdig 1.6.0 is one of the runner's own packages, so it is in the NuGet cache and restores without the network.

@@ -46,8 +46,8 @@ internal static class PacketScenarios
     private static async Task<JsonObject> RunOnceAsync(JsonObject arguments, CancellationToken cancellationToken)
     {
         var scenario = arguments["scenario"]?.GetValue<string>() ?? throw new ArgumentException("A captured experiment needs a \"scenario\".");
-        await WarmUpConnectAsync(cancellationToken).ConfigureAwait(false);
         using var session = CaptureSession.Start(capture: arguments["capture"]?.GetValue<bool>() != false);
+        session.Rebase(await WarmUpConnectAsync(cancellationToken).ConfigureAwait(false));
         var result = scenario switch
         {
             "client-closes-first" => await CloseInOrderAsync(session, clientFirst: true, cancellationToken).ConfigureAwait(false),
@@ -77,23 +77,18 @@ internal static class PacketScenarios
         return result;
     }
 
-    private static bool _connectWarm;
-
     // The first ConnectAsync in a process compiles and starts .NET's socket engine, tens of ms under load, between the
-    // connect() marker and the SYN it sends. One throwaway connection before the capture starts pays for that, so each
-    // marker sits where its syscall is. It ends with a RST (SO_LINGER {on, 0}): no TIME_WAIT, nothing left in the table.
-    private static async Task WarmUpConnectAsync(CancellationToken cancellationToken)
+    // connect() marker and the SYN it sends. One throwaway connection after the capture opens pays for that, so each marker
+    // sits where its syscall is, and gives the kernel's frame stamping time to come on; its frames are left out of the
+    // capture. It ends with a RST (SO_LINGER {on, 0}): no TIME_WAIT, nothing left in the table. Returns its port.
+    private static async Task<int> WarmUpConnectAsync(CancellationToken cancellationToken)
     {
-        if (_connectWarm)
-        {
-            return;
-        }
         using var listener = Native.NativeSocket.ListenOnLoopback();
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { LingerState = new LingerOption(true, 0) };
         await client.ConnectAsync(listener.LocalEndPoint!, cancellationToken).ConfigureAwait(false);
         using var server = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
         client.Close();
-        _connectWarm = true;
+        return ((IPEndPoint)listener.LocalEndPoint!).Port;
     }
 
     private sealed class Pair : IDisposable

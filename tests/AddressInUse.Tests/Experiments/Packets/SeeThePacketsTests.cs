@@ -37,6 +37,10 @@ public sealed class SeeThePacketsTests
         Assert.True(connect.AtUs <= syn.AtUs, $"the connect marker ({connect.AtUs} us) comes after its SYN ({syn.AtUs} us)");
         var between = run.Trace.Segments.Where(s => s.AtUs >= connect.AtUs && s.AtUs < syn.AtUs).ToList();
         Assert.True(between.Count == 0, "captured between the connect marker and its SYN: " + string.Join(", ", between.Select(s => $"{s.Flags} at {s.AtUs} us")));
+        // The frame is stamped as lo delivers it, so the client's FIN precedes the server's reading the end of the stream.
+        var fin = run.Trace.Segments.First(s => s.From == "client" && s.Has("FIN"));
+        Assert.True(fin.AtUs <= run.Trace.Actions.Single(a => a.Kind == "read").AtUs, $"FIN at {fin.AtUs} µs, read at {run.Trace.Actions.Single(a => a.Kind == "read").AtUs} µs");
+        Assert.True(run.AgreesWithTable);
     }
 
     [LabFact]
