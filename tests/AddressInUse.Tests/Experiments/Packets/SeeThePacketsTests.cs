@@ -32,7 +32,7 @@ public sealed class SeeThePacketsTests
         var connect = run.Trace!.Actions.Single(a => a.Kind == "connect");
         var syn = run.Trace.Segments.First(s => s.Flags == "SYN");
         // Both are CLOCK_REALTIME: the action's stamp before the call, the frame's stamp by the kernel on lo. The marker sits at
-        // its SYN when nothing was captured between them (the warm-up connection's segments come before the marker); how many
+        // its SYN when nothing was captured between them (the warm-up connection's frames are left out); how many
         // microseconds apart depends on the machine's load, which a test does not measure.
         Assert.True(connect.AtUs <= syn.AtUs, $"the connect marker ({connect.AtUs} us) comes after its SYN ({syn.AtUs} us)");
         var between = run.Trace.Segments.Where(s => s.AtUs >= connect.AtUs && s.AtUs < syn.AtUs).ToList();
