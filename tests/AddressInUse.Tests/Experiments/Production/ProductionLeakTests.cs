@@ -6,6 +6,8 @@ using AddressInUse.Tests.Lab;
 namespace AddressInUse.Tests.Experiments.Production;
 
 /// <summary>Chapters 12 and 13 leave nothing behind: no socket on the ports they used, no child process.</summary>
+/// <remarks>Alone, never beside other tests: this process's children are counted, and a parallel test's lab child would count as a leak.</remarks>
+[Collection(ProductionLeakCollection.Name)]
 public sealed class ProductionLeakTests
 {
     [LinuxFact]
@@ -28,6 +30,8 @@ public sealed class ProductionLeakTests
         Assert.NotEmpty(restart.Runs);
         // The lab's server port lived in the lab's namespace only; the host's table never had it from this run.
         Assert.DoesNotContain(TcpTable.Read(e => e.Local.Port == inRange.ServerPort), e => e.State == System.Net.NetworkInformation.TcpState.Listen);
+        // The lab's child ends when it reads the end of its stdin, just after the run returns: poll with a deadline, then check.
+        await Poll.TryUntilAsync(() => ChildrenRunning(" lab ").Count == 0, TimeSpan.FromSeconds(10));
         Assert.Empty(ChildrenRunning(" lab "));
     }
 
@@ -45,4 +49,12 @@ public sealed class ProductionLeakTests
             return false;
         }
     }).Select(p => p.Id).ToList();
+}
+
+/// <summary>The leak tests run one at a time, with no other test running, so the children they count are theirs.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProductionLeakCollection
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "production leaks";
 }
