@@ -33,6 +33,8 @@ public sealed partial class XPlotExerciseTests : IDisposable
         var chapter = NotebookReader.ReadFile(Checkout.Path("notebooks", "01-address-already-in-use.ipynb"));
         var exercise = chapter.Cells.Where(c => c.CellType == CellType.Markdown).Select(c => CSharpBlock().Match(c.Source))
             .Single(m => m.Success && m.Value.Contains("XPlot.Plotly", StringComparison.Ordinal)).Groups[1].Value;
+        // The block is indented into its list item (dotnet-repl fails a notebook with a `#r "nuget:` line at a markdown line's start).
+        exercise = string.Join("\n", exercise.Split('\n').Select(line => line.StartsWith("   ", StringComparison.Ordinal) ? line[3..] : line));
         var setup = chapter.Cells.First(c => c.CellType == CellType.Code).Source
             .Replace("../lib/bin/AddressInUse.dll", Checkout.Path("lib", "bin", "AddressInUse.dll"));
         var notebook = Notebook.CreatePolyglot();
@@ -66,6 +68,6 @@ public sealed partial class XPlotExerciseTests : IDisposable
         Assert.Equal(5, figure["data"]![0]!["y"]!.AsArray().Sum(v => (int)v!));
     }
 
-    [GeneratedRegex("```csharp\n(.*?)```", RegexOptions.Singleline)]
+    [GeneratedRegex("```csharp\n(.*?) *```", RegexOptions.Singleline)]
     private static partial Regex CSharpBlock();
 }
