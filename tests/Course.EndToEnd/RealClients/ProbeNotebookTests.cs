@@ -98,34 +98,10 @@ public sealed partial class ProbeNotebookTests : IDisposable
             ["display_name"] = ".NET (C#)",
             ["language"] = "C#",
         }.ToJsonString());
-        var start = new ProcessStartInfo("jupyter") { WorkingDirectory = Path.GetDirectoryName(notebook)!, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var a in new[] { "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=300", "--output", outPath, notebook })
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        start.Environment["JUPYTER_PATH"] = Path.Combine(tempRoot, "jupyter");
-        start.Environment["JUPYTER_DATA_DIR"] = Path.Combine(tempRoot, "jupyter");
-        start.Environment["JUPYTER_CONFIG_DIR"] = Path.Combine(tempRoot, "jupyter-config");
-        start.Environment["JUPYTER_RUNTIME_DIR"] = Path.Combine(tempRoot, "jupyter-runtime");
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT"] = "1";
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(6));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-
-        return $"jupyter exited {process.ExitCode}: {await stdout}\n{await stderr}";
+        var (exitCode, output) = await NotebookClientProcess.RunAsync("jupyter",
+            ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=300", "--output", outPath, notebook],
+            Path.GetDirectoryName(notebook)!, tempRoot, TimeSpan.FromMinutes(6));
+        return $"jupyter exited {exitCode}: {output}";
     }
 
     /// <summary>Per code cell, its outputs as one comparable line: output type, mime type and text, with run-specific values masked.</summary>

@@ -97,34 +97,9 @@ public sealed class RealClientsFixture : IAsyncLifetime
     private async Task RunClientAsync(string client, string chapter, string outPath, string file, string[] args)
     {
         var watch = Stopwatch.StartNew();
-        var start = new ProcessStartInfo(file) { WorkingDirectory = NotebooksFolder, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        start.Environment["JUPYTER_PATH"] = Path.Combine(_temp.Path, "jupyter");
-        start.Environment["JUPYTER_DATA_DIR"] = Path.Combine(_temp.Path, "jupyter");
-        start.Environment["JUPYTER_CONFIG_DIR"] = Path.Combine(_temp.Path, "jupyter-config");
-        start.Environment["JUPYTER_RUNTIME_DIR"] = Path.Combine(_temp.Path, "jupyter-runtime");
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT"] = "1";
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-        var text = $"{await stdout}\n{await stderr}";
-        var ok = process.ExitCode == 0 && File.Exists(outPath);
-        Runs[client][chapter] = new ClientRun(ok ? outPath : null, $"{client} exited {process.ExitCode}: {text[^Math.Min(text.Length, 3000)..]}");
+        var (exitCode, text) = await NotebookClientProcess.RunAsync(file, args, NotebooksFolder, _temp.Path, TimeSpan.FromMinutes(10));
+        var ok = exitCode == 0 && File.Exists(outPath);
+        Runs[client][chapter] = new ClientRun(ok ? outPath : null, $"{client} exited {exitCode}: {text[^Math.Min(text.Length, 3000)..]}");
         lock (Log)
         {
             Log.AppendLine($"{client}, {chapter}: {watch.Elapsed.TotalSeconds:F0} s");

@@ -1,0 +1,40 @@
+using System.Diagnostics;
+
+namespace Course.EndToEnd.RealClients;
+
+/// <summary>Starts a notebook client (jupyter or dotnet-repl) the way the real-client tests do: private Jupyter folders, telemetry off, no stdin, killed with its tree at a deadline.</summary>
+internal static class NotebookClientProcess
+{
+    /// <summary>Runs <paramref name="file"/> with <paramref name="args"/> in <paramref name="workingDirectory"/>, its Jupyter folders under <paramref name="jupyterRoot"/>; returns its exit code and stdout, then stderr.</summary>
+    internal static async Task<(int ExitCode, string Output)> RunAsync(string file, IEnumerable<string> args, string workingDirectory, string jupyterRoot, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment["JUPYTER_PATH"] = Path.Combine(jupyterRoot, "jupyter");
+        start.Environment["JUPYTER_DATA_DIR"] = Path.Combine(jupyterRoot, "jupyter");
+        start.Environment["JUPYTER_CONFIG_DIR"] = Path.Combine(jupyterRoot, "jupyter-config");
+        start.Environment["JUPYTER_RUNTIME_DIR"] = Path.Combine(jupyterRoot, "jupyter-runtime");
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT"] = "1";
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        return (process.ExitCode, $"{await stdout}\n{await stderr}");
+    }
+}
