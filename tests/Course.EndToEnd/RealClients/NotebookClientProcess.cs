@@ -20,6 +20,8 @@ internal static class NotebookClientProcess
         start.Environment["JUPYTER_RUNTIME_DIR"] = Path.Combine(jupyterRoot, "jupyter-runtime");
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT"] = "1";
+        // Without this every client and kernel process leaves clr-debug-pipe-*/dotnet-diagnostic-* files in /tmp.
+        start.Environment["DOTNET_EnableDiagnostics"] = "0";
         using var process = Process.Start(start)!;
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
