@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Cli;
 
@@ -28,10 +29,11 @@ public sealed class LintCommand : ICommand
         var problems = 0;
         foreach (var chapter in ChapterCatalog.Discover(folder))
         {
-            Notebook notebook;
+            InteractiveDocument notebook;
+            int formatMinor;
             try
             {
-                notebook = NotebookReader.ReadFile(chapter.Path);
+                notebook = NotebookReader.ReadFile(chapter.Path, out formatMinor);
             }
             catch (NotebookFormatException e)
             {
@@ -49,7 +51,7 @@ public sealed class LintCommand : ICommand
                 problems++;
             }
 
-            var issues = NotebookLint.Check(notebook);
+            var issues = NotebookLint.Check(notebook, formatMinor);
             if (issues.Count == 0)
             {
                 context.Out.WriteLine($"{chapter.Name}: ok");

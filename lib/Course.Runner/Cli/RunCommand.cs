@@ -7,6 +7,7 @@ using Course.Runner.Html;
 using Course.Runner.IO;
 using Course.Runner.Notebooks;
 using Course.Runner.Results;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Cli;
 
@@ -402,9 +403,9 @@ public sealed class RunCommand : ICommand
     }
 
     /// <summary>"code cell 5/9 (id x)": the failed cell counted among the code cells, as the progress lines count it.</summary>
-    public static string WhereFailed(Notebook executed, CellFailure failure)
+    public static string WhereFailed(InteractiveDocument executed, CellFailure failure)
     {
-        var codeCells = executed.Cells.Select((cell, index) => (cell, index)).Where(x => x.cell.CellType == CellType.Code).ToList();
+        var codeCells = executed.Elements.Select((cell, index) => (cell, index)).Where(x => x.cell.IsCode()).ToList();
         var number = codeCells.FindIndex(x => x.index == failure.CellIndex) + 1;
         var id = failure.CellId is null ? "" : $" (id {failure.CellId})";
         return number > 0 ? $"code cell {number}/{codeCells.Count}{id}" : $"cell{id}";
@@ -477,7 +478,7 @@ public sealed class RunCommand : ICommand
 /// <param name="Chapter">The chapter's file.</param>
 /// <param name="Notebook">The notebook as read, or null when it is not a readable nbformat 4 notebook.</param>
 /// <param name="Problem">Why it could not be read (the reader's message naming the fix), or null.</param>
-internal sealed record LoadedChapter(Chapter Chapter, Notebook? Notebook, string? Problem)
+internal sealed record LoadedChapter(Chapter Chapter, InteractiveDocument? Notebook, string? Problem)
 {
     /// <summary>The title its page, its neighbours' links and the index show (the file name when it could not be read).</summary>
     public string Title { get; } = Notebook is null ? Chapter.Name : ChapterPageRenderer.TitleOf(Notebook, Chapter.Name);

@@ -27,7 +27,7 @@ public sealed class NotebookExecutor
     /// <param name="options">Time limit, parameters and progress callback.</param>
     /// <param name="cancellationToken">Cancels the run: the worker is ended at once and the result is <see cref="NotebookRunResult.Cancelled"/>.</param>
     /// <exception cref="CourseException">A parameter override is not valid C#, or the time limit is not positive.</exception>
-    public async Task<NotebookRunResult> ExecuteAsync(Notebook source, string notebookPath, ExecutionOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<NotebookRunResult> ExecuteAsync(InteractiveDocument source, string notebookPath, ExecutionOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new ExecutionOptions();
         if (options.CellTimeout <= TimeSpan.Zero)
@@ -39,13 +39,12 @@ public sealed class NotebookExecutor
         var directory = Path.GetDirectoryName(fullPath)!;
         var name = Path.GetFileNameWithoutExtension(fullPath);
 
-        var notebook = source.Clone();
-        notebook.NbFormatMinor = Math.Max(notebook.NbFormatMinor, Notebook.FormatMinor);
+        var notebook = source.Copy();
         notebook.EnsureCellIds();
-        foreach (var cell in notebook.Cells.Where(c => c.CellType == CellType.Code))
+        foreach (var cell in notebook.Elements.Where(c => c.IsCode()))
         {
             cell.Outputs.Clear();
-            cell.ExecutionCount = null;
+            cell.ExecutionOrder = 0;
         }
 
         var injection = ParameterInjector.Inject(notebook, options.Parameters, options.OptionalParameters);
@@ -62,18 +61,18 @@ public sealed class NotebookExecutor
         try
         {
             failure = await OpenAsync(worker, directory, options.KernelStartTimeout, cancellationToken).ConfigureAwait(false);
-            var codeCells = notebook.Cells.Count(c => c.CellType == CellType.Code);
+            var codeCells = notebook.Elements.Count(c => c.IsCode());
             var executionCount = 0;
-            for (int i = 0, number = 0; i < notebook.Cells.Count && failure is null; i++)
+            for (int i = 0, number = 0; i < notebook.Elements.Count && failure is null; i++)
             {
-                var cell = notebook.Cells[i];
-                if (cell.CellType != CellType.Code)
+                var cell = notebook.Elements[i];
+                if (!cell.IsCode())
                 {
                     continue;
                 }
 
                 number++;
-                if (string.IsNullOrWhiteSpace(cell.Source))
+                if (string.IsNullOrWhiteSpace(cell.Contents))
                 {
                     // Jupyter leaves empty cells unnumbered; running them would only shift the counts.
                     continue;
@@ -82,7 +81,7 @@ public sealed class NotebookExecutor
                 var label = Label(cell, number, codeCells);
                 options.Progress?.Invoke(new CellProgress(name, number, codeCells, i, cell.Id, CellProgressStage.Starting));
                 var cellWatch = Stopwatch.StartNew();
-                cell.ExecutionCount = ++executionCount;
+                cell.ExecutionOrder = ++executionCount;
                 failure = await RunCellAsync(worker, cell, i, label, directory, options, cancellationToken).ConfigureAwait(false);
                 if (failure is not null && failure.Kind is CellFailureKind.Exception or CellFailureKind.Compilation && cell.HasTag(ParameterInjector.InjectedTag))
                 {
@@ -105,7 +104,7 @@ public sealed class NotebookExecutor
     }
 
     /// <summary>How messages name a cell: by its number among the code cells, as the progress line counts them.</summary>
-    public static string Label(NotebookCell cell, int codeCellNumber, int codeCellCount) =>
+    public static string Label(InteractiveDocumentElement cell, int codeCellNumber, int codeCellCount) =>
         cell.Id is null ? $"code cell {codeCellNumber} of {codeCellCount}" : $"code cell {codeCellNumber} of {codeCellCount} (id {cell.Id})";
 
     private static async Task<CellFailure?> OpenAsync(WorkerProcess worker, string directory, TimeSpan startTimeout, CancellationToken cancellationToken)
@@ -135,14 +134,14 @@ public sealed class NotebookExecutor
     }
 
     private static async Task<CellFailure?> RunCellAsync(
-        WorkerProcess worker, NotebookCell cell, int index, string label, string directory, ExecutionOptions options, CancellationToken runToken)
+        WorkerProcess worker, InteractiveDocumentElement cell, int index, string label, string directory, ExecutionOptions options, CancellationToken runToken)
     {
         var collector = new CellOutputCollector(cell.Outputs, options.MaxOutputCharactersPerCell) { OnReplaced = options.LiveUpdate };
         try
         {
             try
             {
-                CellDirectives.Check(cell.Source, label, directory, options.AllowNuGet);
+                CellDirectives.Check(cell.Contents, label, directory, options.AllowNuGet);
             }
             catch (CourseException e)
             {
@@ -154,7 +153,7 @@ public sealed class NotebookExecutor
             deadline.CancelAfter(options.CellTimeout);
             try
             {
-                await worker.SendAsync(new WorkerRequest("run", Code: cell.Source), deadline.Token).ConfigureAwait(false);
+                await worker.SendAsync(new WorkerRequest("run", Code: cell.Contents), deadline.Token).ConfigureAwait(false);
                 while (await worker.ReadAsync(deadline.Token).ConfigureAwait(false) is { } e)
                 {
                     switch (e.Ev)
@@ -173,7 +172,7 @@ public sealed class NotebookExecutor
 
                             break;
                         case "result":
-                            collector.Add(NotebookOutputs.Result(cell.ExecutionCount ?? 0, ToBundle(e.Data)));
+                            collector.Add(NotebookOutputs.Result(cell.ExecutionOrder, ToBundle(e.Data)));
                             break;
                         case "done" when e.Ok == true:
                             return null;
@@ -246,7 +245,7 @@ public sealed class NotebookExecutor
         "Fix: #r \"Name\" only loads an assembly the .NET runtime already has (e.g. #r \"System.Net.Http\"); for a library, give the path of its .dll "
         + "relative to the notebook, e.g. #r \"../lib/bin/AddressInUse.dll\" (build it first with: dotnet build lib/AddressInUse).";
 
-    private static CellFailure Failed(NotebookCell cell, int index, string label, CellOutputCollector collector, WorkerEvent e)
+    private static CellFailure Failed(InteractiveDocumentElement cell, int index, string label, CellOutputCollector collector, WorkerEvent e)
     {
         var errorName = e.ErrorName ?? "Error";
         var message = e.Message ?? "";
@@ -267,7 +266,7 @@ public sealed class NotebookExecutor
         return new CellFailure(index, cell.Id, CellFailureKind.Exception, $"{label} threw {errorName}: {message}");
     }
 
-    private static CellFailure TimedOut(NotebookCell cell, int index, string label, CellOutputCollector collector, TimeSpan timeout)
+    private static CellFailure TimedOut(InteractiveDocumentElement cell, int index, string label, CellOutputCollector collector, TimeSpan timeout)
     {
         var seconds = timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
         var message = $"{label} did not finish within {seconds} s; the kernel was ended with everything the cell started, and the rest of the notebook was not run. "
@@ -277,7 +276,7 @@ public sealed class NotebookExecutor
         return new CellFailure(index, cell.Id, CellFailureKind.Timeout, message);
     }
 
-    private static CellFailure Cancelled(NotebookCell cell, int index, string label, CellOutputCollector collector)
+    private static CellFailure Cancelled(InteractiveDocumentElement cell, int index, string label, CellOutputCollector collector)
     {
         var message = $"{label} was cancelled because the run was cancelled.";
         collector.Add(NotebookOutputs.Error("Cancelled", message, [message]));
