@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Course.Runner.Notebooks;
+using Course.Runner.Pipeline;
 using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Cli;

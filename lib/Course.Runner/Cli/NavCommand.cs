@@ -2,6 +2,7 @@ using System.CommandLine;
 using Course.Runner.Html;
 using Course.Runner.IO;
 using Course.Runner.Notebooks;
+using Course.Runner.Pipeline;
 using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Cli;

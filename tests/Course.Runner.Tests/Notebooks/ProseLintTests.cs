@@ -1,6 +1,7 @@
 using Microsoft.DotNet.Interactive.Documents;
 using Course.Runner.Cli;
 using Course.Runner.Notebooks;
+using Course.Runner.Pipeline;
 
 namespace Course.Runner.Tests.Notebooks;
 
