@@ -9,19 +9,24 @@ namespace Course.Runner.Notebooks;
 /// </summary>
 public static class Metadata
 {
-    /// <summary>The value at a path of keys (e.g. "jupyter", "source_hidden"), or null when any step is missing.</summary>
+    /// <summary>The value at a path of keys (e.g. "jupyter", "source_hidden"), or null when any step is missing; a JsonNode on the way is read as the Documents API would read it.</summary>
     public static object? Find(IDictionary<string, object>? metadata, params string[] path)
     {
         object? at = metadata;
         foreach (var key in path)
         {
+            if (at is JsonNode node)
+            {
+                at = FromJson(node);
+            }
+
             if (at is not IDictionary<string, object> dictionary || !dictionary.TryGetValue(key, out at))
             {
                 return null;
             }
         }
 
-        return at;
+        return at is JsonNode last ? FromJson(last) : at;
     }
 
     /// <summary>The string at a path of keys, or null when it is missing or not a string.</summary>

@@ -1,8 +1,8 @@
-using Microsoft.DotNet.Interactive.Documents;
 using AddressInUse.Charts;
 using Course.Runner.Html;
 using Course.Runner.Images;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.EndToEnd.Charts;
 

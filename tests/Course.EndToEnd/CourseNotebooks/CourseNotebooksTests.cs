@@ -50,7 +50,7 @@ public sealed class CourseNotebooksTests : IDisposable
             Assert.Empty(c.Outputs);
             Assert.Equal(0, c.ExecutionOrder);
         });
-        Assert.StartsWith("# ", notebook.Elements.First(c => c.IsMarkdown()).Source);
+        Assert.StartsWith("# ", notebook.Elements.First(c => c.IsMarkdown()).Contents);
     }
 
     // Every chapter runs once here; the checks that used to run each group of chapters again are folded in below.

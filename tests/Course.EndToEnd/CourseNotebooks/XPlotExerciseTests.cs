@@ -1,8 +1,8 @@
-using Microsoft.DotNet.Interactive.Documents;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Course.Runner.Execution;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.EndToEnd.CourseNotebooks;
 
@@ -36,7 +36,7 @@ public sealed partial class XPlotExerciseTests : IDisposable
             .Single(m => m.Success && m.Value.Contains("XPlot.Plotly", StringComparison.Ordinal)).Groups[1].Value;
         // The block is indented into its list item (dotnet-repl fails a notebook with a `#r "nuget:` line at a markdown line's start).
         exercise = string.Join("\n", exercise.Split('\n').Select(line => line.StartsWith("   ", StringComparison.Ordinal) ? line[3..] : line));
-        var setup = chapter.Elements.First(c => c.IsCode()).Source
+        var setup = chapter.Elements.First(c => c.IsCode()).Contents
             .Replace("../lib/bin/AddressInUse.dll", Checkout.Path("lib", "bin", "AddressInUse.dll"));
         var notebook = NotebookCells.CreatePolyglot();
         notebook.AddCell(NotebookCells.Code(setup));

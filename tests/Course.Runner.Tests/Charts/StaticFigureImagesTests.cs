@@ -1,9 +1,9 @@
-using Microsoft.DotNet.Interactive.Documents;
 using System.Text.Json.Nodes;
 using AddressInUse.Display;
 using Course.Runner.Charts;
 using Course.Runner.Images;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Charts;
 

@@ -1,9 +1,9 @@
-using Microsoft.DotNet.Interactive.Documents;
 using System.Text.RegularExpressions;
 using Course.Runner.Cli;
 using Course.Runner.Html;
 using Course.Runner.Notebooks;
 using Course.Runner.Tests.Fixtures;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Cli;
 

@@ -1,4 +1,3 @@
-using Microsoft.DotNet.Interactive.Documents;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Course.Runner.Charts;
@@ -7,8 +6,9 @@ using Course.Runner.Execution;
 using Course.Runner.Html;
 using Course.Runner.IO;
 using Course.Runner.Notebooks;
-using Course.Runner.Tests.Fixtures;
 using Course.Runner.Pipeline;
+using Course.Runner.Tests.Fixtures;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Cli;
 

@@ -1,8 +1,8 @@
-using Microsoft.DotNet.Interactive.Documents;
 using System.Security.Cryptography;
 using Course.Runner.Cli;
 using Course.Runner.Notebooks;
 using Course.Runner.Tests.Fixtures;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Faults;
 

@@ -1,8 +1,8 @@
-using Microsoft.DotNet.Interactive.Documents;
 using System.Text.Json.Nodes;
 using Course.Runner.Cli;
 using Course.Runner.IO;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Faults;
 

@@ -1,4 +1,3 @@
-using Microsoft.DotNet.Interactive.Documents;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Course.Runner.Charts;
@@ -6,6 +5,7 @@ using Course.Runner.Cli;
 using Course.Runner.Html;
 using Course.Runner.Notebooks;
 using Course.Runner.Tests.Fixtures;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Faults;
 

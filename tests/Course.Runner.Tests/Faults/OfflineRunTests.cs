@@ -1,5 +1,5 @@
-using Microsoft.DotNet.Interactive.Documents;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Faults;
 

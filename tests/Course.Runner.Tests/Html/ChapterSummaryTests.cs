@@ -1,7 +1,6 @@
-using Microsoft.DotNet.Interactive.Documents;
-using System.Text.Json.Nodes;
 using Course.Runner.Html;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Html;
 
@@ -11,7 +10,7 @@ public sealed class ChapterSummaryTests
     public void Of_NotebookWithObjectivesAndMinutes_ReadsTitleObjectivesAndDeclaredMinutes()
     {
         var notebook = NotebookCells.CreatePolyglot();
-        notebook.Metadata["course"] = new JsonObject { ["minutes"] = 25 };
+        notebook.Metadata["course"] = new Dictionary<string, object> { ["minutes"] = 25.0 };
         notebook.AddCell(NotebookCells.Markdown("# 08 — Client\n\nIntro.\n\n**In this chapter you will…**\n\n- bind a `fixed` port;\n- count ports\n  held by TIME_WAIT.\n- read a setting.\n\nAfter the list."));
 
         var summary = ChapterSummary.Of(notebook, "fallback");

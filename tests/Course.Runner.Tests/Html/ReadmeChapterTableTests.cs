@@ -1,8 +1,8 @@
-using Microsoft.DotNet.Interactive.Documents;
 using Course.Runner.Cli;
 using Course.Runner.Html;
 using Course.Runner.Notebooks;
 using Course.Runner.Pipeline;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Html;
 

@@ -1,7 +1,7 @@
-using Microsoft.DotNet.Interactive.Documents;
 using Course.Runner.Cli;
 using Course.Runner.Notebooks;
 using Course.Runner.Pipeline;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Notebooks;
 
