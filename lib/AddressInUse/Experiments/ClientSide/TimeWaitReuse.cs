@@ -33,8 +33,7 @@ public sealed record TimeWaitReuseCase(string TwReuse, string Timestamps, string
 /// <param name="Attempts">Every attempt (empty when the lab could not run).</param>
 /// <param name="ReuseDelayMs">tcp_tw_reuse_delay in the lab (1000 ms where the kernel has no such setting).</param>
 /// <param name="HostSettings">The machine's own tcp_tw_reuse and tcp_timestamps, read (never written).</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record TimeWaitReuseOutcome(LabAvailability Lab, IReadOnlyList<TimeWaitReuseCase> Attempts, int ReuseDelayMs, IReadOnlyDictionary<string, string?> HostSettings) : IHtmlRenderable, IHasCases
+public sealed record TimeWaitReuseOutcome(LabAvailability Lab, IReadOnlyList<TimeWaitReuseCase> Attempts, int ReuseDelayMs, IReadOnlyDictionary<string, string?> HostSettings) : MeasuredResult
 {
     /// <summary>The attempt for one combination, or null when not measured.</summary>
     public TimeWaitReuseCase? Find(string twReuse, string timestamps, string bind, string when, string destination) =>
@@ -47,7 +46,7 @@ public sealed record TimeWaitReuseOutcome(LabAvailability Lab, IReadOnlyList<Tim
     public bool NoneConnected(Func<TimeWaitReuseCase, bool> which) => Attempts.Where(which).ToList() is { Count: > 0 } some && some.All(a => !a.Connected);
 
     /// <inheritdoc />
-    public IEnumerable<CaseRecord> Cases => Attempts.Select(a => new CaseRecord(
+    public override IEnumerable<CaseRecord> Cases => Attempts.Select(a => new CaseRecord(
         "E3", $"{a.Bind}-{a.Destination}-{a.When}-tw_reuse{a.TwReuse}-ts{a.Timestamps}", "native", "tcp", "time_wait",
         new SocketSide("127.0.0.1", "tcp", a.Bind == "explicit" ? [SocketOptionNames.ReuseAddress] : []),
         new SocketSide("127.0.0.1", "tcp", a.Bind == "explicit" ? [SocketOptionNames.ReuseAddress] : []),
@@ -77,7 +76,7 @@ public sealed record TimeWaitReuseOutcome(LabAvailability Lab, IReadOnlyList<Tim
     ];
 
     /// <summary>One row per setting, one column per way of reconnecting.</summary>
-    public string ToHtml()
+    public override string ToHtml()
     {
         var host = string.Join(", ", HostSettings.Select(s => $"{s.Key}={s.Value ?? "n/a"}"));
         if (!Lab.Available)

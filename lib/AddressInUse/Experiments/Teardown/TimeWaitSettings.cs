@@ -18,11 +18,10 @@ namespace AddressInUse.Experiments.Teardown;
 /// <param name="HostFinTimeout">The machine's own tcp_fin_timeout, read (never written).</param>
 /// <param name="Seconds">How long the orphan's FIN_WAIT_2 stayed in the lab's table, or null when not measured.</param>
 /// <param name="Spans">The orphan's states in the lab: (state, from ms, to ms) since its close.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record FinTimeoutOutcome(LabAvailability Lab, int FinTimeoutSeconds, string? HostFinTimeout, double? Seconds, IReadOnlyList<StateSpan> Spans) : IHtmlRenderable, IHasCases
+public sealed record FinTimeoutOutcome(LabAvailability Lab, int FinTimeoutSeconds, string? HostFinTimeout, double? Seconds, IReadOnlyList<StateSpan> Spans) : MeasuredResult
 {
     /// <summary>The results.json record, only when the lab ran: a chapter's sentence about the lab is then judged, and is "not measured" otherwise.</summary>
-    public IEnumerable<CaseRecord> Cases => !Lab.Available ? [] :
+    public override IEnumerable<CaseRecord> Cases => !Lab.Available ? [] :
     [
         TimeWaitSettings.LabCase("fin-timeout-orphan", Seconds is null ? "not_ended" : "ok", new JsonObject
         {
@@ -46,7 +45,7 @@ public sealed record FinTimeoutOutcome(LabAvailability Lab, int FinTimeoutSecond
     }
 
     /// <summary>A small table.</summary>
-    public string ToHtml() => Lab.Available
+    public override string ToHtml() => Lab.Available
         ? Html.Table(["tcp_fin_timeout in the lab", "orphaned FIN_WAIT_2 lasted", "this machine's own tcp_fin_timeout (untouched)"],
             [[Html.E($"{FinTimeoutSeconds} s"), Html.E(Seconds is { } s ? $"{s:0.00} s" : "did not end"), Html.E(HostFinTimeout ?? "n/a")]])
         : $"<p><b>Not measured here:</b> {Html.E(Lab.Reason)}. This machine's tcp_fin_timeout (read, not changed): {Html.E(HostFinTimeout ?? "n/a")}.</p>";
@@ -63,11 +62,10 @@ public sealed record FinTimeoutOutcome(LabAvailability Lab, int FinTimeoutSecond
 /// <param name="SmallBuckets">The small limit set in the lab.</param>
 /// <param name="SeenWithSmall">TIME_WAIT entries seen after the connections with the small limit.</param>
 /// <param name="HostBuckets">The machine's own tcp_max_tw_buckets, read (never written).</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record TimeWaitBucketsOutcome(LabAvailability Lab, int Connections, string? DefaultBuckets, int SeenWithDefault, int SmallBuckets, int SeenWithSmall, string? HostBuckets) : IHtmlRenderable, IHasCases
+public sealed record TimeWaitBucketsOutcome(LabAvailability Lab, int Connections, string? DefaultBuckets, int SeenWithDefault, int SmallBuckets, int SeenWithSmall, string? HostBuckets) : MeasuredResult
 {
     /// <summary>The results.json record, only when the lab ran.</summary>
-    public IEnumerable<CaseRecord> Cases => !Lab.Available ? [] :
+    public override IEnumerable<CaseRecord> Cases => !Lab.Available ? [] :
     [
         TimeWaitSettings.LabCase("tw-buckets", "ok", new JsonObject
         {
@@ -77,7 +75,7 @@ public sealed record TimeWaitBucketsOutcome(LabAvailability Lab, int Connections
     ];
 
     /// <summary>A small table.</summary>
-    public string ToHtml() => Lab.Available
+    public override string ToHtml() => Lab.Available
         ? Html.Table(["tcp_max_tw_buckets in the lab", "server-closed connections", "TIME_WAIT entries in the table"],
             [[Html.E(DefaultBuckets ?? "?"), Html.E(Connections), Html.E(SeenWithDefault)], [Html.E(SmallBuckets), Html.E(Connections), Html.E(SeenWithSmall)]])
             + $"<p>This machine's own tcp_max_tw_buckets (untouched): {Html.E(HostBuckets ?? "n/a")}.</p>"
@@ -91,18 +89,17 @@ public sealed record TimeWaitBucketsOutcome(LabAvailability Lab, int Connections
 /// <param name="Lab">Whether the lab ran, and why not (quick mode skips it too).</param>
 /// <param name="FinTimeoutSeconds">tcp_fin_timeout set in the lab.</param>
 /// <param name="Seconds">How long the TIME_WAIT entry lived, or null when not measured.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record TimeWaitLengthOutcome(LabAvailability Lab, int FinTimeoutSeconds, double? Seconds) : IHtmlRenderable, IHasCases
+public sealed record TimeWaitLengthOutcome(LabAvailability Lab, int FinTimeoutSeconds, double? Seconds) : MeasuredResult
 {
     /// <summary>The results.json record, only when the lab ran.</summary>
-    public IEnumerable<CaseRecord> Cases => !Lab.Available ? [] :
+    public override IEnumerable<CaseRecord> Cases => !Lab.Available ? [] :
     [
         TimeWaitSettings.LabCase("time-wait-with-short-fin-timeout", Seconds is null ? "not_ended" : "ok",
             new JsonObject { ["tcp_fin_timeout_lab"] = FinTimeoutSeconds, ["seconds"] = Seconds }, "time_wait"),
     ];
 
     /// <summary>One line.</summary>
-    public string ToHtml() => Lab.Available
+    public override string ToHtml() => Lab.Available
         ? $"<p>In the lab with tcp_fin_timeout = {Html.E(FinTimeoutSeconds)} s, the TIME_WAIT entry lived <b>{Html.E(Seconds is { } s ? $"{s:0.00} s" : "longer than the lab waited")}</b>.</p>"
         : $"<p><b>Not measured here:</b> {Html.E(Lab.Reason)}.</p>";
 
