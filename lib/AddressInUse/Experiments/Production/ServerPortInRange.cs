@@ -126,6 +126,7 @@ public static class ServerPortInRange
     }
 
     /// <summary>The lab child's side: a dependency server, a range of <see cref="RangePorts"/> ports around P, and two rounds.</summary>
+    [InsideLab(Experiment)]
     internal static JsonObject MeasureInside()
     {
         // The dependency (a database, another service) the client talks to; its port comes from the default range, outside P's.
