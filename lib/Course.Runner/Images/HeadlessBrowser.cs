@@ -209,9 +209,9 @@ public sealed class HeadlessBrowser : IAsyncDisposable
             return;
         }
 
-        // The browser must die with the runner. Ctrl+C and SIGTERM end it at once (the command's own
-        // cancellation decides what else happens; the handlers do not cancel the signal); ProcessExit
-        // covers a normal exit. A SIGKILL cannot be caught: then the closed pipe ends the browser and
+        // The browser must die with the runner. Ctrl+C, SIGTERM and SIGQUIT end it at once (the command's own
+        // cancellation decides what else happens; this handler does not cancel the signal); the exit hook
+        // covers a normal exit and Environment.Exit. A SIGKILL cannot be caught: then the closed pipe ends the browser and
         // the next start sweeps the folder.
         AddressInUse.Child.ExitHooks.AtExit(EndAll);
         AddressInUse.Child.ExitHooks.OnSignals([.. AddressInUse.Child.ExitHooks.StopSignals, PosixSignal.SIGQUIT], _ => EndAll());
