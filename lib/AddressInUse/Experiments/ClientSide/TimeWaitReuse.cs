@@ -110,6 +110,9 @@ public sealed record TimeWaitReuseOutcome(LabAvailability Lab, IReadOnlyList<Tim
 /// <summary>Scenario E3: when may a new outgoing connection take over a 4-tuple still in TIME_WAIT? Measured for every tcp_tw_reuse × tcp_timestamps in the private network lab.</summary>
 public static class TimeWaitReuse
 {
+    /// <summary>The lab experiment's name.</summary>
+    public const string Experiment = "e3";
+
     /// <summary>The settings the chapter compares: tcp_tw_reuse 0/1/2 × tcp_timestamps 0/1.</summary>
     public static IReadOnlyList<(string TwReuse, string Timestamps)> Combinations { get; } =
         (from r in new[] { "0", "1", "2" } from t in new[] { "0", "1" } select (r, t)).ToList();
@@ -123,7 +126,7 @@ public static class TimeWaitReuse
         {
             return new TimeWaitReuseOutcome(lab, [], 1000, host);
         }
-        var runs = Combinations.Select(c => NetworkLab.RunAsync("e3",
+        var runs = Combinations.Select(c => NetworkLab.RunAsync(Experiment,
             new Dictionary<string, string> { ["net.ipv4.tcp_tw_reuse"] = c.TwReuse, ["net.ipv4.tcp_timestamps"] = c.Timestamps },
             timeout: TimeSpan.FromSeconds(90), cancellationToken: cancellationToken)).ToList();
         var results = await Task.WhenAll(runs).ConfigureAwait(false);
@@ -146,6 +149,7 @@ public static class TimeWaitReuse
     }
 
     /// <summary>The lab child's side: with the namespace's settings already written, makes a fresh TIME_WAIT for every attempt and tries it.</summary>
+    [InsideLab(Experiment)]
     internal static async Task<JsonObject> MeasureInsideAsync(CancellationToken cancellationToken = default)
     {
         // Kernels before 6.13 wait a fixed second; newer ones make it the setting tcp_tw_reuse_delay (ms).

@@ -284,6 +284,7 @@ public static class DualStack
     }
 
     /// <summary>The lab child's side: every case, inside the namespace.</summary>
+    [InsideLab(Experiment)]
     internal static JsonObject MeasureInside() => ToJson(MeasureCases(AllCases, "lab"));
 
     /// <summary>Measures the given cases here, each on a port free for both protocols on both loopback addresses.</summary>

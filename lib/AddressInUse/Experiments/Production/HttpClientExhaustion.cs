@@ -195,6 +195,7 @@ public static class HttpClientExhaustion
     }
 
     /// <summary>The lab child's side: a lab HTTP server, a range of <c>ports</c> ephemeral ports, and the request loop.</summary>
+    [InsideLab(Experiment)]
     internal static async Task<JsonObject> MeasureInsideAsync(JsonObject arguments, CancellationToken cancellationToken = default)
     {
         var use = arguments["use"]!.GetValue<string>();

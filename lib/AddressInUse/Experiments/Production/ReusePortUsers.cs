@@ -61,6 +61,7 @@ public static class ReusePortUsers
     }
 
     /// <summary>The lab child's side (as the namespace's root, with uid 1 mapped too).</summary>
+    [InsideLab(Experiment)]
     internal static JsonObject MeasureInside()
     {
         var joins = new JsonArray();

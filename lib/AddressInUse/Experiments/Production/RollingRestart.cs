@@ -108,6 +108,7 @@ public static class RollingRestart
     }
 
     /// <summary>The lab child's side: old and new server on one port, a steady stream of clients, and the old server stopping in the given order.</summary>
+    [InsideLab(Experiment)]
     internal static async Task<JsonObject> MeasureInsideAsync(JsonObject arguments)
     {
         var order = arguments["order"]!.GetValue<string>();

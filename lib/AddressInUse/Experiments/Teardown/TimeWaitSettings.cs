@@ -110,6 +110,15 @@ public sealed record TimeWaitLengthOutcome(LabAvailability Lab, int FinTimeoutSe
 /// <summary>Scenario C4 made visible: the TIME_WAIT-related settings changed inside the private network lab, never on the machine.</summary>
 public static class TimeWaitSettings
 {
+    /// <summary>The lab experiment that orphans a FIN_WAIT_2 under a short tcp_fin_timeout.</summary>
+    public const string FinTimeoutExperiment = "fin-timeout";
+
+    /// <summary>The lab experiment that fills TIME_WAIT under the default and a small tcp_max_tw_buckets.</summary>
+    public const string TimeWaitBucketsExperiment = "tw-buckets";
+
+    /// <summary>The lab experiment that times a TIME_WAIT entry under a changed tcp_fin_timeout.</summary>
+    public const string TimeWaitLengthExperiment = "tw-length";
+
     /// <summary>Orphans a FIN_WAIT_2 in a lab whose tcp_fin_timeout is a few seconds, and times how long it stays.</summary>
     public static async Task<FinTimeoutOutcome> FinTimeoutAsync(int finTimeoutSeconds = 3, CancellationToken cancellationToken = default)
     {
@@ -123,7 +132,7 @@ public static class TimeWaitSettings
         {
             return new FinTimeoutOutcome(lab, finTimeoutSeconds, host, null, []);
         }
-        var result = await NetworkLab.RunAsync("fin-timeout", new Dictionary<string, string> { ["net.ipv4.tcp_fin_timeout"] = finTimeoutSeconds.ToString(CultureInfo.InvariantCulture) },
+        var result = await NetworkLab.RunAsync(FinTimeoutExperiment, new Dictionary<string, string> { ["net.ipv4.tcp_fin_timeout"] = finTimeoutSeconds.ToString(CultureInfo.InvariantCulture) },
             timeout: TimeSpan.FromSeconds(finTimeoutSeconds + 60), cancellationToken: cancellationToken).ConfigureAwait(false);
         var spans = result["spans"]!.AsArray().Select(s => new StateSpan(s!["state"]!.GetValue<string>(), s["from_ms"]!.GetValue<double>(), s["to_ms"]!.GetValue<double>(), s["samples"]!.GetValue<int>(), s["last_seen_ms"]?.GetValue<double>())).ToList();
         return new FinTimeoutOutcome(lab, finTimeoutSeconds, host, result["seconds"]?.GetValue<double>(), spans);
@@ -138,7 +147,7 @@ public static class TimeWaitSettings
         {
             return new TimeWaitBucketsOutcome(lab, connections, null, 0, smallBuckets, 0, host);
         }
-        var result = await NetworkLab.RunAsync("tw-buckets", new Dictionary<string, string>(),
+        var result = await NetworkLab.RunAsync(TimeWaitBucketsExperiment, new Dictionary<string, string>(),
             new JsonObject { ["connections"] = connections, ["small"] = smallBuckets }, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
         return new TimeWaitBucketsOutcome(lab, connections, result["default"]?.GetValue<string>(), result["seen_default"]!.GetValue<int>(), smallBuckets, result["seen_small"]!.GetValue<int>(), host);
     }
@@ -154,7 +163,7 @@ public static class TimeWaitSettings
         {
             return new TimeWaitLengthOutcome(lab, finTimeoutSeconds, null);
         }
-        var result = await NetworkLab.RunAsync("tw-length", new Dictionary<string, string> { ["net.ipv4.tcp_fin_timeout"] = finTimeoutSeconds.ToString(CultureInfo.InvariantCulture) },
+        var result = await NetworkLab.RunAsync(TimeWaitLengthExperiment, new Dictionary<string, string> { ["net.ipv4.tcp_fin_timeout"] = finTimeoutSeconds.ToString(CultureInfo.InvariantCulture) },
             timeout: TimeSpan.FromSeconds(200), cancellationToken: cancellationToken).ConfigureAwait(false);
         return new TimeWaitLengthOutcome(lab, finTimeoutSeconds, result["seconds"]?.GetValue<double>());
     }
@@ -167,6 +176,7 @@ public static class TimeWaitSettings
     }
 
     /// <summary>The lab child's side of <see cref="TimeWaitLengthAsync"/>: one server-closed connection, its TIME_WAIT polled until gone.</summary>
+    [InsideLab(TimeWaitLengthExperiment)]
     internal static async Task<JsonObject> TimeWaitLengthInsideAsync(CancellationToken cancellationToken = default)
     {
         using var listener = NativeSocket.ListenOnLoopback();
@@ -197,6 +207,7 @@ public static class TimeWaitSettings
     }
 
     /// <summary>The lab child's side of <see cref="FinTimeoutAsync"/>.</summary>
+    [InsideLab(FinTimeoutExperiment)]
     internal static async Task<JsonObject> OrphanFinWait2InsideAsync(CancellationToken cancellationToken = default)
     {
         using var listener = NativeSocket.ListenOnLoopback();
@@ -229,6 +240,7 @@ public static class TimeWaitSettings
     }
 
     /// <summary>The lab child's side of <see cref="BucketsAsync"/>.</summary>
+    [InsideLab(TimeWaitBucketsExperiment)]
     internal static async Task<JsonObject> TimeWaitBucketsInsideAsync(JsonObject arguments, CancellationToken cancellationToken = default)
     {
         var connections = arguments["connections"]?.GetValue<int>() ?? 20;
