@@ -17,7 +17,6 @@ public sealed class HeadlessBrowser : IAsyncDisposable
     private static readonly object LiveLock = new();
     private static readonly List<HeadlessBrowser> Live = [];
     private static int _hooksInstalled;
-    private static readonly List<PosixSignalRegistration> SignalRegistrations = [];
 
     private readonly IBrowser _browser;
     private readonly Process? _process;
@@ -220,21 +219,11 @@ public sealed class HeadlessBrowser : IAsyncDisposable
             return;
         }
 
-        // The browser must die with the runner. Ctrl+C and SIGTERM end it at once (the command's own
-        // cancellation decides what else happens; the handlers do not cancel the signal); ProcessExit
-        // covers a normal exit. A SIGKILL cannot be caught: then the closed pipe ends the browser and
+        // The browser must die with the runner. Ctrl+C, SIGTERM and SIGQUIT end it at once (the command's own
+        // cancellation decides what else happens; this handler does not cancel the signal); the exit hook
+        // covers a normal exit and Environment.Exit. A SIGKILL cannot be caught: then the closed pipe ends the browser and
         // the next start sweeps the folder.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => EndAll();
-        foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGQUIT })
-        {
-            try
-            {
-                SignalRegistrations.Add(PosixSignalRegistration.Create(signal, _ => EndAll()));
-            }
-            catch (PlatformNotSupportedException)
-            {
-                // SIGQUIT has no Windows counterpart.
-            }
-        }
+        AddressInUse.Child.ExitHooks.AtExit(EndAll);
+        AddressInUse.Child.ExitHooks.OnSignals([.. AddressInUse.Child.ExitHooks.StopSignals, PosixSignal.SIGQUIT], _ => EndAll());
     }
 }
