@@ -20,6 +20,8 @@ public sealed class HeadlessBrowser : IAsyncDisposable
 
     private readonly IBrowser _browser;
     private readonly Process? _process;
+    private readonly object _endGate = new();
+    private bool _ended;
     private int _disposed;
 
     private HeadlessBrowser(IBrowser browser, string executable, string workFolder)
@@ -144,11 +146,7 @@ public sealed class HeadlessBrowser : IAsyncDisposable
             return;
         }
 
-        lock (LiveLock)
-        {
-            Live.Remove(this);
-        }
-
+        // It stays in Live until End has finished: an exit meanwhile (a second Ctrl+C, the grace period over) still ends it.
         try
         {
             await _browser.CloseAsync().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
@@ -161,8 +159,26 @@ public sealed class HeadlessBrowser : IAsyncDisposable
         End();
     }
 
-    // Synchronous, for the exit hooks: no awaiting while the process goes down.
+    // Synchronous, for the exit hooks: no awaiting while the process goes down. Runs once; a second caller (the exit hook
+    // while a dispose or a signal is ending it) waits until the processes are gone and the folder deleted.
     private void End()
+    {
+        lock (_endGate)
+        {
+            if (!_ended)
+            {
+                EndProcessesAndFolder();
+                _ended = true;
+            }
+        }
+
+        lock (LiveLock)
+        {
+            Live.Remove(this);
+        }
+    }
+
+    private void EndProcessesAndFolder()
     {
         BrowserWorkFolders.KillProcessesUsing(WorkFolder, _process);
         try
@@ -200,15 +216,12 @@ public sealed class HeadlessBrowser : IAsyncDisposable
         lock (LiveLock)
         {
             live = [.. Live];
-            Live.Clear();
         }
 
         foreach (var browser in live)
         {
-            if (Interlocked.Exchange(ref browser._disposed, 1) == 0)
-            {
-                browser.End();
-            }
+            Interlocked.Exchange(ref browser._disposed, 1);
+            browser.End();
         }
     }
 
