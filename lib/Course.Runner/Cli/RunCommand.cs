@@ -179,6 +179,8 @@ public sealed class RunCommand : ICommand
     {
         private readonly OrderedRunReporter _ordered = new(reporter, selected.Count);
         private readonly NotebookExecutor _executor = new();
+        // Warm kernel workers handed from one chapter to the next (a fresh kernel each); replaced after a hang, crash or cancel.
+        private readonly Kernel.WorkerPool _workers = new();
         private readonly ChapterPageRenderer _renderer = new(command._plotly);
         // One browser for the run: chapters hand their charts over one at a time, and the next chapter starts meanwhile.
         private readonly SemaphoreSlim _exportGate = new(1, 1);
@@ -216,6 +218,12 @@ public sealed class RunCommand : ICommand
             }
             finally
             {
+                _workers.Dispose();
+                if (_workers.Replaced > 0)
+                {
+                    reporter.Line($"kernel workers: {_workers.Reused} chapter(s) ran in a warm worker; {_workers.Replaced} worker(s) replaced after a chapter left something behind (last: {_workers.LastReplacedBecause})");
+                }
+
                 Task[] finishing;
                 lock (_finishing)
                 {
@@ -265,6 +273,7 @@ public sealed class RunCommand : ICommand
                     Progress = progress => r.Cell(progress, cancelled: token.IsCancellationRequested),
                     LiveUpdate = r.Live,
                     WarmSpareWorker = warmSpare,
+                    Workers = options.ProcessPerChapter ? null : _workers,
                 }, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)

@@ -14,7 +14,9 @@ namespace Course.Runner.Kernel;
 /// <remarks>
 /// The runner ends this process when a cell runs past its time limit or the run is cancelled: a cell that loops
 /// without awaiting cannot be stopped inside the kernel's process, and the kernel redirects Console for the whole
-/// process while a cell runs, so notebooks get a process of their own.
+/// process while a cell runs, so notebooks run one at a time in a process of their own. After a chapter ended normally
+/// the process may serve the next one with a fresh kernel, when <see cref="ChapterIsolation"/> finds nothing of the
+/// chapter left in it (a fresh kernel in a warm process takes tens of milliseconds; a new process, seconds of CPU).
 /// </remarks>
 internal static partial class KernelWorker
 {
@@ -42,11 +44,10 @@ internal static partial class KernelWorker
         Console.SetIn(TextReader.Null);
 
         // Created before the first request, so that kernel start-up overlaps with the runner's own work.
-        using var kernel = CreateKernel();
-        // The first submission compiles through Roslyn cold (seconds); a spare worker pays that while the previous chapter runs.
-        await kernel.SendAsync(new SubmitCode("System.Console.Write(\"\")", "csharp")).ConfigureAwait(false);
+        var kernel = await StartKernelAsync().ConfigureAwait(false);
+        var isolation = ChapterIsolation.Capture();
         var running = false;
-        using var subscription = kernel.KernelEvents.Subscribe(new EventObserver(e =>
+        IDisposable Subscribe(CompositeKernel k) => k.KernelEvents.Subscribe(new EventObserver(e =>
         {
             // Events from background work after a cell ended (a timer updating a display) belong to no cell: dropped.
             if (Volatile.Read(ref running) && Translate(e) is { } translated)
@@ -54,6 +55,7 @@ internal static partial class KernelWorker
                 Send(translated);
             }
         }));
+        var subscription = Subscribe(kernel);
 
         while (await requests.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
@@ -78,14 +80,42 @@ internal static partial class KernelWorker
                     var failed = result.Events.OfType<CommandFailed>().FirstOrDefault();
                     Send(failed is null ? new WorkerEvent("done", Ok: true) : Failure(failed));
                     break;
+                case "close":
+                    // The chapter is over: its kernel goes, and the process serves the next chapter with a fresh one only
+                    // when nothing of this chapter is left in it (see ChapterIsolation); otherwise the runner replaces it.
+                    subscription.Dispose();
+                    kernel.Dispose();
+                    var leftover = isolation.Reset();
+                    Send(new WorkerEvent("closed", Ok: leftover is null, Message: leftover));
+                    if (leftover is not null)
+                    {
+                        return 0;
+                    }
+
+                    kernel = await StartKernelAsync().ConfigureAwait(false);
+                    subscription = Subscribe(kernel);
+                    break;
                 case "exit":
+                    subscription.Dispose();
+                    kernel.Dispose();
                     return 0;
                 default:
                     throw new InvalidDataException($"unknown request '{request.Op}'");
             }
         }
 
+        subscription.Dispose();
+        kernel.Dispose();
         return 0;
+    }
+
+    // A fresh kernel whose first submission has compiled: cold Roslyn takes seconds, which a spare worker pays while the
+    // previous chapter runs; in a process that already served a chapter it takes tens of milliseconds.
+    private static async Task<CompositeKernel> StartKernelAsync()
+    {
+        var kernel = CreateKernel();
+        await kernel.SendAsync(new SubmitCode("System.Console.Write(\"\")", "csharp")).ConfigureAwait(false);
+        return kernel;
     }
 
     /// <summary>

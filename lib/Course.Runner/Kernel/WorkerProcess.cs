@@ -118,6 +118,31 @@ internal sealed class WorkerProcess : IDisposable
         }
     }
 
+    /// <summary>Ends the chapter's kernel in the worker; null when the worker may serve another chapter, else why not.</summary>
+    /// <remarks>Only after a chapter whose cells all finished by themselves (succeeded or threw): after a hang, a crash or a
+    /// cancel the worker has been killed already.</remarks>
+    public async Task<string?> CloseChapterAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await SendAsync(new WorkerRequest("close"), deadline.Token).ConfigureAwait(false);
+            while (await ReadAsync(deadline.Token).ConfigureAwait(false) is { } e)
+            {
+                if (e.Ev == "closed")
+                {
+                    return e.Ok == true ? null : e.Message ?? "the worker did not say why";
+                }
+            }
+
+            return "the worker ended";
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            return $"the worker did not close the chapter within {timeout.TotalSeconds:0} s";
+        }
+    }
+
     /// <summary>Says how the worker ended: exit code and the last lines it wrote to standard error.</summary>
     public string DescribeExit()
     {
