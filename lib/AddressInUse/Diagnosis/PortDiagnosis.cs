@@ -36,8 +36,7 @@ public sealed record BindTrial(string Server, string Outcome, int? Errno, string
 }
 
 /// <summary>`diagnose --port P`: who holds a TCP port, whether three kinds of server would bind it now, and what to do.</summary>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
-public sealed record PortDiagnosis(int Port, IReadOnlyList<PortHolder> Holders, IReadOnlyList<BindTrial> Trials, IReadOnlyList<string> Advice) : IHtmlRenderable
+public sealed record PortDiagnosis(int Port, IReadOnlyList<PortHolder> Holders, IReadOnlyList<BindTrial> Trials, IReadOnlyList<string> Advice) : HtmlResult
 {
     /// <summary>Reads the OS's TCP table for the port, tries the three binds on 127.0.0.1, and advises.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The port is not from 1 to 65535.</exception>
@@ -199,7 +198,7 @@ public sealed record PortDiagnosis(int Port, IReadOnlyList<PortHolder> Holders, 
     };
 
     /// <summary>The holders, the trials and the advice as tables and a list.</summary>
-    public string ToHtml() =>
+    public override string ToHtml() =>
         $"<div class=\"course-outcome\"><p><b>Port {Port}</b>: {Holders.Count} socket(s) in the TCP table</p>" +
         (Holders.Count == 0 ? "" : Html.Table(new[] { "state", "local", "remote", "owner" }, Holders.Select(h => new[] { Html.E(h.State), Html.E(h.Local), Html.E(h.Remote), Html.E(h.Owner) }))) +
         Html.Table(new[] { "would it bind 127.0.0.1:" + Port + " now?", "" }, Trials.Select(t => new[] { Html.E(t.Server), Html.Badge(t.Outcome) + (t.Errno is { } n ? $" errno {n} at {Html.E(t.Step)}()" : "") })) +

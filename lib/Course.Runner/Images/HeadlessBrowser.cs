@@ -49,7 +49,17 @@ public sealed class HeadlessBrowser : IAsyncDisposable
     /// <summary>Starts the browser <paramref name="executable"/> (default: <see cref="BrowserLocator.LocateOrThrow()"/>) after sweeping stale work folders.</summary>
     /// <exception cref="BrowserNotFoundException">No browser is installed or COURSE_BROWSER points nowhere.</exception>
     /// <exception cref="BrowserRunException">The browser would not start.</exception>
-    public static async Task<HeadlessBrowser> LaunchAsync(string? executable = null, CancellationToken ct = default)
+    public static Task<HeadlessBrowser> LaunchAsync(string? executable = null, CancellationToken ct = default) =>
+        LaunchAsync(executable, reachesMachineLoopback: false, ct);
+
+    /// <summary>
+    /// Starts the browser as <see cref="LaunchAsync(string?, CancellationToken)"/> does; with <paramref name="reachesMachineLoopback"/> it
+    /// stays in the machine's network namespace, so its pages can open a server on this machine's loopback (the offline switches still
+    /// send every other request to a proxy that does not exist; Chromium never sends loopback addresses through a proxy).
+    /// </summary>
+    /// <exception cref="BrowserNotFoundException">No browser is installed or COURSE_BROWSER points nowhere.</exception>
+    /// <exception cref="BrowserRunException">The browser would not start.</exception>
+    public static async Task<HeadlessBrowser> LaunchAsync(string? executable, bool reachesMachineLoopback, CancellationToken ct = default)
     {
         executable ??= BrowserLocator.LocateOrThrow();
         ct.ThrowIfCancellationRequested();
@@ -57,7 +67,7 @@ public sealed class HeadlessBrowser : IAsyncDisposable
         var root = BrowserWorkFolders.Root(executable);
         BrowserWorkFolders.SweepStale(root);
         var work = BrowserWorkFolders.Create(root);
-        var isolated = OfflineLaunch.Wrap(executable, work);
+        var isolated = reachesMachineLoopback ? null : OfflineLaunch.Wrap(executable, work);
 
         var options = new LaunchOptions
         {

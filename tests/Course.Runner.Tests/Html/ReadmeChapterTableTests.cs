@@ -1,6 +1,7 @@
 using Course.Runner.Cli;
 using Course.Runner.Html;
 using Course.Runner.Notebooks;
+using Course.Runner.Pipeline;
 
 namespace Course.Runner.Tests.Html;
 

@@ -36,11 +36,10 @@ public sealed record ProtocolDesignOutcome(string Design, int Connections, int V
 /// <summary>The two designs side by side.</summary>
 /// <param name="ServerFirst">The server replies and closes at once.</param>
 /// <param name="ClientFirst">The server replies and waits for the client's EOF (with a timeout) before closing.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record ProtocolDesignComparison(ProtocolDesignOutcome ServerFirst, ProtocolDesignOutcome ClientFirst) : IHtmlRenderable, IHasCases
+public sealed record ProtocolDesignComparison(ProtocolDesignOutcome ServerFirst, ProtocolDesignOutcome ClientFirst) : MeasuredResult
 {
     /// <inheritdoc />
-    public IEnumerable<CaseRecord> Cases => [ServerFirst.ToCase(), ClientFirst.ToCase()];
+    public override IEnumerable<CaseRecord> Cases => [ServerFirst.ToCase(), ClientFirst.ToCase()];
 
     /// <summary>Where TIME_WAIT landed for each design: the server's port against the clients' ports, one bar each.</summary>
     public Figure Chart => BarChart.Build(
@@ -54,7 +53,7 @@ public sealed record ProtocolDesignComparison(ProtocolDesignOutcome ServerFirst,
         "TIME_WAIT entries afterwards");
 
     /// <summary>One row per design.</summary>
-    public string ToHtml() => Html.Table(
+    public override string ToHtml() => Html.Table(
         ["design", "connections", "vanished clients", "server-side TIME_WAIT", "client-side TIME_WAIT", "closed by the server's timeout"],
         new[] { ServerFirst, ClientFirst }.Select(o => new[]
         {

@@ -45,11 +45,10 @@ public sealed record LingerZeroOutcome(bool LingerZero, long BytesSent, long Byt
 /// <summary>Both closes side by side: an ordinary FIN close and a SO_LINGER {on, 0} close.</summary>
 /// <param name="Fin">The ordinary close.</param>
 /// <param name="Abort">The SO_LINGER {on, 0} close.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record LingerZeroComparison(LingerZeroOutcome Fin, LingerZeroOutcome Abort) : IHtmlRenderable, IHasCases
+public sealed record LingerZeroComparison(LingerZeroOutcome Fin, LingerZeroOutcome Abort) : MeasuredResult
 {
     /// <inheritdoc />
-    public IEnumerable<CaseRecord> Cases => [Fin.ToCase(), Abort.ToCase()];
+    public override IEnumerable<CaseRecord> Cases => [Fin.ToCase(), Abort.ToCase()];
 
     /// <summary>Bytes sent against bytes the peer read, per close; each label says what the closer left and how the peer's reading ended.</summary>
     public Figure Chart => BarChart.Build(
@@ -66,7 +65,7 @@ public sealed record LingerZeroComparison(LingerZeroOutcome Fin, LingerZeroOutco
         $"{(o.LingerZero ? "SO_LINGER {on, 0}" : "ordinary close (FIN)")}<br>closer afterwards: {o.CloserStateAfter}<br>peer's read ended with {o.PeerSaw}";
 
     /// <summary>One row per close: what the closer left behind and what the peer saw.</summary>
-    public string ToHtml() => Html.Table(
+    public override string ToHtml() => Html.Table(
         ["close", "closing side afterwards", "peer's read ended with", "bytes sent", "bytes the peer got", "lost"],
         new[] { Fin, Abort }.Select(o => new[]
         {

@@ -149,8 +149,7 @@ public sealed class ClaimEvidence
 /// The claims ledger: every outcome the seed articles assert, the measured cases that check it, and a verdict per bind
 /// path computed from those cases (never typed in), so that each OS's run fills its own column.
 /// </summary>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
+public sealed record ClaimsLedger : MeasuredResult
 {
     private const SocketOptionSet None = SocketOptionSet.None;
     private const SocketOptionSet ReuseAddr = SocketOptionSet.ReuseAddress;
@@ -169,7 +168,7 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
     public IReadOnlyList<ClaimVerdict> Verdicts { get; }
 
     /// <summary>Every verdict as a results.json record.</summary>
-    public IEnumerable<CaseRecord> Cases => Verdicts.Select(v => v.ToCase());
+    public override IEnumerable<CaseRecord> Cases => Verdicts.Select(v => v.ToCase());
 
     /// <summary>Judges every claim on both bind paths from a full D1 matrix (and, for the five-tuple claim, D7 runs of either path).</summary>
     public static ClaimsLedger Judge(PortSharingMatrix matrix, params FiveTupleOutcome[] fiveTuples) => Judge(matrix, null, fiveTuples);
@@ -239,7 +238,7 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
     }
 
     /// <summary>The ledger as a table: article, claim, the check, and the verdict and finding per bind path.</summary>
-    public string ToHtml()
+    public override string ToHtml()
     {
         string VerdictHtml(ClaimVerdict v)
         {

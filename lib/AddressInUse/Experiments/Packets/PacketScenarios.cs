@@ -21,6 +21,7 @@ internal static class PacketScenarios
     /// times in this one namespace and returns each run under "runs", and with "capture": false it runs without the packet
     /// socket (for the benchmark that checks the capture changes nothing).
     /// </summary>
+    [InsideLab(Experiment)]
     public static async Task<JsonObject> RunInsideAsync(JsonObject arguments, CancellationToken cancellationToken = default)
     {
         var repeat = arguments["repeat"]?.GetValue<int>() ?? 1;
