@@ -108,32 +108,10 @@ public sealed record PortDiagnosis(int Port, IReadOnlyList<PortHolder> Holders, 
         return "Another socket holds the port, but none shows in the TCP table now (it may just have closed). Fix: try again, or choose another port.";
     }
 
+    // What a C# server sees on the .NET path is a SocketException whose NativeErrorCode is the OS's number; the trial keeps that number.
     private static BindTrial Try(string label, int port, bool native, SocketOptionSet options)
     {
-        var endPoint = new IPEndPoint(IPAddress.Loopback, port);
-        if (!native)
-        {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            var step = "bind";
-            try
-            {
-                socket.Bind(endPoint);
-                step = "listen";
-                socket.Listen(1);
-                return new BindTrial(label, "ok", null, "listen");
-            }
-            catch (SocketException e)
-            {
-                // What a C# server sees: SocketException with SocketError.AddressAlreadyInUse; NativeErrorCode is the OS's number.
-                var error = Errno.FromCurrentOs(e.NativeErrorCode);
-                return new BindTrial(label, error.Name, e.NativeErrorCode, step);
-            }
-        }
-
-        using var s = NativeSocket.Create();
-        s.SetOptions(options).ThrowIfFailed();
-        var bind = s.Bind(endPoint);
-        var result = bind.Ok ? s.Listen(1) : bind;
+        var result = LoopbackServer.TryStart(port, native, options, backlog: 1);
         return new BindTrial(label, result.Outcome, result.Error?.Number, result.Step);
     }
 

@@ -23,6 +23,12 @@ public sealed class WorkerPool : IDisposable
     /// <summary>How many workers were ended after a chapter instead of being given back, and the last reason why.</summary>
     public int Replaced { get; private set; }
 
+    /// <summary>The wall time workers took to close their chapters and start the next fresh kernel, added up (closes that kept the worker).</summary>
+    public TimeSpan HandOverTime { get; private set; }
+
+    /// <summary>How many chapters' workers were kept for the next chapter.</summary>
+    public int HandOvers { get; private set; }
+
     /// <summary>Why the last worker was replaced after closing its chapter, or null.</summary>
     public string? LastReplacedBecause { get; private set; }
 
@@ -53,11 +59,14 @@ public sealed class WorkerPool : IDisposable
     /// <param name="reusable">False after a hang, a crash or a cancel: the worker is ended without asking it anything.</param>
     internal async Task ReturnAsync(WorkerProcess worker, bool reusable)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var why = !reusable || worker.HasExited ? "" : await worker.CloseChapterAsync(CloseTimeout).ConfigureAwait(false);
         lock (_idle)
         {
             if (why is null && !_disposed)
             {
+                HandOvers++;
+                HandOverTime += clock.Elapsed;
                 _idle.Push(worker);
                 return;
             }

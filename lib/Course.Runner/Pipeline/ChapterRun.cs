@@ -76,10 +76,12 @@ internal sealed class ChapterRun(RunChapters chapters, RunPlan plan, ChapterWrit
             }
 
             _ordered.Flush();
-            if (_workers.Replaced > 0)
+            if (_workers.HandOvers > 0 || _workers.Replaced > 0)
             {
-                // Not a failure: those chapters' successors got new processes, as every chapter did before workers were handed on.
-                reporter.Line($"kernel workers: {_workers.Reused} chapter(s) ran in a warm worker; {_workers.Replaced} worker(s) replaced after a chapter left something behind (last: {_workers.LastReplacedBecause})");
+                // Replacing is no failure: the next chapter got a new process, as every chapter did before workers were handed on.
+                var handOver = _workers.HandOvers == 0 ? "" : $" (a fresh kernel each, {_workers.HandOverTime.TotalSeconds / _workers.HandOvers:0.00} s per hand-over)";
+                var replaced = _workers.Replaced == 0 ? "" : $"; {_workers.Replaced} worker(s) replaced after a chapter left something behind (last: {_workers.LastReplacedBecause})";
+                reporter.Line($"kernel workers: {_workers.Reused} chapter(s) ran in a warm worker{handOver}{replaced}");
             }
         }
 

@@ -48,13 +48,7 @@ public sealed record PortSharingMatrix : MeasuredResult
     public WildcardPlacement Wildcard => WildcardPlacement.Of(Outcomes);
 
     /// <summary>The outcome of one cell, or null where it was not measured.</summary>
-    public PortSharingOutcome? Find(
-        PortHolder holder,
-        SocketOptionSet first,
-        SocketOptionSet second,
-        BindApi api = BindApi.Native,
-        AddressPair addresses = AddressPair.Same,
-        ProtocolPair? protocols = null)
+    public PortSharingOutcome? Find(PortHolder holder, SocketOptionSet first, SocketOptionSet second, BindApi api = BindApi.Native, AddressPair addresses = AddressPair.Same, ProtocolPair? protocols = null)
     {
         var pair = protocols ?? NaturalProtocols(holder);
         return Outcomes.FirstOrDefault(o =>
@@ -63,13 +57,7 @@ public sealed record PortSharingMatrix : MeasuredResult
     }
 
     /// <summary>The outcome of one cell; throws a clear error when the plan did not include it or this machine skipped it.</summary>
-    public PortSharingOutcome Get(
-        PortHolder holder,
-        SocketOptionSet first,
-        SocketOptionSet second,
-        BindApi api = BindApi.Native,
-        AddressPair addresses = AddressPair.Same,
-        ProtocolPair? protocols = null)
+    public PortSharingOutcome Get(PortHolder holder, SocketOptionSet first, SocketOptionSet second, BindApi api = BindApi.Native, AddressPair addresses = AddressPair.Same, ProtocolPair? protocols = null)
     {
         if (Find(holder, first, second, api, addresses, protocols) is { } found)
         {

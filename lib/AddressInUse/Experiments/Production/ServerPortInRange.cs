@@ -190,30 +190,7 @@ public static class ServerPortInRange
         return new JsonObject { ["range"] = range, ["server_port"] = p, ["rounds"] = rounds, ["starts"] = starts };
     }
 
-    private static StepResult StartServer(int port, bool native, SocketOptionSet options)
-    {
-        var endPoint = new IPEndPoint(IPAddress.Loopback, port);
-        if (native)
-        {
-            using var socket = NativeSocket.Create();
-            socket.SetOptions(options).ThrowIfFailed();
-            var bind = socket.Bind(endPoint);
-            return bind.Ok ? socket.Listen(16) : bind;
-        }
-        using var dotnet = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        var step = "bind";
-        try
-        {
-            dotnet.Bind(endPoint);
-            step = "listen";
-            dotnet.Listen(16);
-            return StepResult.Success("listen");
-        }
-        catch (SocketException e)
-        {
-            return new StepResult(step, Errno.FromCurrentOs(e.NativeErrorCode));
-        }
-    }
+    private static StepResult StartServer(int port, bool native, SocketOptionSet options) => LoopbackServer.TryStart(port, native, options, backlog: 16);
 
     // A port the OS hands out (so free here), far enough from the dependency's that the small range around it leaves that one out.
     private static int FreePortAwayFrom(int other)
