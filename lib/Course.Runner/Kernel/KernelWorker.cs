@@ -98,7 +98,16 @@ internal static class KernelWorker
             kernel.Dispose();
             if (isolation.Reset() is { } leftover)
             {
-                errors.WriteLine($"course kernel worker: not reusable for another notebook: {leftover}");
+                // The runner asks the next kernel for its info: the answer is this failure, and the runner ends this process with
+                // everything it started (a child the notebook left running has no other way to end). Until then, input is drained.
+                while (commands.ReadLine() is { } line)
+                {
+                    if (!string.IsNullOrWhiteSpace(line) && ReadEnvelope(line, errors)?.Command is { } next)
+                    {
+                        await sender.SendAsync(new CommandFailed($"not reusable for another notebook: {leftover}", next), CancellationToken.None).ConfigureAwait(false);
+                    }
+                }
+
                 return 0;
             }
         }
@@ -127,15 +136,20 @@ internal static class KernelWorker
             return null;
         }
 
+        var read = ReadEnvelope(line, errors);
+        if (read?.Command is CloseNotebook)
+        {
+            stopReading.TrySetResult();
+        }
+
+        return read;
+    }
+
+    private static CommandOrEvent? ReadEnvelope(string line, TextWriter errors)
+    {
         try
         {
-            var read = Serializer.DeserializeCommandOrEvent(line);
-            if (read.Command is CloseNotebook)
-            {
-                stopReading.TrySetResult();
-            }
-
-            return read;
+            return Serializer.DeserializeCommandOrEvent(line);
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or KeyNotFoundException or InvalidOperationException)
         {

@@ -152,19 +152,41 @@ internal sealed class WorkerProcess : IDisposable
     public async Task<string?> CloseChapterAsync(TimeSpan timeout)
     {
         using var deadline = new CancellationTokenSource(timeout);
+        // A worker that crashes while closing may leave its standard output open in a child the notebook started, so its exit,
+        // not the end of its output, is what says it ended.
+        using var stopWatching = new CancellationTokenSource();
+        _ = _process.WaitForExitAsync(stopWatching.Token).ContinueWith(exit =>
+        {
+            try
+            {
+                if (exit.IsCompletedSuccessfully)
+                {
+                    deadline.Cancel();
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                // The close was over already.
+            }
+        }, TaskScheduler.Default);
         try
         {
             foreach (KernelCommand command in new KernelCommand[] { new CloseNotebook(), new RequestKernelInfo() })
             {
-                var succeeded = false;
+                KernelEvent? completion = null;
                 await foreach (var e in RunAsync(command, deadline.Token).ConfigureAwait(false))
                 {
-                    succeeded |= e is CommandSucceeded && WorkerProtocol.Completes(e, command);
+                    completion = WorkerProtocol.Completes(e, command) ? e : completion;
                 }
 
-                if (!succeeded)
+                switch (completion)
                 {
-                    return DescribeExit();
+                    case CommandSucceeded:
+                        continue;
+                    case CommandFailed failed:
+                        return failed.Message; // What the notebook left in the worker (ChapterIsolation).
+                    default:
+                        return DescribeExit();
                 }
             }
 
@@ -172,7 +194,11 @@ internal sealed class WorkerProcess : IDisposable
         }
         catch (Exception e) when (e is OperationCanceledException or IOException)
         {
-            return $"the worker did not close the notebook within {timeout.TotalSeconds:0} s";
+            return _process.HasExited ? DescribeExit() : $"the worker did not close the notebook within {timeout.TotalSeconds:0} s";
+        }
+        finally
+        {
+            stopWatching.Cancel();
         }
     }
 

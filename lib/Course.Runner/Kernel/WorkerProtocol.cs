@@ -93,8 +93,9 @@ internal sealed class OpenNotebook : KernelCommand
     public string Directory { get; }
 }
 
-/// <summary>Ends the notebook's kernel: the worker then serves the next notebook with a fresh kernel, or ends when something of this one is left in it.</summary>
-/// <remarks>After its CommandSucceeded the runner sends <c>RequestKernelInfo</c>: the next kernel answers it, or the worker has ended and said why on standard error.</remarks>
+/// <summary>Ends the notebook's kernel: the worker then serves the next notebook with a fresh kernel, or refuses to when something of this one is left in it.</summary>
+/// <remarks>After its CommandSucceeded the runner sends <c>RequestKernelInfo</c>: the next kernel answers it, or the worker answers with a
+/// CommandFailed naming what the notebook left behind and waits for the runner to end it with everything it started.</remarks>
 internal sealed class CloseNotebook : KernelCommand
 {
 }
