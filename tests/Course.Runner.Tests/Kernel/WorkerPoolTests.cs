@@ -40,13 +40,13 @@ public sealed class WorkerPoolTests : IDisposable
     }
 
     [WorkerReuseTheory]
-    [InlineData("socket", "class Kept { public static System.Net.Sockets.Socket S; }\nKept.S = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);\nKept.S.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));\nKept.S.Listen();")]
-    [InlineData("child process", "var child = System.Diagnostics.Process.Start(\"sleep\", \"300\");")]
-    public async Task NextNotebook_AfterOneThatLeftSomethingRunning_GetsANewProcessAndTheOldOneEnds(string left, string code)
+    [InlineData("socket", "class Kept { public static System.Net.Sockets.Socket S; }\nKept.S = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);\nKept.S.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));\nKept.S.Listen();", "0")]
+    [InlineData("child process", "var child = System.Diagnostics.Process.Start(\"sleep\", \"300\");", "child.Id")]
+    public async Task NextNotebook_AfterOneThatLeftSomethingRunning_GetsANewProcessAndTheOldOneEnds(string left, string code, string leftPid)
     {
         using var pool = new WorkerPool();
 
-        var first = await RunAsync(pool, "first.ipynb", code, ProcessId);
+        var first = await RunAsync(pool, "first.ipynb", code, ProcessId, leftPid);
         var second = await RunAsync(pool, "second.ipynb", ProcessId);
 
         Assert.True(first.Succeeded, first.Failure?.Message);
@@ -56,6 +56,8 @@ public sealed class WorkerPoolTests : IDisposable
         var firstPid = int.Parse(TestNotebooks.TextOf(first.Notebook.Cells[1]), System.Globalization.CultureInfo.InvariantCulture);
         Assert.NotEqual(firstPid.ToString(System.Globalization.CultureInfo.InvariantCulture), TestNotebooks.TextOf(second.Notebook.Cells[0]));
         Assert.False(IsRunning(firstPid), $"the replaced worker {firstPid} is still running");
+        var child = int.Parse(TestNotebooks.TextOf(first.Notebook.Cells[2]), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(child == 0 || !IsRunning(child), $"the process {child} the first notebook left running outlived its worker");
     }
 
     [Fact]
