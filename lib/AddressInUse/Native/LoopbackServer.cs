@@ -3,7 +3,7 @@ using System.Net.Sockets;
 
 namespace AddressInUse.Native;
 
-/// <summary>Tries to start a TCP server on a loopback port the way a program would, and says which step refused it.</summary>
+/// <summary>A TCP server on a loopback port: started the way a program would (saying which step refused it), or made to leave TIME_WAIT behind.</summary>
 public static class LoopbackServer
 {
     /// <summary>
@@ -24,5 +24,20 @@ public static class LoopbackServer
         using var dotnet = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         var dotnetBind = StepResult.Of("bind", () => dotnet.Bind(endPoint));
         return dotnetBind.Ok ? StepResult.Of("listen", () => dotnet.Listen(backlog)) : dotnetBind;
+    }
+
+    /// <summary>
+    /// Makes one short connection to <paramref name="listener"/> that the server closes first: the accepted end shuts down,
+    /// the client closes once it has read that FIN, so the TIME_WAIT entry lands on the server's port.
+    /// </summary>
+    public static async Task ServerClosesFirstAsync(Socket listener, CancellationToken cancellationToken = default)
+    {
+        using var client = new Socket(listener.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(listener.LocalEndPoint!, cancellationToken).ConfigureAwait(false);
+        using (var server = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false))
+        {
+            server.Shutdown(SocketShutdown.Both);
+        }
+        await client.ReceiveAsync(new byte[1], SocketFlags.None, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -15,7 +15,7 @@ internal sealed class WorkerProcess : IDisposable
 {
     private static readonly object SpareGate = new();
     private static WorkerProcess? _spare;
-    private static bool _exitHookInstalled;
+    private static IDisposable? _exitHook;
     // Every worker not yet disposed: a second Ctrl+C ends the runner through Environment.Exit, which runs no finally
     // block, so the exit hook ends these (the busy one and the spare) with the processes they started.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<WorkerProcess, byte> Live = new();
@@ -53,19 +53,15 @@ internal sealed class WorkerProcess : IDisposable
         {
             taken = _spare;
             _spare = null;
-            if (!_exitHookInstalled)
+            // A spare must not outlive the runner (its standard input closing also ends it; this is quicker).
+            _exitHook ??= AddressInUse.Child.ExitHooks.AtExit(() =>
             {
-                // A spare must not outlive the runner (its standard input closing also ends it; this is quicker).
-                AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+                DiscardSpare();
+                foreach (var worker in Live.Keys)
                 {
-                    DiscardSpare();
-                    foreach (var worker in Live.Keys)
-                    {
-                        worker.KillAtExit();
-                    }
-                };
-                _exitHookInstalled = true;
-            }
+                    worker.KillAtExit();
+                }
+            });
         }
 
         if (taken is null || taken.HasExited)

@@ -64,12 +64,11 @@ public sealed class CourseRun(Func<TextWriter, IChartImageExporter> exporterFact
         var staging = Path.Combine(folders.Images, $"{StagingPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
         var marker = Leftovers.MarkRun(folders.Out);
         // A second Ctrl+C ends the process through Environment.Exit, which runs no finally block: the marker goes there too.
-        EventHandler removeAtExit = (_, _) =>
+        var removeAtExit = AddressInUse.Child.ExitHooks.AtExit(() =>
         {
             Leftovers.Delete(staging);
             Leftovers.Delete(marker);
-        };
-        AppDomain.CurrentDomain.ProcessExit += removeAtExit;
+        });
         var exportLog = new ReporterWriter(reporter);
         // The exporter keeps one browser for the whole run; it is ended in the finally block, also after a cancel.
         var exporter = exporterFactory(exportLog);
@@ -112,7 +111,7 @@ public sealed class CourseRun(Func<TextWriter, IChartImageExporter> exporterFact
         finally
         {
             await exporter.DisposeAsync();
-            AppDomain.CurrentDomain.ProcessExit -= removeAtExit;
+            removeAtExit.Dispose();
             Leftovers.Delete(staging);
             Leftovers.Delete(marker);
         }

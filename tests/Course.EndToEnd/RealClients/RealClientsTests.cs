@@ -9,8 +9,7 @@ namespace Course.EndToEnd.RealClients;
 /// <summary>Every chapter, in quick mode, run by the course runner and by the clients learners use (Jupyter's nbconvert with the .NET Interactive kernel, and dotnet-repl).</summary>
 public sealed class RealClientsFixture : IAsyncLifetime
 {
-    private static readonly string Root = RepositoryLayout.FindRoot(AppContext.BaseDirectory)
-        ?? throw new InvalidOperationException("The tests run from inside the repository (a folder holding Course.sln).");
+    private static readonly string Root = Checkout.Root;
 
     private readonly TempDirectory _temp = new();
 

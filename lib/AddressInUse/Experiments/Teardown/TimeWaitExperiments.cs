@@ -224,14 +224,7 @@ public static class TimeWaitExperiments
         Record();
         for (var i = 0; i < connections; i++)
         {
-            using var client = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            await client.ConnectAsync(listener.LocalEndPoint!, cancellationToken).ConfigureAwait(false);
-            using (var server = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false))
-            {
-                server.Shutdown(SocketShutdown.Both);
-            }
-            // The client closes once it has read the server's FIN, so TIME_WAIT lands on the server's port.
-            await client.ReceiveAsync(new byte[1], SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            await LoopbackServer.ServerClosesFirstAsync(listener, cancellationToken).ConfigureAwait(false);
             if (i % 20 == 0)
             {
                 Record();

@@ -259,13 +259,7 @@ public static class TimeWaitSettings
         var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
         for (var i = 0; i < connections; i++)
         {
-            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            await client.ConnectAsync(listener.LocalEndPoint!, cancellationToken).ConfigureAwait(false);
-            using (var server = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false))
-            {
-                server.Shutdown(SocketShutdown.Both);
-            }
-            await client.ReceiveAsync(new byte[1], SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            await LoopbackServer.ServerClosesFirstAsync(listener, cancellationToken).ConfigureAwait(false);
         }
         int Count() => TcpTable.ReadPorts([port]).Count(e => e.Local.Port == port && e.State == System.Net.NetworkInformation.TcpState.TimeWait);
         // The last close's TIME_WAIT appears within moments; poll until the count settles.
