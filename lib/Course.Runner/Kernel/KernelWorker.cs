@@ -15,8 +15,8 @@ namespace Course.Runner.Kernel;
 /// The runner ends this process when a cell runs past its time limit or the run is cancelled: a cell that loops
 /// without awaiting cannot be stopped inside the kernel's process, and the kernel redirects Console for the whole
 /// process while a cell runs, so notebooks run one at a time in a process of their own. After a notebook ended normally
-/// the process may serve the next one with a fresh kernel, when <see cref="ChapterIsolation"/> finds nothing of the
-/// notebook left in it (a fresh kernel in a warm process takes tens of milliseconds; a new process, seconds of CPU).
+/// (<see cref="CloseNotebook"/>) the process serves the next one with a fresh kernel when <see cref="ChapterIsolation"/>
+/// finds nothing of the notebook left in it (a fresh kernel in a warm process takes tens of milliseconds; a new process, seconds of CPU).
 /// </remarks>
 internal static class KernelWorker
 {
@@ -27,7 +27,6 @@ internal static class KernelWorker
         var events = Console.OpenStandardOutput();
         var commands = new StreamReader(Console.OpenStandardInput(), Encoding.UTF8);
         var errors = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(false)) { AutoFlush = true };
-        var gate = new object();
 
         // A cell may run for minutes without reading the command pipe, so the runner's death is watched for apart from it.
         ParentWatch.Start();
@@ -36,127 +35,101 @@ internal static class KernelWorker
         Console.SetIn(TextReader.Null);
 
         WorkerProtocol.RegisterCommands();
-        // The package's KernelHost receives command envelopes and sends every kernel event as an envelope. Its own stdio
-        // sender and receiver are not used: FromTextWriter's unawaited concurrent writes can collide on one StreamWriter,
-        // FromTextReader spins once input ends, and neither marks event lines apart from a child's stray output.
-        // Completed once CloseNotebook's CommandSucceeded has been written: only then may the notebook's kernel and host go.
-        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var sender = new KernelCommandAndEventSender((json, _) =>
-        {
-            var line = Encoding.UTF8.GetBytes(WorkerProtocol.EventLine(json) + "\n");
-            lock (gate)
-            {
-                events.Write(line);
-                events.Flush();
-            }
+        // The package's KernelHost takes command envelopes from a receiver and sends every kernel event through a sender as an
+        // envelope; its own stdio pair is not used (FromTextReader spins once input ends; see EventLineWriter and CommandFeed).
+        var sender = new EventLineWriter(events);
 
-            if (WorkerProtocol.IsCloseNotebookSucceeded(json))
-            {
-                Volatile.Read(ref closed).TrySetResult();
-            }
-
-            return Task.CompletedTask;
-        }, WorkerProtocol.RunnerUri);
-        var endOfInput = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        ChapterIsolation? isolation = null;
-
-        // One fresh kernel per notebook. After CloseNotebook the process serves the next notebook with a new kernel only when
-        // nothing of the last one is left in it (ChapterIsolation); otherwise it says why on standard error and ends, and the
-        // runner starts a new process.
-        while (true)
-        {
-            // Created before the first command, so that kernel start-up overlaps with the runner's own work.
-            var kernel = CreateKernel();
-            Volatile.Write(ref closed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-            kernel.RegisterCommandHandler<OpenNotebook>((open, _) =>
-            {
-                // The kernel resolves relative #r paths against the process's current directory.
-                Directory.SetCurrentDirectory(open.Directory);
-                return Task.CompletedTask;
-            });
-            // Nothing to do in the kernel: the loop below replaces it once the command's success has been sent.
-            kernel.RegisterCommandHandler<CloseNotebook>((_, _) => Task.CompletedTask);
-            // The first submission compiles through Roslyn: seconds cold (a spare worker pays that while the previous chapter runs),
-            // tens of milliseconds in a process that already served a notebook. It runs before the host connects, so none of its
-            // events reach the runner.
-            await kernel.SendAsync(new SubmitCode("System.Console.Write(\"\")", "csharp")).ConfigureAwait(false);
-            isolation ??= ChapterIsolation.Capture();
-
-            var stopReading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            using (var receiver = new KernelCommandAndEventReceiver((ReadCommandOrEventAsync)(token => Task.FromResult(ReadCommand(commands, errors, endOfInput, stopReading, token)))))
-            using (var host = kernel.UseHost(sender, receiver, KernelHost.CreateHostUriForCurrentProcessId()))
-            {
-                await host.ConnectAsync().ConfigureAwait(false);
-                await Task.WhenAny(endOfInput.Task, closed.Task).ConfigureAwait(false);
-                if (endOfInput.Task.IsCompleted)
-                {
-                    kernel.Dispose();
-                    return 0;
-                }
-            }
-
-            kernel.Dispose();
-            if (isolation.Reset() is { } leftover)
-            {
-                // The runner asks the next kernel for its info: the answer is this failure, and the runner ends this process with
-                // everything it started (a child the notebook left running has no other way to end). Until then, input is drained.
-                while (commands.ReadLine() is { } line)
-                {
-                    if (!string.IsNullOrWhiteSpace(line) && ReadEnvelope(line, errors)?.Command is { } next)
-                    {
-                        await sender.SendAsync(new CommandFailed($"not reusable for another notebook: {leftover}", next), CancellationToken.None).ConfigureAwait(false);
-                    }
-                }
-
-                return 0;
-            }
-        }
-    }
-
-    // Runs on the receiver's own reader thread, one line per call. After CloseNotebook it reads nothing more: the next line
-    // is the next notebook's, for the next kernel's receiver.
-    private static CommandOrEvent? ReadCommand(TextReader commands, TextWriter errors, TaskCompletionSource endOfInput, TaskCompletionSource stopReading, CancellationToken cancellationToken)
-    {
-        var line = stopReading.Task.IsCompleted ? null : commands.ReadLine();
-        if (line is null)
-        {
-            if (!stopReading.Task.IsCompleted)
-            {
-                endOfInput.TrySetResult();
-            }
-
-            // The process is ending or the kernel is being replaced; the reader loop waits for that (the receiver's disposal)
-            // instead of asking again and again.
-            cancellationToken.WaitHandle.WaitOne();
-            return null;
-        }
-
-        if (string.IsNullOrWhiteSpace(line))
-        {
-            return null;
-        }
-
-        var read = ReadEnvelope(line, errors);
-        if (read?.Command is CloseNotebook)
-        {
-            stopReading.TrySetResult();
-        }
-
-        return read;
-    }
-
-    private static CommandOrEvent? ReadEnvelope(string line, TextWriter errors)
-    {
+        // Created before the first command, so that kernel start-up overlaps with the runner's own work.
+        var (kernel, host, feed) = await StartKernelAsync(sender).ConfigureAwait(false);
+        var isolation = ChapterIsolation.Capture();
+        // Set when a notebook left something in this process: every later command is refused with it, until the runner ends the process.
+        string? notReusable = null;
         try
         {
-            return Serializer.DeserializeCommandOrEvent(line);
+            // Commands are read here and handed to the current kernel's host, so that a kernel can be replaced without a
+            // second reader on the same input; the host runs each command on its own loop, so a long cell never blocks this one.
+            while (await commands.ReadLineAsync().ConfigureAwait(false) is { } line)
+            {
+                if (string.IsNullOrWhiteSpace(line))
+                {
+                    continue;
+                }
+
+                CommandOrEvent command;
+                try
+                {
+                    command = Serializer.DeserializeCommandOrEvent(line);
+                }
+                catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or KeyNotFoundException or InvalidOperationException)
+                {
+                    // The runner writes only envelopes; anything else is a bug worth seeing in the stderr tail the runner reports.
+                    await errors.WriteLineAsync($"course kernel worker: not a command envelope ({e.Message}): {line}").ConfigureAwait(false);
+                    continue;
+                }
+
+                if (notReusable is not null && command.Command is { } refused)
+                {
+                    await sender.SendAsync(new CommandFailed($"not reusable for another notebook: {notReusable}", refused), CancellationToken.None).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (command.Command is { } kernelCommand)
+                {
+                    sender.Started(kernelCommand);
+                }
+
+                feed.Publish(command);
+                if (command.Command is CloseNotebook)
+                {
+                    // The notebook is over once its CloseNotebook has completed: its kernel goes, and the next notebook gets a fresh
+                    // one in this process only when nothing of this one is left in it (ChapterIsolation). Otherwise the runner's next
+                    // command (RequestKernelInfo) is refused naming what was left, and the runner ends this process with its tree.
+                    await sender.RunningCommandsEndedAsync().ConfigureAwait(false);
+                    host.Dispose();
+                    feed.Dispose();
+                    kernel.Dispose();
+                    notReusable = isolation.Reset();
+                    if (notReusable is null)
+                    {
+                        (kernel, host, feed) = await StartKernelAsync(sender).ConfigureAwait(false);
+                    }
+                }
+            }
+
+            // The runner closed the input, or the commands came from a pipe: what was sent still runs to its end.
+            await sender.RunningCommandsEndedAsync().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or KeyNotFoundException or InvalidOperationException)
+        finally
         {
-            // The runner writes only envelopes; anything else is a bug worth seeing in the stderr tail the runner reports.
-            errors.WriteLine($"course kernel worker: not a command envelope ({e.Message}): {line}");
-            return null;
+            if (notReusable is null)
+            {
+                host.Dispose();
+                kernel.Dispose();
+            }
         }
+
+        return 0;
+    }
+
+    // A kernel behind a connected host, its first submission compiled: cold Roslyn takes seconds, which a spare worker pays
+    // while the previous chapter runs; in a process that already served a notebook it takes tens of milliseconds. The warm-up runs before the host connects, so none of its events reach the runner.
+    private static async Task<(CompositeKernel Kernel, KernelHost Host, CommandFeed Feed)> StartKernelAsync(EventLineWriter sender)
+    {
+        var kernel = CreateKernel();
+        kernel.RegisterCommandHandler<OpenNotebook>((open, _) =>
+        {
+            // The kernel resolves relative #r paths against the process's current directory.
+            Directory.SetCurrentDirectory(open.Directory);
+            return Task.CompletedTask;
+        });
+        // Nothing to do in the kernel: the worker's input loop replaces the kernel once this command has completed.
+        kernel.RegisterCommandHandler<CloseNotebook>((_, _) => Task.CompletedTask);
+        await kernel.SendAsync(new SubmitCode("System.Console.Write(\"\")", "csharp")).ConfigureAwait(false);
+        var feed = new CommandFeed();
+        // UseHost ties the feed's lifetime to the kernel's: disposing the kernel ends the host's subscription to it.
+        var host = kernel.UseHost(sender, feed, KernelHost.CreateHostUriForCurrentProcessId());
+        await host.ConnectAsync().ConfigureAwait(false);
+        return (kernel, host, feed);
     }
 
     /// <summary>
