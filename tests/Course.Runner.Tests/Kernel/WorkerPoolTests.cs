@@ -32,8 +32,8 @@ public sealed class WorkerPoolTests : IDisposable
 
         Assert.True(first.Succeeded, first.Failure?.Message);
         Assert.Equal(1, pool.Reused);
-        Assert.Equal(TestNotebooks.TextOf(first.Notebook.Cells[2]), TestNotebooks.TextOf(second.Notebook.Cells[0]));
-        Assert.Equal("unset", TestNotebooks.TextOf(second.Notebook.Cells[1]));
+        Assert.Equal(TestNotebooks.TextOf(first.Notebook.Elements[2]), TestNotebooks.TextOf(second.Notebook.Elements[0]));
+        Assert.Equal("unset", TestNotebooks.TextOf(second.Notebook.Elements[1]));
         // A fresh kernel: the first notebook's variables do not exist.
         Assert.Equal(CellFailureKind.Compilation, second.Failure?.Kind);
         Assert.Contains("CS0103", second.Failure!.Message);
@@ -53,10 +53,10 @@ public sealed class WorkerPoolTests : IDisposable
         Assert.Equal(0, pool.Reused);
         Assert.Equal(1, pool.Replaced);
         Assert.Contains(left, pool.LastReplacedBecause);
-        var firstPid = int.Parse(TestNotebooks.TextOf(first.Notebook.Cells[1]), System.Globalization.CultureInfo.InvariantCulture);
-        Assert.NotEqual(firstPid.ToString(System.Globalization.CultureInfo.InvariantCulture), TestNotebooks.TextOf(second.Notebook.Cells[0]));
+        var firstPid = int.Parse(TestNotebooks.TextOf(first.Notebook.Elements[1]), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.NotEqual(firstPid.ToString(System.Globalization.CultureInfo.InvariantCulture), TestNotebooks.TextOf(second.Notebook.Elements[0]));
         Assert.False(IsRunning(firstPid), $"the replaced worker {firstPid} is still running");
-        var child = int.Parse(TestNotebooks.TextOf(first.Notebook.Cells[2]), System.Globalization.CultureInfo.InvariantCulture);
+        var child = int.Parse(TestNotebooks.TextOf(first.Notebook.Elements[2]), System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(child == 0 || !IsRunning(child), $"the process {child} the first notebook left running outlived its worker");
     }
 
@@ -71,8 +71,8 @@ public sealed class WorkerPoolTests : IDisposable
         Assert.Equal(CellFailureKind.Timeout, first.Failure?.Kind);
         Assert.True(second.Succeeded, second.Failure?.Message);
         Assert.Equal(0, pool.Reused);
-        var firstPid = int.Parse(TestNotebooks.TextOf(first.Notebook.Cells[0]), System.Globalization.CultureInfo.InvariantCulture);
-        Assert.NotEqual(firstPid.ToString(System.Globalization.CultureInfo.InvariantCulture), TestNotebooks.TextOf(second.Notebook.Cells[0]));
+        var firstPid = int.Parse(TestNotebooks.TextOf(first.Notebook.Elements[0]), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.NotEqual(firstPid.ToString(System.Globalization.CultureInfo.InvariantCulture), TestNotebooks.TextOf(second.Notebook.Elements[0]));
         Assert.False(IsRunning(firstPid), $"the hung worker {firstPid} is still running");
     }
 
@@ -81,7 +81,7 @@ public sealed class WorkerPoolTests : IDisposable
     {
         var pool = new WorkerPool();
         var run = await RunAsync(pool, "only.ipynb", ProcessId);
-        var pid = int.Parse(TestNotebooks.TextOf(run.Notebook.Cells[0]), System.Globalization.CultureInfo.InvariantCulture);
+        var pid = int.Parse(TestNotebooks.TextOf(run.Notebook.Elements[0]), System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(IsRunning(pid), "the worker should wait in the pool for the next chapter");
 
         pool.Dispose();
