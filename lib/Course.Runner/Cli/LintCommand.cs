@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Course.Runner.Notebooks;
 using Course.Runner.Pipeline;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Cli;
 
@@ -29,10 +30,11 @@ public sealed class LintCommand : ICommand
         var problems = 0;
         foreach (var chapter in ChapterCatalog.Discover(folder))
         {
-            Notebook notebook;
+            InteractiveDocument notebook;
+            int formatMinor;
             try
             {
-                notebook = NotebookReader.ReadFile(chapter.Path);
+                notebook = NotebookReader.ReadFile(chapter.Path, out formatMinor);
             }
             catch (NotebookFormatException e)
             {
@@ -50,7 +52,7 @@ public sealed class LintCommand : ICommand
                 problems++;
             }
 
-            var issues = NotebookLint.Check(notebook);
+            var issues = NotebookLint.Check(notebook, formatMinor);
             if (issues.Count == 0)
             {
                 context.Out.WriteLine($"{chapter.Name}: ok");
