@@ -48,6 +48,46 @@ public static class ProgressWatch
         return true;
     }
 
+    /// <summary>
+    /// Waits until <paramref name="done"/> holds; returns false when <paramref name="progress"/> (e.g. a tree's CPU ticks plus its
+    /// output's length) did not change for <paramref name="stalled"/>, or when <paramref name="ceiling"/> of wall time passed
+    /// (a process that spins without ever getting there).
+    /// </summary>
+    public static async Task<bool> UntilAsync(Func<bool> done, Func<long> progress, TimeSpan stalled, TimeSpan ceiling)
+    {
+        var last = progress();
+        var lastProgress = Stopwatch.StartNew();
+        var sampled = Stopwatch.StartNew();
+        var total = Stopwatch.StartNew();
+        while (!done())
+        {
+            // The tree is read from /proc once a second, not at every look at the condition: on a loaded machine that read costs.
+            if (sampled.Elapsed >= TimeSpan.FromSeconds(1))
+            {
+                sampled.Restart();
+                var now = progress();
+                if (now != last)
+                {
+                    last = now;
+                    lastProgress.Restart();
+                }
+                else if (lastProgress.Elapsed > stalled)
+                {
+                    return done();
+                }
+            }
+
+            if (total.Elapsed > ceiling)
+            {
+                return done();
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+
+        return true;
+    }
+
     /// <summary>CPU clock ticks (user + system, with those of reaped children) of the process and its living descendants; off Linux, a changing value (no watchdog).</summary>
     public static long TreeCpuTicks(int root)
     {
