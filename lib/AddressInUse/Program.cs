@@ -1,9 +1,4 @@
 using AddressInUse.Child;
-using AddressInUse.Experiments.ClientSide;
-using AddressInUse.Experiments.Matrix;
-using AddressInUse.Experiments.Packets;
-using AddressInUse.Experiments.Production;
-using AddressInUse.Experiments.Teardown;
 using AddressInUse.Lab;
 using AddressInUse.Measurement;
 
@@ -34,23 +29,9 @@ internal static class Program
     }
 
     /// <summary>
-    /// The experiments the lab's child runs inside its private namespace, by name: composed here, at the entry point, so that the
-    /// lab knows no experiment and an experiment that needs the lab only names it (NetworkLab.RunAsync("e3", …)).
+    /// The experiments the lab's child runs inside its private namespace, by name: composed here, at the entry point, from the
+    /// methods marked <see cref="InsideLabAttribute"/>, so that the lab knows no experiment and an experiment that needs the lab
+    /// only names it (NetworkLab.RunAsync(TimeWaitReuse.Experiment, …)).
     /// </summary>
-    internal static IReadOnlyDictionary<string, LabExperiment> LabExperiments { get; } = new Dictionary<string, LabExperiment>(LabProbes.All, StringComparer.Ordinal)
-    {
-        ["e3"] = _ => TimeWaitReuse.MeasureInsideAsync(),
-        ["fin-timeout"] = _ => TimeWaitSettings.OrphanFinWait2InsideAsync(),
-        ["tw-buckets"] = arguments => TimeWaitSettings.TimeWaitBucketsInsideAsync(arguments),
-        ["tw-length"] = _ => TimeWaitSettings.TimeWaitLengthInsideAsync(),
-        // The matrix's wildcard cases: inside the lab the wildcard address covers only the lab's own lo.
-        [PortSharingLab.Experiment] = PortSharingLab.RunInsideAsync,
-        [ServerPortInRange.Experiment] = _ => Task.FromResult(ServerPortInRange.MeasureInside()),
-        [DualStack.Experiment] = _ => Task.FromResult(DualStack.MeasureInside()),
-        [RollingRestart.Experiment] = arguments => RollingRestart.MeasureInsideAsync(arguments),
-        [ReusePortUsers.Experiment] = _ => Task.FromResult(ReusePortUsers.MeasureInside()),
-        [HttpClientExhaustion.Experiment] = arguments => HttpClientExhaustion.MeasureInsideAsync(arguments),
-        // One connection's segments captured on the lab's lo with the program's actions (the scenario is an argument).
-        [PacketScenarios.Experiment] = arguments => PacketScenarios.RunInsideAsync(arguments),
-    };
+    internal static IReadOnlyDictionary<string, LabExperiment> LabExperiments => LabExperimentTable.Discover(typeof(Program).Assembly);
 }

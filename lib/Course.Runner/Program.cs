@@ -14,8 +14,7 @@ var stderr = Console.Error;
 Console.SetIn(TextReader.Null);
 
 using var stop = new Cancellation(stderr);
-using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, stop.Handle);
-using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, stop.Handle);
+using var stopSignals = AddressInUse.Child.ExitHooks.OnSignals(AddressInUse.Child.ExitHooks.StopSignals, stop.Handle);
 
 var interactive = !Console.IsOutputRedirected
                   && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"))
@@ -82,7 +81,7 @@ internal sealed class Cancellation(TextWriter error) : IDisposable
     {
         error.WriteLine($"course: ending now ({why}); committed results were left as they were.");
         error.Flush();
-        // Environment.Exit runs the ProcessExit handlers, which end the lab's child servers and the browser.
+        // Environment.Exit runs the exit hooks (AddressInUse.Child.ExitHooks), which end the lab's child servers, the workers and the browser.
         Environment.Exit(CommandLine.CancelledExitCode);
     }
 }

@@ -42,6 +42,9 @@ public enum RealPart
 
     /// <summary>The NuGet package source this machine is configured with, reachable now (for tests that restore a package a learner would).</summary>
     NuGet,
+
+    /// <summary>The classic Jupyter Notebook 6 server (`jupyter notebook`), whose page marks notebooks trusted or not.</summary>
+    JupyterNotebook,
 }
 
 /// <summary>
@@ -74,6 +77,7 @@ public static class RealParts
         RealPart.IpRoute => "iproute2 (ip)",
         RealPart.Nft => "nftables (nft)",
         RealPart.NuGet => "a reachable NuGet package source",
+        RealPart.JupyterNotebook => "the Jupyter Notebook 6 server (jupyter notebook)",
         _ => part.ToString(),
     };
 
@@ -91,6 +95,7 @@ public static class RealParts
         RealPart.IpRoute => "apt-get install iproute2",
         RealPart.Nft => "apt-get install nftables",
         RealPart.NuGet => "connect the machine to its NuGet source (check with: dotnet package search XPlot.Plotly --exact-match)",
+        RealPart.JupyterNotebook => "apt-get install --no-install-recommends jupyter-notebook",
         _ => "",
     };
 
@@ -174,11 +179,18 @@ public static class RealParts
         RealPart.IpRoute => FindOnPath("ip") is null ? "no ip on PATH" : null,
         RealPart.Nft => FindOnPath("nft") is null ? "no nft on PATH" : null,
         RealPart.NuGet => !Runs("dotnet", "package", "search", "XPlot.Plotly", "--exact-match") ? "`dotnet package search XPlot.Plotly --exact-match` failed" : null,
+        // Notebook 7 is a JupyterLab front end without the classic page's trust marks and its Jupyter.notebook object.
+        RealPart.JupyterNotebook => FindOnPath("jupyter") is not { } jupyter ? "no jupyter on PATH"
+            : Output(jupyter, "notebook", "--version") is not { } version ? "`jupyter notebook --version` failed"
+            : !version.Trim().StartsWith("6.", StringComparison.Ordinal) ? $"`jupyter notebook --version` says {version.Trim()}, not 6.x" : null,
         _ => null,
     };
 
     // Runs a probe to its end (at most 60 s), from the repository root so the tool manifest is found; true when it exits 0.
-    private static bool Runs(string program, params string[] args)
+    private static bool Runs(string program, params string[] args) => Output(program, args) is not null;
+
+    // The probe's standard output when it exits 0 within 60 s, or null.
+    private static string? Output(string program, params string[] args)
     {
         try
         {
@@ -194,7 +206,7 @@ public static class RealParts
             using var process = Process.Start(info);
             if (process is null)
             {
-                return false;
+                return null;
             }
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
@@ -202,14 +214,14 @@ public static class RealParts
             {
                 process.Kill(entireProcessTree: true);
                 process.WaitForExit();
-                return false;
+                return null;
             }
             Task.WaitAll(stdout, stderr);
-            return process.ExitCode == 0;
+            return process.ExitCode == 0 ? stdout.Result : null;
         }
         catch (System.ComponentModel.Win32Exception)
         {
-            return false;
+            return null;
         }
     }
 }

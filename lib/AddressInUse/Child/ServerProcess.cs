@@ -30,7 +30,7 @@ public sealed class ServerProcess : IAsyncDisposable, IDisposable
     static ServerProcess()
     {
         // Belt and braces: the child also exits when its stdin closes, but kill what is left when this process exits.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
+        ExitHooks.AtExit(KillAll);
     }
 
     private ServerProcess(Process process, ServerSpec spec)

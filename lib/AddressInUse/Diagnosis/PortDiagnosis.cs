@@ -36,8 +36,7 @@ public sealed record BindTrial(string Server, string Outcome, int? Errno, string
 }
 
 /// <summary>`diagnose --port P`: who holds a TCP port, whether three kinds of server would bind it now, and what to do.</summary>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
-public sealed record PortDiagnosis(int Port, IReadOnlyList<PortHolder> Holders, IReadOnlyList<BindTrial> Trials, IReadOnlyList<string> Advice) : IHtmlRenderable
+public sealed record PortDiagnosis(int Port, IReadOnlyList<PortHolder> Holders, IReadOnlyList<BindTrial> Trials, IReadOnlyList<string> Advice) : HtmlResult
 {
     /// <summary>Reads the OS's TCP table for the port, tries the three binds on 127.0.0.1, and advises.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The port is not from 1 to 65535.</exception>
@@ -109,32 +108,10 @@ public sealed record PortDiagnosis(int Port, IReadOnlyList<PortHolder> Holders, 
         return "Another socket holds the port, but none shows in the TCP table now (it may just have closed). Fix: try again, or choose another port.";
     }
 
+    // What a C# server sees on the .NET path is a SocketException whose NativeErrorCode is the OS's number; the trial keeps that number.
     private static BindTrial Try(string label, int port, bool native, SocketOptionSet options)
     {
-        var endPoint = new IPEndPoint(IPAddress.Loopback, port);
-        if (!native)
-        {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            var step = "bind";
-            try
-            {
-                socket.Bind(endPoint);
-                step = "listen";
-                socket.Listen(1);
-                return new BindTrial(label, "ok", null, "listen");
-            }
-            catch (SocketException e)
-            {
-                // What a C# server sees: SocketException with SocketError.AddressAlreadyInUse; NativeErrorCode is the OS's number.
-                var error = Errno.FromCurrentOs(e.NativeErrorCode);
-                return new BindTrial(label, error.Name, e.NativeErrorCode, step);
-            }
-        }
-
-        using var s = NativeSocket.Create();
-        s.SetOptions(options).ThrowIfFailed();
-        var bind = s.Bind(endPoint);
-        var result = bind.Ok ? s.Listen(1) : bind;
+        var result = LoopbackServer.TryStart(port, native, options, backlog: 1);
         return new BindTrial(label, result.Outcome, result.Error?.Number, result.Step);
     }
 
@@ -199,7 +176,7 @@ public sealed record PortDiagnosis(int Port, IReadOnlyList<PortHolder> Holders, 
     };
 
     /// <summary>The holders, the trials and the advice as tables and a list.</summary>
-    public string ToHtml() =>
+    public override string ToHtml() =>
         $"<div class=\"course-outcome\"><p><b>Port {Port}</b>: {Holders.Count} socket(s) in the TCP table</p>" +
         (Holders.Count == 0 ? "" : Html.Table(new[] { "state", "local", "remote", "owner" }, Holders.Select(h => new[] { Html.E(h.State), Html.E(h.Local), Html.E(h.Remote), Html.E(h.Owner) }))) +
         Html.Table(new[] { "would it bind 127.0.0.1:" + Port + " now?", "" }, Trials.Select(t => new[] { Html.E(t.Server), Html.Badge(t.Outcome) + (t.Errno is { } n ? $" errno {n} at {Html.E(t.Step)}()" : "") })) +

@@ -40,16 +40,15 @@ public static class DotnetBindDefault
 /// <param name="DotnetAfter">Options of the .NET socket after Socket.Bind.</param>
 /// <param name="NativeBefore">Options of the native socket before bind().</param>
 /// <param name="NativeAfter">Options of the native socket after bind().</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
 public sealed record BindDefaultOutcome(
     string Os,
     IReadOnlyDictionary<string, int> DotnetBefore,
     IReadOnlyDictionary<string, int> DotnetAfter,
     IReadOnlyDictionary<string, int> NativeBefore,
-    IReadOnlyDictionary<string, int> NativeAfter) : IHtmlRenderable, IHasCases
+    IReadOnlyDictionary<string, int> NativeAfter) : MeasuredResult
 {
     /// <summary>Two G1 records, "bind-default" on each path: the read-back after bind, and the one before it in the details.</summary>
-    public IEnumerable<CaseRecord> Cases => new[] { ("dotnet", DotnetBefore, DotnetAfter), ("native", NativeBefore, NativeAfter) }.Select(x =>
+    public override IEnumerable<CaseRecord> Cases => new[] { ("dotnet", DotnetBefore, DotnetAfter), ("native", NativeBefore, NativeAfter) }.Select(x =>
         new CaseRecord("G1", "bind-default", x.Item1, "tcp", "none",
             new SocketSide("127.0.0.1", "tcp", Array.Empty<string>()), new SocketSide("127.0.0.1", "tcp", Array.Empty<string>()), "bind", "ok", null)
         {
@@ -61,7 +60,7 @@ public sealed record BindDefaultOutcome(
     public bool DotnetBindSetsReuseAddress => DotnetBefore.GetValueOrDefault(SocketOptionNames.ReuseAddress) == 0 && DotnetAfter.GetValueOrDefault(SocketOptionNames.ReuseAddress) == 1;
 
     /// <summary>A table of the four read-backs.</summary>
-    public string ToHtml() => Html.Table(
+    public override string ToHtml() => Html.Table(
         new[] { $"getsockopt on {Os}", "before bind", "after bind" },
         new[]
         {

@@ -220,7 +220,6 @@ public static class RestartAfterKill
 /// <param name="RestartAtMs">When the restart began, on the timeline's clock.</param>
 /// <param name="Timeline">Every sample of the TCP table and every action, on one clock.</param>
 /// <param name="Notes">Anything that went differently from plan (e.g. a port taken by another program).</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
 public sealed record RestartAfterKillOutcome(
     RestartCase Case,
     string Address,
@@ -234,7 +233,7 @@ public sealed record RestartAfterKillOutcome(
     double KillAtMs,
     double RestartAtMs,
     Timeline Timeline,
-    IReadOnlyList<string> Notes) : IHtmlRenderable, IHasCases
+    IReadOnlyList<string> Notes) : MeasuredResult
 {
     /// <summary>"ok" or the errno name of the restart.</summary>
     public string Outcome => Restart.Result.Outcome;
@@ -272,10 +271,10 @@ public sealed record RestartAfterKillOutcome(
     public Figure Chart => RestartCharts.Timeline(new[] { this }, $"a1-{Case.Name}");
 
     /// <summary>This run's one case, for results.json.</summary>
-    public IEnumerable<CaseRecord> Cases => [ToCase()];
+    public override IEnumerable<CaseRecord> Cases => [ToCase()];
 
     /// <summary>The card shown for one A1 run.</summary>
-    public string ToHtml()
+    public override string ToHtml()
     {
         var o = this;
         var restart = o.Restart.Listening
@@ -302,14 +301,13 @@ public sealed record RestartAfterKillOutcome(
 
 /// <summary>The three A1 runs of chapter 01 side by side.</summary>
 /// <param name="Outcomes">One outcome per case, in teaching order.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
-public sealed record RestartComparison(IReadOnlyList<RestartAfterKillOutcome> Outcomes) : IHtmlRenderable, IHasCases
+public sealed record RestartComparison(IReadOnlyList<RestartAfterKillOutcome> Outcomes) : HtmlResult, IHasCases
 {
     /// <summary>Each run's case, in teaching order (a verdict judges them; the runner records them from each outcome's own display).</summary>
     public IEnumerable<CaseRecord> Cases => Outcomes.Select(o => o.ToCase());
 
     /// <summary>The table of chapter 01's three restart attempts.</summary>
-    public string ToHtml() => Html.Table(
+    public override string ToHtml() => Html.Table(
         new[] { "server", "API", "options set", "read back after restart", "old server end", "restart", "errno" },
         Outcomes.Select(o => new[]
         {

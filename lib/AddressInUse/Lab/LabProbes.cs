@@ -4,20 +4,16 @@ namespace AddressInUse.Lab;
 
 /// <summary>
 /// The lab's own experiments, which check the lab itself rather than teach: what the namespace looks like, and whether the
-/// loopback-only filter holds there. The entry point adds them to its table beside the chapters' experiments.
+/// loopback-only filter holds there. The entry point finds them, as it finds the chapters' experiments, by their attribute.
 /// </summary>
 public static class LabProbes
 {
-    /// <summary>The lab's own experiments by name.</summary>
-    public static IReadOnlyDictionary<string, LabExperiment> All { get; } = new Dictionary<string, LabExperiment>(StringComparer.Ordinal)
+    /// <summary>What the namespace looks like: its interfaces and how many rows its TCP table holds.</summary>
+    [InsideLab("probe")]
+    private static JsonObject Probe() => new()
     {
-        // What the namespace looks like: its interfaces and the settings as the child reads them.
-        ["probe"] = _ => Task.FromResult(new JsonObject
-        {
-            ["interfaces"] = new JsonArray(System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces().Select(i => (JsonNode)JsonValue.Create($"{i.Name}:{i.OperationalStatus}")).ToArray()),
-            ["tcp_rows"] = Observation.TcpTable.Read().Count,
-        }),
-        ["loopback-filter"] = _ => LoopbackFilterInsideAsync(),
+        ["interfaces"] = new JsonArray(System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces().Select(i => (JsonNode)JsonValue.Create($"{i.Name}:{i.OperationalStatus}")).ToArray()),
+        ["tcp_rows"] = Observation.TcpTable.Read().Count,
     };
 
     /// <summary>The foreign IPv6 sources the filter is tried with: a documentation address and a unique-local one whose bytes 4-7 look like 127.x (the old filter read those).</summary>
@@ -28,6 +24,7 @@ public static class LabProbes
     /// namespace alone) and connects from each to a wildcard listener (0.0.0.0, and a dual-stack [::]) without and with the
     /// loopback-only filter, and from 127.0.0.1 and ::1 to the filtered ones.
     /// </summary>
+    [InsideLab("loopback-filter")]
     private static async Task<JsonObject> LoopbackFilterInsideAsync()
     {
         var foreign = System.Net.IPAddress.Parse("10.255.0.1");

@@ -40,7 +40,7 @@ public static class NetworkLab
     public static string CurrentNamespace() => OperatingSystem.IsLinux() ? new FileInfo("/proc/self/ns/net").LinkTarget ?? "" : "";
 
     /// <summary>Runs one of the lab's experiments in a fresh private namespace with the given settings, and returns what it measured.</summary>
-    /// <param name="experiment">The experiment's name in the table the library's entry point composes (Program.LabExperiments); an unknown name is an <see cref="ArgumentException"/> listing the known ones.</param>
+    /// <param name="experiment">The experiment's name in the table the library's entry point composes (Program.LabExperiments, the methods marked InsideLabAttribute); an unknown name is an <see cref="ArgumentException"/> listing the known ones.</param>
     /// <param name="settings">Settings to write inside the namespace, by sysctl name (only <see cref="Writable"/> names).</param>
     /// <param name="arguments">The experiment's own arguments.</param>
     /// <param name="timeout">How long the child may take before it is killed.</param>

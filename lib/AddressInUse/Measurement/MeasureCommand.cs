@@ -82,7 +82,7 @@ public static class MeasureCommand
         var ok = results["chapters"]!.AsObject().All(c => c.Value?["status"]?.GetValue<string>() == "ok");
         if (results["chapters"]!.AsObject().Any(c => c.Value?["status"]?.GetValue<string>() == "hung"))
         {
-            // A hung call still blocks a thread: exit now (ProcessExit kills the child servers) rather than wait for it.
+            // A hung call still blocks a thread: exit now (the exit hooks, Child.ExitHooks, kill the child servers) rather than wait for it.
             await progress.FlushAsync().ConfigureAwait(false);
             Environment.Exit(1);
         }

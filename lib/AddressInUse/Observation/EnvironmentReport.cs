@@ -54,7 +54,7 @@ public sealed record EnvironmentReport(string Os, string Description, string Ker
     /// judged on them says what was read.
     /// </summary>
     public IReadOnlyList<Cases.CaseRecord> SettingCases => Settings.Select(s =>
-        new Cases.CaseRecord("settings", s.Name, "os", "tcp", "none",
+        new Cases.CaseRecord(Cases.Scenarios.Settings, s.Name, "os", "tcp", "none",
             new Cases.SocketSide("", "tcp", Array.Empty<string>()), new Cases.SocketSide("", "tcp", Array.Empty<string>()),
             "read", s.Value is null ? "unreadable" : "ok", null)
         {

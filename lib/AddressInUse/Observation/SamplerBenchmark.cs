@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using AddressInUse.Native;
 
 namespace AddressInUse.Observation;
 
@@ -100,14 +101,7 @@ public static class SamplerBenchmark
         var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
         for (var i = 0; i < count; i++)
         {
-            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            await client.ConnectAsync(listener.LocalEndPoint!, cancellationToken).ConfigureAwait(false);
-            using (var server = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false))
-            {
-                server.Shutdown(SocketShutdown.Both);
-            }
-            // Closing after the server's FIN puts TIME_WAIT on the server end, not on the client's ephemeral port.
-            await client.ReceiveAsync(new byte[1], SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            await LoopbackServer.ServerClosesFirstAsync(listener, cancellationToken).ConfigureAwait(false);
         }
         // No wait for the full count: on a busy machine the first entries may already expire (60 s on Linux) before the last is born.
     }

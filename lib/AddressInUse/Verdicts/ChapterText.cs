@@ -124,7 +124,7 @@ public sealed class ChapterText
     {
         static string Outcome(CaseRecord c) => c.Errno is { } n ? $"{c.Outcome} ({n})" : c.Outcome;
         // A setting read from the OS is described by what was read, not by the step that read it.
-        static string One(CaseRecord c) => c.Scenario == "settings" && c.Settings?.GetValueOrDefault(c.Case) is { } value
+        static string One(CaseRecord c) => c.Scenario == Scenarios.Settings && c.Settings?.GetValueOrDefault(c.Case) is { } value
             ? $"{c.Case} read {value}"
             : $"{c.Scenario} {c.Case} ({c.Api}): {c.Step} {Outcome(c)}{Measurements(c)}";
         if (cases.Count <= 3)

@@ -42,8 +42,7 @@ public sealed record ComparisonRow(string Scenario, string Case, string Api, IRe
 public sealed record VerdictRow(string Id, string Sentence, string? About, IReadOnlyDictionary<string, (string Verdict, string Measured)?> Verdicts);
 
 /// <summary>The H1 comparison: every images/&lt;os&gt;/results.json present, one row per scenario + case + api, one column per OS.</summary>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
-public sealed class OsComparison : IHtmlRenderable
+public sealed record OsComparison : HtmlResult
 {
     /// <summary>The OSes the course is meant to be measured on.</summary>
     public static readonly IReadOnlyList<string> ExpectedOses = ["linux", "macos", "windows"];
@@ -190,7 +189,7 @@ public sealed class OsComparison : IHtmlRenderable
     private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
     /// <summary>A notebook-sized summary: the machines, the cases each measured, the rows where they disagree, and what is missing.</summary>
-    public string ToHtml()
+    public override string ToHtml()
     {
         var parts = new List<string>();
         if (Oses.Count == 0)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Course.Runner.IO;
 using Course.Runner.Notebooks;
+using Course.Runner.Pipeline;
 
 namespace Course.Runner.Cli;
 

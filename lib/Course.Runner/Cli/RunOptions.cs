@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Course.Runner.Execution;
+using Course.Runner.Pipeline;
 
 namespace Course.Runner.Cli;
 

@@ -1,51 +1,10 @@
 using System.Globalization;
 using System.Text;
 using Course.Runner.Execution;
+using Course.Runner.Pipeline;
 using Spectre.Console;
 
 namespace Course.Runner.Cli;
-
-/// <summary>How one chapter of a run ended, for the summary table.</summary>
-/// <param name="Chapter">The chapter name.</param>
-/// <param name="Status">"ok", "failed", "cancelled" or "not run".</param>
-/// <param name="Duration">How long it ran.</param>
-/// <param name="Failure">Why it failed or stopped, when it did.</param>
-public sealed record ChapterOutcome(string Chapter, string Status, TimeSpan Duration, string? Failure = null)
-{
-    /// <summary>The status of a chapter stopped by Ctrl+C or SIGTERM.</summary>
-    public const string Cancelled = "cancelled";
-
-    /// <summary>The status of a chapter that was selected but not reached before a cancel.</summary>
-    public const string NotRun = "not run";
-}
-
-/// <summary>What `course run` tells the person while it works: plain lines for logs and CI, a live progress bar and a table in a terminal.</summary>
-public interface IRunReporter
-{
-    /// <summary>Runs the body while the progress display is shown.</summary>
-    Task<T> ShowAsync<T>(int chapterCount, Func<Task<T>> body);
-
-    /// <summary>A line of normal output.</summary>
-    void Line(string text = "");
-
-    /// <summary>A warning or error line.</summary>
-    void Problem(string text);
-
-    /// <summary>A chapter starts.</summary>
-    void ChapterStarting(string chapter);
-
-    /// <summary>A cell starts or finishes; cancelled: it ended because the run was cancelled.</summary>
-    void Cell(CellProgress progress, bool cancelled = false);
-
-    /// <summary>A running cell updated a displayed value (its first line is shown, throttled).</summary>
-    void Live(string text);
-
-    /// <summary>A chapter ended.</summary>
-    void ChapterFinished(ChapterOutcome outcome);
-
-    /// <summary>The summary table at the end.</summary>
-    void Summary(IReadOnlyList<ChapterOutcome> outcomes);
-}
 
 /// <summary>Plain lines ("  [chapter] cell i/n (id x) ... ok (0.4 s)") and a text table: what CI logs and pipes get.</summary>
 public sealed class PlainRunReporter(TextWriter output, TextWriter error) : IRunReporter

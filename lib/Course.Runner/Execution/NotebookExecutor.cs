@@ -4,7 +4,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Course.Runner.Kernel;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Commands;
 using Microsoft.DotNet.Interactive.Documents;
+using Microsoft.DotNet.Interactive.Events;
+using Microsoft.DotNet.Interactive.Formatting;
 
 namespace Course.Runner.Execution;
 
@@ -114,11 +117,13 @@ public sealed class NotebookExecutor
         deadline.CancelAfter(startTimeout);
         try
         {
-            await worker.SendAsync(new WorkerRequest("open", Directory: directory), deadline.Token).ConfigureAwait(false);
-            var ready = await worker.ReadAsync(deadline.Token).ConfigureAwait(false);
-            if (ready?.Ev == "ready")
+            var open = new OpenNotebook(directory);
+            await foreach (var e in worker.RunAsync(open, deadline.Token).ConfigureAwait(false))
             {
-                return null;
+                if (e is CommandSucceeded && WorkerProtocol.Completes(e, open))
+                {
+                    return null;
+                }
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException)
@@ -154,31 +159,40 @@ public sealed class NotebookExecutor
             deadline.CancelAfter(options.CellTimeout);
             try
             {
-                await worker.SendAsync(new WorkerRequest("run", Code: cell.Source), deadline.Token).ConfigureAwait(false);
-                while (await worker.ReadAsync(deadline.Token).ConfigureAwait(false) is { } e)
+                var submit = new SubmitCode(cell.Source, "csharp");
+                CommandFailed? failed = null;
+                await foreach (var e in worker.RunAsync(submit, deadline.Token).ConfigureAwait(false))
                 {
-                    switch (e.Ev)
+                    switch (e)
                     {
-                        case "stream":
-                            collector.AppendStream(e.Name ?? NotebookOutputs.Stdout, e.Text ?? "");
+                        case StandardOutputValueProduced o:
+                            collector.AppendStream(NotebookOutputs.Stdout, PlainText(o));
                             break;
-                        case "display":
-                            collector.Add(NotebookOutputs.Display(ToBundle(e.Data)), e.ValueId);
+                        case StandardErrorValueProduced o:
+                            collector.AppendStream(NotebookOutputs.Stderr, PlainText(o));
                             break;
-                        case "update":
-                            if (e.ValueId is null || !collector.Replace(e.ValueId, NotebookOutputs.Display(ToBundle(e.Data))))
+                        case DisplayedValueUpdated d:
+                            if (d.ValueId is null || !collector.Replace(d.ValueId, NotebookOutputs.Display(ToBundle(d.FormattedValues))))
                             {
-                                collector.Add(NotebookOutputs.Display(ToBundle(e.Data)), e.ValueId);
+                                collector.Add(NotebookOutputs.Display(ToBundle(d.FormattedValues)), d.ValueId);
                             }
 
                             break;
-                        case "result":
-                            collector.Add(NotebookOutputs.Result(cell.ExecutionCount ?? 0, ToBundle(e.Data)));
+                        case DisplayedValueProduced d:
+                            collector.Add(NotebookOutputs.Display(ToBundle(d.FormattedValues)), d.ValueId);
                             break;
-                        case "done" when e.Ok == true:
-                            return null;
-                        case "done":
-                            return Failed(cell, index, label, collector, e);
+                        case ReturnValueProduced r:
+                            collector.Add(NotebookOutputs.Result(cell.ExecutionCount ?? 0, ToBundle(r.FormattedValues)));
+                            break;
+                        case CommandFailed f:
+                            // A magic's part of the cell may fail before the cell itself: the first failure is the one to show.
+                            failed ??= f;
+                            break;
+                    }
+
+                    if (WorkerProtocol.Completes(e, submit))
+                    {
+                        return failed is null ? null : Failed(cell, index, label, collector, KernelError.From(failed));
                     }
                 }
             }
@@ -210,10 +224,11 @@ public sealed class NotebookExecutor
     }
 
     // The kernel sends every value as text: JSON MIME types are kept as JSON, so that they are written as JSON values.
-    private static Dictionary<string, object> ToBundle(Dictionary<string, string>? data)
+    private static Dictionary<string, object> ToBundle(IReadOnlyCollection<FormattedValue> values)
     {
         var bundle = new Dictionary<string, object>();
-        foreach (var (mimeType, text) in data ?? [])
+        // The first value of each MIME type counts, as the kernel's own Jupyter front end keeps it.
+        foreach (var (mimeType, text) in values.DistinctBy(v => v.MimeType).Select(v => (v.MimeType, v.Value)))
         {
             JsonNode? json = null;
             if (NotebookOutputs.IsJsonMimeType(mimeType))
@@ -246,12 +261,15 @@ public sealed class NotebookExecutor
         "Fix: #r \"Name\" only loads an assembly the .NET runtime already has (e.g. #r \"System.Net.Http\"); for a library, give the path of its .dll "
         + "relative to the notebook, e.g. #r \"../lib/bin/AddressInUse.dll\" (build it first with: dotnet build lib/AddressInUse).";
 
-    private static CellFailure Failed(NotebookCell cell, int index, string label, CellOutputCollector collector, WorkerEvent e)
+    // Stream events carry their text as text/plain formatted values.
+    private static string PlainText(DisplayEvent e) => string.Concat(e.FormattedValues.Select(v => v.Value));
+
+    private static CellFailure Failed(NotebookCell cell, int index, string label, CellOutputCollector collector, KernelError error)
     {
-        var errorName = e.ErrorName ?? "Error";
-        var message = e.Message ?? "";
-        var traceback = e.Traceback ?? [message];
-        if (errorName == "CompilationError")
+        var errorName = error.Name;
+        var message = error.Message;
+        var traceback = error.Traceback;
+        if (error.IsCompilation)
         {
             var lines = message.Replace("\r\n", "\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
             if (lines.Any(l => l.Contains("CS0006", StringComparison.Ordinal)))

@@ -127,7 +127,7 @@ public static partial class Leftovers
         }
     }
 
-    // AtomicFile's ".<name>.course-tmp-<pid>-<guid>", RunCommand's ".course-tmp-images-<pid>-<guid>", FileSet's ".course-tmp-backup-<pid>-<guid>"
+    // AtomicFile's ".<name>.course-tmp-<pid>-<guid>", CourseRun's ".course-tmp-images-<pid>-<guid>", FileSet's ".course-tmp-backup-<pid>-<guid>"
     // and a run's marker ".course-tmp-runner-<pid>-<guid>".
     [GeneratedRegex(@"\.course-tmp-(?<kind>images-|backup-|runner-)?(?<pid>\d{1,9})-[0-9a-f]{32}$")]
     private static partial Regex Marker();

@@ -17,10 +17,11 @@ public sealed class HeadlessBrowser : IAsyncDisposable
     private static readonly object LiveLock = new();
     private static readonly List<HeadlessBrowser> Live = [];
     private static int _hooksInstalled;
-    private static readonly List<PosixSignalRegistration> SignalRegistrations = [];
 
     private readonly IBrowser _browser;
     private readonly Process? _process;
+    private readonly object _endGate = new();
+    private bool _ended;
     private int _disposed;
 
     private HeadlessBrowser(IBrowser browser, string executable, string workFolder)
@@ -49,7 +50,17 @@ public sealed class HeadlessBrowser : IAsyncDisposable
     /// <summary>Starts the browser <paramref name="executable"/> (default: <see cref="BrowserLocator.LocateOrThrow()"/>) after sweeping stale work folders.</summary>
     /// <exception cref="BrowserNotFoundException">No browser is installed or COURSE_BROWSER points nowhere.</exception>
     /// <exception cref="BrowserRunException">The browser would not start.</exception>
-    public static async Task<HeadlessBrowser> LaunchAsync(string? executable = null, CancellationToken ct = default)
+    public static Task<HeadlessBrowser> LaunchAsync(string? executable = null, CancellationToken ct = default) =>
+        LaunchAsync(executable, reachesMachineLoopback: false, ct);
+
+    /// <summary>
+    /// Starts the browser as <see cref="LaunchAsync(string?, CancellationToken)"/> does; with <paramref name="reachesMachineLoopback"/> it
+    /// stays in the machine's network namespace, so its pages can open a server on this machine's loopback (the offline switches still
+    /// send every other request to a proxy that does not exist; Chromium never sends loopback addresses through a proxy).
+    /// </summary>
+    /// <exception cref="BrowserNotFoundException">No browser is installed or COURSE_BROWSER points nowhere.</exception>
+    /// <exception cref="BrowserRunException">The browser would not start.</exception>
+    public static async Task<HeadlessBrowser> LaunchAsync(string? executable, bool reachesMachineLoopback, CancellationToken ct = default)
     {
         executable ??= BrowserLocator.LocateOrThrow();
         ct.ThrowIfCancellationRequested();
@@ -57,7 +68,7 @@ public sealed class HeadlessBrowser : IAsyncDisposable
         var root = BrowserWorkFolders.Root(executable);
         BrowserWorkFolders.SweepStale(root);
         var work = BrowserWorkFolders.Create(root);
-        var isolated = OfflineLaunch.Wrap(executable, work);
+        var isolated = reachesMachineLoopback ? null : OfflineLaunch.Wrap(executable, work);
 
         var options = new LaunchOptions
         {
@@ -135,11 +146,7 @@ public sealed class HeadlessBrowser : IAsyncDisposable
             return;
         }
 
-        lock (LiveLock)
-        {
-            Live.Remove(this);
-        }
-
+        // It stays in Live until End has finished: an exit meanwhile (a second Ctrl+C, the grace period over) still ends it.
         try
         {
             await _browser.CloseAsync().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
@@ -152,8 +159,26 @@ public sealed class HeadlessBrowser : IAsyncDisposable
         End();
     }
 
-    // Synchronous, for the exit hooks: no awaiting while the process goes down.
+    // Synchronous, for the exit hooks: no awaiting while the process goes down. Runs once; a second caller (the exit hook
+    // while a dispose or a signal is ending it) waits until the processes are gone and the folder deleted.
     private void End()
+    {
+        lock (_endGate)
+        {
+            if (!_ended)
+            {
+                EndProcessesAndFolder();
+                _ended = true;
+            }
+        }
+
+        lock (LiveLock)
+        {
+            Live.Remove(this);
+        }
+    }
+
+    private void EndProcessesAndFolder()
     {
         BrowserWorkFolders.KillProcessesUsing(WorkFolder, _process);
         try
@@ -191,15 +216,12 @@ public sealed class HeadlessBrowser : IAsyncDisposable
         lock (LiveLock)
         {
             live = [.. Live];
-            Live.Clear();
         }
 
         foreach (var browser in live)
         {
-            if (Interlocked.Exchange(ref browser._disposed, 1) == 0)
-            {
-                browser.End();
-            }
+            Interlocked.Exchange(ref browser._disposed, 1);
+            browser.End();
         }
     }
 
@@ -210,21 +232,11 @@ public sealed class HeadlessBrowser : IAsyncDisposable
             return;
         }
 
-        // The browser must die with the runner. Ctrl+C and SIGTERM end it at once (the command's own
-        // cancellation decides what else happens; the handlers do not cancel the signal); ProcessExit
-        // covers a normal exit. A SIGKILL cannot be caught: then the closed pipe ends the browser and
+        // The browser must die with the runner. Ctrl+C, SIGTERM and SIGQUIT end it at once (the command's own
+        // cancellation decides what else happens; this handler does not cancel the signal); the exit hook
+        // covers a normal exit and Environment.Exit. A SIGKILL cannot be caught: then the closed pipe ends the browser and
         // the next start sweeps the folder.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => EndAll();
-        foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGQUIT })
-        {
-            try
-            {
-                SignalRegistrations.Add(PosixSignalRegistration.Create(signal, _ => EndAll()));
-            }
-            catch (PlatformNotSupportedException)
-            {
-                // SIGQUIT has no Windows counterpart.
-            }
-        }
+        AddressInUse.Child.ExitHooks.AtExit(EndAll);
+        AddressInUse.Child.ExitHooks.OnSignals([.. AddressInUse.Child.ExitHooks.StopSignals, PosixSignal.SIGQUIT], _ => EndAll());
     }
 }

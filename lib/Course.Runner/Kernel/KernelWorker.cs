@@ -1,91 +1,100 @@
 using Markdig;
 using System.Text;
-using System.Text.Json;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Commands;
 using Microsoft.DotNet.Interactive.CSharp;
 using Microsoft.DotNet.Interactive.Directives;
 using Microsoft.DotNet.Interactive.PackageManagement;
+using Microsoft.DotNet.Interactive.Connection;
 using Microsoft.DotNet.Interactive.Events;
 
 namespace Course.Runner.Kernel;
 
-/// <summary>The worker process: hosts one real .NET Interactive C# kernel per notebook and streams its events to the runner.</summary>
+/// <summary>The worker process: hosts one real .NET Interactive C# kernel for one notebook behind the package's <see cref="KernelHost"/>.</summary>
 /// <remarks>
 /// The runner ends this process when a cell runs past its time limit or the run is cancelled: a cell that loops
 /// without awaiting cannot be stopped inside the kernel's process, and the kernel redirects Console for the whole
 /// process while a cell runs, so notebooks get a process of their own.
 /// </remarks>
-internal static partial class KernelWorker
+internal static class KernelWorker
 {
-    /// <summary>Runs the worker loop until standard input closes (the runner went away) or a request says so.</summary>
+    /// <summary>Serves the runner over standard input and output until standard input closes (the runner went away or is done).</summary>
     public static async Task<int> RunAsync()
     {
         // The raw streams, not Console.Out/In: the kernel swaps Console's writers while a cell runs.
-        var protocol = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = false, NewLine = "\n" };
-        var requests = new StreamReader(Console.OpenStandardInput(), Encoding.UTF8);
+        var events = Console.OpenStandardOutput();
+        var commands = new StreamReader(Console.OpenStandardInput(), Encoding.UTF8);
+        var errors = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(false)) { AutoFlush = true };
         var gate = new object();
-        void Send(WorkerEvent e)
-        {
-            var line = WorkerProtocol.EventPrefix + JsonSerializer.Serialize(e, WorkerProtocol.Json);
-            lock (gate)
-            {
-                protocol.WriteLine(line);
-                protocol.Flush();
-            }
-        }
 
-        // A cell may run for minutes without reading the request pipe, so the runner's death is watched for apart from it.
+        // A cell may run for minutes without reading the command pipe, so the runner's death is watched for apart from it.
         ParentWatch.Start();
 
         // A cell that reads standard input gets end-of-input at once instead of waiting for the time limit on the runner's pipe.
         Console.SetIn(TextReader.Null);
 
-        // Created before the first request, so that kernel start-up overlaps with the runner's own work.
+        WorkerProtocol.RegisterCommands();
+        // Created before the first command, so that kernel start-up overlaps with the runner's own work.
         using var kernel = CreateKernel();
+        kernel.RegisterCommandHandler<OpenNotebook>((open, _) =>
+        {
+            // The kernel resolves relative #r paths against the process's current directory.
+            Directory.SetCurrentDirectory(open.Directory);
+            return Task.CompletedTask;
+        });
         // The first submission compiles through Roslyn cold (seconds); a spare worker pays that while the previous chapter runs.
+        // It runs before the host connects, so none of its events reach the runner.
         await kernel.SendAsync(new SubmitCode("System.Console.Write(\"\")", "csharp")).ConfigureAwait(false);
-        var running = false;
-        using var subscription = kernel.KernelEvents.Subscribe(new EventObserver(e =>
-        {
-            // Events from background work after a cell ended (a timer updating a display) belong to no cell: dropped.
-            if (Volatile.Read(ref running) && Translate(e) is { } translated)
-            {
-                Send(translated);
-            }
-        }));
 
-        while (await requests.ReadLineAsync().ConfigureAwait(false) is { } line)
+        // The package's KernelHost receives command envelopes and sends every kernel event as an envelope. Its own stdio
+        // sender and receiver are not used: FromTextWriter's unawaited concurrent writes can collide on one StreamWriter,
+        // FromTextReader spins once input ends, and neither marks event lines apart from a child's stray output.
+        var sender = new KernelCommandAndEventSender((json, _) =>
         {
-            if (string.IsNullOrWhiteSpace(line))
+            var line = Encoding.UTF8.GetBytes(WorkerProtocol.EventLine(json) + "\n");
+            lock (gate)
             {
-                continue;
+                events.Write(line);
+                events.Flush();
             }
 
-            var request = JsonSerializer.Deserialize<WorkerRequest>(line, WorkerProtocol.Json)
-                          ?? throw new InvalidDataException("empty request");
-            switch (request.Op)
-            {
-                case "open":
-                    // The kernel resolves relative #r paths against the process's current directory.
-                    Directory.SetCurrentDirectory(request.Directory!);
-                    Send(new WorkerEvent("ready"));
-                    break;
-                case "run":
-                    Volatile.Write(ref running, true);
-                    var result = await kernel.SendAsync(new SubmitCode(request.Code ?? "", "csharp")).ConfigureAwait(false);
-                    Volatile.Write(ref running, false);
-                    var failed = result.Events.OfType<CommandFailed>().FirstOrDefault();
-                    Send(failed is null ? new WorkerEvent("done", Ok: true) : Failure(failed));
-                    break;
-                case "exit":
-                    return 0;
-                default:
-                    throw new InvalidDataException($"unknown request '{request.Op}'");
-            }
+            return Task.CompletedTask;
+        }, WorkerProtocol.RunnerUri);
+        var endOfInput = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var receiver = new KernelCommandAndEventReceiver((ReadCommandOrEventAsync)(token => Task.FromResult(ReadCommand(commands, errors, endOfInput, token))));
+        using var host = kernel.UseHost(sender, receiver, KernelHost.CreateHostUriForCurrentProcessId());
+        await host.ConnectAsync().ConfigureAwait(false);
+        await endOfInput.Task.ConfigureAwait(false);
+        return 0;
+    }
+
+    // Runs on the receiver's own reader thread, one line per call.
+    private static CommandOrEvent? ReadCommand(TextReader commands, TextWriter errors, TaskCompletionSource endOfInput, CancellationToken cancellationToken)
+    {
+        var line = commands.ReadLine();
+        if (line is null)
+        {
+            endOfInput.TrySetResult();
+            // The process is ending; the reader loop waits for that (or the receiver's disposal) instead of asking again and again.
+            cancellationToken.WaitHandle.WaitOne();
+            return null;
         }
 
-        return 0;
+        if (string.IsNullOrWhiteSpace(line))
+        {
+            return null;
+        }
+
+        try
+        {
+            return Serializer.DeserializeCommandOrEvent(line);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or KeyNotFoundException or InvalidOperationException)
+        {
+            // The runner writes only envelopes; anything else is a bug worth seeing in the stderr tail the runner reports.
+            errors.WriteLine($"course kernel worker: not a command envelope ({e.Message}): {line}");
+            return null;
+        }
     }
 
     /// <summary>
@@ -205,73 +214,5 @@ internal static partial class KernelWorker
 
             return text;
         }
-    }
-
-    private static WorkerEvent? Translate(KernelEvent e) => e switch
-    {
-        StandardOutputValueProduced o => new WorkerEvent("stream", Name: "stdout", Text: PlainText(o)),
-        StandardErrorValueProduced o => new WorkerEvent("stream", Name: "stderr", Text: PlainText(o)),
-        DisplayedValueUpdated d => new WorkerEvent("update", ValueId: d.ValueId, Data: Bundle(d)),
-        DisplayedValueProduced d => new WorkerEvent("display", ValueId: d.ValueId, Data: Bundle(d)),
-        ReturnValueProduced r => new WorkerEvent("result", ValueId: r.ValueId, Data: Bundle(r)),
-        _ => null,
-    };
-
-    private static string PlainText(DisplayEvent e) =>
-        string.Concat(e.FormattedValues.Select(v => v.Value));
-
-    private static Dictionary<string, string> Bundle(DisplayEvent e)
-    {
-        var data = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var value in e.FormattedValues)
-        {
-            data.TryAdd(value.MimeType, value.Value);
-        }
-
-        return data;
-    }
-
-    private static WorkerEvent Failure(CommandFailed failed)
-    {
-        var exception = failed.Exception;
-        while (exception is AggregateException or System.Reflection.TargetInvocationException && exception.InnerException is not null)
-        {
-            exception = exception.InnerException;
-        }
-
-        if (exception?.GetType().Name == "CodeSubmissionCompilationErrorException" || (exception is null && failed.Message.Contains(": error ", StringComparison.Ordinal)))
-        {
-            // "(2,9): error CS0103: ..." becomes "line 2, column 9: error CS0103: ...", counted within the cell as the learner sees it.
-            var lines = CompilerPosition().Replace(exception?.Message ?? failed.Message, "line $1, column $2: ");
-            return new WorkerEvent("done", Ok: false, ErrorName: "CompilationError", Message: lines, Traceback: [.. lines.Replace("\r\n", "\n").Split('\n')]);
-        }
-
-        var name = exception?.GetType().Name ?? "CommandFailed";
-        var message = exception?.Message ?? failed.Message;
-        // The kernel's and Roslyn's own frames say nothing about the notebook; keep the cell's frames and the library's.
-        var traceback = (exception?.ToString() ?? failed.Message).Replace("\r\n", "\n").Split('\n')
-            .Where(l => !l.TrimStart().StartsWith("at Microsoft.CodeAnalysis.Scripting.", StringComparison.Ordinal)
-                        && !l.TrimStart().StartsWith("at Microsoft.DotNet.Interactive.", StringComparison.Ordinal)
-                        && !l.TrimStart().StartsWith("at System.Threading.", StringComparison.Ordinal)
-                        && !l.TrimStart().StartsWith("at System.Runtime.CompilerServices.", StringComparison.Ordinal)
-                        && !l.Contains("--- End of stack trace from previous location ---", StringComparison.Ordinal))
-            .ToList();
-        return new WorkerEvent("done", Ok: false, ErrorName: name, Message: message, Traceback: traceback);
-    }
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"\((\d+),(\d+)\): ")]
-    private static partial System.Text.RegularExpressions.Regex CompilerPosition();
-
-    private sealed class EventObserver(Action<KernelEvent> onNext) : IObserver<KernelEvent>
-    {
-        public void OnCompleted()
-        {
-        }
-
-        public void OnError(Exception error)
-        {
-        }
-
-        public void OnNext(KernelEvent value) => onNext(value);
     }
 }

@@ -1,16 +1,21 @@
 using System.Diagnostics;
 using System.Text;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
+using Microsoft.DotNet.Interactive.Commands;
+using Microsoft.DotNet.Interactive.Events;
 
 namespace Course.Runner.Kernel;
 
-/// <summary>The runner's side of one kernel worker process: start it, send requests, read its events, end it.</summary>
+/// <summary>The runner's side of one kernel worker process: start it, send it kernel commands, read its kernel events, end it.</summary>
+/// <remarks>Not the package's StdIoKernelConnector: it starts the process itself (no warm spare, no parent watch, no tree kill of
+/// what a cell started), and its proxy kernel has no way to end a cell at a deadline. The wire format is the package's (<see cref="WorkerProtocol"/>).</remarks>
 internal sealed class WorkerProcess : IDisposable
 {
     private static readonly object SpareGate = new();
     private static WorkerProcess? _spare;
-    private static bool _exitHookInstalled;
+    private static IDisposable? _exitHook;
     // Every worker not yet disposed: a second Ctrl+C ends the runner through Environment.Exit, which runs no finally
     // block, so the exit hook ends these (the busy one and the spare) with the processes they started.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<WorkerProcess, byte> Live = new();
@@ -22,7 +27,7 @@ internal sealed class WorkerProcess : IDisposable
     public static readonly IReadOnlyList<string> CoursePrograms = ["course.dll", "AddressInUse.dll", "KestrelProbe.dll"];
 
     private readonly Process _process;
-    private readonly Channel<WorkerEvent> _events = Channel.CreateUnbounded<WorkerEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<KernelEvent> _events = Channel.CreateUnbounded<KernelEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly StringBuilder _stderrTail = new();
     private int _killed;
 
@@ -48,19 +53,15 @@ internal sealed class WorkerProcess : IDisposable
         {
             taken = _spare;
             _spare = null;
-            if (!_exitHookInstalled)
+            // A spare must not outlive the runner (its standard input closing also ends it; this is quicker).
+            _exitHook ??= AddressInUse.Child.ExitHooks.AtExit(() =>
             {
-                // A spare must not outlive the runner (its standard input closing also ends it; this is quicker).
-                AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+                DiscardSpare();
+                foreach (var worker in Live.Keys)
                 {
-                    DiscardSpare();
-                    foreach (var worker in Live.Keys)
-                    {
-                        worker.KillAtExit();
-                    }
-                };
-                _exitHookInstalled = true;
-            }
+                    worker.KillAtExit();
+                }
+            });
         }
 
         if (taken is null || taken.HasExited)
@@ -97,16 +98,16 @@ internal sealed class WorkerProcess : IDisposable
         spare?.Dispose();
     }
 
-    /// <summary>Sends one request.</summary>
-    public async Task SendAsync(WorkerRequest request, CancellationToken cancellationToken)
+    /// <summary>Sends one command; its events come back through <see cref="ReadAsync"/>.</summary>
+    public async Task SendAsync(KernelCommand command, CancellationToken cancellationToken)
     {
-        var line = JsonSerializer.Serialize(request, WorkerProtocol.Json);
+        var line = WorkerProtocol.CommandLine(command);
         await _process.StandardInput.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
         await _process.StandardInput.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Waits for the next event; null when the worker ended (see <see cref="DescribeExit"/>).</summary>
-    public async Task<WorkerEvent?> ReadAsync(CancellationToken cancellationToken)
+    /// <summary>Waits for the next event of any command; null when the worker ended (see <see cref="DescribeExit"/>).</summary>
+    public async Task<KernelEvent?> ReadAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -115,6 +116,29 @@ internal sealed class WorkerProcess : IDisposable
         catch (ChannelClosedException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="command"/> and yields the events produced for it, ending after its own
+    /// <see cref="CommandSucceeded"/> or <see cref="CommandFailed"/>, or early when the worker ended.
+    /// </summary>
+    /// <remarks>Events of earlier commands (a timer that updates a display after its cell ended) are dropped, not given to this one.</remarks>
+    public async IAsyncEnumerable<KernelEvent> RunAsync(KernelCommand command, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await SendAsync(command, cancellationToken).ConfigureAwait(false);
+        while (await ReadAsync(cancellationToken).ConfigureAwait(false) is { } e)
+        {
+            if (!WorkerProtocol.BelongsTo(e, command))
+            {
+                continue;
+            }
+
+            yield return e;
+            if (WorkerProtocol.Completes(e, command))
+            {
+                yield break;
+            }
         }
     }
 
@@ -220,19 +244,29 @@ internal sealed class WorkerProcess : IDisposable
             var reader = _process.StandardOutput;
             while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
             {
-                if (!line.StartsWith(WorkerProtocol.EventPrefix, StringComparison.Ordinal))
+                KernelEvent? e;
+                try
                 {
-                    continue; // Text a child process wrote to the inherited standard output: not an event.
+                    e = WorkerProtocol.ParseEventLine(line);
+                }
+                catch (Exception error) when (error is JsonException or ArgumentException or KeyNotFoundException or InvalidOperationException)
+                {
+                    // An envelope this side cannot read (an event type it does not know): the events after it still count.
+                    lock (_stderrTail)
+                    {
+                        _stderrTail.AppendLine($"unreadable event envelope: {error.Message}");
+                    }
+
+                    continue;
                 }
 
-                var e = JsonSerializer.Deserialize<WorkerEvent>(line.AsSpan(WorkerProtocol.EventPrefix.Length), WorkerProtocol.Json);
                 if (e is not null)
                 {
                     await _events.Writer.WriteAsync(e).ConfigureAwait(false);
                 }
             }
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or JsonException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
         {
             // The pipe broke because the process was ended: the channel's completion says so.
         }

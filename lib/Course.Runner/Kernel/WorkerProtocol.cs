@@ -1,13 +1,14 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using Microsoft.DotNet.Interactive.Commands;
+using Microsoft.DotNet.Interactive.Connection;
 
 namespace Course.Runner.Kernel;
 
-/// <summary>The messages between the runner and its kernel worker process: one JSON object per line.</summary>
+/// <summary>How the runner and its kernel worker process talk: .NET Interactive's own command and event envelopes, one per line.</summary>
 /// <remarks>
-/// Requests go to the worker's standard input. Events come back on the worker's standard output,
-/// each line starting with <see cref="EventPrefix"/>, so that stray text a child process writes to the
-/// inherited standard output can never be taken for an event.
+/// Commands (<see cref="KernelCommandEnvelope"/>) go to the worker's standard input; events (<see cref="KernelEventEnvelope"/>)
+/// come back on its standard output, each line starting with <see cref="EventPrefix"/>, so that text a cell's child process
+/// writes to the inherited standard output (or the console after a cell, when the kernel has given it back) is never taken
+/// for an event. The only command the package does not have is <see cref="OpenNotebook"/>.
 /// </remarks>
 internal static class WorkerProtocol
 {
@@ -17,36 +18,64 @@ internal static class WorkerProtocol
     /// <summary>The start of every event line (a record separator character and a tag).</summary>
     public const string EventPrefix = "\u001ecourse-kernel ";
 
-    /// <summary>How messages are written: camelCase names, nulls left out.</summary>
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    /// <summary>The URI the worker's kernel host gives the runner, its remote end.</summary>
+    public static readonly Uri RunnerUri = Microsoft.DotNet.Interactive.KernelHost.CreateHostUri("course-runner");
+
+    private static int _registered;
+
+    /// <summary>Lets the package's envelopes carry <see cref="OpenNotebook"/>; both ends call it before they read or write one.</summary>
+    public static void RegisterCommands()
     {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+        if (Interlocked.Exchange(ref _registered, 1) == 0)
+        {
+            KernelCommandEnvelope.RegisterCommand<OpenNotebook>();
+        }
+    }
+
+    /// <summary>One command as the line the worker reads.</summary>
+    public static string CommandLine(KernelCommand command)
+    {
+        RegisterCommands();
+        return KernelCommandEnvelope.Serialize(command);
+    }
+
+    /// <summary>One envelope's JSON as the line the runner reads.</summary>
+    public static string EventLine(string envelopeJson) => EventPrefix + envelopeJson;
+
+    /// <summary>The event on a line of the worker's standard output, or null for a line that is not one (a child's stray output).</summary>
+    /// <exception cref="System.Text.Json.JsonException">The line carries the prefix but not an envelope.</exception>
+    public static Microsoft.DotNet.Interactive.Events.KernelEvent? ParseEventLine(string line)
+    {
+        if (!line.StartsWith(EventPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        RegisterCommands();
+        return KernelEventEnvelope.Deserialize(line[EventPrefix.Length..]).Event;
+    }
+
+    /// <summary>True when <paramref name="e"/> was produced for <paramref name="command"/> or a command it spawned (a magic's part of the cell).</summary>
+    public static bool BelongsTo(Microsoft.DotNet.Interactive.Events.KernelEvent e, KernelCommand command)
+    {
+        var root = command.GetOrCreateToken();
+        var token = e.Command?.GetOrCreateToken();
+        return token is not null && (token == root || token.StartsWith(root + ".", StringComparison.Ordinal));
+    }
+
+    /// <summary>True when <paramref name="e"/> ends <paramref name="command"/> itself (succeeded or failed), not only a part of it.</summary>
+    public static bool Completes(Microsoft.DotNet.Interactive.Events.KernelEvent e, KernelCommand command) =>
+        e is Microsoft.DotNet.Interactive.Events.KernelCommandCompletionEvent && e.Command?.GetOrCreateToken() == command.GetOrCreateToken();
 }
 
-/// <summary>A request to the worker.</summary>
-/// <param name="Op">"open" (set the working directory of the fresh kernel), "run" (submit a cell's code).</param>
-/// <param name="Directory">For "open": the folder that relative #r paths resolve against.</param>
-/// <param name="Code">For "run": the cell's source.</param>
-internal sealed record WorkerRequest(string Op, string? Directory = null, string? Code = null);
+/// <summary>Makes the worker's fresh kernel ready for one notebook: relative <c>#r</c> paths resolve against <see cref="Directory"/>.</summary>
+/// <remarks>The package has no command for a working directory; this one travels in its envelopes once registered (<see cref="WorkerProtocol.RegisterCommands"/>).</remarks>
+internal sealed class OpenNotebook : KernelCommand
+{
+    /// <summary>Creates the command for the notebook folder <paramref name="directory"/>.</summary>
+    [System.Text.Json.Serialization.JsonConstructor]
+    public OpenNotebook(string directory) => Directory = directory;
 
-/// <summary>An event from the worker.</summary>
-/// <param name="Ev">ready, stream, display, result, update, done.</param>
-/// <param name="Name">stream: stdout or stderr.</param>
-/// <param name="Text">stream: the text written.</param>
-/// <param name="ValueId">display/update: the display handle's id (updates replace the output with the same id).</param>
-/// <param name="Data">display/result/update: MIME type → formatted text.</param>
-/// <param name="Ok">done: whether the cell succeeded.</param>
-/// <param name="ErrorName">done, failed: the exception type, or CompilationError.</param>
-/// <param name="Message">done, failed: the kernel's message.</param>
-/// <param name="Traceback">done, failed: the exception's text, line by line.</param>
-internal sealed record WorkerEvent(
-    string Ev,
-    string? Name = null,
-    string? Text = null,
-    string? ValueId = null,
-    Dictionary<string, string>? Data = null,
-    bool? Ok = null,
-    string? ErrorName = null,
-    string? Message = null,
-    List<string>? Traceback = null);
+    /// <summary>The notebook's folder, which becomes the worker's current directory.</summary>
+    public string Directory { get; }
+}

@@ -86,12 +86,12 @@ public sealed class CourseFormatterSourceTests
         }
     }
 
-    /// <summary>Every type that asks for the course's formatters.</summary>
+    /// <summary>Every concrete type that asks for the course's formatters, itself or through its base (as .NET Interactive reads it).</summary>
     public static TheoryData<Type> DisplayedTypes()
     {
         var data = new TheoryData<Type>();
         foreach (var type in typeof(CourseFormatterSource).Assembly.GetTypes()
-                     .Where(t => t.GetCustomAttributes(false).Any(a => a.GetType().Name == "TypeFormatterSourceAttribute"))
+                     .Where(t => !t.IsAbstract && t.GetCustomAttributes(true).Any(a => a.GetType().Name == "TypeFormatterSourceAttribute"))
                      .OrderBy(t => t.FullName, StringComparer.Ordinal))
         {
             data.Add(type);
@@ -105,8 +105,7 @@ public sealed class CourseFormatterSourceTests
     public void DisplayedType_EveryMimeTypeItPrefers_IsRenderedByTheTypeItself(Type type)
     {
         // The formatter source knows no value type: a type that prefers a MIME type must offer it itself.
-        var attribute = type.GetCustomAttributes(false).Single(a => a.GetType().Name == "TypeFormatterSourceAttribute");
-        var preferred = (string[])attribute.GetType().GetProperty("PreferredMimeTypes")!.GetValue(attribute)!;
+        var preferred = PreferredMimeTypes(type);
         foreach (var mimeType in preferred)
         {
             var renders = mimeType switch
@@ -117,5 +116,38 @@ public sealed class CourseFormatterSourceTests
             };
             Assert.True(renders, $"{type.Name} prefers {mimeType} but renders it through none of IHtmlRenderable, IHasCases, IDisplayable.");
         }
+    }
+
+    [Theory]
+    [InlineData(typeof(RestartAfterKillOutcome), new[] { MimeTypes.Html, MimeTypes.Cases })]
+    [InlineData(typeof(AddressInUse.Experiments.Matrix.PortSharingMatrix), new[] { MimeTypes.Html, MimeTypes.Cases })]
+    [InlineData(typeof(AddressInUse.Experiments.RestartComparison), new[] { MimeTypes.Html })]
+    [InlineData(typeof(AddressInUse.Experiments.Matrix.BindRule), new[] { MimeTypes.Html })]
+    [InlineData(typeof(AddressInUse.Diagnosis.PortDiagnosis), new[] { MimeTypes.Html })]
+    public void ResultType_AttributeInheritedFromItsBase_PrefersTheBasesMimeTypes(Type type, string[] expected)
+    {
+        Assert.False(type.GetCustomAttributes(false).Any(a => a.GetType().Name == "TypeFormatterSourceAttribute"), $"{type.Name} repeats the attribute its base carries.");
+        Assert.Equal(expected, PreferredMimeTypes(type));
+    }
+
+    [Fact]
+    public void OwnAttribute_OnlyWhereNoBaseResultOffersItsMimeTypes()
+    {
+        // HtmlResult and MeasuredResult register the formatter source once for their MIME types; a type repeats it only for MIME types of its own.
+        var bases = new[] { PreferredMimeTypes(typeof(HtmlResult)), PreferredMimeTypes(typeof(MeasuredResult)) };
+        var repeating = typeof(CourseFormatterSource).Assembly.GetTypes()
+            .Where(t => t != typeof(HtmlResult) && t != typeof(MeasuredResult) && t.GetCustomAttributes(false).Any(a => a.GetType().Name == "TypeFormatterSourceAttribute"))
+            .Where(t => bases.Any(b => b.SequenceEqual(PreferredMimeTypes(t))))
+            .Select(t => t.FullName)
+            .ToList();
+
+        Assert.Empty(repeating);
+        Assert.True(typeof(IHasCases).IsAssignableFrom(typeof(MeasuredResult)) && typeof(IHtmlRenderable).IsAssignableFrom(typeof(HtmlResult)));
+    }
+
+    private static string[] PreferredMimeTypes(Type type)
+    {
+        var attribute = type.GetCustomAttributes(true).Single(a => a.GetType().Name == "TypeFormatterSourceAttribute");
+        return (string[])attribute.GetType().GetProperty("PreferredMimeTypes")!.GetValue(attribute)!;
     }
 }

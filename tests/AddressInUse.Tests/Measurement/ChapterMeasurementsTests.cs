@@ -20,6 +20,29 @@ public sealed class ChapterMeasurementsTests
     }
 
     [Fact]
+    public void EveryKnownCall_ItsChaptersNotebookMakes_IsInThatChaptersPlan()
+    {
+        // The notebook is the authority: a measured chapter that makes a known call must measure it here too.
+        foreach (var plan in ChapterMeasurements.All)
+        {
+            var code = NotebookCode(plan.Chapter);
+            var missing = ChapterMeasurements.Calls.All.Where(c => code.Contains(c.NotebookCall, StringComparison.Ordinal) && !plan.Calls.Contains(c)).Select(c => c.Name).ToList();
+
+            Assert.True(missing.Count == 0, $"{plan.Chapter}'s notebook makes {string.Join(", ", missing)}, which its plan leaves out; add them to ChapterMeasurements.All.");
+        }
+    }
+
+    [Fact]
+    public void Calls_EachWrittenOnce_SharedByTheChaptersThatMakeIt()
+    {
+        var used = ChapterMeasurements.All.SelectMany(p => p.Calls).ToList();
+
+        Assert.Equal(ChapterMeasurements.Calls.All.Count, ChapterMeasurements.Calls.All.Select(c => c.Name).Distinct().Count());
+        Assert.All(used, c => Assert.Contains(c, ChapterMeasurements.Calls.All));
+        Assert.All(ChapterMeasurements.Calls.All, c => Assert.Contains(c, used));
+    }
+
+    [Fact]
     public void Select_UnknownChapter_NamesTheMeasurableOnes()
     {
         var e = Assert.Throws<ArgumentException>(() => ChapterMeasurements.Select(["07"]));

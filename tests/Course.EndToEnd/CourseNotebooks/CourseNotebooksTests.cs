@@ -11,8 +11,7 @@ namespace Course.EndToEnd.CourseNotebooks;
 [Collection(NotebookRunCollection.Name)]
 public sealed class CourseNotebooksTests : IDisposable
 {
-    private static readonly string Root = RepositoryLayout.FindRoot(AppContext.BaseDirectory)
-        ?? throw new InvalidOperationException("The tests run from inside the repository (a folder holding Course.sln).");
+    private static readonly string Root = Checkout.Root;
 
     private readonly TempDirectory _temp = new();
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Course.Runner.Cli;
 using Course.Runner.Execution;
 using Course.Runner.Notebooks;
 using Microsoft.DotNet.Interactive.Documents;
@@ -12,8 +11,7 @@ namespace Course.EndToEnd.RealClients;
 [Collection(NotebookRunCollection.Name)]
 public sealed partial class ProbeNotebookTests : IDisposable
 {
-    private static readonly string Root = RepositoryLayout.FindRoot(AppContext.BaseDirectory)
-        ?? throw new InvalidOperationException("The tests run from inside the repository (a folder holding Course.sln).");
+    private static readonly string Root = Checkout.Root;
 
     // The directives the kernel tool lists that select kernels the runner does not host (F#, PowerShell, HTML, JavaScript, Mermaid,
     // HTTP) or connect remote ones; the README says the runner hosts C# and the value kernel only.

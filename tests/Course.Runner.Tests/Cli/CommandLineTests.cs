@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Course.Runner.Cli;
+using Course.Runner.Pipeline;
 
 namespace Course.Runner.Tests.Cli;
 

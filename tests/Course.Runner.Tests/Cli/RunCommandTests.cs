@@ -7,6 +7,7 @@ using Course.Runner.Html;
 using Course.Runner.IO;
 using Course.Runner.Notebooks;
 using Course.Runner.Tests.Fixtures;
+using Course.Runner.Pipeline;
 
 namespace Course.Runner.Tests.Cli;
 
@@ -289,7 +290,7 @@ public sealed class RunCommandTests : IDisposable
     {
         Directory.CreateDirectory(Images);
         var dead = Path.Combine(Images, $".results.json{AtomicFile.TempMarker}999999999-{Guid.NewGuid():N}");
-        var deadStaging = Path.Combine(Images, $"{RunCommand.StagingPrefix}999999999-{Guid.NewGuid():N}");
+        var deadStaging = Path.Combine(Images, $"{CourseRun.StagingPrefix}999999999-{Guid.NewGuid():N}");
         var live = Path.Combine(Images, $".results.json{AtomicFile.TempMarker}{Environment.ProcessId}-{Guid.NewGuid():N}");
         File.WriteAllText(dead, "{");
         Directory.CreateDirectory(deadStaging);

@@ -1,4 +1,5 @@
 using Course.Runner.Cli;
+using Course.Runner.Pipeline;
 
 namespace Course.Runner.Tests.Cli;
 

@@ -1,6 +1,7 @@
 using Course.Runner.Cli;
 using Course.Runner.Execution;
 using Spectre.Console;
+using Course.Runner.Pipeline;
 
 namespace Course.Runner.Tests.Cli;
 

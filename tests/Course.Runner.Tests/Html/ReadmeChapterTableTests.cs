@@ -1,14 +1,14 @@
 using Course.Runner.Cli;
 using Course.Runner.Html;
 using Course.Runner.Notebooks;
+using Course.Runner.Pipeline;
 
 namespace Course.Runner.Tests.Html;
 
 /// <summary>The README's chapter table comes from the notebooks and cannot drift from them.</summary>
 public sealed class ReadmeChapterTableTests : IDisposable
 {
-    private static readonly string Root = RepositoryLayout.FindRoot(AppContext.BaseDirectory)
-        ?? throw new InvalidOperationException("The tests run from inside the repository (a folder holding Course.sln).");
+    private static readonly string Root = Checkout.Root;
 
     private readonly TempDirectory _temp = new();
 

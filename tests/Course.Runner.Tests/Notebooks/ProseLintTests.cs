@@ -1,5 +1,6 @@
 using Course.Runner.Cli;
 using Course.Runner.Notebooks;
+using Course.Runner.Pipeline;
 
 namespace Course.Runner.Tests.Notebooks;
 

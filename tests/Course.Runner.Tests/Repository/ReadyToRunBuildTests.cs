@@ -1,14 +1,12 @@
 using System.Reflection.PortableExecutable;
 using System.Runtime.InteropServices;
-using Course.Runner.Cli;
 
 namespace Course.Runner.Tests.Repository;
 
 /// <summary>The runner's build ships ReadyToRun images of Roslyn and the kernel on Linux x64, so no chapter's kernel worker JIT-compiles them.</summary>
 public sealed class ReadyToRunBuildTests
 {
-    private static readonly string Root = RepositoryLayout.FindRoot(AppContext.BaseDirectory)
-        ?? throw new InvalidOperationException("The tests run from inside the repository (a folder holding Course.sln).");
+    private static readonly string Root = Checkout.Root;
 
     public static TheoryData<string> Images => new()
     {

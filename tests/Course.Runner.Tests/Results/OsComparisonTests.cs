@@ -5,6 +5,7 @@ using Course.Runner.Cli;
 using Course.Runner.Html;
 using Course.Runner.Results;
 using Course.Runner.Tests.Fixtures;
+using Course.Runner.Pipeline;
 
 namespace Course.Runner.Tests.Results;
 
@@ -92,7 +93,7 @@ public sealed class OsComparisonTests : IDisposable
         Directory.CreateDirectory(Path.Combine(Images, "windows"));
         File.WriteAllText(Path.Combine(Images, "windows", "results.json"), "{ not json");
 
-        var path = RunCommand.WriteComparison(Path.Combine(Images, "linux"), Path.Combine(_temp.Path, "out"));
+        var path = CourseRun.WriteComparison(Path.Combine(Images, "linux"), Path.Combine(_temp.Path, "out"));
 
         var page = File.ReadAllText(path);
         Assert.Equal("compare.html", Path.GetFileName(path));

@@ -36,35 +36,32 @@ public sealed record ProtocolDesignOutcome(string Design, int Connections, int V
 /// <summary>The two designs side by side.</summary>
 /// <param name="ServerFirst">The server replies and closes at once.</param>
 /// <param name="ClientFirst">The server replies and waits for the client's EOF (with a timeout) before closing.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record ProtocolDesignComparison(ProtocolDesignOutcome ServerFirst, ProtocolDesignOutcome ClientFirst) : IHtmlRenderable, IHasCases
+public sealed record ProtocolDesignComparison(ProtocolDesignOutcome ServerFirst, ProtocolDesignOutcome ClientFirst) : SideBySide<ProtocolDesignOutcome>
 {
     /// <inheritdoc />
-    public IEnumerable<CaseRecord> Cases => [ServerFirst.ToCase(), ClientFirst.ToCase()];
+    protected override IReadOnlyList<ProtocolDesignOutcome> Runs => [ServerFirst, ClientFirst];
 
     /// <summary>Where TIME_WAIT landed for each design: the server's port against the clients' ports, one bar each.</summary>
-    public Figure Chart => BarChart.Build(
+    public Figure Chart => Bars(
         "f1-who-holds-time-wait",
-        $"F1 who holds TIME_WAIT, {ServerFirst.Connections} clients per design ({OsInfo.CurrentName})",
-        [Label(ServerFirst), Label(ClientFirst)],
-        [
-            new BarSeries("on the server's port", [ServerFirst.ServerTimeWait, ClientFirst.ServerTimeWait], TimelineChart.StateColors["TIME_WAIT"]),
-            new BarSeries("on the clients' ports", [ServerFirst.ClientTimeWait, ClientFirst.ClientTimeWait], "#ce93d8"),
-        ],
-        "TIME_WAIT entries afterwards");
+        $"F1 who holds TIME_WAIT, {ServerFirst.Connections} clients per design",
+        "TIME_WAIT entries afterwards",
+        ("on the server's port", o => o.ServerTimeWait, TimelineChart.StateColors["TIME_WAIT"]),
+        ("on the clients' ports", o => o.ClientTimeWait, "#ce93d8"));
 
     /// <summary>One row per design.</summary>
-    public string ToHtml() => Html.Table(
+    public override string ToHtml() => Table(
         ["design", "connections", "vanished clients", "server-side TIME_WAIT", "client-side TIME_WAIT", "closed by the server's timeout"],
-        new[] { ServerFirst, ClientFirst }.Select(o => new[]
-        {
-            Html.E(o.Design), N(o.Connections), N(o.VanishedClients), $"<strong>{N(o.ServerTimeWait)}</strong>", N(o.ClientTimeWait), N(o.ServerTimeouts),
-        }));
+        o => [Html.E(o.Design), N(o.Connections), N(o.VanishedClients), $"<strong>{N(o.ServerTimeWait)}</strong>", N(o.ClientTimeWait), N(o.ServerTimeouts)]);
+
+    /// <inheritdoc />
+    protected override CaseRecord CaseOf(ProtocolDesignOutcome run) => run.ToCase();
 
     /// <summary>One line per design.</summary>
     public override string ToString() => string.Join(Environment.NewLine, new[] { ServerFirst, ClientFirst }.Select(o => $"{o.Design}: server TIME_WAIT {o.ServerTimeWait}, client TIME_WAIT {o.ClientTimeWait}"));
 
-    private static string Label(ProtocolDesignOutcome o) =>
+    /// <inheritdoc />
+    protected override string Label(ProtocolDesignOutcome o) =>
         o.Design == "server-closes-first" ? "the server closes first" : $"the client closes first<br>(+{N(o.VanishedClients)} client that vanished)";
 
     private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);

@@ -45,38 +45,38 @@ public sealed record LingerZeroOutcome(bool LingerZero, long BytesSent, long Byt
 /// <summary>Both closes side by side: an ordinary FIN close and a SO_LINGER {on, 0} close.</summary>
 /// <param name="Fin">The ordinary close.</param>
 /// <param name="Abort">The SO_LINGER {on, 0} close.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record LingerZeroComparison(LingerZeroOutcome Fin, LingerZeroOutcome Abort) : IHtmlRenderable, IHasCases
+public sealed record LingerZeroComparison(LingerZeroOutcome Fin, LingerZeroOutcome Abort) : SideBySide<LingerZeroOutcome>
 {
     /// <inheritdoc />
-    public IEnumerable<CaseRecord> Cases => [Fin.ToCase(), Abort.ToCase()];
+    protected override IReadOnlyList<LingerZeroOutcome> Runs => [Fin, Abort];
 
     /// <summary>Bytes sent against bytes the peer read, per close; each label says what the closer left and how the peer's reading ended.</summary>
-    public Figure Chart => BarChart.Build(
+    public Figure Chart => Bars(
         "f2-linger-zero",
-        $"F2 bytes the peer read, per close ({OsInfo.CurrentName})",
-        [Label(Fin), Label(Abort)],
-        [
-            new BarSeries("bytes sent before close()", [Fin.BytesSent, Abort.BytesSent], "#90a4ae"),
-            new BarSeries("bytes the peer read", [Fin.BytesReceived, Abort.BytesReceived], "#43a047"),
-        ],
-        "bytes");
+        "F2 bytes the peer read, per close",
+        "bytes",
+        ("bytes sent before close()", o => o.BytesSent, "#90a4ae"),
+        ("bytes the peer read", o => o.BytesReceived, "#43a047"));
 
-    private static string Label(LingerZeroOutcome o) =>
+    /// <inheritdoc />
+    protected override string Label(LingerZeroOutcome o) =>
         $"{(o.LingerZero ? "SO_LINGER {on, 0}" : "ordinary close (FIN)")}<br>closer afterwards: {o.CloserStateAfter}<br>peer's read ended with {o.PeerSaw}";
 
+    /// <inheritdoc />
+    protected override CaseRecord CaseOf(LingerZeroOutcome run) => run.ToCase();
+
     /// <summary>One row per close: what the closer left behind and what the peer saw.</summary>
-    public string ToHtml() => Html.Table(
+    public override string ToHtml() => Table(
         ["close", "closing side afterwards", "peer's read ended with", "bytes sent", "bytes the peer got", "lost"],
-        new[] { Fin, Abort }.Select(o => new[]
-        {
+        o =>
+        [
             o.LingerZero ? "SO_LINGER {on, 0}" : "ordinary close (FIN)",
             $"<code>{Html.E(o.CloserStateAfter)}</code>",
             Html.Badge(o.PeerSaw == "EOF" ? "ok" : o.PeerSaw, o.PeerSaw) + (o.PeerSaw == "EOF" ? " EOF" : ""),
             o.BytesSent.ToString("N0"),
             o.BytesReceived.ToString("N0"),
             o.BytesLost.ToString("N0"),
-        }));
+        ]);
 
     /// <summary>A plain-text summary.</summary>
     public override string ToString() =>

@@ -21,9 +21,8 @@ namespace AddressInUse.Experiments.CSharpServers;
 /// <param name="NativeErrorCode">SocketException.NativeErrorCode (the OS's errno), or null.</param>
 /// <param name="Message">SocketException.Message, or null.</param>
 /// <param name="Diagnosis">What `diagnose` reported while the holder was alive (null where it was not taken).</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
 public sealed record CSharpBindOutcome(string Case, string Story, string FirstAddress, string SecondAddress, SocketError? Error, int? NativeErrorCode, string? Message, PortDiagnosis? Diagnosis)
-    : IHtmlRenderable, IHasCases
+    : MeasuredResult
 {
     /// <summary>What started the server: "dotnet" (a plain Socket / TcpListener) or "aspnetcore" (a real Kestrel app).</summary>
     public string Api { get; init; } = "dotnet";
@@ -35,7 +34,7 @@ public sealed record CSharpBindOutcome(string Case, string Story, string FirstAd
     public string Outcome => NativeErrorCode is { } n ? Errno.FromCurrentOs(n).Name : "ok";
 
     /// <summary>The results.json record.</summary>
-    public IEnumerable<CaseRecord> Cases =>
+    public override IEnumerable<CaseRecord> Cases =>
     [
         new CaseRecord("I1", Case, Api, "tcp", Diagnosis?.Holders.FirstOrDefault()?.State.ToLowerInvariant() ?? "none",
             new SocketSide(FirstAddress, "tcp", []), new SocketSide(SecondAddress, "tcp", []), "bind", Outcome, NativeErrorCode)
@@ -52,7 +51,7 @@ public sealed record CSharpBindOutcome(string Case, string Story, string FirstAd
     ];
 
     /// <summary>The exception as a C# developer sees it, then the diagnosis.</summary>
-    public string ToHtml() =>
+    public override string ToHtml() =>
         $"<div class=\"course-outcome\"><p><b>I1 {Html.E(Case)}</b>: {Html.E(Story)}</p>" +
         Html.Table(new[] { Api == "aspnetcore" ? "the ASP.NET Core app" : "the C# server", "" }, new[]
         {

@@ -17,8 +17,7 @@ namespace AddressInUse.Experiments.CSharpServers;
 public sealed record OptionSpelling(string Name, string Code, StepResult Result, IReadOnlyDictionary<string, int> Readback, string Danger);
 
 /// <summary>I2: the C# spellings of every option the course uses, each tried on a fresh loopback TCP socket and read back.</summary>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record OptionSpellings(IReadOnlyList<OptionSpelling> Rows) : IHtmlRenderable, IHasCases
+public sealed record OptionSpellings(IReadOnlyList<OptionSpelling> Rows) : MeasuredResult
 {
     /// <summary>Tries every spelling on its own fresh socket, bound to a loopback port the OS chooses.</summary>
     public static OptionSpellings Measure()
@@ -56,7 +55,7 @@ public sealed record OptionSpellings(IReadOnlyList<OptionSpelling> Rows) : IHtml
     public int? Value(string name, string option) => Rows.Single(r => r.Name == name).Readback.TryGetValue(option, out var v) ? v : null;
 
     /// <summary>One results.json record per spelling (scenario I2).</summary>
-    public IEnumerable<CaseRecord> Cases => Rows.Select(r => new CaseRecord("I2", r.Name, "dotnet", "tcp", "none",
+    public override IEnumerable<CaseRecord> Cases => Rows.Select(r => new CaseRecord("I2", r.Name, "dotnet", "tcp", "none",
         new SocketSide("127.0.0.1", "tcp", []), new SocketSide("127.0.0.1", "tcp", []), r.Result.Step, r.Result.Outcome, r.Result.Error?.Number)
     {
         Readback = r.Readback,
@@ -64,7 +63,7 @@ public sealed record OptionSpellings(IReadOnlyList<OptionSpelling> Rows) : IHtml
     });
 
     /// <summary>Code, result, read-back and danger, one row per spelling.</summary>
-    public string ToHtml() => "<div class=\"course-outcome\">" + Html.Table(
+    public override string ToHtml() => "<div class=\"course-outcome\">" + Html.Table(
         new[] { "C#", "result", "read back (getsockopt)", "where it is dangerous" },
         Rows.Select(r => new[] { $"<code>{Html.E(r.Code)}</code>", Html.Badge(r.Result.Outcome), Html.Readback(r.Readback), Html.E(r.Danger) })) + "</div>";
 

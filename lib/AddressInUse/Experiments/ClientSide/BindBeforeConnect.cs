@@ -24,11 +24,10 @@ public sealed record ReconnectAttempt(string Case, string Target, SocketOptionSe
 /// <param name="LocalPort">The client's fixed local port (chosen by the OS the first time, then reused).</param>
 /// <param name="Attempts">The reconnect attempts in order.</param>
 /// <param name="Settings">The settings in force (tcp_tw_reuse, tcp_timestamps on Linux).</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record BindBeforeConnectOutcome(int LocalPort, IReadOnlyList<ReconnectAttempt> Attempts, IReadOnlyDictionary<string, string?> Settings) : IHtmlRenderable, IHasCases
+public sealed record BindBeforeConnectOutcome(int LocalPort, IReadOnlyList<ReconnectAttempt> Attempts, IReadOnlyDictionary<string, string?> Settings) : MeasuredResult
 {
     /// <inheritdoc />
-    public IEnumerable<CaseRecord> Cases => Attempts.Select(a =>
+    public override IEnumerable<CaseRecord> Cases => Attempts.Select(a =>
     {
         var details = new JsonObject
         {
@@ -47,7 +46,7 @@ public sealed record BindBeforeConnectOutcome(int LocalPort, IReadOnlyList<Recon
     });
 
     /// <summary>One row per attempt.</summary>
-    public string ToHtml() =>
+    public override string ToHtml() =>
         $"<p>client's fixed local port: <code>{LocalPort}</code>; settings: {Html.E(string.Join(", ", Settings.Select(s => $"{s.Key}={s.Value ?? "n/a"}")))}</p>"
         + Html.Table(
             ["attempt", "to", "options", "old end was", "after", "outcome"],

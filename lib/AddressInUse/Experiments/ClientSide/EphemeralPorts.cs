@@ -16,8 +16,7 @@ namespace AddressInUse.Experiments.ClientSide;
 /// <param name="RangeFirst">The first ephemeral port, or null when the OS setting could not be read.</param>
 /// <param name="RangeLast">The last ephemeral port, or null when unknown.</param>
 /// <param name="RangeSource">Where the range came from (the setting's name, or a stated default).</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record EphemeralPortsOutcome(int Connections, int TimeWaitHeld, int? RangeFirst, int? RangeLast, string RangeSource) : IHtmlRenderable, IHasCases
+public sealed record EphemeralPortsOutcome(int Connections, int TimeWaitHeld, int? RangeFirst, int? RangeLast, string RangeSource) : MeasuredResult
 {
     /// <summary>How many ports the range holds, or null when unknown.</summary>
     public int? RangeSize => RangeFirst is { } f && RangeLast is { } l ? l - f + 1 : null;
@@ -26,7 +25,7 @@ public sealed record EphemeralPortsOutcome(int Connections, int TimeWaitHeld, in
     public double? FractionHeld => RangeSize is { } size && size > 0 ? (double)TimeWaitHeld / size : null;
 
     /// <inheritdoc />
-    public IEnumerable<CaseRecord> Cases =>
+    public override IEnumerable<CaseRecord> Cases =>
     [
         new CaseRecord("E2", "ephemeral-time-wait", "native", "tcp", "time_wait", new SocketSide("127.0.0.1", "tcp", []), new SocketSide("127.0.0.1", "tcp", []), "connect", "ok", null)
         {
@@ -84,7 +83,7 @@ public sealed record EphemeralPortsOutcome(int Connections, int TimeWaitHeld, in
     }
 
     /// <summary>A table of the count against the range.</summary>
-    public string ToHtml() => Html.Table(
+    public override string ToHtml() => Html.Table(
         ["connections (client closed first)", "client ports in TIME_WAIT", "ephemeral range", "share of the range held"],
         [[
             Connections.ToString(CultureInfo.InvariantCulture),

@@ -13,8 +13,7 @@ namespace AddressInUse.Experiments.ClientSide;
 public sealed record LoopbackAddressOutcome(string Address, string Outcome, string Step, string UsedBy);
 
 /// <summary>Which loopback addresses this machine lets a program bind: each is tried with a fresh socket on port 0 and closed at once; nothing is configured.</summary>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
-public sealed record LoopbackAddresses(IReadOnlyList<LoopbackAddressOutcome> Outcomes) : IHtmlRenderable
+public sealed record LoopbackAddresses(IReadOnlyList<LoopbackAddressOutcome> Outcomes) : HtmlResult
 {
     /// <summary>The addresses the course uses, with the experiments that need them.</summary>
     public static IReadOnlyList<(string Address, string UsedBy)> Candidates { get; } =
@@ -31,7 +30,7 @@ public sealed record LoopbackAddresses(IReadOnlyList<LoopbackAddressOutcome> Out
     public bool CanBind(string address) => Outcomes.Any(o => o.Address == address && o.Outcome == "ok");
 
     /// <summary>A table: address, outcome, what needs it.</summary>
-    public string ToHtml() => Html.Table(
+    public override string ToHtml() => Html.Table(
         ["loopback address", "bind on port 0", "used by"],
         Outcomes.Select(o => new[] { $"<code>{Html.E(o.Address)}</code>", Html.Badge(o.Outcome, o.Step), Html.E(o.UsedBy) }));
 

@@ -33,8 +33,7 @@ public sealed record TimeWaitReuseCase(string TwReuse, string Timestamps, string
 /// <param name="Attempts">Every attempt (empty when the lab could not run).</param>
 /// <param name="ReuseDelayMs">tcp_tw_reuse_delay in the lab (1000 ms where the kernel has no such setting).</param>
 /// <param name="HostSettings">The machine's own tcp_tw_reuse and tcp_timestamps, read (never written).</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record TimeWaitReuseOutcome(LabAvailability Lab, IReadOnlyList<TimeWaitReuseCase> Attempts, int ReuseDelayMs, IReadOnlyDictionary<string, string?> HostSettings) : IHtmlRenderable, IHasCases
+public sealed record TimeWaitReuseOutcome(LabAvailability Lab, IReadOnlyList<TimeWaitReuseCase> Attempts, int ReuseDelayMs, IReadOnlyDictionary<string, string?> HostSettings) : MeasuredResult
 {
     /// <summary>The attempt for one combination, or null when not measured.</summary>
     public TimeWaitReuseCase? Find(string twReuse, string timestamps, string bind, string when, string destination) =>
@@ -47,7 +46,7 @@ public sealed record TimeWaitReuseOutcome(LabAvailability Lab, IReadOnlyList<Tim
     public bool NoneConnected(Func<TimeWaitReuseCase, bool> which) => Attempts.Where(which).ToList() is { Count: > 0 } some && some.All(a => !a.Connected);
 
     /// <inheritdoc />
-    public IEnumerable<CaseRecord> Cases => Attempts.Select(a => new CaseRecord(
+    public override IEnumerable<CaseRecord> Cases => Attempts.Select(a => new CaseRecord(
         "E3", $"{a.Bind}-{a.Destination}-{a.When}-tw_reuse{a.TwReuse}-ts{a.Timestamps}", "native", "tcp", "time_wait",
         new SocketSide("127.0.0.1", "tcp", a.Bind == "explicit" ? [SocketOptionNames.ReuseAddress] : []),
         new SocketSide("127.0.0.1", "tcp", a.Bind == "explicit" ? [SocketOptionNames.ReuseAddress] : []),
@@ -77,7 +76,7 @@ public sealed record TimeWaitReuseOutcome(LabAvailability Lab, IReadOnlyList<Tim
     ];
 
     /// <summary>One row per setting, one column per way of reconnecting.</summary>
-    public string ToHtml()
+    public override string ToHtml()
     {
         var host = string.Join(", ", HostSettings.Select(s => $"{s.Key}={s.Value ?? "n/a"}"));
         if (!Lab.Available)
@@ -111,6 +110,9 @@ public sealed record TimeWaitReuseOutcome(LabAvailability Lab, IReadOnlyList<Tim
 /// <summary>Scenario E3: when may a new outgoing connection take over a 4-tuple still in TIME_WAIT? Measured for every tcp_tw_reuse × tcp_timestamps in the private network lab.</summary>
 public static class TimeWaitReuse
 {
+    /// <summary>The lab experiment's name.</summary>
+    public const string Experiment = "e3";
+
     /// <summary>The settings the chapter compares: tcp_tw_reuse 0/1/2 × tcp_timestamps 0/1.</summary>
     public static IReadOnlyList<(string TwReuse, string Timestamps)> Combinations { get; } =
         (from r in new[] { "0", "1", "2" } from t in new[] { "0", "1" } select (r, t)).ToList();
@@ -124,7 +126,7 @@ public static class TimeWaitReuse
         {
             return new TimeWaitReuseOutcome(lab, [], 1000, host);
         }
-        var runs = Combinations.Select(c => NetworkLab.RunAsync("e3",
+        var runs = Combinations.Select(c => NetworkLab.RunAsync(Experiment,
             new Dictionary<string, string> { ["net.ipv4.tcp_tw_reuse"] = c.TwReuse, ["net.ipv4.tcp_timestamps"] = c.Timestamps },
             timeout: TimeSpan.FromSeconds(90), cancellationToken: cancellationToken)).ToList();
         var results = await Task.WhenAll(runs).ConfigureAwait(false);
@@ -147,6 +149,7 @@ public static class TimeWaitReuse
     }
 
     /// <summary>The lab child's side: with the namespace's settings already written, makes a fresh TIME_WAIT for every attempt and tries it.</summary>
+    [InsideLab(Experiment)]
     internal static async Task<JsonObject> MeasureInsideAsync(CancellationToken cancellationToken = default)
     {
         // Kernels before 6.13 wait a fixed second; newer ones make it the setting tcp_tw_reuse_delay (ms).

@@ -19,8 +19,7 @@ public sealed record BindPrediction(PortSharingOutcome Outcome, bool? PredictedO
 /// both carry SO_REUSEPORT (and belong to the same user, which every course case does).
 /// </summary>
 /// <remarks>It reads the options both sockets really carried (getsockopt), so it predicts the .NET path too.</remarks>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
-public sealed record BindRule(IReadOnlyList<BindPrediction> Predictions) : IHtmlRenderable
+public sealed record BindRule(IReadOnlyList<BindPrediction> Predictions) : HtmlResult
 {
     /// <summary>The rule in words, for the chapter.</summary>
     public const string LinuxRule = "Linux refuses a second bind on the same protocol and port when the addresses overlap, unless both sockets set SO_REUSEADDR and the holder is not listening, or both set SO_REUSEPORT and belong to the same user.";
@@ -71,7 +70,7 @@ public sealed record BindRule(IReadOnlyList<BindPrediction> Predictions) : IHtml
     public IReadOnlyList<BindPrediction> Mismatches => Predictions.Where(p => p.Mismatch).ToList();
 
     /// <summary>A count line and the mismatches, if any.</summary>
-    public string ToHtml() =>
+    public override string ToHtml() =>
         $"<div class=\"course-outcome\"><p>The rule decided <b>{Decided}</b> of {Predictions.Count} cases; " +
         (Mismatches.Count == 0 ? "every one matches the measurement.</p>" :
             $"<b>{Mismatches.Count}</b> differ from the measurement:</p>" + Html.Table(

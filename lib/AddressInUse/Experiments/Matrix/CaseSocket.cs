@@ -10,22 +10,14 @@ namespace AddressInUse.Experiments.Matrix;
 /// The steps being measured (setsockopt, bind, listen, connect) go through that path; accept, send and receive,
 /// which decide nothing about the port, go through a .NET <see cref="Socket"/> in both cases.
 /// </summary>
-internal sealed class CaseSocket : IDisposable
+internal sealed class CaseSocket(BindApi api, ProtocolType protocol, NativeSocket? native, Socket? socket) : IDisposable
 {
-    private NativeSocket? _native;
-    private Socket? _socket;
+    private NativeSocket? _native = native;
+    private Socket? _socket = socket;
 
-    private CaseSocket(BindApi api, ProtocolType protocol, NativeSocket? native, Socket? socket)
-    {
-        Api = api;
-        Protocol = protocol;
-        _native = native;
-        _socket = socket;
-    }
+    public BindApi Api { get; } = api;
 
-    public BindApi Api { get; }
-
-    public ProtocolType Protocol { get; }
+    public ProtocolType Protocol { get; } = protocol;
 
     /// <summary>The result of setting the options (always a "setsockopt" step, ok when there was nothing to set).</summary>
     public StepResult OptionsResult { get; private set; } = StepResult.Success("setsockopt");

@@ -137,6 +137,13 @@ public sealed class ClaimEvidence
     public bool? Ok(PortHolder holder, SocketOptionSet first, SocketOptionSet second, AddressPair addresses = AddressPair.Same, ProtocolPair? protocols = null) =>
         Get(holder, first, second, addresses, protocols)?.Ok;
 
+    /// <summary>
+    /// Judges a claim that one cell decides: it holds when the second socket got through (<paramref name="holdsWhenOk"/>)
+    /// or was refused (otherwise), and is not measured, saying <paramref name="missing"/>, where the cell was not.
+    /// </summary>
+    public ClaimJudgement JudgeOne(PortSharingOutcome? outcome, bool holdsWhenOk, string missing, Func<PortSharingOutcome, string> finding) =>
+        outcome is null ? NotMeasured(missing) : Judge(outcome.Ok == holdsWhenOk ? Verdict.Holds : Verdict.DoesNotHold, finding(outcome));
+
     /// <summary>A judgement carrying the cases used so far.</summary>
     public ClaimJudgement Judge(Verdict verdict, string finding) => new(verdict, finding, _used.Distinct().ToList());
 
@@ -149,8 +156,7 @@ public sealed class ClaimEvidence
 /// The claims ledger: every outcome the seed articles assert, the measured cases that check it, and a verdict per bind
 /// path computed from those cases (never typed in), so that each OS's run fills its own column.
 /// </summary>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
+public sealed record ClaimsLedger : MeasuredResult
 {
     private const SocketOptionSet None = SocketOptionSet.None;
     private const SocketOptionSet ReuseAddr = SocketOptionSet.ReuseAddress;
@@ -169,7 +175,7 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
     public IReadOnlyList<ClaimVerdict> Verdicts { get; }
 
     /// <summary>Every verdict as a results.json record.</summary>
-    public IEnumerable<CaseRecord> Cases => Verdicts.Select(v => v.ToCase());
+    public override IEnumerable<CaseRecord> Cases => Verdicts.Select(v => v.ToCase());
 
     /// <summary>Judges every claim on both bind paths from a full D1 matrix (and, for the five-tuple claim, D7 runs of either path).</summary>
     public static ClaimsLedger Judge(PortSharingMatrix matrix, params FiveTupleOutcome[] fiveTuples) => Judge(matrix, null, fiveTuples);
@@ -239,7 +245,7 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
     }
 
     /// <summary>The ledger as a table: article, claim, the check, and the verdict and finding per bind path.</summary>
-    public string ToHtml()
+    public override string ToHtml()
     {
         string VerdictHtml(ClaimVerdict v)
         {
@@ -365,9 +371,8 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
         new Claim("003-second-tcp-bind-fails", "003_c77eff613f25d968.txt",
             "A second TCP socket cannot bind a port that another TCP socket has already bound.",
             "D2", "a bound, idle socket holds the port; neither socket sets an option", "tcp", "bound",
-            e => e.Get(PortHolder.Bound, None, None) is not { } o
-                ? e.NotMeasured("the bound-socket case was not measured")
-                : e.Judge(o.Ok ? Verdict.DoesNotHold : Verdict.Holds, $"the second bind: {Refusal(o)}.")),
+            e => e.JudgeOne(e.Get(PortHolder.Bound, None, None), holdsWhenOk: false, "the bound-socket case was not measured",
+                o => $"the second bind: {Refusal(o)}.")),
 
         new Claim("003-both-need-reuseaddr", "003_c77eff613f25d968.txt",
             "Two TCP sockets can bind the same port only if both set SO_REUSEADDR before binding.",
@@ -377,9 +382,8 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
         new Claim("003-listener-refuses-even-with-reuseaddr", "003_c77eff613f25d968.txt",
             "Once the first socket listens and has accepted connections, a second bind fails even when both set SO_REUSEADDR.",
             "D2", "a listener with an accepted client holds the port; SO_REUSEADDR on both", "tcp", "listen_accepted",
-            e => e.Get(PortHolder.ListenerWithClient, ReuseAddr, ReuseAddr) is not { } o
-                ? e.NotMeasured("the listener case was not measured")
-                : e.Judge(o.Ok ? Verdict.DoesNotHold : Verdict.Holds, $"{Pair(ReuseAddr, ReuseAddr, e.Api)} beside a listener with a client: {Refusal(o)}.")),
+            e => e.JudgeOne(e.Get(PortHolder.ListenerWithClient, ReuseAddr, ReuseAddr), holdsWhenOk: false, "the listener case was not measured",
+                o => $"{Pair(ReuseAddr, ReuseAddr, e.Api)} beside a listener with a client: {Refusal(o)}.")),
 
         new Claim("003-connected-blocks-listener", "003_c77eff613f25d968.txt",
             "A socket that bound a port and connected out blocks a later listener on that port unless both set SO_REUSEADDR.",
@@ -404,9 +408,8 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
         new Claim("003-second-udp-bind-fails", "003_c77eff613f25d968.txt",
             "Without options, a second UDP socket cannot bind a port that a UDP socket holds.",
             "D5", "a UDP socket holds the port; a second UDP socket binds it, no options", "udp", "udp",
-            e => e.Get(PortHolder.Udp, None, None) is not { } o
-                ? e.NotMeasured("the UDP case was not measured")
-                : e.Judge(o.Ok ? Verdict.DoesNotHold : Verdict.Holds, $"the second UDP bind: {Refusal(o)}.")),
+            e => e.JudgeOne(e.Get(PortHolder.Udp, None, None), holdsWhenOk: false, "the UDP case was not measured",
+                o => $"the second UDP bind: {Refusal(o)}.")),
 
         new Claim("003-udp-only-last-receives", "003_c77eff613f25d968.txt",
             "Several UDP sockets can bind one port with SO_REUSEADDR, but only the one bound last receives the data.",
@@ -452,16 +455,14 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
         new Claim("001-different-addresses-share-port", "001_29e5db423d920b4e.txt",
             "Several copies of a server can share a port if each binds a different local address and sets SO_REUSEADDR.",
             "D3", "listeners on 127.0.0.1 and 127.0.0.2, one port, SO_REUSEADDR on both", "tcp", "listen",
-            e => e.Get(PortHolder.Listener, ReuseAddr, ReuseAddr, AddressPair.TwoSpecific) is not { } o
-                ? e.NotMeasured("127.0.0.2 is not available")
-                : e.Judge(o.Ok ? Verdict.Holds : Verdict.DoesNotHold, $"a listener on 127.0.0.2 beside one on 127.0.0.1: {Refusal(o)}.")),
+            e => e.JudgeOne(e.Get(PortHolder.Listener, ReuseAddr, ReuseAddr, AddressPair.TwoSpecific), holdsWhenOk: true, "127.0.0.2 is not available",
+                o => $"a listener on 127.0.0.2 beside one on 127.0.0.1: {Refusal(o)}.")),
 
         new Claim("004-different-addresses-need-reuseaddr", "004_00265943a6b42d8f.txt",
             "Services on one port but different addresses must each set SO_REUSEADDR, or the second and third bind fail.",
             "D3", "listeners on 127.0.0.1 and 127.0.0.2, one port, no option on either", "tcp", "listen",
-            e => e.Get(PortHolder.Listener, None, None, AddressPair.TwoSpecific) is not { } o
-                ? e.NotMeasured("127.0.0.2 is not available")
-                : e.Judge(o.Ok ? Verdict.DoesNotHold : Verdict.Holds, $"a listener on 127.0.0.2 beside one on 127.0.0.1, no option on either: {Refusal(o)}.")),
+            e => e.JudgeOne(e.Get(PortHolder.Listener, None, None, AddressPair.TwoSpecific), holdsWhenOk: false, "127.0.0.2 is not available",
+                o => $"a listener on 127.0.0.2 beside one on 127.0.0.1, no option on either: {Refusal(o)}.")),
 
         new Claim("002-reuseaddr-binds-over-time-wait", "002_f23a036a6a455147.txt",
             "SO_REUSEADDR lets a process bind a port that is stuck in TIME_WAIT.",
@@ -584,9 +585,8 @@ public sealed class ClaimsLedger : IHtmlRenderable, IHasCases
         new Claim("001-fin-wait-2-blocks-restart", "001_29e5db423d920b4e.txt",
             "A server stopped while its client keeps the connection open (server end in FIN_WAIT_2) cannot restart on its port.",
             "A3", "a FIN_WAIT_2 leftover holds the port; no option on either socket", "tcp", "fin_wait_2",
-            e => e.Get(PortHolder.FinWait2, None, None) is not { } o
-                ? e.NotMeasured("the FIN_WAIT_2 case was not measured")
-                : e.Judge(o.Ok ? Verdict.DoesNotHold : Verdict.Holds, $"restart beside FIN_WAIT_2: {Refusal(o)}.")),
+            e => e.JudgeOne(e.Get(PortHolder.FinWait2, None, None), holdsWhenOk: false, "the FIN_WAIT_2 case was not measured",
+                o => $"restart beside FIN_WAIT_2: {Refusal(o)}.")),
 
         new Claim("004-every-server-sets-reuseaddr", "004_00265943a6b42d8f.txt",
             "Setting SO_REUSEADDR before bind in every TCP server lets it restart at once.",

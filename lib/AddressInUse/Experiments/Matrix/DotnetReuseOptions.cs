@@ -66,15 +66,14 @@ public sealed record DotnetReuseRow(string Name, string Protocol, string Code, S
 /// <summary>The G2/G3 read-back table.</summary>
 /// <param name="Os">The OS measured.</param>
 /// <param name="Rows">TCP rows first, then UDP.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record DotnetReuseReadback(string Os, IReadOnlyList<DotnetReuseRow> Rows) : IHtmlRenderable, IHasCases
+public sealed record DotnetReuseReadback(string Os, IReadOnlyList<DotnetReuseRow> Rows) : MeasuredResult
 {
     /// <summary>The value read back for one row and option, or null where the OS lacks the option.</summary>
     public int? Value(string protocol, string name, string option) =>
         Rows.Single(r => r.Protocol == protocol && r.Name == name).Readback.TryGetValue(option, out var v) ? v : null;
 
     /// <summary>Each row as a results.json record: G2 for ReuseAddress rows, G3 for ExclusiveAddressUse rows, G1 for the plain Bind.</summary>
-    public IEnumerable<CaseRecord> Cases => Rows.Select(r => new CaseRecord(
+    public override IEnumerable<CaseRecord> Cases => Rows.Select(r => new CaseRecord(
         r.Name.Contains("exclusive", StringComparison.Ordinal) ? "G3" : r.Name == "plain-bind" ? "G1" : "G2",
         $"{r.Protocol}-{r.Name}-readback",
         "dotnet",
@@ -91,7 +90,7 @@ public sealed record DotnetReuseReadback(string Os, IReadOnlyList<DotnetReuseRow
     });
 
     /// <summary>A table: protocol, calls, and one column per reuse option read back.</summary>
-    public string ToHtml()
+    public override string ToHtml()
     {
         var options = Rows.SelectMany(r => r.Readback.Keys).Distinct().OrderBy(k => k, StringComparer.Ordinal).ToList();
         var headers = new[] { "protocol", ".NET calls on a fresh socket", "result" }.Concat(options.Select(o => $"{o} read back"));

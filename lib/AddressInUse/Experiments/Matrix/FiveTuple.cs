@@ -135,12 +135,11 @@ public sealed record FiveTupleRow(string Protocol, string LocalAddress, int Loca
 /// <param name="SharedClientPort">The local port the client sockets shared.</param>
 /// <param name="Attempts">Every attempt, in order.</param>
 /// <param name="Connections">The ESTABLISHED connections on the two shared ports, from the OS's TCP table.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
 public sealed record FiveTupleOutcome(BindApi Api, int ServerPort, int SharedClientPort, IReadOnlyList<FiveTupleAttempt> Attempts, IReadOnlyList<FiveTupleRow> Connections)
-    : IHtmlRenderable, IHasCases
+    : MeasuredResult
 {
     /// <summary>The attempts as results.json records (scenario D7).</summary>
-    public IEnumerable<CaseRecord> Cases => Attempts.Select(a => new CaseRecord(
+    public override IEnumerable<CaseRecord> Cases => Attempts.Select(a => new CaseRecord(
         "D7",
         a.Name,
         Api == BindApi.Native ? "native" : "dotnet",
@@ -162,7 +161,7 @@ public sealed record FiveTupleOutcome(BindApi Api, int ServerPort, int SharedCli
     });
 
     /// <summary>The attempts, then the connections with their five values.</summary>
-    public string ToHtml()
+    public override string ToHtml()
     {
         var attempts = Html.Table(
             new[] { "attempt", "options", "local", "remote", "steps" },

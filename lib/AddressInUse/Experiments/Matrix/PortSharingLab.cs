@@ -40,6 +40,7 @@ internal static class PortSharingLab
     }
 
     /// <summary>The child's side: measures the cases it was sent and returns their outcomes as JSON.</summary>
+    [InsideLab(Experiment)]
     public static async Task<JsonObject> RunInsideAsync(JsonObject arguments)
     {
         var cases = arguments["cases"]!.AsArray().Select(c => CaseFromJson(c!.AsObject())).ToList();

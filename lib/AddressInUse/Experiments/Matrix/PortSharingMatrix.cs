@@ -8,8 +8,7 @@ namespace AddressInUse.Experiments.Matrix;
 
 /// <summary>The measured matrix: one outcome per case, the cases this machine could not run, and how long it all took.</summary>
 /// <remarks>Displayed, it shows a summary and carries every case for results.json; use <see cref="Chart"/> and <see cref="Table"/> for views.</remarks>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed class PortSharingMatrix : IHtmlRenderable, IHasCases
+public sealed record PortSharingMatrix : MeasuredResult
 {
     /// <summary>Wraps measured outcomes (normally made by <see cref="PortSharing.MeasureAsync(PortSharingPlan, CancellationToken)"/>).</summary>
     public PortSharingMatrix(PortSharingPlan plan, IReadOnlyList<PortSharingOutcome> outcomes, IReadOnlyList<PortSharingSkip> skipped, IReadOnlyList<string> notes, TimeSpan elapsed)
@@ -43,19 +42,13 @@ public sealed class PortSharingMatrix : IHtmlRenderable, IHasCases
     public TimeSpan Elapsed { get; }
 
     /// <summary>Every case as a results.json record.</summary>
-    public IEnumerable<CaseRecord> Cases => Outcomes.Select(o => o.ToCase(Scenario));
+    public override IEnumerable<CaseRecord> Cases => Outcomes.Select(o => o.ToCase(Scenario));
 
     /// <summary>Where the cases that bind the wildcard address ran (the private network lab or this machine) and how long their sockets were open.</summary>
     public WildcardPlacement Wildcard => WildcardPlacement.Of(Outcomes);
 
     /// <summary>The outcome of one cell, or null where it was not measured.</summary>
-    public PortSharingOutcome? Find(
-        PortHolder holder,
-        SocketOptionSet first,
-        SocketOptionSet second,
-        BindApi api = BindApi.Native,
-        AddressPair addresses = AddressPair.Same,
-        ProtocolPair? protocols = null)
+    public PortSharingOutcome? Find(PortHolder holder, SocketOptionSet first, SocketOptionSet second, BindApi api = BindApi.Native, AddressPair addresses = AddressPair.Same, ProtocolPair? protocols = null)
     {
         var pair = protocols ?? NaturalProtocols(holder);
         return Outcomes.FirstOrDefault(o =>
@@ -64,13 +57,7 @@ public sealed class PortSharingMatrix : IHtmlRenderable, IHasCases
     }
 
     /// <summary>The outcome of one cell; throws a clear error when the plan did not include it or this machine skipped it.</summary>
-    public PortSharingOutcome Get(
-        PortHolder holder,
-        SocketOptionSet first,
-        SocketOptionSet second,
-        BindApi api = BindApi.Native,
-        AddressPair addresses = AddressPair.Same,
-        ProtocolPair? protocols = null)
+    public PortSharingOutcome Get(PortHolder holder, SocketOptionSet first, SocketOptionSet second, BindApi api = BindApi.Native, AddressPair addresses = AddressPair.Same, ProtocolPair? protocols = null)
     {
         if (Find(holder, first, second, api, addresses, protocols) is { } found)
         {
@@ -208,7 +195,7 @@ public sealed class PortSharingMatrix : IHtmlRenderable, IHasCases
     }
 
     /// <summary>A summary: how many cases each holder let through, per bind path, and what was skipped.</summary>
-    public string ToHtml()
+    public override string ToHtml()
     {
         var apis = Outcomes.Select(o => o.Case.Api).Distinct().OrderBy(a => a).ToList();
         var headers = new List<string> { "what holds the port" };
@@ -307,14 +294,13 @@ public sealed class PortSharingMatrix : IHtmlRenderable, IHasCases
 /// <param name="Title">The table's caption.</param>
 /// <param name="Scenario">The scenario id the cases are filed under.</param>
 /// <param name="Outcomes">The outcomes to list.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record PortSharingTable(string Title, string Scenario, IReadOnlyList<PortSharingOutcome> Outcomes) : IHtmlRenderable, IHasCases
+public sealed record PortSharingTable(string Title, string Scenario, IReadOnlyList<PortSharingOutcome> Outcomes) : MeasuredResult
 {
     /// <summary>The listed outcomes as results.json records.</summary>
-    public IEnumerable<CaseRecord> Cases => Outcomes.Select(o => o.ToCase(Scenario));
+    public override IEnumerable<CaseRecord> Cases => Outcomes.Select(o => o.ToCase(Scenario));
 
     /// <summary>One row per outcome: holder, path, addresses, options, each step and the read-backs.</summary>
-    public string ToHtml()
+    public override string ToHtml()
     {
         var rows = Outcomes.Select(o => new[]
         {
@@ -344,8 +330,7 @@ public sealed record PortSharingTable(string Title, string Scenario, IReadOnlyLi
 /// <param name="LongestOnHost">The longest time the sockets of a host case were open, or null when none ran on the host.</param>
 /// <param name="MedianOnHost">The median time the sockets of a host case were open, or null when none ran on the host.</param>
 /// <param name="LabReason">Why the lab could not run here, when some cases ran on the host because of it.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
-public sealed record WildcardPlacement(int Cases, int InLab, int OnHost, TimeSpan? LongestOnHost, TimeSpan? MedianOnHost, string? LabReason) : IHtmlRenderable
+public sealed record WildcardPlacement(int Cases, int InLab, int OnHost, TimeSpan? LongestOnHost, TimeSpan? MedianOnHost, string? LabReason) : HtmlResult
 {
     /// <summary>Counts the wildcard cases among the outcomes by where they ran.</summary>
     public static WildcardPlacement Of(IEnumerable<PortSharingOutcome> outcomes)
@@ -378,5 +363,5 @@ public sealed record WildcardPlacement(int Cases, int InLab, int OnHost, TimeSpa
     }
 
     /// <summary>The sentence as an HTML paragraph.</summary>
-    public string ToHtml() => $"<div class=\"course-outcome\"><p>{Html.E(ToString())}</p></div>";
+    public override string ToHtml() => $"<div class=\"course-outcome\"><p>{Html.E(ToString())}</p></div>";
 }

@@ -32,7 +32,6 @@ public sealed record PortSharingSkip(PortSharingCase Case, string Reason);
 /// <param name="ShareKind">"accept" when two listeners shared the port, "receive" when two UDP sockets did, else null.</param>
 /// <param name="Shares">Per probed address, which socket got the connections or datagrams.</param>
 /// <param name="Notes">Anything that went differently from plan.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
 public sealed record PortSharingOutcome(
     PortSharingCase Case,
     int Port,
@@ -42,10 +41,10 @@ public sealed record PortSharingOutcome(
     IReadOnlyDictionary<string, int> SecondReadback,
     string? ShareKind,
     IReadOnlyList<ShareCount> Shares,
-    IReadOnlyList<string> Notes) : IHtmlRenderable
+    IReadOnlyList<string> Notes) : HtmlResult
 {
     /// <summary>The outcome as a one-row table (its case is recorded by the matrix or table it came from).</summary>
-    public string ToHtml() => new PortSharingTable(Case.ToString(), "", new[] { this }).ToHtml();
+    public override string ToHtml() => new PortSharingTable(Case.ToString(), "", new[] { this }).ToHtml();
 
     /// <summary>The step that decides the case: the first that failed, or the last one when all succeeded.</summary>
     public StepResult Decisive => SecondSteps.FirstOrDefault(s => !s.Ok) ?? SecondSteps[^1];

@@ -241,7 +241,6 @@ public sealed record ReceiverResult(int Index, IReadOnlyList<StepResult> Steps, 
 /// <param name="Sent">How many datagrams were sent.</param>
 /// <param name="Skipped">Why the run could not happen on this machine, or null.</param>
 /// <param name="Notes">Anything that went differently from plan.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
 public sealed record ReceiverGroupOutcome(
     string Scenario,
     string Kind,
@@ -252,13 +251,13 @@ public sealed record ReceiverGroupOutcome(
     IReadOnlyList<ReceiverResult> Receivers,
     int Sent,
     string? Skipped,
-    IReadOnlyList<string> Notes) : IHtmlRenderable, IHasCases
+    IReadOnlyList<string> Notes) : MeasuredResult
 {
     /// <summary>"native, SO_REUSEADDR".</summary>
     public string Label => $"{(Api == BindApi.Native ? "native" : ".NET")}, {OptionChoices.ToLabel(Options, Api)}";
 
     /// <summary>One record per socket after the first: the first socket holds the port, this one tried to join it.</summary>
-    public IEnumerable<CaseRecord> Cases => Receivers.Skip(1).Select(r => new CaseRecord(
+    public override IEnumerable<CaseRecord> Cases => Receivers.Skip(1).Select(r => new CaseRecord(
         Scenario,
         $"{Kind}.{(Api == BindApi.Native ? "native" : "dotnet")}.{Receivers.Count}-sockets.{OptionChoices.ToSlug(Options)}.socket-{r.Index}",
         Api == BindApi.Native ? "native" : "dotnet",
@@ -283,7 +282,7 @@ public sealed record ReceiverGroupOutcome(
     });
 
     /// <summary>A table: one row per socket with its steps, read-back and datagrams received.</summary>
-    public string ToHtml() => new ReceiverGroups(new[] { this }).ToHtml();
+    public override string ToHtml() => new ReceiverGroups(new[] { this }).ToHtml();
 
     /// <summary>"native, SO_REUSEADDR: bound 3 of 3; received 0, 0, 32 of 32".</summary>
     public override string ToString() => Skipped is not null
@@ -293,11 +292,10 @@ public sealed record ReceiverGroupOutcome(
 
 /// <summary>Several receiver-group runs side by side (for instance one per option set), as a table and a chart.</summary>
 /// <param name="Outcomes">The runs.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record ReceiverGroups(IReadOnlyList<ReceiverGroupOutcome> Outcomes) : IHtmlRenderable, IHasCases
+public sealed record ReceiverGroups(IReadOnlyList<ReceiverGroupOutcome> Outcomes) : MeasuredResult
 {
     /// <summary>Every run's records.</summary>
-    public IEnumerable<CaseRecord> Cases => Outcomes.SelectMany(o => o.Cases);
+    public override IEnumerable<CaseRecord> Cases => Outcomes.SelectMany(o => o.Cases);
 
     /// <summary>Grouped bars: one group per run, one bar per socket, its height the datagrams it received; a socket that could not bind has no bar.</summary>
     public Figure Chart(string name, string? title = null)
@@ -336,7 +334,7 @@ public sealed record ReceiverGroups(IReadOnlyList<ReceiverGroupOutcome> Outcomes
     }
 
     /// <summary>One row per socket of every run.</summary>
-    public string ToHtml()
+    public override string ToHtml()
     {
         var skipped = Outcomes.Where(o => o.Skipped is not null).Select(o => o.Skipped!).Distinct().ToList();
         var rows = Outcomes.Where(o => o.Skipped is null).SelectMany(o => o.Receivers.Select(r => new[]

@@ -17,9 +17,8 @@ namespace AddressInUse.Experiments.Packets;
 /// <param name="Trace">The captured connection, or null when not measured.</param>
 /// <param name="Details">What the lab's child reported besides the trace (table at the end, counters, outcome…).</param>
 /// <param name="Settings">The settings the lab ran with.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
 public sealed record CapturedConnection(string Scenario, string CaseId, string CaseName, string Title, LabAvailability Lab, PacketTrace? Trace, JsonObject Details,
-    IReadOnlyDictionary<string, string> Settings) : IHtmlRenderable, IHasCases
+    IReadOnlyDictionary<string, string> Settings) : MeasuredResult
 {
     /// <summary>The lab's network namespace ("net:[…]"), which ended with the lab's child; null when not measured.</summary>
     public string? Namespace { get; init; }
@@ -50,7 +49,7 @@ public sealed record CapturedConnection(string Scenario, string CaseId, string C
         : SequenceChart.Build($"packets-{CaseName}", $"{Title} (captured in the lab)", Trace, Rfc1337, timeWaitSkipped: TimeWaitSkipped);
 
     /// <summary>One record when the lab ran: the details, and the segments' summary (arrows, derived states, capture completeness).</summary>
-    public IEnumerable<CaseRecord> Cases
+    public override IEnumerable<CaseRecord> Cases
     {
         get
         {
@@ -70,7 +69,7 @@ public sealed record CapturedConnection(string Scenario, string CaseId, string C
     }
 
     /// <summary>The segments as a table (time, direction, flags, numbers, timestamp option), with each derived state change beside its cause.</summary>
-    public string ToHtml()
+    public override string ToHtml()
     {
         if (Trace is null)
         {
@@ -106,11 +105,10 @@ public sealed record CapturedConnection(string Scenario, string CaseId, string C
 /// <param name="Connections">Server-closed connections made.</param>
 /// <param name="TimeWaitEntries">TIME_WAIT entries in the lab's table afterwards.</param>
 /// <param name="OverflowCounted">The rise of TcpExtTCPTimeWaitOverflow in the lab's /proc/net/netstat.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record TimeWaitOverflowOutcome(LabAvailability Lab, int Buckets, int Connections, int TimeWaitEntries, long? OverflowCounted) : IHtmlRenderable, IHasCases
+public sealed record TimeWaitOverflowOutcome(LabAvailability Lab, int Buckets, int Connections, int TimeWaitEntries, long? OverflowCounted) : MeasuredResult
 {
     /// <summary>One C2 record when the lab ran.</summary>
-    public IEnumerable<CaseRecord> Cases => !Lab.Available ? [] :
+    public override IEnumerable<CaseRecord> Cases => !Lab.Available ? [] :
     [
         new CaseRecord("C2", "captured-time-wait-overflow", "native", "tcp", "time_wait", new SocketSide("127.0.0.1", "tcp", []), new SocketSide("127.0.0.1", "tcp", []), "close", "ok", null)
         {
@@ -120,7 +118,7 @@ public sealed record TimeWaitOverflowOutcome(LabAvailability Lab, int Buckets, i
     ];
 
     /// <summary>A small table.</summary>
-    public string ToHtml() => Lab.Available
+    public override string ToHtml() => Lab.Available
         ? Html.Table(["tcp_max_tw_buckets in the lab", "server-closed connections", "TIME_WAIT entries", "TcpExtTCPTimeWaitOverflow rose by"],
             [[Html.E(Buckets), Html.E(Connections), Html.E(TimeWaitEntries), Html.E(OverflowCounted?.ToString(CultureInfo.InvariantCulture) ?? "n/a")]])
         : $"<p><b>Not measured here:</b> {Html.E(Lab.Reason)}.</p>";

@@ -146,18 +146,17 @@ public sealed record DualStackSkip(DualStackCase Case, string Reason);
 /// <summary>Scenario P3: the bind matrix across IPv4 and IPv6, measured.</summary>
 /// <param name="Outcomes">Every measured case.</param>
 /// <param name="Skipped">Cases not measured here, with the reason.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record DualStackMatrix(IReadOnlyList<DualStackOutcome> Outcomes, IReadOnlyList<DualStackSkip> Skipped) : IHtmlRenderable, IHasCases
+public sealed record DualStackMatrix(IReadOnlyList<DualStackOutcome> Outcomes, IReadOnlyList<DualStackSkip> Skipped) : MeasuredResult
 {
     /// <inheritdoc />
-    public IEnumerable<CaseRecord> Cases => Outcomes.Select(o => o.ToCase());
+    public override IEnumerable<CaseRecord> Cases => Outcomes.Select(o => o.ToCase());
 
     /// <summary>The measured case for the given combination, or null.</summary>
     public DualStackOutcome? Find(BindApi api, ProtocolType protocol, StackAddress first, StackAddress second, SocketOptionSet options = SocketOptionSet.None) =>
         Outcomes.FirstOrDefault(o => o.Case == new DualStackCase(api, protocol, first, second, options));
 
     /// <summary>One grid per path, protocol and options: the holder's address down, the second socket's across.</summary>
-    public string ToHtml()
+    public override string ToHtml()
     {
         var groups = Outcomes.GroupBy(o => (o.Case.Api, o.Case.Protocol, o.Case.Options)).ToList();
         var html = new System.Text.StringBuilder();
@@ -187,8 +186,7 @@ public sealed record DualStackMatrix(IReadOnlyList<DualStackOutcome> Outcomes, I
 /// no IPv4 or v4-mapped one; [::ffff:127.0.0.1] is 127.0.0.1. Overlapping sockets of one protocol conflict unless both set SO_REUSEPORT
 /// (same user), or both set SO_REUSEADDR and the holder does not listen (UDP never listens).
 /// </summary>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
-public sealed record DualStackRule(IReadOnlyList<(DualStackOutcome Outcome, bool PredictedOk, string Reason)> Predictions) : IHtmlRenderable
+public sealed record DualStackRule(IReadOnlyList<(DualStackOutcome Outcome, bool PredictedOk, string Reason)> Predictions) : HtmlResult
 {
     /// <summary>The rule in words, for the chapter.</summary>
     public const string LinuxRule = "Two sockets' addresses overlap when one address is covered by both: 0.0.0.0 covers every IPv4 address, also written v4-mapped; [::] dual-stack covers every address of both families; [::] with IPV6_V6ONLY covers IPv6 only, not v4-mapped; [::ffff:127.0.0.1] is 127.0.0.1. Overlapping sockets conflict unless both set SO_REUSEPORT, or both set SO_REUSEADDR and the holder does not listen.";
@@ -240,7 +238,7 @@ public sealed record DualStackRule(IReadOnlyList<(DualStackOutcome Outcome, bool
     public IReadOnlyList<(DualStackOutcome Outcome, bool PredictedOk, string Reason)> Mismatches => Predictions.Where(p => p.PredictedOk != p.Outcome.Ok).ToList();
 
     /// <summary>The rule, a count line and the mismatches, if any.</summary>
-    public string ToHtml() => $"<div class=\"course-outcome\"><p>{Html.E(LinuxRule)}</p><p>The rule predicts <b>{Predictions.Count - Mismatches.Count}</b> of {Predictions.Count} measured cases" +
+    public override string ToHtml() => $"<div class=\"course-outcome\"><p>{Html.E(LinuxRule)}</p><p>The rule predicts <b>{Predictions.Count - Mismatches.Count}</b> of {Predictions.Count} measured cases" +
         (Mismatches.Count == 0 ? " (all of them).</p></div>" : $"; these differ: {Html.E(string.Join(", ", Mismatches.Select(m => $"{m.Outcome.Case.Name} (predicted {(m.PredictedOk ? "ok" : "refused")}, measured {m.Outcome.Outcome})")))}.</p></div>");
 
     /// <summary>The count line.</summary>
@@ -286,6 +284,7 @@ public static class DualStack
     }
 
     /// <summary>The lab child's side: every case, inside the namespace.</summary>
+    [InsideLab(Experiment)]
     internal static JsonObject MeasureInside() => ToJson(MeasureCases(AllCases, "lab"));
 
     /// <summary>Measures the given cases here, each on a port free for both protocols on both loopback addresses.</summary>

@@ -21,12 +21,11 @@ namespace AddressInUse.Experiments.Production;
 /// <param name="KestrelSocketError">The SocketError inside Kestrel's failure, or null.</param>
 /// <param name="ResolverOrder">The addresses "localhost" resolves to, in the resolver's order.</param>
 /// <param name="ClientReached">"the other program ([::1])" or "this server (127.0.0.1)": who accepted the client's connection to localhost:P.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
 public sealed record HalfTakenLocalhostOutcome(string? Unavailable, int Port, StepResult? V4, StepResult? V6, bool? KestrelStarted, IReadOnlyList<string> KestrelChain, string? KestrelSocketError,
-    IReadOnlyList<string> ResolverOrder, string? ClientReached) : IHtmlRenderable, IHasCases
+    IReadOnlyList<string> ResolverOrder, string? ClientReached) : MeasuredResult
 {
     /// <inheritdoc />
-    public IEnumerable<CaseRecord> Cases
+    public override IEnumerable<CaseRecord> Cases
     {
         get
         {
@@ -52,7 +51,7 @@ public sealed record HalfTakenLocalhostOutcome(string? Unavailable, int Port, St
     }
 
     /// <summary>The steps in a table.</summary>
-    public string ToHtml() => Unavailable is not null
+    public override string ToHtml() => Unavailable is not null
         ? $"<p><b>Not measured here:</b> {Html.E(Unavailable)}.</p>"
         : Html.Table(["who", "what it tried", "outcome"],
         [

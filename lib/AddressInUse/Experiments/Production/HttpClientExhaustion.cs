@@ -84,14 +84,13 @@ public sealed record HttpClientRun(string Use, string TwReuse, string PortRange,
 /// <param name="Lab">Whether the lab ran, and why not.</param>
 /// <param name="Runs">Every loop (empty when the lab could not run).</param>
 /// <param name="HostSettings">This machine's own tcp_tw_reuse and ip_local_port_range, read, never written.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record HttpClientExhaustionOutcome(LabAvailability Lab, IReadOnlyList<HttpClientRun> Runs, IReadOnlyDictionary<string, string?> HostSettings) : IHtmlRenderable, IHasCases
+public sealed record HttpClientExhaustionOutcome(LabAvailability Lab, IReadOnlyList<HttpClientRun> Runs, IReadOnlyDictionary<string, string?> HostSettings) : MeasuredResult
 {
     /// <summary>The loop with the given client and tcp_tw_reuse, or null when not measured.</summary>
     public HttpClientRun? Find(string use, string twReuse) => Runs.FirstOrDefault(r => r.Use == use && r.TwReuse == twReuse);
 
     /// <inheritdoc />
-    public IEnumerable<CaseRecord> Cases => Runs.Select(r => new CaseRecord(
+    public override IEnumerable<CaseRecord> Cases => Runs.Select(r => new CaseRecord(
         "P1", $"{r.Use}-tw_reuse{r.TwReuse}", "dotnet", "tcp", "time_wait",
         new SocketSide("127.0.0.1", "tcp", []), new SocketSide("127.0.0.1", "tcp", []),
         r.FailedAt is null ? "request" : "connect", r.Errno?.Name ?? (r.FailedAt is null ? "ok" : "failed"), r.Errno?.Number)
@@ -124,7 +123,7 @@ public sealed record HttpClientExhaustionOutcome(LabAvailability Lab, IReadOnlyL
         ], "count");
 
     /// <summary>One row per loop, and the failed request's exception chain.</summary>
-    public string ToHtml()
+    public override string ToHtml()
     {
         var host = string.Join(", ", HostSettings.Select(s => $"{s.Key}={s.Value ?? "n/a"}"));
         if (!Lab.Available)
@@ -196,6 +195,7 @@ public static class HttpClientExhaustion
     }
 
     /// <summary>The lab child's side: a lab HTTP server, a range of <c>ports</c> ephemeral ports, and the request loop.</summary>
+    [InsideLab(Experiment)]
     internal static async Task<JsonObject> MeasureInsideAsync(JsonObject arguments, CancellationToken cancellationToken = default)
     {
         var use = arguments["use"]!.GetValue<string>();

@@ -87,8 +87,7 @@ public sealed record ListenPrediction(ListenStepOutcome Outcome, bool SecondBind
 /// Linux's rule with the listen step: bind() checks the port against the sockets already on it, and listen() checks it
 /// again; SO_REUSEADDR on both lets sockets share a port only while none of them listens, SO_REUSEPORT on both (same user) always.
 /// </summary>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
-public sealed record ListenRule(IReadOnlyList<ListenPrediction> Predictions) : IHtmlRenderable
+public sealed record ListenRule(IReadOnlyList<ListenPrediction> Predictions) : HtmlResult
 {
     /// <summary>The rule in words, for the chapter.</summary>
     public const string LinuxRule = "On Linux, bind() and listen() both refuse a port another socket holds, unless both sockets set SO_REUSEPORT (same user), or both set SO_REUSEADDR and the other socket is not listening; so with SO_REUSEADDR alone two sockets can bind while neither listens, and the second listen() fails.";
@@ -118,7 +117,7 @@ public sealed record ListenRule(IReadOnlyList<ListenPrediction> Predictions) : I
     public IReadOnlyList<ListenPrediction> Mismatches => Predictions.Where(p => p.Mismatch).ToList();
 
     /// <summary>A count line and the mismatches, if any.</summary>
-    public string ToHtml() => $"<div class=\"course-outcome\"><p>{Html.E(LinuxRule)}</p><p>The rule predicts every call of <b>{Predictions.Count}</b> cases; " +
+    public override string ToHtml() => $"<div class=\"course-outcome\"><p>{Html.E(LinuxRule)}</p><p>The rule predicts every call of <b>{Predictions.Count}</b> cases; " +
         (Mismatches.Count == 0 ? "every one matches the measurement.</p></div>" : $"<b>{Mismatches.Count}</b> differ: {Html.E(string.Join(", ", Mismatches.Select(m => m.Outcome.Case.Name)))}.</p></div>");
 
     /// <summary>The count line.</summary>
@@ -127,14 +126,13 @@ public sealed record ListenRule(IReadOnlyList<ListenPrediction> Predictions) : I
 
 /// <summary>Scenario P2's cases, measured: two servers on one port, each call's outcome.</summary>
 /// <param name="Outcomes">One per case.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record ListenStepMatrix(IReadOnlyList<ListenStepOutcome> Outcomes) : IHtmlRenderable, IHasCases
+public sealed record ListenStepMatrix(IReadOnlyList<ListenStepOutcome> Outcomes) : MeasuredResult
 {
     /// <inheritdoc />
-    public IEnumerable<CaseRecord> Cases => Outcomes.Select(o => o.ToCase());
+    public override IEnumerable<CaseRecord> Cases => Outcomes.Select(o => o.ToCase());
 
     /// <summary>One row per case: the path, the options, the order and each call's outcome.</summary>
-    public string ToHtml()
+    public override string ToHtml()
     {
         static string Cell(ListenStepCall? call) => call is null ? "—" : Html.Badge(call.Result.Outcome);
         return Html.Table(["path", "options (both sockets)", "order", "first bind", "second bind", "first listen", "second listen"],

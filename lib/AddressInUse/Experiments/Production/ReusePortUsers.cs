@@ -22,18 +22,17 @@ public sealed record ReusePortJoin(string Protocol, string Joiner, string Step, 
 /// <summary>Scenario P6: may a socket of another user join a SO_REUSEPORT group? Measured in a lab namespace with two user ids.</summary>
 /// <param name="Lab">Whether a namespace with a second user id could be made, and why not.</param>
 /// <param name="Joins">Every attempt (empty when not measured).</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record ReusePortUsersOutcome(LabAvailability Lab, IReadOnlyList<ReusePortJoin> Joins) : IHtmlRenderable, IHasCases
+public sealed record ReusePortUsersOutcome(LabAvailability Lab, IReadOnlyList<ReusePortJoin> Joins) : MeasuredResult
 {
     /// <inheritdoc />
-    public IEnumerable<CaseRecord> Cases => Joins.Select(j => new CaseRecord("P6", $"{j.Protocol}-{(j.Joiner == "same user" ? "same-user" : "other-user")}", "native", j.Protocol, j.Protocol == "tcp" ? "listen" : "udp",
+    public override IEnumerable<CaseRecord> Cases => Joins.Select(j => new CaseRecord("P6", $"{j.Protocol}-{(j.Joiner == "same user" ? "same-user" : "other-user")}", "native", j.Protocol, j.Protocol == "tcp" ? "listen" : "udp",
         new SocketSide("127.0.0.1", j.Protocol, [SocketOptionNames.ReusePort]), new SocketSide("127.0.0.1", j.Protocol, [SocketOptionNames.ReusePort]), j.Step, j.Outcome, j.Errno)
     {
         Details = new JsonObject { ["joiner"] = j.Joiner, ["joiner_uid"] = j.Uid, ["holder_uid"] = 0, ["where"] = "private network namespace with two user ids" },
     });
 
     /// <summary>One row per attempt, or why nothing was measured.</summary>
-    public string ToHtml() => !Lab.Available
+    public override string ToHtml() => !Lab.Available
         ? $"<p><b>Not measured here:</b> {Html.E(Lab.Reason)}.</p>"
         : $"<p>Measured in {Html.E(Lab.Reason)}; the port is held by root's socket with <code>SO_REUSEPORT</code>.</p>" + Html.Table(["protocol", "second socket, also SO_REUSEPORT", "outcome", "its owner (uid)"],
             Joins.Select(j => new[] { j.Protocol.ToUpperInvariant(), Html.E(j.Joiner), Html.Badge(j.Outcome) + $" <small>{Html.E(j.Step)}</small>", j.Uid?.ToString() ?? "—" }));
@@ -62,6 +61,7 @@ public static class ReusePortUsers
     }
 
     /// <summary>The lab child's side (as the namespace's root, with uid 1 mapped too).</summary>
+    [InsideLab(Experiment)]
     internal static JsonObject MeasureInside()
     {
         var joins = new JsonArray();

@@ -27,11 +27,10 @@ public sealed record RollingRestartRun(string Order, string MigrateReq, int Conn
 /// <param name="Lab">Whether the lab ran, and why not.</param>
 /// <param name="Runs">One run per order × tcp_migrate_req.</param>
 /// <param name="HostMigrateReq">This machine's own tcp_migrate_req, read, never written.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record RollingRestartOutcome(LabAvailability Lab, IReadOnlyList<RollingRestartRun> Runs, string? HostMigrateReq) : IHtmlRenderable, IHasCases
+public sealed record RollingRestartOutcome(LabAvailability Lab, IReadOnlyList<RollingRestartRun> Runs, string? HostMigrateReq) : MeasuredResult
 {
     /// <inheritdoc />
-    public IEnumerable<CaseRecord> Cases => Runs.Select(r => new CaseRecord("P4", $"{r.Order}-migrate{r.MigrateReq}", "dotnet", "tcp", "listen",
+    public override IEnumerable<CaseRecord> Cases => Runs.Select(r => new CaseRecord("P4", $"{r.Order}-migrate{r.MigrateReq}", "dotnet", "tcp", "listen",
         new SocketSide("127.0.0.1", "tcp", [SocketOptionNames.ReusePort]), new SocketSide("127.0.0.1", "tcp", [SocketOptionNames.ReusePort]),
         "accept", r.Reset == 0 && r.Other == 0 ? "ok" : "ECONNRESET", r.Reset == 0 && r.Other == 0 ? null : Errno.NumberOf("ECONNRESET", OsFamily.Linux))
     {
@@ -51,7 +50,7 @@ public sealed record RollingRestartOutcome(LabAvailability Lab, IReadOnlyList<Ro
     });
 
     /// <summary>One row per run.</summary>
-    public string ToHtml() => !Lab.Available
+    public override string ToHtml() => !Lab.Available
         ? $"<p><b>Not measured here:</b> {Html.E(Lab.Reason)}.</p><p>This machine's own tcp_migrate_req (read, not changed): {Html.E(HostMigrateReq ?? "n/a")}.</p>"
         : $"<p>Measured in private network namespaces; this machine's own tcp_migrate_req, untouched: {Html.E(HostMigrateReq ?? "n/a")}.</p>" + Html.Table(
             ["how the old server stopped", "tcp_migrate_req", "connections", "answered by old", "answered by new", "reset", "other", "queued at close", "a third socket took"],
@@ -109,6 +108,7 @@ public static class RollingRestart
     }
 
     /// <summary>The lab child's side: old and new server on one port, a steady stream of clients, and the old server stopping in the given order.</summary>
+    [InsideLab(Experiment)]
     internal static async Task<JsonObject> MeasureInsideAsync(JsonObject arguments)
     {
         var order = arguments["order"]!.GetValue<string>();

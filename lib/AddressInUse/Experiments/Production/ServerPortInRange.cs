@@ -38,11 +38,10 @@ public sealed record ClientRound(bool Reserved, int Connected, int Attempted, bo
 /// <param name="Starts">Every server start.</param>
 /// <param name="HostRange">This machine's own ip_local_port_range, read, never written.</param>
 /// <param name="HostReserved">This machine's own ip_local_reserved_ports, read, never written.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record ServerPortInRangeOutcome(LabAvailability Lab, string Range, int ServerPort, IReadOnlyList<ClientRound> Rounds, IReadOnlyList<ServerStart> Starts, string? HostRange, string? HostReserved) : IHtmlRenderable, IHasCases
+public sealed record ServerPortInRangeOutcome(LabAvailability Lab, string Range, int ServerPort, IReadOnlyList<ClientRound> Rounds, IReadOnlyList<ServerStart> Starts, string? HostRange, string? HostReserved) : MeasuredResult
 {
     /// <inheritdoc />
-    public IEnumerable<CaseRecord> Cases => Starts.Select(s =>
+    public override IEnumerable<CaseRecord> Cases => Starts.Select(s =>
     {
         var round = Rounds.First(r => r.Reserved == s.Reserved);
         return new CaseRecord("P5", $"{(s.Reserved ? "reserved" : "unreserved")}-{Slug(s.Server)}", s.Server.StartsWith("plain", StringComparison.Ordinal) ? "dotnet" : "native", "tcp",
@@ -72,7 +71,7 @@ public sealed record ServerPortInRangeOutcome(LabAvailability Lab, string Range,
     };
 
     /// <summary>The two rounds side by side, and what diagnose said in the first.</summary>
-    public string ToHtml()
+    public override string ToHtml()
     {
         if (!Lab.Available)
         {
@@ -127,6 +126,7 @@ public static class ServerPortInRange
     }
 
     /// <summary>The lab child's side: a dependency server, a range of <see cref="RangePorts"/> ports around P, and two rounds.</summary>
+    [InsideLab(Experiment)]
     internal static JsonObject MeasureInside()
     {
         // The dependency (a database, another service) the client talks to; its port comes from the default range, outside P's.
@@ -190,30 +190,7 @@ public static class ServerPortInRange
         return new JsonObject { ["range"] = range, ["server_port"] = p, ["rounds"] = rounds, ["starts"] = starts };
     }
 
-    private static StepResult StartServer(int port, bool native, SocketOptionSet options)
-    {
-        var endPoint = new IPEndPoint(IPAddress.Loopback, port);
-        if (native)
-        {
-            using var socket = NativeSocket.Create();
-            socket.SetOptions(options).ThrowIfFailed();
-            var bind = socket.Bind(endPoint);
-            return bind.Ok ? socket.Listen(16) : bind;
-        }
-        using var dotnet = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        var step = "bind";
-        try
-        {
-            dotnet.Bind(endPoint);
-            step = "listen";
-            dotnet.Listen(16);
-            return StepResult.Success("listen");
-        }
-        catch (SocketException e)
-        {
-            return new StepResult(step, Errno.FromCurrentOs(e.NativeErrorCode));
-        }
-    }
+    private static StepResult StartServer(int port, bool native, SocketOptionSet options) => LoopbackServer.TryStart(port, native, options, backlog: 16);
 
     // A port the OS hands out (so free here), far enough from the dependency's that the small range around it leaves that one out.
     private static int FreePortAwayFrom(int other)

@@ -39,8 +39,7 @@ public sealed record EngineeredRun(string Name, string Title, string ServerKey, 
 /// <param name="CaughtAtAttempt">The attempt where both ends ended in TIME_WAIT (the mark of a simultaneous close), or null.</param>
 /// <param name="ClosingSampled">Whether any sample showed CLOSING in these attempts.</param>
 /// <param name="Run">The caught attempt's run (or the last one).</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record SimultaneousCloseOutcome(int Attempts, int? CaughtAtAttempt, bool ClosingSampled, EngineeredRun Run) : IHtmlRenderable, IHasCases
+public sealed record SimultaneousCloseOutcome(int Attempts, int? CaughtAtAttempt, bool ClosingSampled, EngineeredRun Run) : MeasuredResult
 {
     /// <summary>In how many of the attempts both ends ended in TIME_WAIT: whether two FINs cross depends on scheduling, so the outcome is a rate.</summary>
     public int Caught { get; init; } = CaughtAtAttempt is null ? 0 : 1;
@@ -53,7 +52,7 @@ public sealed record SimultaneousCloseOutcome(int Attempts, int? CaughtAtAttempt
         Run.Timeline.Histories().FirstOrDefault(h => h.Key == (server ? Run.ServerKey : Run.ClientKey))?.States ?? (IReadOnlyList<string>)Array.Empty<string>();
 
     /// <summary>One B3 record: "ok" when both ends ended in TIME_WAIT, else "not_caught"; the sampled paths are in its details.</summary>
-    public IEnumerable<CaseRecord> Cases => new[]
+    public override IEnumerable<CaseRecord> Cases => new[]
     {
         new CaseRecord("B3", "simultaneous-close", "dotnet", "tcp", "none",
             new SocketSide("127.0.0.1", "tcp", Array.Empty<string>()), new SocketSide("127.0.0.1", "tcp", Array.Empty<string>()),
@@ -74,7 +73,7 @@ public sealed record SimultaneousCloseOutcome(int Attempts, int? CaughtAtAttempt
     };
 
     /// <summary>The one sentence, not the kernel's property tree: that tree would draw the run's chart a second time.</summary>
-    public string ToHtml() => $"<p>B3 simultaneous close: {Html.E(ToString())}</p>";
+    public override string ToHtml() => $"<p>B3 simultaneous close: {Html.E(ToString())}</p>";
 
     /// <summary>"caught in 3 of 50 attempts (6 %, a probabilistic outcome: it depends on how the two threads are scheduled), first at attempt 7 (both ends in TIME_WAIT); CLOSING not sampled".</summary>
     public override string ToString() =>
@@ -87,15 +86,14 @@ public sealed record SimultaneousCloseOutcome(int Attempts, int? CaughtAtAttempt
 /// <param name="Captures">One row per teardown state.</param>
 /// <param name="Runs">The engineered runs.</param>
 /// <param name="Simultaneous">The B3 attempts.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record EveryStateOutcome(IReadOnlyList<StateCapture> Captures, IReadOnlyList<EngineeredRun> Runs, SimultaneousCloseOutcome Simultaneous) : IHtmlRenderable, IHasCases
+public sealed record EveryStateOutcome(IReadOnlyList<StateCapture> Captures, IReadOnlyList<EngineeredRun> Runs, SimultaneousCloseOutcome Simultaneous) : MeasuredResult
 {
     /// <summary>
     /// One B2 record per teardown state ("ok" when a sample showed it, else "not_seen"), and a B3 record "stuffed-pipe-crossed":
     /// the stuffed pipe's two FINs were both sent before either arrived, a crossed close slowed down; its details hold each end's sampled states.
     /// The simultaneous attempts' record is on <see cref="Simultaneous"/>.
     /// </summary>
-    public IEnumerable<CaseRecord> Cases => StateCases.Append(CrossedCase(Runs[0]));
+    public override IEnumerable<CaseRecord> Cases => StateCases.Append(CrossedCase(Runs[0]));
 
     private static CaseRecord CrossedCase(EngineeredRun run)
     {
@@ -127,7 +125,7 @@ public sealed record EveryStateOutcome(IReadOnlyList<StateCapture> Captures, IRe
     public IReadOnlyList<string> NotSeen => Captures.Where(c => !c.Seen).Select(c => c.State).ToList();
 
     /// <summary>The table: state, seen?, samples, longest stretch, where.</summary>
-    public string ToHtml() => Html.Table(new[] { "state", "seen here", "samples", "longest stretch sampled", "how" },
+    public override string ToHtml() => Html.Table(new[] { "state", "seen here", "samples", "longest stretch sampled", "how" },
         Captures.Select(c => new[]
         {
             $"<code>{Html.E(c.State)}</code>", Html.Badge(c.Seen ? "ok" : "not seen", c.Seen ? "a sample showed it" : "no sample showed it"),

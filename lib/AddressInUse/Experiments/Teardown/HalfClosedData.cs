@@ -17,11 +17,10 @@ namespace AddressInUse.Experiments.Teardown;
 /// <param name="ClientSendAfterShutdown">What a send on the client's shut half returned ("EPIPE"-like error name, or "ok").</param>
 /// <param name="Connection">The socket keys, for the chart.</param>
 /// <param name="Timeline">Samples and actions.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record HalfClosedDataOutcome(long BytesAfterFin, long BytesReceived, string? ClientStateWhileReading, string? ServerStateWhileSending, string ClientSendAfterShutdown, (string Server, string Client) Connection, Timeline Timeline) : IHtmlRenderable, IHasCases
+public sealed record HalfClosedDataOutcome(long BytesAfterFin, long BytesReceived, string? ClientStateWhileReading, string? ServerStateWhileSending, string ClientSendAfterShutdown, (string Server, string Client) Connection, Timeline Timeline) : MeasuredResult
 {
     /// <summary>The results.json record: what the client read after its own FIN, and the two ends' states meanwhile.</summary>
-    public IEnumerable<CaseRecord> Cases =>
+    public override IEnumerable<CaseRecord> Cases =>
     [
         new CaseRecord("B1", "half-closed-data", "dotnet", "tcp", ClientStateWhileReading?.ToLowerInvariant() ?? "none",
             new SocketSide("127.0.0.1", "tcp", []), new SocketSide("127.0.0.1", "tcp", []), "observe", BytesReceived == BytesAfterFin ? "ok" : "short_read", null)
@@ -40,7 +39,7 @@ public sealed record HalfClosedDataOutcome(long BytesAfterFin, long BytesReceive
         [("server end", Connection.Server, EventSides.Server), ("client end", Connection.Client, EventSides.Client)], 0, "ms since the connection opened");
 
     /// <summary>A small table.</summary>
-    public string ToHtml() => Html.Table(["half-closed connection", ""],
+    public override string ToHtml() => Html.Table(["half-closed connection", ""],
     [
         ["bytes the server sent after reading the client's FIN", Html.E(BytesAfterFin)],
         ["bytes the client read after its shutdown(SHUT_WR)", Html.E(BytesReceived)],

@@ -98,11 +98,10 @@ public static class HalfClosedRestart
 /// <param name="Readback">Options read back on the new socket after a successful bind.</param>
 /// <param name="BindAtMs">When the new bind was tried.</param>
 /// <param name="Timeline">Samples and actions.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
 public sealed record RestartOutcome(
     string Scenario, SocketOptionSet Options, int Port, string ServerEnd, string ClientEnd,
     TcpState? ServerStateAtBind, TcpState? ClientStateAtBind, int? ClientUnreadBytes, int BytesSent,
-    StepResult Bind, IReadOnlyDictionary<string, int>? Readback, double BindAtMs, Timeline Timeline) : IHtmlRenderable, IHasCases
+    StepResult Bind, IReadOnlyDictionary<string, int>? Readback, double BindAtMs, Timeline Timeline) : MeasuredResult
 {
     /// <summary>"ok" or the errno name of the new bind.</summary>
     public string Outcome => Bind.Outcome;
@@ -111,7 +110,7 @@ public sealed record RestartOutcome(
     public string CaseName => (Scenario == "A2" ? "client-closes-first" : "peer-never-closes") + (Options == SocketOptionSet.None ? "-no-options" : "-so-reuseaddr");
 
     /// <summary>The results.json record: a native bind on the old server's port.</summary>
-    public IEnumerable<CaseRecord> Cases => new[]
+    public override IEnumerable<CaseRecord> Cases => new[]
     {
         new CaseRecord(Scenario, CaseName, "native", "tcp", ServerStateAtBind?.ToHolderName() ?? "none",
             new SocketSide(Address, "tcp", Options.ToNames()), new SocketSide(Address, "tcp", Options.ToNames()),
@@ -145,7 +144,7 @@ public sealed record RestartOutcome(
         new (string, string, string?)[] { ("server end", $"{ServerEnd}>{ClientEnd}", EventSides.Server), ("client end", $"{ClientEnd}>{ServerEnd}", EventSides.Client) }, BindAtMs, "ms since the new bind");
 
     /// <summary>A card with the states at the bind and its outcome.</summary>
-    public string ToHtml() => Html.Table(new[] { $"{Scenario} {CaseName}", "" }, new[]
+    public override string ToHtml() => Html.Table(new[] { $"{Scenario} {CaseName}", "" }, new[]
     {
         new[] { "options (old listener and new socket)", Html.E(Options.ToLabel()) },
         new[] { "server end at the new bind", $"<b>{Html.E(ServerStateAtBind?.ToCanonicalName() ?? "gone")}</b>" },

@@ -20,9 +20,8 @@ namespace AddressInUse.Experiments.Teardown;
 /// <param name="BindDuring">A native bind without options while the entry lived.</param>
 /// <param name="BindAfter">The same bind once it had gone (null in quick mode).</param>
 /// <param name="Timeline">Samples and actions.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
 public sealed record TimeWaitDurationOutcome(int Port, string ServerKey, double BornAtMs, double? GoneAtMs, double PrecisionMs, StepResult BindDuring, StepResult? BindAfter, Timeline Timeline)
-    : IHtmlRenderable, IHasCases
+    : MeasuredResult
 {
     /// <summary>What the environment did, when it interfered: the port was held by another program when it was bound again; never a lesson result.</summary>
     public string? EnvironmentNote { get; init; }
@@ -31,7 +30,7 @@ public sealed record TimeWaitDurationOutcome(int Port, string ServerKey, double 
     public double? Seconds => GoneAtMs is { } gone ? (gone - BornAtMs) / 1000 : null;
 
     /// <summary>Both binds as results.json cases.</summary>
-    public IEnumerable<CaseRecord> Cases
+    public override IEnumerable<CaseRecord> Cases
     {
         get
         {
@@ -54,7 +53,7 @@ public sealed record TimeWaitDurationOutcome(int Port, string ServerKey, double 
         Timeline, new (string, string, string?)[] { ("server end (closed first)", ServerKey, EventSides.Server) }, BornAtMs, "ms since TIME_WAIT was first seen");
 
     /// <summary>The measured duration and the two binds.</summary>
-    public string ToHtml() => Html.Table(new[] { "C1 TIME_WAIT duration", "" }, new[]
+    public override string ToHtml() => Html.Table(new[] { "C1 TIME_WAIT duration", "" }, new[]
     {
         new[] { "measured", Seconds is { } s ? Html.E($"{s:0.00} s (± {PrecisionMs:0} ms)") : "skipped (quick mode)" },
         new[] { "bind without options while it lived", Html.Badge(BindDuring.Outcome) },
@@ -69,8 +68,7 @@ public sealed record TimeWaitDurationOutcome(int Port, string ServerKey, double 
 /// <param name="Connections">How many connections the server closed first.</param>
 /// <param name="Series">(seconds since the first connection, TIME_WAIT count) pairs.</param>
 /// <param name="Drained">Whether the count went back to 0 before the end.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html })]
-public sealed record PileUpOutcome(int Connections, IReadOnlyList<(double Seconds, int Count)> Series, bool Drained) : IHtmlRenderable
+public sealed record PileUpOutcome(int Connections, IReadOnlyList<(double Seconds, int Count)> Series, bool Drained) : HtmlResult
 {
     /// <summary>The highest count seen.</summary>
     public int Peak => Series.Count == 0 ? 0 : Series.Max(p => p.Count);
@@ -89,7 +87,7 @@ public sealed record PileUpOutcome(int Connections, IReadOnlyList<(double Second
     }
 
     /// <summary>Peak and drain.</summary>
-    public string ToHtml() => Html.Table(new[] { "C3 pile-up", "" }, new[]
+    public override string ToHtml() => Html.Table(new[] { "C3 pile-up", "" }, new[]
     {
         new[] { "connections closed by the server", Html.E(Connections) },
         new[] { "peak TIME_WAIT count", Html.E(Peak) },
@@ -106,11 +104,10 @@ public sealed record PileUpOutcome(int Connections, IReadOnlyList<(double Second
 /// <param name="ClientReads">What each pending client's next read returned ("EOF" or an error name).</param>
 /// <param name="Rebind">A native bind without options on the same port afterwards.</param>
 /// <param name="Port">The port.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record ListenerCloseOutcome(int Pending, IReadOnlyList<string> LeftBehind, IReadOnlyList<string> ClientReads, StepResult Rebind, int Port) : IHtmlRenderable, IHasCases
+public sealed record ListenerCloseOutcome(int Pending, IReadOnlyList<string> LeftBehind, IReadOnlyList<string> ClientReads, StepResult Rebind, int Port) : MeasuredResult
 {
     /// <summary>The rebind as a results.json case.</summary>
-    public IEnumerable<CaseRecord> Cases => new[]
+    public override IEnumerable<CaseRecord> Cases => new[]
     {
         new CaseRecord("B4", Pending == 0 ? "listener-close-idle" : "listener-close-unaccepted", "native", "tcp",
             LeftBehind.Count == 0 ? "none" : string.Join(",", LeftBehind.Select(l => l.Split(' ')[0].ToLowerInvariant()).Distinct()),
@@ -122,7 +119,7 @@ public sealed record ListenerCloseOutcome(int Pending, IReadOnlyList<string> Lef
     };
 
     /// <summary>What remained and the rebind.</summary>
-    public string ToHtml() => Html.Table(new[] { $"B4 close a listener with {Pending} unaccepted connection(s)", "" }, new[]
+    public override string ToHtml() => Html.Table(new[] { $"B4 close a listener with {Pending} unaccepted connection(s)", "" }, new[]
     {
         new[] { "left in the table on the port", LeftBehind.Count == 0 ? "nothing" : string.Join("<br>", LeftBehind.Select(l => $"<code>{Html.E(l)}</code>")) },
         new[] { "each pending client's next read", Html.E(ClientReads.Count == 0 ? "—" : string.Join(", ", ClientReads)) },
@@ -227,14 +224,7 @@ public static class TimeWaitExperiments
         Record();
         for (var i = 0; i < connections; i++)
         {
-            using var client = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            await client.ConnectAsync(listener.LocalEndPoint!, cancellationToken).ConfigureAwait(false);
-            using (var server = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false))
-            {
-                server.Shutdown(SocketShutdown.Both);
-            }
-            // The client closes once it has read the server's FIN, so TIME_WAIT lands on the server's port.
-            await client.ReceiveAsync(new byte[1], SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            await LoopbackServer.ServerClosesFirstAsync(listener, cancellationToken).ConfigureAwait(false);
             if (i % 20 == 0)
             {
                 Record();

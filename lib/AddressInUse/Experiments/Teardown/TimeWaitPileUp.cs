@@ -18,9 +18,8 @@ namespace AddressInUse.Experiments.Teardown;
 /// <param name="Lifetimes">(seconds since the first connection the entry was born, seconds it lived) for every entry seen born and gone.</param>
 /// <param name="PrecisionMs">The widest gap between two samples: each lifetime is known to within this.</param>
 /// <param name="Quick">Whether the wait was skipped (quick mode: no lifetimes).</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
 public sealed record TimeWaitPileUpOutcome(double RatePerSecond, int Created, IReadOnlyList<(double Seconds, int Count)> Series, IReadOnlyList<(double BornSeconds, double Lifetime)> Lifetimes, double PrecisionMs, bool Quick)
-    : IHtmlRenderable, IHasCases
+    : MeasuredResult
 {
     private IReadOnlyList<double> Sorted => Lifetimes.Select(l => l.Lifetime).Order().ToList();
 
@@ -52,7 +51,7 @@ public sealed record TimeWaitPileUpOutcome(double RatePerSecond, int Created, IR
     public double? PredictedPlateau => Median is { } m ? RatePerSecond * m : null;
 
     /// <inheritdoc />
-    public IEnumerable<CaseRecord> Cases
+    public override IEnumerable<CaseRecord> Cases
     {
         get
         {
@@ -141,7 +140,7 @@ public sealed record TimeWaitPileUpOutcome(double RatePerSecond, int Created, IR
     };
 
     /// <summary>A summary table.</summary>
-    public string ToHtml() => Html.Table(new[] { "C1 and C3 from one steady pile-up", "" }, new[]
+    public override string ToHtml() => Html.Table(new[] { "C1 and C3 from one steady pile-up", "" }, new[]
     {
         new[] { "server-closed connections", Html.E($"{Created} at {RatePerSecond:0.##} per second") },
         new[] { "C1 TIME_WAIT lifetime (median)", Html.E(Median is { } m ? $"{m:0.000} s (± {PrecisionMs:0} ms)" : "not waited for (quick mode)") },

@@ -18,11 +18,10 @@ namespace AddressInUse.Experiments.Teardown;
 /// <param name="HostFinTimeout">The machine's own tcp_fin_timeout, read (never written).</param>
 /// <param name="Seconds">How long the orphan's FIN_WAIT_2 stayed in the lab's table, or null when not measured.</param>
 /// <param name="Spans">The orphan's states in the lab: (state, from ms, to ms) since its close.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record FinTimeoutOutcome(LabAvailability Lab, int FinTimeoutSeconds, string? HostFinTimeout, double? Seconds, IReadOnlyList<StateSpan> Spans) : IHtmlRenderable, IHasCases
+public sealed record FinTimeoutOutcome(LabAvailability Lab, int FinTimeoutSeconds, string? HostFinTimeout, double? Seconds, IReadOnlyList<StateSpan> Spans) : MeasuredResult
 {
     /// <summary>The results.json record, only when the lab ran: a chapter's sentence about the lab is then judged, and is "not measured" otherwise.</summary>
-    public IEnumerable<CaseRecord> Cases => !Lab.Available ? [] :
+    public override IEnumerable<CaseRecord> Cases => !Lab.Available ? [] :
     [
         TimeWaitSettings.LabCase("fin-timeout-orphan", Seconds is null ? "not_ended" : "ok", new JsonObject
         {
@@ -46,7 +45,7 @@ public sealed record FinTimeoutOutcome(LabAvailability Lab, int FinTimeoutSecond
     }
 
     /// <summary>A small table.</summary>
-    public string ToHtml() => Lab.Available
+    public override string ToHtml() => Lab.Available
         ? Html.Table(["tcp_fin_timeout in the lab", "orphaned FIN_WAIT_2 lasted", "this machine's own tcp_fin_timeout (untouched)"],
             [[Html.E($"{FinTimeoutSeconds} s"), Html.E(Seconds is { } s ? $"{s:0.00} s" : "did not end"), Html.E(HostFinTimeout ?? "n/a")]])
         : $"<p><b>Not measured here:</b> {Html.E(Lab.Reason)}. This machine's tcp_fin_timeout (read, not changed): {Html.E(HostFinTimeout ?? "n/a")}.</p>";
@@ -63,11 +62,10 @@ public sealed record FinTimeoutOutcome(LabAvailability Lab, int FinTimeoutSecond
 /// <param name="SmallBuckets">The small limit set in the lab.</param>
 /// <param name="SeenWithSmall">TIME_WAIT entries seen after the connections with the small limit.</param>
 /// <param name="HostBuckets">The machine's own tcp_max_tw_buckets, read (never written).</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record TimeWaitBucketsOutcome(LabAvailability Lab, int Connections, string? DefaultBuckets, int SeenWithDefault, int SmallBuckets, int SeenWithSmall, string? HostBuckets) : IHtmlRenderable, IHasCases
+public sealed record TimeWaitBucketsOutcome(LabAvailability Lab, int Connections, string? DefaultBuckets, int SeenWithDefault, int SmallBuckets, int SeenWithSmall, string? HostBuckets) : MeasuredResult
 {
     /// <summary>The results.json record, only when the lab ran.</summary>
-    public IEnumerable<CaseRecord> Cases => !Lab.Available ? [] :
+    public override IEnumerable<CaseRecord> Cases => !Lab.Available ? [] :
     [
         TimeWaitSettings.LabCase("tw-buckets", "ok", new JsonObject
         {
@@ -77,7 +75,7 @@ public sealed record TimeWaitBucketsOutcome(LabAvailability Lab, int Connections
     ];
 
     /// <summary>A small table.</summary>
-    public string ToHtml() => Lab.Available
+    public override string ToHtml() => Lab.Available
         ? Html.Table(["tcp_max_tw_buckets in the lab", "server-closed connections", "TIME_WAIT entries in the table"],
             [[Html.E(DefaultBuckets ?? "?"), Html.E(Connections), Html.E(SeenWithDefault)], [Html.E(SmallBuckets), Html.E(Connections), Html.E(SeenWithSmall)]])
             + $"<p>This machine's own tcp_max_tw_buckets (untouched): {Html.E(HostBuckets ?? "n/a")}.</p>"
@@ -91,18 +89,17 @@ public sealed record TimeWaitBucketsOutcome(LabAvailability Lab, int Connections
 /// <param name="Lab">Whether the lab ran, and why not (quick mode skips it too).</param>
 /// <param name="FinTimeoutSeconds">tcp_fin_timeout set in the lab.</param>
 /// <param name="Seconds">How long the TIME_WAIT entry lived, or null when not measured.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record TimeWaitLengthOutcome(LabAvailability Lab, int FinTimeoutSeconds, double? Seconds) : IHtmlRenderable, IHasCases
+public sealed record TimeWaitLengthOutcome(LabAvailability Lab, int FinTimeoutSeconds, double? Seconds) : MeasuredResult
 {
     /// <summary>The results.json record, only when the lab ran.</summary>
-    public IEnumerable<CaseRecord> Cases => !Lab.Available ? [] :
+    public override IEnumerable<CaseRecord> Cases => !Lab.Available ? [] :
     [
         TimeWaitSettings.LabCase("time-wait-with-short-fin-timeout", Seconds is null ? "not_ended" : "ok",
             new JsonObject { ["tcp_fin_timeout_lab"] = FinTimeoutSeconds, ["seconds"] = Seconds }, "time_wait"),
     ];
 
     /// <summary>One line.</summary>
-    public string ToHtml() => Lab.Available
+    public override string ToHtml() => Lab.Available
         ? $"<p>In the lab with tcp_fin_timeout = {Html.E(FinTimeoutSeconds)} s, the TIME_WAIT entry lived <b>{Html.E(Seconds is { } s ? $"{s:0.00} s" : "longer than the lab waited")}</b>.</p>"
         : $"<p><b>Not measured here:</b> {Html.E(Lab.Reason)}.</p>";
 
@@ -113,6 +110,15 @@ public sealed record TimeWaitLengthOutcome(LabAvailability Lab, int FinTimeoutSe
 /// <summary>Scenario C4 made visible: the TIME_WAIT-related settings changed inside the private network lab, never on the machine.</summary>
 public static class TimeWaitSettings
 {
+    /// <summary>The lab experiment that orphans a FIN_WAIT_2 under a short tcp_fin_timeout.</summary>
+    public const string FinTimeoutExperiment = "fin-timeout";
+
+    /// <summary>The lab experiment that fills TIME_WAIT under the default and a small tcp_max_tw_buckets.</summary>
+    public const string TimeWaitBucketsExperiment = "tw-buckets";
+
+    /// <summary>The lab experiment that times a TIME_WAIT entry under a changed tcp_fin_timeout.</summary>
+    public const string TimeWaitLengthExperiment = "tw-length";
+
     /// <summary>Orphans a FIN_WAIT_2 in a lab whose tcp_fin_timeout is a few seconds, and times how long it stays.</summary>
     public static async Task<FinTimeoutOutcome> FinTimeoutAsync(int finTimeoutSeconds = 3, CancellationToken cancellationToken = default)
     {
@@ -126,7 +132,7 @@ public static class TimeWaitSettings
         {
             return new FinTimeoutOutcome(lab, finTimeoutSeconds, host, null, []);
         }
-        var result = await NetworkLab.RunAsync("fin-timeout", new Dictionary<string, string> { ["net.ipv4.tcp_fin_timeout"] = finTimeoutSeconds.ToString(CultureInfo.InvariantCulture) },
+        var result = await NetworkLab.RunAsync(FinTimeoutExperiment, new Dictionary<string, string> { ["net.ipv4.tcp_fin_timeout"] = finTimeoutSeconds.ToString(CultureInfo.InvariantCulture) },
             timeout: TimeSpan.FromSeconds(finTimeoutSeconds + 60), cancellationToken: cancellationToken).ConfigureAwait(false);
         var spans = result["spans"]!.AsArray().Select(s => new StateSpan(s!["state"]!.GetValue<string>(), s["from_ms"]!.GetValue<double>(), s["to_ms"]!.GetValue<double>(), s["samples"]!.GetValue<int>(), s["last_seen_ms"]?.GetValue<double>())).ToList();
         return new FinTimeoutOutcome(lab, finTimeoutSeconds, host, result["seconds"]?.GetValue<double>(), spans);
@@ -141,7 +147,7 @@ public static class TimeWaitSettings
         {
             return new TimeWaitBucketsOutcome(lab, connections, null, 0, smallBuckets, 0, host);
         }
-        var result = await NetworkLab.RunAsync("tw-buckets", new Dictionary<string, string>(),
+        var result = await NetworkLab.RunAsync(TimeWaitBucketsExperiment, new Dictionary<string, string>(),
             new JsonObject { ["connections"] = connections, ["small"] = smallBuckets }, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
         return new TimeWaitBucketsOutcome(lab, connections, result["default"]?.GetValue<string>(), result["seen_default"]!.GetValue<int>(), smallBuckets, result["seen_small"]!.GetValue<int>(), host);
     }
@@ -157,7 +163,7 @@ public static class TimeWaitSettings
         {
             return new TimeWaitLengthOutcome(lab, finTimeoutSeconds, null);
         }
-        var result = await NetworkLab.RunAsync("tw-length", new Dictionary<string, string> { ["net.ipv4.tcp_fin_timeout"] = finTimeoutSeconds.ToString(CultureInfo.InvariantCulture) },
+        var result = await NetworkLab.RunAsync(TimeWaitLengthExperiment, new Dictionary<string, string> { ["net.ipv4.tcp_fin_timeout"] = finTimeoutSeconds.ToString(CultureInfo.InvariantCulture) },
             timeout: TimeSpan.FromSeconds(200), cancellationToken: cancellationToken).ConfigureAwait(false);
         return new TimeWaitLengthOutcome(lab, finTimeoutSeconds, result["seconds"]?.GetValue<double>());
     }
@@ -170,6 +176,7 @@ public static class TimeWaitSettings
     }
 
     /// <summary>The lab child's side of <see cref="TimeWaitLengthAsync"/>: one server-closed connection, its TIME_WAIT polled until gone.</summary>
+    [InsideLab(TimeWaitLengthExperiment)]
     internal static async Task<JsonObject> TimeWaitLengthInsideAsync(CancellationToken cancellationToken = default)
     {
         using var listener = NativeSocket.ListenOnLoopback();
@@ -200,6 +207,7 @@ public static class TimeWaitSettings
     }
 
     /// <summary>The lab child's side of <see cref="FinTimeoutAsync"/>.</summary>
+    [InsideLab(FinTimeoutExperiment)]
     internal static async Task<JsonObject> OrphanFinWait2InsideAsync(CancellationToken cancellationToken = default)
     {
         using var listener = NativeSocket.ListenOnLoopback();
@@ -232,6 +240,7 @@ public static class TimeWaitSettings
     }
 
     /// <summary>The lab child's side of <see cref="BucketsAsync"/>.</summary>
+    [InsideLab(TimeWaitBucketsExperiment)]
     internal static async Task<JsonObject> TimeWaitBucketsInsideAsync(JsonObject arguments, CancellationToken cancellationToken = default)
     {
         var connections = arguments["connections"]?.GetValue<int>() ?? 20;
@@ -250,13 +259,7 @@ public static class TimeWaitSettings
         var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
         for (var i = 0; i < connections; i++)
         {
-            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            await client.ConnectAsync(listener.LocalEndPoint!, cancellationToken).ConfigureAwait(false);
-            using (var server = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false))
-            {
-                server.Shutdown(SocketShutdown.Both);
-            }
-            await client.ReceiveAsync(new byte[1], SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            await LoopbackServer.ServerClosesFirstAsync(listener, cancellationToken).ConfigureAwait(false);
         }
         int Count() => TcpTable.ReadPorts([port]).Count(e => e.Local.Port == port && e.State == System.Net.NetworkInformation.TcpState.TimeWait);
         // The last close's TIME_WAIT appears within moments; poll until the count settles.

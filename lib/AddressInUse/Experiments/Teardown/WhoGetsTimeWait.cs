@@ -74,14 +74,13 @@ public sealed record CloseRun(CloseOrder Order, string ServerEnd, string ClientE
 /// <summary>B1/B5: a connection closed in one order, repeated; who ends in TIME_WAIT each time.</summary>
 /// <param name="Order">Who closed first.</param>
 /// <param name="Runs">Every run.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record CloseOrderOutcome(CloseOrder Order, IReadOnlyList<CloseRun> Runs) : IHtmlRenderable, IHasCases
+public sealed record CloseOrderOutcome(CloseOrder Order, IReadOnlyList<CloseRun> Runs) : MeasuredResult
 {
     /// <summary>The case name in results.json: "server-closes-first" or "client-closes-first".</summary>
     public string CaseName => Order == CloseOrder.ServerClosesFirst ? "server-closes-first" : "client-closes-first";
 
     /// <summary>One B5 record: the counts per end over every run (outcome "ok"; the counts are in its details).</summary>
-    public IEnumerable<CaseRecord> Cases => new[]
+    public override IEnumerable<CaseRecord> Cases => new[]
     {
         new CaseRecord("B5", CaseName, "dotnet", "tcp", "none",
             new SocketSide("127.0.0.1", "tcp", Array.Empty<string>()), new SocketSide("127.0.0.1", "tcp", Array.Empty<string>()),
@@ -128,7 +127,7 @@ public sealed record CloseOrderOutcome(CloseOrder Order, IReadOnlyList<CloseRun>
         $"B5 four-way close, {Label}", new[] { (Label, Runs[0]) });
 
     /// <summary>A table: the counts, and each end's path in the first run.</summary>
-    public string ToHtml() => Html.Table(new[] { $"B5 {Label}", "" }, new[]
+    public override string ToHtml() => Html.Table(new[] { $"B5 {Label}", "" }, new[]
     {
         new[] { "runs", Html.E(Runs.Count) },
         new[] { "TIME_WAIT on the server end", Html.E(Count("server")) },
@@ -145,18 +144,17 @@ public sealed record CloseOrderOutcome(CloseOrder Order, IReadOnlyList<CloseRun>
 
 /// <summary>Both close orders side by side.</summary>
 /// <param name="Outcomes">Server closes first, then client closes first.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Cases })]
-public sealed record CloseOrderComparison(IReadOnlyList<CloseOrderOutcome> Outcomes) : IHtmlRenderable, IHasCases
+public sealed record CloseOrderComparison(IReadOnlyList<CloseOrderOutcome> Outcomes) : MeasuredResult
 {
     /// <summary>Both orders' B5 records.</summary>
-    public IEnumerable<CaseRecord> Cases => Outcomes.SelectMany(o => o.Cases);
+    public override IEnumerable<CaseRecord> Cases => Outcomes.SelectMany(o => o.Cases);
 
     /// <summary>Both orders' first runs on one axis (four rows), 0 = each run's first close().</summary>
     public Figure Chart => TeardownCharts.BothEnds("b1-both-orders", "B5 who closes first, who waits: both ends of one connection, each order",
         Outcomes.Select(o => (o.Label, o.Runs[0])).ToList());
 
     /// <summary>The counts of both orders in one table.</summary>
-    public string ToHtml() => Html.Table(new[] { "who closes first", "runs", "TIME_WAIT on server", "TIME_WAIT on client", "both", "neither", "gap between samples, median / widest (ms)" },
+    public override string ToHtml() => Html.Table(new[] { "who closes first", "runs", "TIME_WAIT on server", "TIME_WAIT on client", "both", "neither", "gap between samples, median / widest (ms)" },
         Outcomes.Select(o => new[] { Html.E(o.Label), Html.E(o.Runs.Count), Html.E(o.Count("server")), Html.E(o.Count("client")), Html.E(o.Count("both")), Html.E(o.Count("neither")),
             Html.E($"{Ms(o.MedianSampleGapMs)} / {Ms(o.WidestSampleGapMs)}") }));
 

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Course.Runner.Cli;
+namespace Course.Runner.Pipeline;
 
 /// <summary>One chapter notebook: "NN-name.ipynb".</summary>
 /// <param name="Name">The file name without extension, e.g. "01-address-already-in-use".</param>

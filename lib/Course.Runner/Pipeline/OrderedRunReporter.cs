@@ -1,6 +1,6 @@
 using Course.Runner.Execution;
 
-namespace Course.Runner.Cli;
+namespace Course.Runner.Pipeline;
 
 /// <summary>
 /// Lets chapters that run at the same time report through one reporter in chapter order: the first unfinished

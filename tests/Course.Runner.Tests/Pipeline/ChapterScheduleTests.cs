@@ -1,8 +1,9 @@
 using System.Text.Json.Nodes;
 using Course.Runner.Cli;
 using Course.Runner.Execution;
+using Course.Runner.Pipeline;
 
-namespace Course.Runner.Tests.Cli;
+namespace Course.Runner.Tests.Pipeline;
 
 public sealed class ChapterScheduleTests : IDisposable
 {

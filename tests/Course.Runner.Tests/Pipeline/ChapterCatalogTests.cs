@@ -1,7 +1,8 @@
 using Course.Runner.Cli;
+using Course.Runner.Pipeline;
 using Course.Runner.Tests.Fixtures;
 
-namespace Course.Runner.Tests.Cli;
+namespace Course.Runner.Tests.Pipeline;
 
 public sealed class ChapterCatalogTests : IDisposable
 {

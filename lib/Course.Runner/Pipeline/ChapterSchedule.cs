@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Course.Runner.IO;
 
-namespace Course.Runner.Cli;
+namespace Course.Runner.Pipeline;
 
 /// <summary>
 /// Decides how many chapters run at once and in which order they start: the longest first, by the durations the last
