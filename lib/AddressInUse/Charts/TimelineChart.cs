@@ -8,7 +8,28 @@ namespace AddressInUse.Charts;
 /// <param name="Label">The row's label, e.g. "no options · server end :5000".</param>
 /// <param name="History">The socket's sampled states.</param>
 /// <param name="OriginMs">The timeline time that becomes 0 on the chart (e.g. the kill).</param>
-public sealed record TimelineLane(string Label, SocketHistory History, double OriginMs);
+public sealed record TimelineLane(string Label, SocketHistory History, double OriginMs)
+{
+    /// <summary>The lanes of one connection's two ends as <paramref name="timeline"/> saw them: the server end's, then the client end's; an end never seen has none.</summary>
+    /// <param name="timeline">The sampled timeline.</param>
+    /// <param name="serverEnd">The server end ("127.0.0.1:port").</param>
+    /// <param name="clientEnd">The client end.</param>
+    /// <param name="serverLabel">The server end's row label.</param>
+    /// <param name="clientLabel">The client end's row label.</param>
+    /// <param name="originMs">The timeline time that becomes 0 on the chart.</param>
+    public static IEnumerable<TimelineLane> OfConnection(Timeline timeline, string serverEnd, string clientEnd, string serverLabel, string clientLabel, double originMs)
+    {
+        var histories = timeline.Histories();
+        if (histories.FirstOrDefault(h => h.Local == serverEnd && h.Remote == clientEnd) is { } server)
+        {
+            yield return new TimelineLane(serverLabel, server, originMs);
+        }
+        if (histories.FirstOrDefault(h => h.Local == clientEnd && h.Remote == serverEnd) is { } client)
+        {
+            yield return new TimelineLane(clientLabel, client, originMs);
+        }
+    }
+}
 
 /// <summary>A marker on a timeline chart row: one of the experiment's own actions.</summary>
 /// <param name="Lane">The row label it sits on.</param>

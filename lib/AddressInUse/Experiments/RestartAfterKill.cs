@@ -337,17 +337,9 @@ public static class RestartCharts
         var markers = new List<TimelineMarker>();
         foreach (var o in outcomes)
         {
-            var histories = o.Timeline.Histories();
             var serverLane = $"{o.Case.ShortLabel} · server end :{o.Port}";
             var clientLane = $"{o.Case.ShortLabel} · client end";
-            if (histories.FirstOrDefault(h => h.Local == o.ServerEnd && h.Remote == o.ClientEnd) is { } server)
-            {
-                lanes.Add(new TimelineLane(serverLane, server, o.KillAtMs));
-            }
-            if (histories.FirstOrDefault(h => h.Local == o.ClientEnd && h.Remote == o.ServerEnd) is { } client)
-            {
-                lanes.Add(new TimelineLane(clientLane, client, o.KillAtMs));
-            }
+            lanes.AddRange(TimelineLane.OfConnection(o.Timeline, o.ServerEnd, o.ClientEnd, serverLane, clientLane, o.KillAtMs));
             foreach (var e in o.Timeline.Events.Where(e => e.Kind is "kill" or "restart" or "close" or "sampling-stopped"))
             {
                 markers.Add(new TimelineMarker(e.Kind == "close" ? clientLane : serverLane, e, o.KillAtMs));

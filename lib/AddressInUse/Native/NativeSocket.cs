@@ -153,19 +153,7 @@ public sealed unsafe class NativeSocket : IDisposable
     private int Ipv6V6Only => _os.Family == OsFamily.Linux ? 26 : 27;
 
     /// <summary>Binds through the OS's bind() and reports "ok" or the errno.</summary>
-    public StepResult Bind(IPEndPoint endPoint)
-    {
-        ThrowIfClosed();
-        if (_windowsSocket is not null)
-        {
-            return StepResult.Of("bind", () => _windowsSocket.Bind(endPoint));
-        }
-        var bytes = Sockaddr.Encode(endPoint, _os);
-        fixed (byte* p = bytes)
-        {
-            return Check("bind", LibC.bind(_fd, p, (uint)bytes.Length));
-        }
-    }
+    public StepResult Bind(IPEndPoint endPoint) => WithAddress("bind", endPoint, socket => socket.Bind(endPoint), (fd, address, length) => LibC.bind(fd, address, length));
 
     /// <summary>Starts listening through the OS's listen().</summary>
     public StepResult Listen(int backlog = 16)
@@ -179,17 +167,22 @@ public sealed unsafe class NativeSocket : IDisposable
     }
 
     /// <summary>Connects (blocking) through the OS's connect().</summary>
-    public StepResult Connect(IPEndPoint endPoint)
+    public StepResult Connect(IPEndPoint endPoint) => WithAddress("connect", endPoint, socket => socket.Connect(endPoint), (fd, address, length) => LibC.connect(fd, address, length));
+
+    private delegate int AddressCall(int fd, byte* address, uint length);
+
+    // bind() and connect() take the same sockaddr; on Windows the Winsock call behind the .NET socket is made instead.
+    private StepResult WithAddress(string step, IPEndPoint endPoint, Action<Socket> onWindows, AddressCall call)
     {
         ThrowIfClosed();
         if (_windowsSocket is not null)
         {
-            return StepResult.Of("connect", () => _windowsSocket.Connect(endPoint));
+            return StepResult.Of(step, () => onWindows(_windowsSocket));
         }
         var bytes = Sockaddr.Encode(endPoint, _os);
         fixed (byte* p = bytes)
         {
-            return Check("connect", LibC.connect(_fd, p, (uint)bytes.Length));
+            return Check(step, call(_fd, p, (uint)bytes.Length));
         }
     }
 

@@ -25,7 +25,6 @@ internal static class KernelWorker
         var events = Console.OpenStandardOutput();
         var commands = new StreamReader(Console.OpenStandardInput(), Encoding.UTF8);
         var errors = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(false)) { AutoFlush = true };
-        var gate = new object();
 
         // A cell may run for minutes without reading the command pipe, so the runner's death is watched for apart from it.
         ParentWatch.Start();
@@ -34,67 +33,72 @@ internal static class KernelWorker
         Console.SetIn(TextReader.Null);
 
         WorkerProtocol.RegisterCommands();
+        // The package's KernelHost takes command envelopes from a receiver and sends every kernel event through a sender as an
+        // envelope; its own stdio pair is not used (FromTextReader spins once input ends; see EventLineWriter and CommandFeed).
+        var sender = new EventLineWriter(events);
+
         // Created before the first command, so that kernel start-up overlaps with the runner's own work.
-        using var kernel = CreateKernel();
+        var (kernel, host, feed) = await StartKernelAsync(sender).ConfigureAwait(false);
+        try
+        {
+            // Commands are read here and handed to the current kernel's host, so that a kernel can be replaced without a
+            // second reader on the same input; the host runs each command on its own loop, so a long cell never blocks this one.
+            while (await commands.ReadLineAsync().ConfigureAwait(false) is { } line)
+            {
+                if (string.IsNullOrWhiteSpace(line))
+                {
+                    continue;
+                }
+
+                CommandOrEvent command;
+                try
+                {
+                    command = Serializer.DeserializeCommandOrEvent(line);
+                }
+                catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or KeyNotFoundException or InvalidOperationException)
+                {
+                    // The runner writes only envelopes; anything else is a bug worth seeing in the stderr tail the runner reports.
+                    await errors.WriteLineAsync($"course kernel worker: not a command envelope ({e.Message}): {line}").ConfigureAwait(false);
+                    continue;
+                }
+
+                if (command.Command is { } kernelCommand)
+                {
+                    sender.Started(kernelCommand);
+                }
+
+                feed.Publish(command);
+            }
+
+            // The runner closed the input, or the commands came from a pipe: what was sent still runs to its end.
+            await sender.RunningCommandsEndedAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            host.Dispose();
+            kernel.Dispose();
+        }
+
+        return 0;
+    }
+
+    // A kernel behind a connected host, its first submission compiled: cold Roslyn takes seconds, which a spare worker pays
+    // while the previous chapter runs. The warm-up runs before the host connects, so none of its events reach the runner.
+    private static async Task<(CompositeKernel Kernel, KernelHost Host, CommandFeed Feed)> StartKernelAsync(EventLineWriter sender)
+    {
+        var kernel = CreateKernel();
         kernel.RegisterCommandHandler<OpenNotebook>((open, _) =>
         {
             // The kernel resolves relative #r paths against the process's current directory.
             Directory.SetCurrentDirectory(open.Directory);
             return Task.CompletedTask;
         });
-        // The first submission compiles through Roslyn cold (seconds); a spare worker pays that while the previous chapter runs.
-        // It runs before the host connects, so none of its events reach the runner.
         await kernel.SendAsync(new SubmitCode("System.Console.Write(\"\")", "csharp")).ConfigureAwait(false);
-
-        // The package's KernelHost receives command envelopes and sends every kernel event as an envelope. Its own stdio
-        // sender and receiver are not used: FromTextWriter's unawaited concurrent writes can collide on one StreamWriter,
-        // FromTextReader spins once input ends, and neither marks event lines apart from a child's stray output.
-        var sender = new KernelCommandAndEventSender((json, _) =>
-        {
-            var line = Encoding.UTF8.GetBytes(WorkerProtocol.EventLine(json) + "\n");
-            lock (gate)
-            {
-                events.Write(line);
-                events.Flush();
-            }
-
-            return Task.CompletedTask;
-        }, WorkerProtocol.RunnerUri);
-        var endOfInput = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var receiver = new KernelCommandAndEventReceiver((ReadCommandOrEventAsync)(token => Task.FromResult(ReadCommand(commands, errors, endOfInput, token))));
-        using var host = kernel.UseHost(sender, receiver, KernelHost.CreateHostUriForCurrentProcessId());
+        var feed = new CommandFeed();
+        // UseHost ties the feed's lifetime to the kernel's: disposing the kernel ends the host's subscription to it.
+        var host = kernel.UseHost(sender, feed, KernelHost.CreateHostUriForCurrentProcessId());
         await host.ConnectAsync().ConfigureAwait(false);
-        await endOfInput.Task.ConfigureAwait(false);
-        return 0;
-    }
-
-    // Runs on the receiver's own reader thread, one line per call.
-    private static CommandOrEvent? ReadCommand(TextReader commands, TextWriter errors, TaskCompletionSource endOfInput, CancellationToken cancellationToken)
-    {
-        var line = commands.ReadLine();
-        if (line is null)
-        {
-            endOfInput.TrySetResult();
-            // The process is ending; the reader loop waits for that (or the receiver's disposal) instead of asking again and again.
-            cancellationToken.WaitHandle.WaitOne();
-            return null;
-        }
-
-        if (string.IsNullOrWhiteSpace(line))
-        {
-            return null;
-        }
-
-        try
-        {
-            return Serializer.DeserializeCommandOrEvent(line);
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or KeyNotFoundException or InvalidOperationException)
-        {
-            // The runner writes only envelopes; anything else is a bug worth seeing in the stderr tail the runner reports.
-            errors.WriteLine($"course kernel worker: not a command envelope ({e.Message}): {line}");
-            return null;
-        }
+        return (kernel, host, feed);
     }
 
     /// <summary>

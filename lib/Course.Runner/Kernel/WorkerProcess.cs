@@ -106,6 +106,9 @@ internal sealed class WorkerProcess : IDisposable
         await _process.StandardInput.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Closes the worker's standard input: it lets the commands already sent finish, then exits by itself.</summary>
+    public void EndInput() => _process.StandardInput.Close();
+
     /// <summary>Waits for the next event of any command; null when the worker ended (see <see cref="DescribeExit"/>).</summary>
     public async Task<KernelEvent?> ReadAsync(CancellationToken cancellationToken)
     {

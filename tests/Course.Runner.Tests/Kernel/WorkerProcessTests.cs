@@ -114,6 +114,28 @@ public sealed class WorkerProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task EndInput_RightAfterACommand_TheCommandStillCompletesThenTheWorkerExits()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var worker = WorkerProcess.Take(startSpare: false);
+        var submit = new SubmitCode("await System.Threading.Tasks.Task.Yield(); 6 * 7", "csharp");
+
+        await worker.SendAsync(submit, deadline.Token);
+        worker.EndInput();
+        var events = new List<KernelEvent>();
+        while (await worker.ReadAsync(deadline.Token) is { } e)
+        {
+            events.Add(e);
+        }
+
+        // Reading ended because the worker's output closed: the process exited by itself, after its last event.
+        Assert.True(WorkerProtocol.Completes(events[^1], submit), string.Join(", ", events.Select(e => e.GetType().Name)));
+        Assert.IsType<CommandSucceeded>(events[^1]);
+        Assert.Contains(events.OfType<ReturnValueProduced>(), r => r.FormattedValues.Any(v => v.Value.Contains("42", StringComparison.Ordinal)));
+        Assert.StartsWith("the kernel worker process ended (exit code 0", worker.DescribeExit());
+    }
+
+    [Fact]
     public async Task Kill_AWorker_EndsItsProcessAndReadingSaysItEnded()
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));

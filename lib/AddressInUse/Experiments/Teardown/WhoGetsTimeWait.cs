@@ -235,17 +235,9 @@ public static class TeardownCharts
         var markers = new List<TimelineMarker>();
         foreach (var (label, run) in runs)
         {
-            var histories = run.Timeline.Histories();
             var server = $"{label} · server";
             var client = $"{label} · client";
-            if (histories.FirstOrDefault(h => h.Local == run.ServerEnd && h.Remote == run.ClientEnd) is { } s)
-            {
-                lanes.Add(new TimelineLane(server, s, run.FirstCloseAtMs));
-            }
-            if (histories.FirstOrDefault(h => h.Local == run.ClientEnd && h.Remote == run.ServerEnd) is { } c)
-            {
-                lanes.Add(new TimelineLane(client, c, run.FirstCloseAtMs));
-            }
+            lanes.AddRange(TimelineLane.OfConnection(run.Timeline, run.ServerEnd, run.ClientEnd, server, client, run.FirstCloseAtMs));
             markers.AddRange(TimelineChart.Place([(server, EventSides.Server), (client, EventSides.Client)],
                 run.Timeline.Events.Where(e => e.Kind == EventKinds.Close && !e.Label.StartsWith("listener", StringComparison.Ordinal)), run.FirstCloseAtMs));
         }
