@@ -1,7 +1,8 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using Course.Runner.Notebooks;
 using AddressInUse.Display;
+using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Charts;
 
@@ -9,12 +10,12 @@ namespace Course.Runner.Charts;
 public static class ChartCollector
 {
     /// <summary>Every plotly figure in the executed notebook, named "&lt;chapter-stem&gt;-&lt;name&gt;.svg" where name is layout.meta.name or chart-N.</summary>
-    public static IReadOnlyList<(string fileName, string figureJson)> Collect(Notebook executed, string chapterStem)
+    public static IReadOnlyList<(string fileName, string figureJson)> Collect(InteractiveDocument executed, string chapterStem)
     {
         var charts = new List<(string, string)>();
         var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var number = 0;
-        foreach (var output in executed.Cells.SelectMany(c => c.Outputs).MimeData())
+        foreach (var output in executed.Elements.SelectMany(c => c.Outputs).MimeData())
         {
             if (!output.TryGetJson(MimeTypes.Plotly, out var figure) || figure is not JsonObject obj)
             {

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using AddressInUse.Display;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Charts;
 
@@ -19,11 +20,11 @@ public static class StaticFigureImages
     public const string FallbackClass = "course-static-figure";
 
     /// <summary>Attaches each chart's image file (as <see cref="ChartCollector.Collect"/> named them, in the same order) to its figure output; returns how many were attached.</summary>
-    public static int Attach(Notebook executed, IReadOnlyList<(string fileName, string figureJson)> charts, string directory)
+    public static int Attach(InteractiveDocument executed, IReadOnlyList<(string fileName, string figureJson)> charts, string directory)
     {
         var index = 0;
         var attached = 0;
-        foreach (var data in executed.Cells.SelectMany(c => c.Outputs).MimeData())
+        foreach (var data in executed.Elements.SelectMany(c => c.Outputs).MimeData())
         {
             // The same rule as ChartCollector.Collect, so the n-th figure here is the n-th chart there.
             if (!data.TryGetJson(MimeTypes.Plotly, out var figure) || figure is not JsonObject)

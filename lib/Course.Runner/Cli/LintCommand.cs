@@ -2,6 +2,7 @@ using System.CommandLine;
 using Course.Runner.IO;
 using Course.Runner.Notebooks;
 using Course.Runner.Pipeline;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Cli;
 
@@ -34,10 +35,11 @@ public sealed class LintCommand : ICommand
         var writable = false;
         foreach (var chapter in ChapterCatalog.Discover(folder))
         {
-            Notebook notebook;
+            InteractiveDocument notebook;
+            int formatMinor;
             try
             {
-                notebook = NotebookReader.ReadFile(chapter.Path);
+                notebook = NotebookReader.ReadFile(chapter.Path, out formatMinor);
             }
             catch (NotebookFormatException e)
             {
@@ -55,7 +57,7 @@ public sealed class LintCommand : ICommand
                 problems++;
             }
 
-            var issues = NotebookLint.Check(notebook);
+            var issues = NotebookLint.Check(notebook, formatMinor);
             if (issues.Count == 0)
             {
                 context.Out.WriteLine($"{chapter.Name}: ok");

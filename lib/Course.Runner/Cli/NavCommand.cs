@@ -1,8 +1,9 @@
 using System.CommandLine;
-using Course.Runner.IO;
 using Course.Runner.Html;
+using Course.Runner.IO;
 using Course.Runner.Notebooks;
 using Course.Runner.Pipeline;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Cli;
 
@@ -27,7 +28,7 @@ public sealed class NavCommand : ICommand
     {
         var catalog = ChapterCatalog.Discover(folder);
         // Read every notebook first: a broken one must not leave the others half-updated with links to it.
-        var notebooks = new List<(Chapter Chapter, Notebook Notebook, string Text)>();
+        var notebooks = new List<(Chapter Chapter, InteractiveDocument Notebook, string Text)>();
         foreach (var chapter in catalog)
         {
             var text = NotebookReader.ReadText(chapter.Path);
@@ -49,14 +50,14 @@ public sealed class NavCommand : ICommand
                 accountability: NavigationCell.AccountabilityLine(ProseLint.Check(notebook)));
             NavigationCell.Apply(notebook, markdown);
             // A verdict cell added since the last run shows its verdict, not its code, in VS Code, Jupyter and the pages.
-            foreach (var cell in notebook.Cells.Where(VerdictCells.IsVerdict))
+            foreach (var cell in notebook.Elements.Where(VerdictCells.IsVerdict))
             {
                 VerdictCells.HideSource(cell);
             }
 
-            foreach (var cell in notebook.Cells.Where(c => c.CellType == CellType.Markdown && ReadmeChapterTable.HasMarkers(c.Source)))
+            foreach (var cell in notebook.Elements.Where(c => c.IsMarkdown() && ReadmeChapterTable.HasMarkers(c.Contents)))
             {
-                cell.Source = ReadmeChapterTable.Apply(cell.Source, ReadmeChapterTable.Table(mapRows)).TrimEnd('\n');
+                cell.Contents = ReadmeChapterTable.Apply(cell.Contents, ReadmeChapterTable.Table(mapRows)).TrimEnd('\n');
             }
 
             var updated = NotebookWriter.Serialize(notebook);
@@ -111,7 +112,7 @@ public sealed class NavCommand : ICommand
     }
 
     /// <summary>Rewrites the chapter table of the README beside the notebooks folder (if it has the markers); returns 1 when it was out of date.</summary>
-    private static int WriteReadmeTable(string folder, IReadOnlyList<(Chapter Chapter, Notebook Notebook)> notebooks, bool check, CommandContext context)
+    private static int WriteReadmeTable(string folder, IReadOnlyList<(Chapter Chapter, InteractiveDocument Notebook)> notebooks, bool check, CommandContext context)
     {
         var root = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
         var readmePath = root is null ? null : Path.Combine(root, "README.md");

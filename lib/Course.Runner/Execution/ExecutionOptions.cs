@@ -1,4 +1,5 @@
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Execution;
 
@@ -98,7 +99,7 @@ public sealed record CellFailure(int CellIndex, string? CellId, CellFailureKind 
 public sealed class NotebookRunResult
 {
     /// <summary>Creates a result.</summary>
-    public NotebookRunResult(Notebook notebook, CellFailure? failure, TimeSpan duration, IReadOnlyList<string> warnings)
+    public NotebookRunResult(InteractiveDocument notebook, CellFailure? failure, TimeSpan duration, IReadOnlyList<string> warnings)
     {
         Notebook = notebook;
         Failure = failure;
@@ -107,7 +108,7 @@ public sealed class NotebookRunResult
     }
 
     /// <summary>The executed notebook (a copy of the source with outputs and execution counts).</summary>
-    public Notebook Notebook { get; }
+    public InteractiveDocument Notebook { get; }
 
     /// <summary>True when every code cell ran without error.</summary>
     public bool Succeeded => Failure is null;

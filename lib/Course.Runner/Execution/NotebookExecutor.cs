@@ -30,7 +30,7 @@ public sealed class NotebookExecutor
     /// <param name="options">Time limit, parameters and progress callback.</param>
     /// <param name="cancellationToken">Cancels the run: the worker is ended at once and the result is <see cref="NotebookRunResult.Cancelled"/>.</param>
     /// <exception cref="CourseException">A parameter override is not valid C#, or the time limit is not positive.</exception>
-    public async Task<NotebookRunResult> ExecuteAsync(Notebook source, string notebookPath, ExecutionOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<NotebookRunResult> ExecuteAsync(InteractiveDocument source, string notebookPath, ExecutionOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new ExecutionOptions();
         if (options.CellTimeout <= TimeSpan.Zero)
@@ -42,13 +42,12 @@ public sealed class NotebookExecutor
         var directory = Path.GetDirectoryName(fullPath)!;
         var name = Path.GetFileNameWithoutExtension(fullPath);
 
-        var notebook = source.Clone();
-        notebook.NbFormatMinor = Math.Max(notebook.NbFormatMinor, Notebook.FormatMinor);
+        var notebook = source.Copy();
         notebook.EnsureCellIds();
-        foreach (var cell in notebook.Cells.Where(c => c.CellType == CellType.Code))
+        foreach (var cell in notebook.Elements.Where(c => c.IsCode()))
         {
             cell.Outputs.Clear();
-            cell.ExecutionCount = null;
+            cell.ExecutionOrder = 0;
         }
 
         var injection = ParameterInjector.Inject(notebook, options.Parameters, options.OptionalParameters);
@@ -65,18 +64,18 @@ public sealed class NotebookExecutor
         try
         {
             failure = await OpenAsync(worker, directory, options.KernelStartTimeout, cancellationToken).ConfigureAwait(false);
-            var codeCells = notebook.Cells.Count(c => c.CellType == CellType.Code);
+            var codeCells = notebook.Elements.Count(c => c.IsCode());
             var executionCount = 0;
-            for (int i = 0, number = 0; i < notebook.Cells.Count && failure is null; i++)
+            for (int i = 0, number = 0; i < notebook.Elements.Count && failure is null; i++)
             {
-                var cell = notebook.Cells[i];
-                if (cell.CellType != CellType.Code)
+                var cell = notebook.Elements[i];
+                if (!cell.IsCode())
                 {
                     continue;
                 }
 
                 number++;
-                if (string.IsNullOrWhiteSpace(cell.Source))
+                if (string.IsNullOrWhiteSpace(cell.Contents))
                 {
                     // Jupyter leaves empty cells unnumbered; running them would only shift the counts.
                     continue;
@@ -85,7 +84,7 @@ public sealed class NotebookExecutor
                 var label = Label(cell, number, codeCells);
                 options.Progress?.Invoke(new CellProgress(name, number, codeCells, i, cell.Id, CellProgressStage.Starting));
                 var cellWatch = Stopwatch.StartNew();
-                cell.ExecutionCount = ++executionCount;
+                cell.ExecutionOrder = ++executionCount;
                 failure = await RunCellAsync(worker, cell, i, label, directory, options, cancellationToken).ConfigureAwait(false);
                 if (failure is not null && failure.Kind is CellFailureKind.Exception or CellFailureKind.Compilation && cell.HasTag(ParameterInjector.InjectedTag))
                 {
@@ -108,7 +107,7 @@ public sealed class NotebookExecutor
     }
 
     /// <summary>How messages name a cell: by its number among the code cells, as the progress line counts them.</summary>
-    public static string Label(NotebookCell cell, int codeCellNumber, int codeCellCount) =>
+    public static string Label(InteractiveDocumentElement cell, int codeCellNumber, int codeCellCount) =>
         cell.Id is null ? $"code cell {codeCellNumber} of {codeCellCount}" : $"code cell {codeCellNumber} of {codeCellCount} (id {cell.Id})";
 
     private static async Task<CellFailure?> OpenAsync(WorkerProcess worker, string directory, TimeSpan startTimeout, CancellationToken cancellationToken)
@@ -140,14 +139,14 @@ public sealed class NotebookExecutor
     }
 
     private static async Task<CellFailure?> RunCellAsync(
-        WorkerProcess worker, NotebookCell cell, int index, string label, string directory, ExecutionOptions options, CancellationToken runToken)
+        WorkerProcess worker, InteractiveDocumentElement cell, int index, string label, string directory, ExecutionOptions options, CancellationToken runToken)
     {
         var collector = new CellOutputCollector(cell.Outputs, options.MaxOutputCharactersPerCell) { OnReplaced = options.LiveUpdate };
         try
         {
             try
             {
-                CellDirectives.Check(cell.Source, label, directory, options.AllowNuGet);
+                CellDirectives.Check(cell.Contents, label, directory, options.AllowNuGet);
             }
             catch (CourseException e)
             {
@@ -159,7 +158,7 @@ public sealed class NotebookExecutor
             deadline.CancelAfter(options.CellTimeout);
             try
             {
-                var submit = new SubmitCode(cell.Source, "csharp");
+                var submit = new SubmitCode(cell.Contents, "csharp");
                 CommandFailed? failed = null;
                 await foreach (var e in worker.RunAsync(submit, deadline.Token).ConfigureAwait(false))
                 {
@@ -182,7 +181,7 @@ public sealed class NotebookExecutor
                             collector.Add(NotebookOutputs.Display(ToBundle(d.FormattedValues)), d.ValueId);
                             break;
                         case ReturnValueProduced r:
-                            collector.Add(NotebookOutputs.Result(cell.ExecutionCount ?? 0, ToBundle(r.FormattedValues)));
+                            collector.Add(NotebookOutputs.Result(cell.ExecutionOrder, ToBundle(r.FormattedValues)));
                             break;
                         case CommandFailed f:
                             // A magic's part of the cell may fail before the cell itself: the first failure is the one to show.
@@ -264,7 +263,7 @@ public sealed class NotebookExecutor
     // Stream events carry their text as text/plain formatted values.
     private static string PlainText(DisplayEvent e) => string.Concat(e.FormattedValues.Select(v => v.Value));
 
-    private static CellFailure Failed(NotebookCell cell, int index, string label, CellOutputCollector collector, KernelError error)
+    private static CellFailure Failed(InteractiveDocumentElement cell, int index, string label, CellOutputCollector collector, KernelError error)
     {
         var errorName = error.Name;
         var message = error.Message;
@@ -285,7 +284,7 @@ public sealed class NotebookExecutor
         return new CellFailure(index, cell.Id, CellFailureKind.Exception, $"{label} threw {errorName}: {message}");
     }
 
-    private static CellFailure TimedOut(NotebookCell cell, int index, string label, CellOutputCollector collector, TimeSpan timeout)
+    private static CellFailure TimedOut(InteractiveDocumentElement cell, int index, string label, CellOutputCollector collector, TimeSpan timeout)
     {
         var seconds = timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
         var message = $"{label} did not finish within {seconds} s; the kernel was ended with everything the cell started, and the rest of the notebook was not run. "
@@ -295,7 +294,7 @@ public sealed class NotebookExecutor
         return new CellFailure(index, cell.Id, CellFailureKind.Timeout, message);
     }
 
-    private static CellFailure Cancelled(NotebookCell cell, int index, string label, CellOutputCollector collector)
+    private static CellFailure Cancelled(InteractiveDocumentElement cell, int index, string label, CellOutputCollector collector)
     {
         var message = $"{label} was cancelled because the run was cancelled.";
         collector.Add(NotebookOutputs.Error("Cancelled", message, [message]));

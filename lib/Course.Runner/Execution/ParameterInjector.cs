@@ -3,11 +3,12 @@ using Course.Runner.Notebooks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Execution;
 
 /// <summary>What <see cref="ParameterInjector.Inject"/> did: the injected cell (if any), which names it set, and what it ignored.</summary>
-public sealed record ParameterInjection(NotebookCell? InjectedCell, IReadOnlyList<string> Applied, IReadOnlyList<string> Warnings);
+public sealed record ParameterInjection(InteractiveDocumentElement? InjectedCell, IReadOnlyList<string> Applied, IReadOnlyList<string> Warnings);
 
 /// <summary>Papermill-style parameters: overrides are assigned in a cell tagged "injected-parameters" placed right after the cell tagged "parameters".</summary>
 public static class ParameterInjector
@@ -67,10 +68,14 @@ public static class ParameterInjector
     /// <param name="overrides">Name → C# value text.</param>
     /// <param name="optional">Names set for a whole run (--quick) that a notebook need not declare: skipped without a warning.</param>
     /// <exception cref="CourseException">A name or value is not valid C#.</exception>
-    public static ParameterInjection Inject(Notebook notebook, IReadOnlyDictionary<string, string> overrides, IReadOnlySet<string>? optional = null)
+    public static ParameterInjection Inject(InteractiveDocument notebook, IReadOnlyDictionary<string, string> overrides, IReadOnlySet<string>? optional = null)
     {
         optional ??= new HashSet<string>();
-        notebook.Cells.RemoveAll(c => c.HasTag(InjectedTag));
+        foreach (var injected in notebook.Elements.Where(c => c.HasTag(InjectedTag)).ToList())
+        {
+            notebook.Elements.Remove(injected);
+        }
+
         if (overrides.Count == 0)
         {
             return new ParameterInjection(null, [], []);
@@ -84,7 +89,7 @@ public static class ParameterInjector
             }
         }
 
-        var index = notebook.Cells.FindIndex(c => c.CellType == CellType.Code && c.HasTag(ParametersTag));
+        var index = notebook.Elements.ToList().FindIndex(c => c.IsCode() && c.HasTag(ParametersTag));
         var warnings = new List<string>();
         if (index < 0)
         {
@@ -98,7 +103,7 @@ public static class ParameterInjector
             return new ParameterInjection(null, [], warnings);
         }
 
-        var declared = DeclaredNames(notebook.Cells[index].Source);
+        var declared = DeclaredNames(notebook.Elements[index].Contents);
         var code = new StringBuilder("// Parameters injected by the course runner (--param / --quick).\n");
         var applied = new List<string>();
 
@@ -120,9 +125,9 @@ public static class ParameterInjector
             return new ParameterInjection(null, [], warnings);
         }
 
-        var cell = NotebookCell.Code(code.ToString().TrimEnd('\n'), notebook.Cells.Any(c => c.Id == InjectedCellId) ? null : InjectedCellId);
+        var cell = NotebookCells.Code(code.ToString().TrimEnd('\n'), notebook.Elements.Any(c => c.Id == InjectedCellId) ? null : InjectedCellId);
         cell.AddTag(InjectedTag);
-        notebook.Cells.Insert(index + 1, cell);
+        notebook.Elements.Insert(index + 1, cell);
         cell.Id ??= notebook.NewCellId(index + 1);
         return new ParameterInjection(cell, applied, warnings);
     }

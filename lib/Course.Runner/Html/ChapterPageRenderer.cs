@@ -2,9 +2,9 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using AddressInUse.Display;
 using Course.Runner.Notebooks;
 using Microsoft.DotNet.Interactive.Documents;
-using AddressInUse.Display;
 
 namespace Course.Runner.Html;
 
@@ -54,19 +54,19 @@ public sealed partial class ChapterPageRenderer
     }
 
     /// <summary>The chapter title: the first markdown heading, else the fallback.</summary>
-    public static string TitleOf(Notebook notebook, string fallback) =>
-        notebook.Cells.Where(c => c.CellType == CellType.Markdown)
-            .Select(c => MarkdownRenderer.FirstHeading(c.Source))
+    public static string TitleOf(InteractiveDocument notebook, string fallback) =>
+        notebook.Elements.Where(c => c.IsMarkdown())
+            .Select(c => MarkdownRenderer.FirstHeading(c.Contents))
             .FirstOrDefault(t => !string.IsNullOrWhiteSpace(t)) ?? fallback;
 
     /// <summary>Renders the page.</summary>
-    public string Render(Notebook notebook, ChapterPageOptions options)
+    public string Render(InteractiveDocument notebook, ChapterPageOptions options)
     {
         var title = options.Title ?? TitleOf(notebook, options.FallbackTitle);
         var markdown = new MarkdownRenderer(options.SourceDirectory is null || options.OutputDirectory is null
             ? null
             : url => RewriteUrl(url, options.SourceDirectory, options.OutputDirectory));
-        var hasCharts = notebook.Cells.SelectMany(c => c.Outputs).MimeData().Any(data => data.ContainsKey(MimeTypes.Plotly));
+        var hasCharts = notebook.Elements.SelectMany(c => c.Outputs).MimeData().Any(data => data.ContainsKey(MimeTypes.Plotly));
         var plotlyScript = hasCharts ? _plotly.Script : null;
 
         var body = new StringBuilder();
@@ -77,9 +77,9 @@ public sealed partial class ChapterPageRenderer
         }
 
         var chartNumber = 0;
-        for (var i = 0; i < notebook.Cells.Count; i++)
+        for (var i = 0; i < notebook.Elements.Count; i++)
         {
-            var cell = notebook.Cells[i];
+            var cell = notebook.Elements[i];
             if (NavigationCell.IsNavigation(cell))
             {
                 // The page draws its own navigation from the chapter list; the notebook's copy would repeat it.
@@ -87,16 +87,16 @@ public sealed partial class ChapterPageRenderer
             }
 
             var anchor = Encode("cell-" + (cell.Id ?? (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            switch (cell.CellType)
+            switch (cell.CellTypeName())
             {
-                case CellType.Markdown:
+                case "markdown":
                     body.Append($"<section class=\"cell markdown\" id=\"{anchor}\">\n")
-                        .Append(markdown.ToHtml(cell.Source, url => InlineImage(url, cell, options.SourceDirectory)))
+                        .Append(markdown.ToHtml(cell.Contents, url => InlineImage(url, cell, options.SourceDirectory)))
                         .Append("</section>\n");
                     break;
-                case CellType.Code:
-                    var prompt = cell.ExecutionCount is { } n ? $"[{n}]" : "[ ]";
-                    var code = $"<pre><code class=\"language-csharp\">{Encode(cell.Source)}</code></pre>";
+                case "code":
+                    var prompt = cell.ExecutionOrder > 0 ? $"[{cell.ExecutionOrder}]" : "[ ]";
+                    var code = $"<pre><code class=\"language-csharp\">{Encode(cell.Contents)}</code></pre>";
                     if (VerdictCells.IsSourceHidden(cell))
                     {
                         // A verdict cell: the reader sees its verdict; the checking code waits behind a disclosure.
@@ -120,7 +120,7 @@ public sealed partial class ChapterPageRenderer
                     body.Append("</section>\n");
                     break;
                 default:
-                    body.Append($"<section class=\"cell raw\" id=\"{anchor}\"><pre>{Encode(cell.Source)}</pre></section>\n");
+                    body.Append($"<section class=\"cell raw\" id=\"{anchor}\"><pre>{Encode(cell.Contents)}</pre></section>\n");
                     break;
             }
         }
@@ -171,12 +171,12 @@ public sealed partial class ChapterPageRenderer
     /// The data: URI of a markdown image: a cell attachment (<c>attachment:name</c>) or a file beside the notebook, so the page
     /// needs no other file; null when there is no such attachment or file.
     /// </summary>
-    public static string? InlineImage(string url, NotebookCell cell, string? sourceDirectory)
+    public static string? InlineImage(string url, InteractiveDocumentElement cell, string? sourceDirectory)
     {
         if (url.StartsWith(MarkdownRenderer.AttachmentScheme, StringComparison.Ordinal))
         {
             var name = Uri.UnescapeDataString(url[MarkdownRenderer.AttachmentScheme.Length..]);
-            if (cell.Attachments?[name] is not JsonObject bundle)
+            if (cell.Attachments()?.TryGetValue(name, out var attachment) != true || attachment is not IDictionary<string, object> bundle)
             {
                 return null;
             }
@@ -185,8 +185,8 @@ public sealed partial class ChapterPageRenderer
                 // nbformat stores an attachment base64-encoded, as one string or a list of lines.
                 var base64 = value switch
                 {
-                    JsonValue v when v.TryGetValue<string>(out var text) => text,
-                    JsonArray lines => string.Concat(lines.Select(l => l?.GetValue<string>())),
+                    string text => text,
+                    IEnumerable<object> lines => string.Concat(lines.OfType<string>()),
                     _ => null,
                 };
                 if (base64 is not null)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Html;
 
@@ -19,19 +20,19 @@ public sealed partial record ChapterSummary(string Title, IReadOnlyList<string> 
     public const string ObjectivesPhrase = "In this chapter you will";
 
     /// <summary>Reads the summary of a notebook; the fallback is the title when the notebook has no heading.</summary>
-    public static ChapterSummary Of(Notebook notebook, string fallbackTitle)
+    public static ChapterSummary Of(InteractiveDocument notebook, string fallbackTitle)
     {
         var title = ChapterPageRenderer.TitleOf(notebook, fallbackTitle);
-        var declared = notebook.Metadata[MetadataKey]?["minutes"] is JsonValue v && v.TryGetValue<int>(out var m) && m > 0 ? m : (int?)null;
+        var declared = Metadata.Find(notebook.Metadata, MetadataKey, "minutes") is double m && m > 0 && m == Math.Floor(m) && m <= int.MaxValue ? (int)m : (int?)null;
         return new ChapterSummary(title, ObjectivesOf(notebook), declared ?? EstimateMinutes(notebook), declared is null);
     }
 
     /// <summary>The bullet items of the first list that follows the objectives phrase, without their trailing ";" or ".".</summary>
-    public static IReadOnlyList<string> ObjectivesOf(Notebook notebook)
+    public static IReadOnlyList<string> ObjectivesOf(InteractiveDocument notebook)
     {
-        foreach (var cell in notebook.Cells.Where(c => c.CellType == CellType.Markdown && !NavigationCell.IsNavigation(c)))
+        foreach (var cell in notebook.Elements.Where(c => c.IsMarkdown() && !NavigationCell.IsNavigation(c)))
         {
-            var at = cell.Source.IndexOf(ObjectivesPhrase, StringComparison.OrdinalIgnoreCase);
+            var at = cell.Contents.IndexOf(ObjectivesPhrase, StringComparison.OrdinalIgnoreCase);
             if (at < 0)
             {
                 continue;
@@ -39,7 +40,7 @@ public sealed partial record ChapterSummary(string Title, IReadOnlyList<string> 
 
             var items = new List<string>();
             var started = false;
-            foreach (var line in cell.Source[at..].Split('\n').Skip(1))
+            foreach (var line in cell.Contents[at..].Split('\n').Skip(1))
             {
                 var bullet = Bullet().Match(line);
                 if (bullet.Success)
@@ -66,11 +67,11 @@ public sealed partial record ChapterSummary(string Title, IReadOnlyList<string> 
     }
 
     /// <summary>An estimate when the notebook declares none: reading at 150 words a minute plus one minute per code cell, rounded up to 5 minutes.</summary>
-    public static int EstimateMinutes(Notebook notebook)
+    public static int EstimateMinutes(InteractiveDocument notebook)
     {
-        var words = notebook.Cells.Where(c => c.CellType == CellType.Markdown)
-            .Sum(c => c.Source.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length);
-        var codeCells = notebook.Cells.Count(c => c.CellType == CellType.Code);
+        var words = notebook.Elements.Where(c => c.IsMarkdown())
+            .Sum(c => c.Contents.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length);
+        var codeCells = notebook.Elements.Count(c => c.IsCode());
         var minutes = words / 150.0 + codeCells;
         return Math.Max(5, (int)Math.Ceiling(minutes / 5) * 5);
     }

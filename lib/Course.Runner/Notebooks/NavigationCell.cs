@@ -1,5 +1,5 @@
 using System.Text;
-using System.Text.Json.Nodes;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Notebooks;
 
@@ -10,10 +10,7 @@ public static class NavigationCell
     public const string CellId = "course-nav";
 
     /// <summary>Whether the cell is a generated navigation cell (metadata.course.nav is true).</summary>
-    public static bool IsNavigation(NotebookCell cell) =>
-        cell.CellType == CellType.Markdown
-        && cell.Metadata["course"] is JsonObject course
-        && course["nav"] is JsonValue v && v.TryGetValue<bool>(out var on) && on;
+    public static bool IsNavigation(InteractiveDocumentElement cell) => cell.IsMarkdown() && Metadata.IsTrue(cell.Metadata, "course", "nav");
 
     /// <summary>The navigation markdown for one chapter: links to its neighbours (by notebook file name) and to the README.</summary>
     /// <param name="previous">The previous chapter's file name and title, if any.</param>
@@ -61,38 +58,36 @@ public static class NavigationCell
     private static string Sentences(int n) => n == 1 ? "sentence" : "sentences";
 
     /// <summary>Puts the markdown into the notebook's navigation cell: rewrites the marked cell, or appends one when there is none; returns whether anything changed.</summary>
-    public static bool Apply(Notebook notebook, string markdown)
+    public static bool Apply(InteractiveDocument notebook, string markdown)
     {
-        var existing = notebook.Cells.Where(IsNavigation).ToList();
-        if (existing.Count == 1 && existing[0] == notebook.Cells[^1])
+        var cells = notebook.Elements;
+        var existing = cells.Where(IsNavigation).ToList();
+        if (existing.Count == 1 && existing[0] == cells[^1])
         {
-            if (existing[0].Source == markdown)
+            if (existing[0].Contents == markdown)
             {
                 return false;
             }
 
-            existing[0].Source = markdown;
+            existing[0].Contents = markdown;
             return true;
         }
 
         // Duplicates or a misplaced cell (a hand edit moved it): keep exactly one, at the end.
         foreach (var cell in existing)
         {
-            notebook.Cells.Remove(cell);
+            cells.Remove(cell);
         }
 
-        var nav = new NotebookCell(CellType.Markdown, markdown, existing.FirstOrDefault()?.Id ?? UniqueId(notebook), new JsonObject
-        {
-            ["course"] = new JsonObject { ["nav"] = true },
-        });
-        notebook.Cells.Add(nav);
+        var metadata = new Dictionary<string, object> { ["course"] = new Dictionary<string, object> { ["nav"] = true } };
+        cells.Add(NotebookCells.Markdown(markdown, existing.FirstOrDefault()?.Id ?? UniqueId(notebook), metadata));
         return true;
     }
 
-    private static string UniqueId(Notebook notebook)
+    private static string UniqueId(InteractiveDocument notebook)
     {
         var id = CellId;
-        while (notebook.Cells.Any(c => c.Id == id))
+        while (notebook.Elements.Any(c => c.Id == id))
         {
             id += "-1";
         }

@@ -43,7 +43,7 @@ public static class NbformatSchema
                 "a notebook is an object with \"cells\", \"metadata\", \"nbformat\" and \"nbformat_minor\"; check that you opened the .ipynb file and not another JSON file");
         }
 
-        if (notebook["nbformat"] is JsonValue major && major.TryGetValue<int>(out var version) && version != Notebook.FormatMajor)
+        if (notebook["nbformat"] is JsonValue major && major.TryGetValue<int>(out var version) && version != NotebookReader.FormatMajor)
         {
             throw Problem(sourceName, $"nbformat is {version}, but only nbformat 4 is supported", "$.nbformat",
                 "convert it with: jupyter nbconvert --to notebook --nbformat 4 <file>, or re-save it from VS Code / Jupyter");
@@ -65,7 +65,7 @@ public static class NbformatSchema
     /// <summary>nbformat reads 4.0–4.4 notebooks by upgrading them to 4.5 (cells get ids); the schema check does the same on a copy.</summary>
     private static JsonObject WithCellIds(JsonObject notebook)
     {
-        if (notebook["nbformat_minor"] is JsonValue minor && minor.TryGetValue<int>(out var m) && m >= Notebook.FormatMinor)
+        if (notebook["nbformat_minor"] is JsonValue minor && minor.TryGetValue<int>(out var m) && m >= NotebookReader.FormatMinor)
         {
             return notebook;
         }
@@ -73,7 +73,7 @@ public static class NbformatSchema
         var copy = (JsonObject)notebook.DeepClone();
         if (copy["nbformat_minor"] is JsonValue)
         {
-            copy["nbformat_minor"] = Notebook.FormatMinor;
+            copy["nbformat_minor"] = NotebookReader.FormatMinor;
         }
 
         var cells = copy["cells"] as JsonArray ?? [];

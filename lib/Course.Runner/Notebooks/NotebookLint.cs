@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Notebooks;
 
@@ -26,13 +26,13 @@ public static partial class NotebookLint
 {
     private const string FixAll = "run `dotnet run --project lib/Course.Runner -- lint --fix`, or open and save the notebook in VS Code with the Polyglot C# kernel";
 
-    /// <summary>Lists the problems in a notebook (empty when it is fine).</summary>
-    public static IReadOnlyList<LintIssue> Check(Notebook notebook)
+    /// <summary>Lists the problems in a notebook (empty when it is fine); formatMinor is the nbformat minor version the file declares.</summary>
+    public static IReadOnlyList<LintIssue> Check(InteractiveDocument notebook, int formatMinor = NotebookReader.FormatMinor)
     {
         var issues = new List<LintIssue>();
         var metadata = notebook.Metadata;
 
-        var kernelspec = metadata["kernelspec"] as JsonObject;
+        var kernelspec = Metadata.Find(metadata, "kernelspec") as IDictionary<string, object>;
         if (kernelspec is null)
         {
             issues.Add(new(LintSeverity.Warning, "metadata.kernelspec", "missing, so editors will not pick the .NET (C#) kernel", FixAll));
@@ -44,7 +44,7 @@ public static partial class NotebookLint
             ExpectString(issues, kernelspec, "name", PolyglotMetadata.KernelSpecName, "metadata.kernelspec");
         }
 
-        if (metadata["language_info"] is not JsonObject languageInfo)
+        if (Metadata.Find(metadata, "language_info") is not IDictionary<string, object> languageInfo)
         {
             issues.Add(new(LintSeverity.Warning, "metadata.language_info", "missing", FixAll));
         }
@@ -55,15 +55,15 @@ public static partial class NotebookLint
 
         CheckKernelInfo(issues, metadata);
 
-        if (notebook.NbFormatMinor < Notebook.FormatMinor)
+        if (formatMinor < NotebookReader.FormatMinor)
         {
-            issues.Add(new(LintSeverity.Warning, "nbformat_minor", $"is {notebook.NbFormatMinor}; cell ids need nbformat 4.5", FixAll));
+            issues.Add(new(LintSeverity.Warning, "nbformat_minor", $"is {formatMinor}; cell ids need nbformat 4.5", FixAll));
         }
 
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < notebook.Cells.Count; i++)
+        for (var i = 0; i < notebook.Elements.Count; i++)
         {
-            var cell = notebook.Cells[i];
+            var cell = notebook.Elements[i];
             var where = cell.Describe(i);
             if (cell.Id is null)
             {
@@ -82,10 +82,9 @@ public static partial class NotebookLint
                 seen[cell.Id] = i;
             }
 
-            if (cell.CellType == CellType.Code)
+            if (cell.IsCode())
             {
-                var kernelName = (cell.Metadata["polyglot_notebook"] as JsonObject)?["kernelName"];
-                if (kernelName is not JsonValue v || !v.TryGetValue<string>(out var name) || name != PolyglotMetadata.KernelName)
+                if (Metadata.FindString(cell.Metadata, "polyglot_notebook", "kernelName") != PolyglotMetadata.KernelName)
                 {
                     issues.Add(new(LintSeverity.Warning, where,
                         "metadata.polyglot_notebook.kernelName is not \"csharp\", so VS Code may run it with another kernel", FixAll));
@@ -102,23 +101,22 @@ public static partial class NotebookLint
         return issues;
     }
 
-    /// <summary>Adds the Polyglot metadata, missing cell ids and the hidden source of verdict cells in place (what `lint --fix` does).</summary>
-    public static void Fix(Notebook notebook)
+    /// <summary>Adds the Polyglot metadata, missing cell ids and the hidden source of verdict cells in place (what `lint --fix` does; the file is then written as nbformat 4.5).</summary>
+    public static void Fix(InteractiveDocument notebook)
     {
         PolyglotMetadata.ApplyToNotebook(notebook);
-        foreach (var cell in notebook.Cells.Where(VerdictCells.IsVerdict))
+        foreach (var cell in notebook.Elements.Where(VerdictCells.IsVerdict))
         {
             VerdictCells.HideSource(cell);
         }
 
         notebook.EnsureCellIds();
-        notebook.NbFormatMinor = Math.Max(notebook.NbFormatMinor, Notebook.FormatMinor);
     }
 
-    private static void CheckKernelInfo(List<LintIssue> issues, JsonObject metadata)
+    private static void CheckKernelInfo(List<LintIssue> issues, IDictionary<string, object> metadata)
     {
         const string where = "metadata.polyglot_notebook.kernelInfo";
-        var kernelInfo = (metadata["polyglot_notebook"] as JsonObject)?["kernelInfo"] as JsonObject;
+        var kernelInfo = Metadata.Find(metadata, "polyglot_notebook", "kernelInfo") as IDictionary<string, object>;
         if (kernelInfo is null)
         {
             issues.Add(new(LintSeverity.Warning, where, "missing", FixAll));
@@ -126,17 +124,17 @@ public static partial class NotebookLint
         }
 
         ExpectString(issues, kernelInfo, "defaultKernelName", PolyglotMetadata.KernelName, where);
-        var hasCsharp = kernelInfo["items"] is JsonArray items && items.OfType<JsonObject>().Any(item =>
-            item["name"] is JsonValue v && v.TryGetValue<string>(out var s) && s == PolyglotMetadata.KernelName);
+        var hasCsharp = Metadata.Find(kernelInfo, "items") is IEnumerable<object> items
+            && items.OfType<IDictionary<string, object>>().Any(item => Metadata.FindString(item, "name") == PolyglotMetadata.KernelName);
         if (!hasCsharp)
         {
             issues.Add(new(LintSeverity.Warning, $"{where}.items", "has no entry {\"aliases\": [], \"name\": \"csharp\"}", FixAll));
         }
     }
 
-    private static void ExpectString(List<LintIssue> issues, JsonObject obj, string key, string expected, string where)
+    private static void ExpectString(List<LintIssue> issues, IDictionary<string, object> obj, string key, string expected, string where)
     {
-        var actual = obj[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+        var actual = Metadata.FindString(obj, key);
         if (actual != expected)
         {
             issues.Add(new(LintSeverity.Warning, $"{where}.{key}",

@@ -4,7 +4,11 @@ using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Notebooks;
 
-/// <summary>How the course uses the Documents API's outputs (TextElement, DisplayElement, ReturnValueElement, ErrorElement): a MIME value is text (a string) or JSON (a JsonNode).</summary>
+/// <summary>
+/// How the course reads and makes the Documents API's outputs (TextElement, DisplayElement, ReturnValueElement, ErrorElement). A MIME
+/// value is text (a string, or lines of it as the Documents API reads them) or JSON (a JsonNode as the executor makes it, or the
+/// dictionaries, arrays and numbers the Documents API reads).
+/// </summary>
 /// <remarks>Kept: the Documents API types MIME values as object and has no public common type for display_data and execute_result (its IDataElement is internal).</remarks>
 public static class NotebookOutputs
 {
@@ -81,6 +85,7 @@ public static class NotebookOutputs
             {
                 string s => s,
                 JsonNode node => node.ToJsonString(),
+                IEnumerable<object> lines when !IsJsonMimeType(mimeType) && lines.All(l => l is string) => string.Concat(lines),
                 // A JSON null, the only null the reader lets through.
                 null => "null",
                 _ => JsonSerializer.Serialize(value),
@@ -100,7 +105,13 @@ public static class NotebookOutputs
 
         try
         {
-            json = value is JsonNode node ? node : value is string s ? JsonNode.Parse(s) : JsonSerializer.SerializeToNode(value);
+            json = value switch
+            {
+                JsonNode node => node,
+                string s => JsonNode.Parse(s),
+                _ when !IsJsonMimeType(mimeType) && data.TryGetText(mimeType, out var text) => JsonNode.Parse(text),
+                _ => JsonSerializer.SerializeToNode(value),
+            };
             return json is not null;
         }
         catch (JsonException)
@@ -111,7 +122,7 @@ public static class NotebookOutputs
 
     /// <summary>True when the MIME value is held as JSON (written as a JSON value, not as lines of text).</summary>
     public static bool HoldsJson(this IDictionary<string, object> data, string mimeType) =>
-        data.TryGetValue(mimeType, out var value) && value is not string;
+        data.TryGetValue(mimeType, out var value) && (value is JsonNode || (IsJsonMimeType(mimeType) && value is not string));
 
     /// <summary>Copies an output so that the copy can be changed independently.</summary>
     public static InteractiveDocumentOutputElement Copy(this InteractiveDocumentOutputElement output)
@@ -141,14 +152,13 @@ public static class NotebookOutputs
         _ => 0,
     };
 
-    private static Dictionary<string, object> CopyValues(IDictionary<string, object> data) =>
-        data.ToDictionary(p => p.Key, p => p.Value is JsonNode node ? node.DeepClone() : p.Value);
+    private static Dictionary<string, object> CopyValues(IDictionary<string, object> data) => Metadata.CopyDictionary(data);
 
     private static void CopyInto(IDictionary<string, object> from, IDictionary<string, object> to)
     {
         foreach (var (key, value) in from)
         {
-            to[key] = value is JsonNode node ? node.DeepClone() : value;
+            to[key] = Metadata.Copy(value)!;
         }
     }
 }

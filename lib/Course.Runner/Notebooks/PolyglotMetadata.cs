@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Notebooks;
 
@@ -21,51 +21,29 @@ public static class PolyglotMetadata
     public const string LanguageInfoName = "polyglot-notebook";
 
     /// <summary>Sets kernelspec, language_info and polyglot_notebook.kernelInfo on the notebook, keeping other metadata.</summary>
-    public static void ApplyToNotebook(Notebook notebook)
+    public static void ApplyToNotebook(InteractiveDocument notebook)
     {
         var metadata = notebook.Metadata;
-        metadata["kernelspec"] = new JsonObject
+        metadata["kernelspec"] = new Dictionary<string, object>
         {
             ["display_name"] = KernelDisplayName,
             ["language"] = KernelLanguage,
             ["name"] = KernelSpecName,
         };
-
-        if (metadata["language_info"] is not JsonObject languageInfo)
-        {
-            languageInfo = [];
-            metadata["language_info"] = languageInfo;
-        }
-
-        languageInfo["name"] = LanguageInfoName;
-
-        if (metadata["polyglot_notebook"] is not JsonObject polyglot)
-        {
-            polyglot = [];
-            metadata["polyglot_notebook"] = polyglot;
-        }
-
-        polyglot["kernelInfo"] = new JsonObject
+        Metadata.Child(metadata, "language_info")["name"] = LanguageInfoName;
+        Metadata.Child(metadata, "polyglot_notebook")["kernelInfo"] = new Dictionary<string, object>
         {
             ["defaultKernelName"] = KernelName,
-            ["items"] = new JsonArray(new JsonObject { ["aliases"] = new JsonArray(), ["name"] = KernelName }),
+            ["items"] = new object[] { new Dictionary<string, object> { ["aliases"] = Array.Empty<object>(), ["name"] = KernelName } },
         };
 
-        foreach (var cell in notebook.Cells.Where(c => c.CellType == CellType.Code))
+        foreach (var cell in notebook.Elements.Where(c => c.IsCode()))
         {
             ApplyToCodeCell(cell);
         }
     }
 
     /// <summary>Sets metadata.polyglot_notebook.kernelName = "csharp" on a code cell.</summary>
-    public static void ApplyToCodeCell(NotebookCell cell)
-    {
-        if (cell.Metadata["polyglot_notebook"] is not JsonObject polyglot)
-        {
-            polyglot = [];
-            cell.Metadata["polyglot_notebook"] = polyglot;
-        }
-
-        polyglot["kernelName"] = KernelName;
-    }
+    public static void ApplyToCodeCell(InteractiveDocumentElement cell) =>
+        Metadata.Child(cell.MetadataOf(), "polyglot_notebook")["kernelName"] = KernelName;
 }

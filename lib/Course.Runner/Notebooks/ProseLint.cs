@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Notebooks;
 
@@ -71,21 +72,21 @@ public static partial class ProseLint
     public const string NotMeasuredPhrase = "not measured here";
 
     /// <summary>Classifies every sentence of the notebook's markdown (the generated navigation cell excepted).</summary>
-    public static ProseReport Check(Notebook notebook)
+    public static ProseReport Check(InteractiveDocument notebook)
     {
-        var verdicts = notebook.Cells.Where(c => c.CellType == CellType.Code)
-            .SelectMany(c => VerdictCall().Matches(c.Source).Select(m => m.Groups[1].Value))
+        var verdicts = notebook.Elements.Where(c => c.IsCode())
+            .SelectMany(c => VerdictCall().Matches(c.Contents).Select(m => m.Groups[1].Value))
             .ToHashSet(StringComparer.Ordinal);
         var sentences = new List<ProseSentence>();
-        for (var i = 0; i < notebook.Cells.Count; i++)
+        for (var i = 0; i < notebook.Elements.Count; i++)
         {
-            var cell = notebook.Cells[i];
-            if (cell.CellType != CellType.Markdown || NavigationCell.IsNavigation(cell))
+            var cell = notebook.Elements[i];
+            if (!cell.IsMarkdown() || NavigationCell.IsNavigation(cell))
             {
                 continue;
             }
 
-            foreach (var (line, sentence) in SentencesOf(cell.Source))
+            foreach (var (line, sentence) in SentencesOf(cell.Contents))
             {
                 sentences.Add(Classify($"{cell.Describe(i)} line {line}", sentence, verdicts));
             }

@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Notebooks;
 
@@ -12,24 +12,14 @@ public static class VerdictCells
     public const string CheckCall = "text.Check(";
 
     /// <summary>True for a code cell that checks sentences and runs no experiment (an experiment's code stays visible).</summary>
-    public static bool IsVerdict(NotebookCell cell) =>
-        cell.CellType == CellType.Code
-        && cell.Source.Contains(CheckCall, StringComparison.Ordinal)
-        && !cell.Source.Contains("await ", StringComparison.Ordinal);
+    public static bool IsVerdict(InteractiveDocumentElement cell) =>
+        cell.IsCode()
+        && cell.Contents.Contains(CheckCall, StringComparison.Ordinal)
+        && !cell.Contents.Contains("await ", StringComparison.Ordinal);
 
     /// <summary>True when metadata.jupyter.source_hidden is true.</summary>
-    public static bool IsSourceHidden(NotebookCell cell) =>
-        (cell.Metadata["jupyter"] as JsonObject)?["source_hidden"] is JsonValue v && v.TryGetValue<bool>(out var hidden) && hidden;
+    public static bool IsSourceHidden(InteractiveDocumentElement cell) => Metadata.IsTrue(cell.Metadata, "jupyter", "source_hidden");
 
     /// <summary>Sets metadata.jupyter.source_hidden = true, keeping the cell's other metadata (the Polyglot kernel name among it).</summary>
-    public static void HideSource(NotebookCell cell)
-    {
-        if (cell.Metadata["jupyter"] is not JsonObject jupyter)
-        {
-            jupyter = [];
-            cell.Metadata["jupyter"] = jupyter;
-        }
-
-        jupyter["source_hidden"] = true;
-    }
+    public static void HideSource(InteractiveDocumentElement cell) => Metadata.Child(cell.MetadataOf(), "jupyter")["source_hidden"] = true;
 }

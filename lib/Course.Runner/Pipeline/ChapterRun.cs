@@ -4,6 +4,7 @@ using Course.Runner.Html;
 using Course.Runner.IO;
 using Course.Runner.Notebooks;
 using Course.Runner.Results;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Pipeline;
 
@@ -79,9 +80,9 @@ internal sealed class ChapterRun(RunChapters chapters, RunPlan plan, ChapterWrit
     }
 
     /// <summary>"code cell 5/9 (id x)": the failed cell counted among the code cells, as the progress lines count it.</summary>
-    public static string WhereFailed(Notebook executed, CellFailure failure)
+    public static string WhereFailed(InteractiveDocument executed, CellFailure failure)
     {
-        var codeCells = executed.Cells.Select((cell, index) => (cell, index)).Where(x => x.cell.CellType == CellType.Code).ToList();
+        var codeCells = executed.Elements.Select((cell, index) => (cell, index)).Where(x => x.cell.IsCode()).ToList();
         var number = codeCells.FindIndex(x => x.index == failure.CellIndex) + 1;
         var id = failure.CellId is null ? "" : $" (id {failure.CellId})";
         return number > 0 ? $"code cell {number}/{codeCells.Count}{id}" : $"cell{id}";

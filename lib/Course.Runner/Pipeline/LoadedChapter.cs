@@ -1,5 +1,6 @@
 using Course.Runner.Html;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Pipeline;
 
@@ -7,7 +8,7 @@ namespace Course.Runner.Pipeline;
 /// <param name="Chapter">The chapter's file.</param>
 /// <param name="Notebook">The notebook as read, or null when it is not a readable nbformat 4 notebook.</param>
 /// <param name="Problem">Why it could not be read (the reader's message naming the fix), or null.</param>
-public sealed record LoadedChapter(Chapter Chapter, Notebook? Notebook, string? Problem)
+public sealed record LoadedChapter(Chapter Chapter, InteractiveDocument? Notebook, string? Problem)
 {
     /// <summary>The title its page, its neighbours' links and the index show (the file name when it could not be read).</summary>
     public string Title { get; } = Notebook is null ? Chapter.Name : ChapterPageRenderer.TitleOf(Notebook, Chapter.Name);

@@ -4,9 +4,10 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AddressInUse.Display;
 using Course.Runner.IO;
 using Course.Runner.Notebooks;
-using AddressInUse.Display;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Results;
 
@@ -30,7 +31,7 @@ public static class ResultsAggregator
     /// <param name="executed">The executed notebook.</param>
     /// <param name="chapter">The chapter name stored in each case.</param>
     /// <param name="warnings">Receives a note for each output that is not an array of objects.</param>
-    public static IReadOnlyList<JsonObject> CollectCases(Notebook executed, string chapter, ICollection<string>? warnings = null) =>
+    public static IReadOnlyList<JsonObject> CollectCases(InteractiveDocument executed, string chapter, ICollection<string>? warnings = null) =>
         CollectObjects(executed, MimeTypes.Cases, "chapter", chapter, obj => true,
             "is not an object; ignored. Fix: emit one JSON object per case.", warnings);
 
@@ -44,7 +45,7 @@ public static class ResultsAggregator
             .ToDictionary(g => g.Key, g => g.Count());
 
     /// <summary>The verdicts in a chapter's outputs, in notebook order, each with "notebook" set; a verdict shown twice counts once.</summary>
-    public static IReadOnlyList<JsonObject> CollectVerdicts(Notebook executed, string chapter, ICollection<string>? warnings = null) =>
+    public static IReadOnlyList<JsonObject> CollectVerdicts(InteractiveDocument executed, string chapter, ICollection<string>? warnings = null) =>
         CollectObjects(executed, MimeTypes.Verdicts, "notebook", chapter, obj => obj["id"] is not null && obj["verdict"] is not null,
             "is not a verdict object with \"id\" and \"verdict\"; ignored. Fix: display a ChapterText.Check(...) result.", warnings);
 
@@ -52,7 +53,7 @@ public static class ResultsAggregator
     /// The JSON objects (alone or in arrays) that a chapter's outputs carry in one MIME type, in notebook order, each stamped with
     /// the chapter under <paramref name="stampKey"/>; an object shown twice (alone, then in a comparison) counts once.
     /// </summary>
-    private static List<JsonObject> CollectObjects(Notebook executed, string mimeType, string stampKey, string chapter,
+    private static List<JsonObject> CollectObjects(InteractiveDocument executed, string mimeType, string stampKey, string chapter,
         Func<JsonObject, bool> isWellFormed, string malformed, ICollection<string>? warnings)
     {
         var collected = new List<JsonObject>();
@@ -96,7 +97,7 @@ public static class ResultsAggregator
     }
 
     /// <summary>The settings objects in a chapter's outputs merged in notebook order (later keys win).</summary>
-    public static JsonObject CollectSettings(Notebook executed)
+    public static JsonObject CollectSettings(InteractiveDocument executed)
     {
         var settings = new JsonObject();
         foreach (var (output, _) in MimeOutputs(executed))
@@ -114,7 +115,7 @@ public static class ResultsAggregator
     }
 
     /// <summary>Collects a chapter's contribution from its run.</summary>
-    public static ChapterResults FromRun(string chapter, Notebook executed, bool succeeded, TimeSpan duration, string? failure, ICollection<string>? warnings = null) =>
+    public static ChapterResults FromRun(string chapter, InteractiveDocument executed, bool succeeded, TimeSpan duration, string? failure, ICollection<string>? warnings = null) =>
         new(chapter, succeeded, duration, failure, CollectCases(executed, chapter, warnings), CollectSettings(executed))
         {
             Verdicts = CollectVerdicts(executed, chapter, warnings),
@@ -263,6 +264,6 @@ public static class ResultsAggregator
     private static string ChapterOf(JsonObject c) =>
         c["chapter"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
 
-    private static IEnumerable<(IDictionary<string, object> Output, int CellIndex)> MimeOutputs(Notebook notebook) =>
-        notebook.Cells.SelectMany((cell, index) => cell.Outputs.MimeData().Select(data => (data, index)));
+    private static IEnumerable<(IDictionary<string, object> Output, int CellIndex)> MimeOutputs(InteractiveDocument notebook) =>
+        notebook.Elements.SelectMany((cell, index) => cell.Outputs.MimeData().Select(data => (data, index)));
 }

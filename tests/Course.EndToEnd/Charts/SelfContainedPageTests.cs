@@ -2,6 +2,7 @@ using AddressInUse.Charts;
 using Course.Runner.Html;
 using Course.Runner.Images;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.EndToEnd.Charts;
 
@@ -21,7 +22,7 @@ public sealed class SelfContainedPageTests(SharedBrowser browser) : IDisposable,
     }
 
     /// <summary>Renders a notebook as `course run` does (notebooks/ → out/linux/), then copies the page alone to a folder of its own.</summary>
-    private string RenderAndCopyAlone(Notebook notebook, string fileName)
+    private string RenderAndCopyAlone(InteractiveDocument notebook, string fileName)
     {
         var output = Path.Combine(_folder.Path, "out", "linux");
         Directory.CreateDirectory(output);
@@ -42,7 +43,7 @@ public sealed class SelfContainedPageTests(SharedBrowser browser) : IDisposable,
     {
         // The committed chapter 02 (its state diagram is a cell attachment) with a chart output, as after a run.
         var notebook = NotebookReader.ReadFile(Checkout.Path("notebooks", "02-the-four-way-close.ipynb"));
-        var chartCell = notebook.Cells.First(c => c.CellType == CellType.Code);
+        var chartCell = notebook.Elements.First(c => c.IsCode());
         chartCell.Outputs.Add(NotebookOutputs.Display(new Dictionary<string, object> { [AddressInUse.Display.MimeTypes.Plotly] = Chart().ToJson() }));
         var copy = RenderAndCopyAlone(notebook, "02-the-four-way-close.html");
 
@@ -58,8 +59,8 @@ public sealed class SelfContainedPageTests(SharedBrowser browser) : IDisposable,
     public async Task PageLinkingAnImageFile_CopiedAlone_ReportsTheBrokenImageAndItsRequest()
     {
         // The check itself must be able to fail: an <img> pointing at a file beside the original page is missing in the copy.
-        var notebook = Notebook.CreatePolyglot();
-        var cell = notebook.Add(NotebookCell.Code("display(x)"));
+        var notebook = NotebookCells.CreatePolyglot();
+        var cell = notebook.AddCell(NotebookCells.Code("display(x)"));
         cell.Outputs.Add(NotebookOutputs.Display(new Dictionary<string, object> { ["text/html"] = "<img alt=\"diagram\" src=\"../../images/c2-four-way-close.svg\">" }));
         var copy = RenderAndCopyAlone(notebook, "linked.html");
 

@@ -44,12 +44,12 @@ public sealed class CourseNotebooksTests : IDisposable
         var notebook = NotebookReader.ReadFile(path);
         Assert.Empty(NotebookLint.Check(notebook));
         Assert.Matches(@"^\d\d-[a-z0-9]+(-[a-z0-9]+)*\.ipynb$", fileName);
-        Assert.All(notebook.Cells.Where(c => c.CellType == CellType.Code), c =>
+        Assert.All(notebook.Elements.Where(c => c.IsCode()), c =>
         {
             Assert.Empty(c.Outputs);
-            Assert.Null(c.ExecutionCount);
+            Assert.Equal(0, c.ExecutionOrder);
         });
-        Assert.StartsWith("# ", notebook.Cells.First(c => c.CellType == CellType.Markdown).Source);
+        Assert.StartsWith("# ", notebook.Elements.First(c => c.IsMarkdown()).Contents);
     }
 
     // Every chapter runs once here; the checks that used to run each group of chapters again are folded in below.
@@ -74,9 +74,9 @@ public sealed class CourseNotebooksTests : IDisposable
             var executedPath = Path.Combine(outFolder, fileName);
             await NbformatValidator.AssertValidAsync(executedPath);
             var executed = NotebookReader.ReadFile(executedPath);
-            Assert.DoesNotContain(executed.Cells.SelectMany(c => c.Outputs), o => o is ErrorElement);
-            Assert.All(executed.Cells.Where(c => c.CellType == CellType.Code), c => Assert.NotNull(c.ExecutionCount));
-            var charts = executed.Cells.SelectMany(c => c.Outputs).MimeData().Count(data => data.ContainsKey("application/vnd.plotly.v1+json"));
+            Assert.DoesNotContain(executed.Elements.SelectMany(c => c.Outputs), o => o is ErrorElement);
+            Assert.All(executed.Elements.Where(c => c.IsCode()), c => Assert.True(c.ExecutionOrder > 0));
+            var charts = executed.Elements.SelectMany(c => c.Outputs).MimeData().Count(data => data.ContainsKey("application/vnd.plotly.v1+json"));
 
             // Each page alone in a folder of its own: pages are single self-contained files, openable from anywhere.
             var alone = Directory.CreateDirectory(Path.Combine(_temp.Path, "alone", stem)).FullName;
@@ -88,7 +88,7 @@ public sealed class CourseNotebooksTests : IDisposable
             Assert.Equal(charts, page.ChartsDrawn);
             Assert.Equal(charts, Directory.GetFiles(images, stem + "-*.svg").Length);
             // Each figure output carries its exported image, so untrusted Jupyter, GitHub and nbviewer draw it without scripts.
-            Assert.All(executed.Cells.SelectMany(c => c.Outputs).MimeData().Where(d => d.ContainsKey("application/vnd.plotly.v1+json")),
+            Assert.All(executed.Elements.SelectMany(c => c.Outputs).MimeData().Where(d => d.ContainsKey("application/vnd.plotly.v1+json")),
                 d => Assert.StartsWith("<svg", ((string)d[Course.Runner.Charts.StaticFigureImages.SvgMimeType]).TrimStart()));
         }
         Assert.True(File.Exists(Path.Combine(outFolder, "index.html")));

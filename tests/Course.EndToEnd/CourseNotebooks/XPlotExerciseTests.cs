@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Course.Runner.Execution;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.EndToEnd.CourseNotebooks;
 
@@ -21,7 +22,7 @@ public sealed partial class XPlotExerciseTests : IDisposable
         var result = await new NotebookExecutor().ExecuteFileAsync(path, new ExecutionOptions { AllowNuGet = true });
 
         Assert.True(result.Succeeded, result.Failure?.Message);
-        var figure = result.Notebook.Cells[1].Outputs.MimeData().Select(d => d.TryGetJson("application/vnd.plotly.v1+json", out var j) ? j : null).Single(j => j is not null)!;
+        var figure = result.Notebook.Elements[1].Outputs.MimeData().Select(d => d.TryGetJson("application/vnd.plotly.v1+json", out var j) ? j : null).Single(j => j is not null)!;
         Assert.Equal("My restarts with no options", (string?)figure["layout"]!["title"]!["text"]);
         Assert.Equal("outcome", (string?)figure["layout"]!["xaxis"]!["title"]!["text"]);
         Assert.Equal(5, figure["data"]![0]!["y"]!.AsArray().Sum(v => (int)v!));
@@ -31,15 +32,15 @@ public sealed partial class XPlotExerciseTests : IDisposable
     private string WriteExerciseNotebook()
     {
         var chapter = NotebookReader.ReadFile(Checkout.Path("notebooks", "01-address-already-in-use.ipynb"));
-        var exercise = chapter.Cells.Where(c => c.CellType == CellType.Markdown).Select(c => CSharpBlock().Match(c.Source))
+        var exercise = chapter.Elements.Where(c => c.IsMarkdown()).Select(c => CSharpBlock().Match(c.Contents))
             .Single(m => m.Success && m.Value.Contains("XPlot.Plotly", StringComparison.Ordinal)).Groups[1].Value;
         // The block is indented into its list item (dotnet-repl fails a notebook with a `#r "nuget:` line at a markdown line's start).
         exercise = string.Join("\n", exercise.Split('\n').Select(line => line.StartsWith("   ", StringComparison.Ordinal) ? line[3..] : line));
-        var setup = chapter.Cells.First(c => c.CellType == CellType.Code).Source
+        var setup = chapter.Elements.First(c => c.IsCode()).Contents
             .Replace("../lib/bin/AddressInUse.dll", Checkout.Path("lib", "bin", "AddressInUse.dll"));
-        var notebook = Notebook.CreatePolyglot();
-        notebook.Add(NotebookCell.Code(setup));
-        notebook.Add(NotebookCell.Code(exercise));
+        var notebook = NotebookCells.CreatePolyglot();
+        notebook.AddCell(NotebookCells.Code(setup));
+        notebook.AddCell(NotebookCells.Code(exercise));
         var path = Path.Combine(_temp.Path, "exercise.ipynb");
         NotebookWriter.WriteFile(notebook, path);
         return path;

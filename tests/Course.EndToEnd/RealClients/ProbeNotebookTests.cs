@@ -48,10 +48,10 @@ public sealed partial class ProbeNotebookTests : IDisposable
         var folder = Path.Combine(_temp.Path, "probe");
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "imported.dib"), "#!csharp\n\nvar imported = \"from #!import\";\n");
-        var notebook = Notebook.CreatePolyglot();
+        var notebook = NotebookCells.CreatePolyglot();
         for (var i = 0; i < ProbeCells.Length; i++)
         {
-            notebook.Add(NotebookCell.Code(ProbeCells[i], $"c{i + 1}"));
+            notebook.AddCell(NotebookCells.Code(ProbeCells[i], $"c{i + 1}"));
         }
 
         var source = Path.Combine(folder, "probe.ipynb");

@@ -47,10 +47,10 @@ public sealed class ChartCollectorTests
         return new Dictionary<string, object> { [MimeTypes.Plotly] = new JsonObject { ["data"] = new JsonArray(), ["layout"] = layout } };
     }
 
-    private static Notebook NotebookWith(params IDictionary<string, object>[] bundles)
+    private static InteractiveDocument NotebookWith(params IDictionary<string, object>[] bundles)
     {
-        var notebook = Notebook.CreatePolyglot();
-        var cell = notebook.Add(NotebookCell.Code("x"));
+        var notebook = NotebookCells.CreatePolyglot();
+        var cell = notebook.AddCell(NotebookCells.Code("x"));
         foreach (var bundle in bundles)
         {
             cell.Outputs.Add(NotebookOutputs.Display(bundle));

@@ -3,6 +3,7 @@ using AddressInUse.Display;
 using Course.Runner.Charts;
 using Course.Runner.Images;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Charts;
 
@@ -27,7 +28,7 @@ public sealed class StaticFigureImagesTests : IDisposable
         var attached = StaticFigureImages.Attach(notebook, charts, _temp.Path);
 
         Assert.Equal(2, attached);
-        var data = notebook.Cells[0].Outputs.MimeData().ToList();
+        var data = notebook.Elements[0].Outputs.MimeData().ToList();
         Assert.Contains("#000001", (string)data[0][StaticFigureImages.SvgMimeType]);
         Assert.Contains("#000002", (string)data[2][StaticFigureImages.SvgMimeType]);
         Assert.StartsWith($"<div class=\"{StaticFigureImages.FallbackClass}\"", (string)data[0][MimeTypes.Html]);
@@ -41,7 +42,7 @@ public sealed class StaticFigureImagesTests : IDisposable
         var charts = ChartCollector.Collect(notebook, "01-x");
 
         Assert.Equal(0, StaticFigureImages.Attach(notebook, charts, _temp.Path));
-        Assert.DoesNotContain(StaticFigureImages.SvgMimeType, notebook.Cells[0].Outputs.MimeData().Single().Keys);
+        Assert.DoesNotContain(StaticFigureImages.SvgMimeType, notebook.Elements[0].Outputs.MimeData().Single().Keys);
     }
 
     [BrowserFact]
@@ -74,10 +75,10 @@ public sealed class StaticFigureImagesTests : IDisposable
         [MimeTypes.Html] = $"<div>{name}</div>",
     };
 
-    private static Notebook NotebookWith(params IDictionary<string, object>[] bundles)
+    private static InteractiveDocument NotebookWith(params IDictionary<string, object>[] bundles)
     {
-        var notebook = Notebook.CreatePolyglot();
-        var cell = notebook.Add(NotebookCell.Code("x"));
+        var notebook = NotebookCells.CreatePolyglot();
+        var cell = notebook.AddCell(NotebookCells.Code("x"));
         foreach (var bundle in bundles)
         {
             cell.Outputs.Add(NotebookOutputs.Display(bundle));

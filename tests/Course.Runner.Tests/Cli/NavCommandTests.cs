@@ -3,6 +3,7 @@ using Course.Runner.Cli;
 using Course.Runner.Html;
 using Course.Runner.Notebooks;
 using Course.Runner.Tests.Fixtures;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Cli;
 
@@ -14,9 +15,9 @@ public sealed class NavCommandTests : IDisposable
     {
         foreach (var (name, title) in new[] { ("00-start", "00 — Start"), ("01-first", "01 — First"), ("02-last", "02 — Last [draft]") })
         {
-            var notebook = Notebook.CreatePolyglot();
-            notebook.Add(NotebookCell.Markdown($"# {title}\n\nBody.", "title"));
-            notebook.Add(NotebookCell.Code("1 + 1", "code"));
+            var notebook = NotebookCells.CreatePolyglot();
+            notebook.AddCell(NotebookCells.Markdown($"# {title}\n\nBody.", "title"));
+            notebook.AddCell(NotebookCells.Code("1 + 1", "code"));
             NotebookWriter.WriteFile(notebook, Path.Combine(_temp.Path, name + ".ipynb"));
         }
     }
@@ -35,11 +36,11 @@ public sealed class NavCommandTests : IDisposable
         Assert.Equal(first, Files());
         Assert.Equal(3, Regex.Count(output, ": unchanged"));
         var middle = NotebookReader.ReadFile(Path.Combine(_temp.Path, "01-first.ipynb"));
-        var nav = Assert.Single(middle.Cells, NavigationCell.IsNavigation);
-        Assert.Same(middle.Cells[^1], nav);
-        Assert.Contains("Previous: [00 — Start](00-start.ipynb)", nav.Source);
-        Assert.Contains("Next: [02 — Last \\[draft\\]](02-last.ipynb)", nav.Source);
-        var firstChapter = NotebookReader.ReadFile(Path.Combine(_temp.Path, "00-start.ipynb")).Cells[^1].Source;
+        var nav = Assert.Single(middle.Elements, NavigationCell.IsNavigation);
+        Assert.Same(middle.Elements[^1], nav);
+        Assert.Contains("Previous: [00 — Start](00-start.ipynb)", nav.Contents);
+        Assert.Contains("Next: [02 — Last \\[draft\\]](02-last.ipynb)", nav.Contents);
+        var firstChapter = NotebookReader.ReadFile(Path.Combine(_temp.Path, "00-start.ipynb")).Elements[^1].Contents;
         Assert.DoesNotContain("Previous:", firstChapter);
     }
 
@@ -47,15 +48,15 @@ public sealed class NavCommandTests : IDisposable
     public async Task Nav_AfterANewChapterAppears_RewritesTheExistingCellInsteadOfAddingOne()
     {
         await RunAsync();
-        var extra = Notebook.CreatePolyglot();
-        extra.Add(NotebookCell.Markdown("# 03 — Extra", "title"));
+        var extra = NotebookCells.CreatePolyglot();
+        extra.AddCell(NotebookCells.Markdown("# 03 — Extra", "title"));
         NotebookWriter.WriteFile(extra, Path.Combine(_temp.Path, "03-extra.ipynb"));
 
         await RunAsync();
 
         var last = NotebookReader.ReadFile(Path.Combine(_temp.Path, "02-last.ipynb"));
-        Assert.Single(last.Cells, NavigationCell.IsNavigation);
-        Assert.Contains("Next: [03 — Extra](03-extra.ipynb)", last.Cells[^1].Source);
+        Assert.Single(last.Elements, NavigationCell.IsNavigation);
+        Assert.Contains("Next: [03 — Extra](03-extra.ipynb)", last.Elements[^1].Contents);
     }
 
     [Fact]
@@ -63,15 +64,15 @@ public sealed class NavCommandTests : IDisposable
     {
         var path = Path.Combine(_temp.Path, "01-first.ipynb");
         var chapter = NotebookReader.ReadFile(path);
-        chapter.Add(NotebookCell.Code("text.Check(\"p\", \"A sentence.\", cases, c => c.Ok)", "verdict"));
+        chapter.AddCell(NotebookCells.Code("text.Check(\"p\", \"A sentence.\", cases, c => c.Ok)", "verdict"));
         NotebookWriter.WriteFile(chapter, path);
 
         await RunAsync();
         await RunAsync();
 
-        var cells = NotebookReader.ReadFile(path).Cells;
+        var cells = NotebookReader.ReadFile(path).Elements;
         Assert.True(VerdictCells.IsSourceHidden(cells.Single(c => c.Id == "verdict")));
-        Assert.Equal("csharp", (string?)cells.Single(c => c.Id == "verdict").Metadata["polyglot_notebook"]!["kernelName"]);
+        Assert.Equal("csharp", Metadata.FindString(cells.Single(c => c.Id == "verdict").Metadata, "polyglot_notebook", "kernelName"));
         Assert.False(VerdictCells.IsSourceHidden(cells.Single(c => c.Id == "code")));
     }
 
@@ -90,8 +91,8 @@ public sealed class NavCommandTests : IDisposable
     [Fact]
     public void ChapterPage_NavigationCell_IsNotRenderedTwice()
     {
-        var notebook = Notebook.CreatePolyglot();
-        notebook.Add(NotebookCell.Markdown("# T"));
+        var notebook = NotebookCells.CreatePolyglot();
+        notebook.AddCell(NotebookCells.Markdown("# T"));
         NavigationCell.Apply(notebook, NavigationCell.Markdown(null, ("02-x.ipynb", "02 — X")));
 
         var page = new ChapterPageRenderer(new FixedPlotlyScriptSource("")).Render(notebook, new ChapterPageOptions());

@@ -6,8 +6,9 @@ using Course.Runner.Execution;
 using Course.Runner.Html;
 using Course.Runner.IO;
 using Course.Runner.Notebooks;
-using Course.Runner.Tests.Fixtures;
 using Course.Runner.Pipeline;
+using Course.Runner.Tests.Fixtures;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Cli;
 
@@ -20,12 +21,12 @@ public sealed class RunCommandTests : IDisposable
     public RunCommandTests()
     {
         FixtureLibrary.BuildInto(Path.Combine(_temp.Path, "lib"));
-        var first = Notebook.CreatePolyglot();
-        first.Add(NotebookCell.Markdown("# 01 — First\n\nSee [the next chapter](02-second.ipynb)."));
-        first.Add(NotebookCell.Code("#r \"../lib/Fixture.dll\"\nusing Fixture;", "setup"));
-        first.Add(NotebookCell.Code("var quick = false;", "params")).AddTag("parameters");
-        first.Add(NotebookCell.Code("Console.WriteLine($\"quick={quick}\");\ndisplay(new Measurement(\"m1\", 0.5));", "measure"));
-        first.Add(NotebookCell.Code("new LineChart(\"rtt\")", "chart"));
+        var first = NotebookCells.CreatePolyglot();
+        first.AddCell(NotebookCells.Markdown("# 01 — First\n\nSee [the next chapter](02-second.ipynb)."));
+        first.AddCell(NotebookCells.Code("#r \"../lib/Fixture.dll\"\nusing Fixture;", "setup"));
+        first.AddCell(NotebookCells.Code("var quick = false;", "params")).AddTag("parameters");
+        first.AddCell(NotebookCells.Code("Console.WriteLine($\"quick={quick}\");\ndisplay(new Measurement(\"m1\", 0.5));", "measure"));
+        first.AddCell(NotebookCells.Code("new LineChart(\"rtt\")", "chart"));
         NotebookWriter.WriteFile(first, Path.Combine(Notebooks, "01-first.ipynb"));
 
         WriteSecond(fail: false);
@@ -51,8 +52,8 @@ public sealed class RunCommandTests : IDisposable
         }
 
         var executed = NotebookReader.ReadFile(Path.Combine(Out, "01-first.ipynb"));
-        Assert.Contains(executed.Cells, c => c.HasTag("injected-parameters"));
-        Assert.Contains("quick=True", TestNotebooks.TextOf(executed.Cells.Single(c => c.Id == "measure")));
+        Assert.Contains(executed.Elements, c => c.HasTag("injected-parameters"));
+        Assert.Contains("quick=True", TestNotebooks.TextOf(executed.Elements.Single(c => c.Id == "measure")));
 
         var results = JsonNode.Parse(File.ReadAllText(Path.Combine(Images, "results.json")))!;
         var onlyCase = Assert.Single(results["cases"]!.AsArray());
@@ -69,8 +70,9 @@ public sealed class RunCommandTests : IDisposable
         Assert.Empty(Directory.GetDirectories(Images));
 
         // The executed notebook's figure output carries the exported image (viewers that run no script draw it).
-        var figure = executed.Cells.Single(c => c.Id == "chart").Outputs.MimeData().Single(d => d.ContainsKey(AddressInUse.Display.MimeTypes.Plotly));
-        Assert.Equal(File.ReadAllText(Path.Combine(Images, "01-first-rtt.svg")), (string)figure[StaticFigureImages.SvgMimeType]);
+        var figure = executed.Elements.Single(c => c.Id == "chart").Outputs.MimeData().Single(d => d.ContainsKey(AddressInUse.Display.MimeTypes.Plotly));
+        Assert.True(figure.TryGetText(StaticFigureImages.SvgMimeType, out var svg), "the figure output has no SVG");
+        Assert.Equal(File.ReadAllText(Path.Combine(Images, "01-first-rtt.svg")), svg);
         Assert.Matches(@"\[01-first\] cell 4/5 \(id measure\) \.\.\. ok", output);
         Assert.Matches(@"01-first\s+ok\s+\d+\.\d s", output);
         Assert.Matches(@"02-second\s+ok", output);
@@ -119,15 +121,15 @@ public sealed class RunCommandTests : IDisposable
     {
         // Chapter 01 can only end once chapter 02 has run, so the two really ran at the same time, and 02 finished first.
         var flag = Path.Combine(_temp.Path, "02-ran.flag");
-        WriteNotebook("01-first", NotebookCell.Code("#r \"../lib/Fixture.dll\"\nusing Fixture;", "setup"), NotebookCell.Code(WaitForFlag(flag), "wait"),
-            NotebookCell.Code("display(new Measurement(\"m01\", 1));", "measure"));
-        WriteNotebook("02-second", NotebookCell.Code("#r \"../lib/Fixture.dll\"\nusing Fixture;", "setup"),
-            NotebookCell.Code($"System.IO.File.WriteAllText({Literal(flag)}, \"\");\ndisplay(new Measurement(\"m02\", 2));", "measure"));
+        WriteNotebook("01-first", NotebookCells.Code("#r \"../lib/Fixture.dll\"\nusing Fixture;", "setup"), NotebookCells.Code(WaitForFlag(flag), "wait"),
+            NotebookCells.Code("display(new Measurement(\"m01\", 1));", "measure"));
+        WriteNotebook("02-second", NotebookCells.Code("#r \"../lib/Fixture.dll\"\nusing Fixture;", "setup"),
+            NotebookCells.Code($"System.IO.File.WriteAllText({Literal(flag)}, \"\");\ndisplay(new Measurement(\"m02\", 2));", "measure"));
 
         var (code, output, error) = await RunAsync("--jobs", "2");
 
         Assert.True(code == 0, output + error);
-        Assert.Contains("saw chapter 02", TestNotebooks.TextOf(NotebookReader.ReadFile(Path.Combine(Out, "01-first.ipynb")).Cells.Single(c => c.Id == "wait")));
+        Assert.Contains("saw chapter 02", TestNotebooks.TextOf(NotebookReader.ReadFile(Path.Combine(Out, "01-first.ipynb")).Elements.Single(c => c.Id == "wait")));
         var results = JsonNode.Parse(File.ReadAllText(Path.Combine(Images, "results.json")))!;
         Assert.Equal(["m01", "m02"], results["cases"]!.AsArray().Select(c => (string?)c!["case"]));
         Assert.Equal(["01-first", "02-second"], results["chapters"]!.AsObject().Select(p => p.Key));
@@ -142,9 +144,9 @@ public sealed class RunCommandTests : IDisposable
     public async Task Run_TwoChaptersAtOnce_OneFails_TheOtherKeepsItsResults_ExitCode1()
     {
         var flag = Path.Combine(_temp.Path, "02-ran.flag");
-        WriteNotebook("01-first", NotebookCell.Code(WaitForFlag(flag), "wait"), NotebookCell.Code("throw new Exception(\"first chapter broke\");", "boom"));
-        WriteNotebook("02-second", NotebookCell.Code("#r \"../lib/Fixture.dll\"\nusing Fixture;", "setup"),
-            NotebookCell.Code($"System.IO.File.WriteAllText({Literal(flag)}, \"\");\ndisplay(new Measurement(\"m02\", 2));", "measure"));
+        WriteNotebook("01-first", NotebookCells.Code(WaitForFlag(flag), "wait"), NotebookCells.Code("throw new Exception(\"first chapter broke\");", "boom"));
+        WriteNotebook("02-second", NotebookCells.Code("#r \"../lib/Fixture.dll\"\nusing Fixture;", "setup"),
+            NotebookCells.Code($"System.IO.File.WriteAllText({Literal(flag)}, \"\");\ndisplay(new Measurement(\"m02\", 2));", "measure"));
 
         var (code, output, error) = await RunAsync("--jobs", "2");
 
@@ -175,8 +177,8 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(0, (await RunAsync()).Code);
         var committed = Snapshot(Images);
         var flag = Path.Combine(_temp.Path, "02-started.flag");
-        WriteNotebook("01-first", NotebookCell.Code(WaitForFlag(flag), "wait"), NotebookCell.Code("await Task.Delay(TimeSpan.FromMinutes(5));", "long"));
-        WriteNotebook("02-second", NotebookCell.Code($"System.IO.File.WriteAllText({Literal(flag)}, \"\");", "start"), NotebookCell.Code("await Task.Delay(TimeSpan.FromMinutes(5));", "long"));
+        WriteNotebook("01-first", NotebookCells.Code(WaitForFlag(flag), "wait"), NotebookCells.Code("await Task.Delay(TimeSpan.FromMinutes(5));", "long"));
+        WriteNotebook("02-second", NotebookCells.Code($"System.IO.File.WriteAllText({Literal(flag)}, \"\");", "start"), NotebookCells.Code("await Task.Delay(TimeSpan.FromMinutes(5));", "long"));
         using var cancel = new CancellationTokenSource();
 
         // Chapter 01's second cell starts only after chapter 02 has begun: both are running when the cancel comes.
@@ -217,7 +219,7 @@ public sealed class RunCommandTests : IDisposable
         var committed = Snapshot(Images);
         Assert.Contains("results.json", committed.Keys);
         Assert.Contains("01-first-rtt.svg", committed.Keys);
-        WriteNotebook("02-second", NotebookCell.Code("1 + 1", "before"), NotebookCell.Code("await Task.Delay(TimeSpan.FromMinutes(5));", "wait"), NotebookCell.Code("2", "after"));
+        WriteNotebook("02-second", NotebookCells.Code("1 + 1", "before"), NotebookCells.Code("await Task.Delay(TimeSpan.FromMinutes(5));", "wait"), NotebookCells.Code("2", "after"));
         using var cancel = new CancellationTokenSource();
         _exporter.Calls.Clear();
 
@@ -273,8 +275,8 @@ public sealed class RunCommandTests : IDisposable
     [Fact]
     public async Task Run_FailingCellAfterMarkdown_FailureNamesTheSameCodeCellNumberAsTheProgressLine()
     {
-        WriteNotebook("02-second", NotebookCell.Markdown("# 02 — Second"), NotebookCell.Code("1", "a"), NotebookCell.Markdown("text"),
-            NotebookCell.Markdown("more text"), NotebookCell.Code("throw new Exception(\"boom\");", "boom"), NotebookCell.Code("3", "c"));
+        WriteNotebook("02-second", NotebookCells.Markdown("# 02 — Second"), NotebookCells.Code("1", "a"), NotebookCells.Markdown("text"),
+            NotebookCells.Markdown("more text"), NotebookCells.Code("throw new Exception(\"boom\");", "boom"), NotebookCells.Code("3", "c"));
 
         var (code, output, error) = await RunAsync("--chapter", "02");
 
@@ -385,9 +387,9 @@ public sealed class RunCommandTests : IDisposable
     private static Dictionary<string, string> Snapshot(string folder) =>
         Directory.GetFiles(folder).ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(File.ReadAllBytes(f)));
 
-    private void WriteNotebook(string name, params NotebookCell[] cells)
+    private void WriteNotebook(string name, params InteractiveDocumentElement[] cells)
     {
-        var notebook = Notebook.CreatePolyglot();
+        var notebook = NotebookCells.CreatePolyglot();
         foreach (var cell in cells)
         {
             notebook.Add(cell);
@@ -398,9 +400,9 @@ public sealed class RunCommandTests : IDisposable
 
     private void WriteSecond(bool fail)
     {
-        var second = Notebook.CreatePolyglot();
-        second.Add(NotebookCell.Markdown("# 02 — Second"));
-        second.Add(NotebookCell.Code(fail ? "throw new Exception(\"second chapter broke\");" : "1 + 1", "only"));
+        var second = NotebookCells.CreatePolyglot();
+        second.AddCell(NotebookCells.Markdown("# 02 — Second"));
+        second.AddCell(NotebookCells.Code(fail ? "throw new Exception(\"second chapter broke\");" : "1 + 1", "only"));
         NotebookWriter.WriteFile(second, Path.Combine(Notebooks, "02-second.ipynb"));
     }
 

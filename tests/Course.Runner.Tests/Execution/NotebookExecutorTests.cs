@@ -19,8 +19,8 @@ public sealed class NotebookExecutorTests : IDisposable
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("var x = 20;", "var y = x + 1;", "x + y"), _temp.Path);
 
         Assert.True(result.Succeeded, result.Failure?.Message);
-        Assert.IsType<ReturnValueElement>(Assert.Single(result.Notebook.Cells[2].Outputs));
-        Assert.Equal("41", TestNotebooks.TextOf(result.Notebook.Cells[2]));
+        Assert.IsType<ReturnValueElement>(Assert.Single(result.Notebook.Elements[2].Outputs));
+        Assert.Equal("41", TestNotebooks.TextOf(result.Notebook.Elements[2]));
     }
 
     [Fact]
@@ -28,9 +28,9 @@ public sealed class NotebookExecutorTests : IDisposable
     {
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("var a = 1;", "\"the answer \" + (a + 41)"), _temp.Path);
 
-        var output = Assert.IsType<ReturnValueElement>(Assert.Single(result.Notebook.Cells[1].Outputs));
+        var output = Assert.IsType<ReturnValueElement>(Assert.Single(result.Notebook.Elements[1].Outputs));
         Assert.Equal(2, output.ExecutionOrder);
-        Assert.Equal(2, result.Notebook.Cells[1].ExecutionCount);
+        Assert.Equal(2, result.Notebook.Elements[1].ExecutionOrder);
         Assert.True(output.Data.TryGetText(MimeTypes.Text, out var text));
         Assert.Equal("the answer 42", text);
     }
@@ -44,7 +44,7 @@ public sealed class NotebookExecutorTests : IDisposable
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode(code), _temp.Path);
 
         Assert.True(result.Succeeded, result.Failure?.Message);
-        Assert.DoesNotContain(result.Notebook.Cells[0].Outputs, o => o is ReturnValueElement);
+        Assert.DoesNotContain(result.Notebook.Elements[0].Outputs, o => o is ReturnValueElement);
     }
 
     [Fact]
@@ -52,7 +52,7 @@ public sealed class NotebookExecutorTests : IDisposable
     {
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("await Task.Run(() => 6 * 7)"), _temp.Path);
 
-        Assert.Equal("42", TestNotebooks.TextOf(result.Notebook.Cells[0]));
+        Assert.Equal("42", TestNotebooks.TextOf(result.Notebook.Elements[0]));
     }
 
     [Fact]
@@ -63,13 +63,13 @@ public sealed class NotebookExecutorTests : IDisposable
             "var other = display(\"a\");\nvar last = display(\"b\");\nlast.Update(\"b2\");"), _temp.Path);
 
         Assert.True(result.Succeeded, result.Failure?.Message);
-        var outputs = result.Notebook.Cells[0].Outputs;
+        var outputs = result.Notebook.Elements[0].Outputs;
         Assert.Equal(2, outputs.Count);
         var display = Assert.IsType<DisplayElement>(outputs[0]);
         Assert.True(display.Data.TryGetText(MimeTypes.Text, out var text));
         Assert.Equal("third", text);
         Assert.IsType<TextElement>(outputs[1]);
-        Assert.Equal("a|b2", TestNotebooks.TextOf(result.Notebook.Cells[1]));
+        Assert.Equal("a|b2", TestNotebooks.TextOf(result.Notebook.Elements[1]));
     }
 
     [Fact]
@@ -77,7 +77,7 @@ public sealed class NotebookExecutorTests : IDisposable
     {
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("display(\"shown\");"), _temp.Path);
 
-        var display = Assert.IsType<DisplayElement>(Assert.Single(result.Notebook.Cells[0].Outputs));
+        var display = Assert.IsType<DisplayElement>(Assert.Single(result.Notebook.Elements[0].Outputs));
         Assert.True(display.Data.TryGetText(MimeTypes.Text, out var text));
         Assert.Equal("shown", text);
     }
@@ -87,8 +87,8 @@ public sealed class NotebookExecutorTests : IDisposable
     {
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("42.Display();"), _temp.Path);
 
-        Assert.IsType<DisplayElement>(Assert.Single(result.Notebook.Cells[0].Outputs));
-        Assert.Equal("42", TestNotebooks.TextOf(result.Notebook.Cells[0]));
+        Assert.IsType<DisplayElement>(Assert.Single(result.Notebook.Elements[0].Outputs));
+        Assert.Equal("42", TestNotebooks.TextOf(result.Notebook.Elements[0]));
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class NotebookExecutorTests : IDisposable
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode(
             "Console.WriteLine(\"out 1\");\nConsole.Write(\"out 2\\n\");\nConsole.Error.WriteLine(\"err 1\");\nConsole.WriteLine(\"out 3\");"), _temp.Path);
 
-        var outputs = result.Notebook.Cells[0].Outputs.Cast<TextElement>().ToList();
+        var outputs = result.Notebook.Elements[0].Outputs.Cast<TextElement>().ToList();
         Assert.Equal(["stdout", "stderr", "stdout"], outputs.Select(o => o.Name));
         Assert.Equal("out 1\nout 2\n", outputs[0].Text);
         Assert.Equal("err 1\n", outputs[1].Text);
@@ -119,12 +119,12 @@ public sealed class NotebookExecutorTests : IDisposable
         Assert.Equal("c2", result.Failure.CellId);
         Assert.Equal(CellFailureKind.Exception, result.Failure.Kind);
         Assert.Contains("boom", result.Failure.Message);
-        var error = Assert.IsType<ErrorElement>(Assert.Single(result.Notebook.Cells[1].Outputs));
+        var error = Assert.IsType<ErrorElement>(Assert.Single(result.Notebook.Elements[1].Outputs));
         Assert.Equal("InvalidOperationException", error.ErrorName);
         Assert.Equal("boom", error.ErrorValue);
         Assert.NotEmpty(error.StackTrace);
-        Assert.Empty(result.Notebook.Cells[2].Outputs);
-        Assert.Null(result.Notebook.Cells[2].ExecutionCount);
+        Assert.Empty(result.Notebook.Elements[2].Outputs);
+        Assert.Equal(0, result.Notebook.Elements[2].ExecutionOrder);
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public sealed class NotebookExecutorTests : IDisposable
         Assert.Contains("line 2, column 9", result.Failure.Message);
         Assert.Contains("CS0103", result.Failure.Message);
         Assert.Contains("code cell 2 of 2 (id c2)", result.Failure.Message);
-        var error = Assert.IsType<ErrorElement>(Assert.Single(result.Notebook.Cells[1].Outputs));
+        var error = Assert.IsType<ErrorElement>(Assert.Single(result.Notebook.Elements[1].Outputs));
         Assert.Contains(error.StackTrace, line => line.StartsWith("line 2, column 9: error CS0103", StringComparison.Ordinal));
     }
 
@@ -166,7 +166,7 @@ public sealed class NotebookExecutorTests : IDisposable
         Assert.Contains("\"../nowhere/Missing.dll\"", message);
         Assert.Contains(Path.Combine(_temp.Path, "nowhere", "Missing.dll"), message);
         Assert.Contains("dotnet build", message);
-        Assert.IsType<ErrorElement>(Assert.Single(result.Notebook.Cells[0].Outputs));
+        Assert.IsType<ErrorElement>(Assert.Single(result.Notebook.Elements[0].Outputs));
     }
 
     [Theory]
@@ -190,8 +190,8 @@ public sealed class NotebookExecutorTests : IDisposable
     {
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("#!set --name answer --value 42", "answer"), _temp.Path);
 
-        Assert.True(result.Succeeded, result.Failure?.Message + " " + TestNotebooks.TextOf(result.Notebook.Cells[0]));
-        Assert.Equal("42", TestNotebooks.TextOf(result.Notebook.Cells[1]));
+        Assert.True(result.Succeeded, result.Failure?.Message + " " + TestNotebooks.TextOf(result.Notebook.Elements[0]));
+        Assert.Equal("42", TestNotebooks.TextOf(result.Notebook.Elements[1]));
     }
 
     [Fact]
@@ -205,11 +205,11 @@ public sealed class NotebookExecutorTests : IDisposable
             "#!value --name greeting\nhello from value",
             "#!set --name fromValue --value @value:greeting\nfromValue"), _temp.Path);
 
-        var texts = result.Notebook.Cells.Select(TestNotebooks.TextOf).ToList();
+        var texts = result.Notebook.Elements.Select(TestNotebooks.TextOf).ToList();
         Assert.True(result.Succeeded, result.Failure?.Message + "\n" + string.Join("\n", texts));
         Assert.Matches(@"^Wall time: [0-9.]+ms$", texts[0]);
         Assert.Contains("answer", texts[1]);
-        Assert.Contains("answer", string.Concat(result.Notebook.Cells[2].Outputs.MimeData().Select(d => d.TryGetText("text/html", out var h) ? h : "")));
+        Assert.Contains("answer", string.Concat(result.Notebook.Elements[2].Outputs.MimeData().Select(d => d.TryGetText("text/html", out var h) ? h : "")));
         Assert.Equal("hello from value", texts[4]);
     }
 
@@ -219,8 +219,8 @@ public sealed class NotebookExecutorTests : IDisposable
         // The kernel tool's App-assembly magics: #!lsmagic lists every directive of the composite and the C# kernel, #!markdown renders.
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("#!lsmagic", "#!about", "#!markdown\n# Hello *there*"), _temp.Path);
 
-        string Html(int cell) => string.Concat(result.Notebook.Cells[cell].Outputs.MimeData().Select(d => d.TryGetText("text/html", out var h) ? h : ""));
-        Assert.True(result.Succeeded, result.Failure?.Message + "\n" + string.Join("\n", result.Notebook.Cells.Select(TestNotebooks.TextOf)));
+        string Html(int cell) => string.Concat(result.Notebook.Elements[cell].Outputs.MimeData().Select(d => d.TryGetText("text/html", out var h) ? h : ""));
+        Assert.True(result.Succeeded, result.Failure?.Message + "\n" + string.Join("\n", result.Notebook.Elements.Select(TestNotebooks.TextOf)));
         var listing = Html(0);
         Assert.Contains("<h3>.NET kernel</h3>", listing);
         Assert.Contains("<h3>csharp kernel</h3>", listing);
@@ -242,8 +242,8 @@ public sealed class NotebookExecutorTests : IDisposable
             TestNotebooks.FromCode("#r \"nuget: Markdig, 1.6.0\"", "Markdig.Markdown.ToHtml(\"*hi*\").Trim()"),
             _temp.Path, new ExecutionOptions { AllowNuGet = true });
 
-        Assert.True(result.Succeeded, result.Failure?.Message + "\n" + string.Join("\n", result.Notebook.Cells.Select(TestNotebooks.TextOf)));
-        Assert.Equal("<p><em>hi</em></p>", TestNotebooks.TextOf(result.Notebook.Cells[1]));
+        Assert.True(result.Succeeded, result.Failure?.Message + "\n" + string.Join("\n", result.Notebook.Elements.Select(TestNotebooks.TextOf)));
+        Assert.Equal("<p><em>hi</em></p>", TestNotebooks.TextOf(result.Notebook.Elements[1]));
     }
 
     [Fact]
@@ -253,7 +253,7 @@ public sealed class NotebookExecutorTests : IDisposable
         var folder = Path.Combine(_temp.Path, "chapter");
         var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode("System.IO.Directory.GetCurrentDirectory()"), folder);
 
-        Assert.Equal(Path.GetFullPath(folder), TestNotebooks.TextOf(result.Notebook.Cells[0]).TrimEnd(Path.DirectorySeparatorChar));
+        Assert.Equal(Path.GetFullPath(folder), TestNotebooks.TextOf(result.Notebook.Elements[0]).TrimEnd(Path.DirectorySeparatorChar));
         Assert.Equal(before, Directory.GetCurrentDirectory());
     }
 
@@ -264,35 +264,35 @@ public sealed class NotebookExecutorTests : IDisposable
             "var sb = new StringBuilder();\nvar list = new List<int> { 3, 1, 2 };\nsb.Append(string.Join(\",\", list.OrderBy(i => i)));\nsb.ToString()"), _temp.Path);
 
         Assert.True(result.Succeeded, result.Failure?.Message);
-        Assert.Equal("1,2,3", TestNotebooks.TextOf(result.Notebook.Cells[0]));
+        Assert.Equal("1,2,3", TestNotebooks.TextOf(result.Notebook.Elements[0]));
     }
 
     [Fact]
     public async Task StaleOutputs_InTheSourceNotebook_AreReplaced()
     {
         var notebook = TestNotebooks.FromCode("1 + 2");
-        notebook.Cells[0].Outputs.Add(new TextElement("stale", "stdout"));
-        notebook.Cells[0].ExecutionCount = 99;
+        notebook.Elements[0].Outputs.Add(new TextElement("stale", "stdout"));
+        notebook.Elements[0].ExecutionOrder = 99;
 
         var result = await TestNotebooks.RunAsync(notebook, _temp.Path);
 
-        Assert.Equal("3", TestNotebooks.TextOf(result.Notebook.Cells[0]));
-        Assert.Equal(1, result.Notebook.Cells[0].ExecutionCount);
-        Assert.Equal("stale", TestNotebooks.TextOf(notebook.Cells[0]));
+        Assert.Equal("3", TestNotebooks.TextOf(result.Notebook.Elements[0]));
+        Assert.Equal(1, result.Notebook.Elements[0].ExecutionOrder);
+        Assert.Equal("stale", TestNotebooks.TextOf(notebook.Elements[0]));
     }
 
     [Fact]
     public async Task MarkdownAndEmptyCells_AreNotExecuted()
     {
-        var notebook = Notebook.CreatePolyglot();
-        notebook.Add(NotebookCell.Markdown("# Title"));
-        notebook.Add(NotebookCell.Code("   \n"));
-        notebook.Add(NotebookCell.Code("5"));
+        var notebook = NotebookCells.CreatePolyglot();
+        notebook.AddCell(NotebookCells.Markdown("# Title"));
+        notebook.AddCell(NotebookCells.Code("   \n"));
+        notebook.AddCell(NotebookCells.Code("5"));
 
         var result = await TestNotebooks.RunAsync(notebook, _temp.Path);
 
-        Assert.Null(result.Notebook.Cells[1].ExecutionCount);
-        Assert.Equal(1, result.Notebook.Cells[2].ExecutionCount);
+        Assert.Equal(0, result.Notebook.Elements[1].ExecutionOrder);
+        Assert.Equal(1, result.Notebook.Elements[2].ExecutionOrder);
     }
 
     [Fact]

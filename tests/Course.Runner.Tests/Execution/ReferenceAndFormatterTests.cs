@@ -29,7 +29,7 @@ public sealed class ReferenceAndFormatterTests : IDisposable
             "Fixture.Api.GreetThroughCore(\"notebook\")"), NotebookFolder);
 
         Assert.True(result.Succeeded, result.Failure?.Message);
-        Assert.Equal("hello notebook from core", TestNotebooks.TextOf(result.Notebook.Cells[1]));
+        Assert.Equal("hello notebook from core", TestNotebooks.TextOf(result.Notebook.Elements[1]));
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public sealed class ReferenceAndFormatterTests : IDisposable
             "new Measurement(\"reuse\", 1.5)"), NotebookFolder);
 
         Assert.True(result.Succeeded, result.Failure?.Message);
-        var data = Assert.IsType<ReturnValueElement>(Assert.Single(result.Notebook.Cells[1].Outputs)).Data;
+        var data = Assert.IsType<ReturnValueElement>(Assert.Single(result.Notebook.Elements[1].Outputs)).Data;
         Assert.Equal(["application/vnd.course.cases+json", "text/html"], data.Keys.Order(StringComparer.Ordinal));
         Assert.True(data.TryGetText("text/html", out var html));
         Assert.Equal("<b class=\"measurement\">reuse</b>", html);
@@ -69,7 +69,7 @@ public sealed class ReferenceAndFormatterTests : IDisposable
             "#r \"../lib/Fixture.dll\"",
             "display(new Fixture.Measurement(\"m\", 2), \"text/html\");"), NotebookFolder);
 
-        var data = Assert.IsType<DisplayElement>(Assert.Single(result.Notebook.Cells[1].Outputs)).Data;
+        var data = Assert.IsType<DisplayElement>(Assert.Single(result.Notebook.Elements[1].Outputs)).Data;
         Assert.Equal(["text/html"], data.Keys);
     }
 
@@ -80,6 +80,6 @@ public sealed class ReferenceAndFormatterTests : IDisposable
             "#r \"System.Net.Sockets\"\nusing System.Net.Sockets;\nAddressFamily.InterNetwork.ToString()"), NotebookFolder);
 
         Assert.True(result.Succeeded, result.Failure?.Message);
-        Assert.Equal("InterNetwork", TestNotebooks.TextOf(result.Notebook.Cells[0]));
+        Assert.Equal("InterNetwork", TestNotebooks.TextOf(result.Notebook.Elements[0]));
     }
 }

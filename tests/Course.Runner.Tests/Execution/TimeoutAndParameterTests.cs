@@ -29,8 +29,8 @@ public sealed class TimeoutAndParameterTests : IDisposable
         Assert.Contains("--cell-timeout", result.Failure.Message);
         // A cell that never ends is more often a loop to fix than an experiment that needs longer.
         Assert.Contains("if the cell loops forever", result.Failure.Message);
-        Assert.IsType<ErrorElement>(Assert.Single(result.Notebook.Cells[1].Outputs));
-        Assert.Empty(result.Notebook.Cells[2].Outputs);
+        Assert.IsType<ErrorElement>(Assert.Single(result.Notebook.Elements[1].Outputs));
+        Assert.Empty(result.Notebook.Elements[2].Outputs);
     }
 
     [Fact]
@@ -53,14 +53,14 @@ public sealed class TimeoutAndParameterTests : IDisposable
         var first = await TestNotebooks.RunAsync(TestNotebooks.FromCode(
             "while (true) { Console.WriteLine(\"LEAK-FROM-FIRST\"); await Task.Delay(1); }"),
             _temp.Path, new ExecutionOptions { CellTimeout = TimeSpan.FromSeconds(1) }, name: "first.ipynb");
-        var cutOff = first.Notebook.Cells[0].Outputs.OfType<TextElement>().Sum(o => o.Text.Length);
+        var cutOff = first.Notebook.Elements[0].Outputs.OfType<TextElement>().Sum(o => o.Text.Length);
 
         var second = await TestNotebooks.RunAsync(TestNotebooks.FromCode("await Task.Delay(1500);\nConsole.WriteLine(\"second\");"), _temp.Path, name: "second.ipynb");
 
         Assert.Equal(CellFailureKind.Timeout, first.Failure!.Kind);
         Assert.True(second.Succeeded, second.Failure?.Message);
-        Assert.Equal("second\n", TestNotebooks.TextOf(second.Notebook.Cells[0]));
-        Assert.Equal(cutOff, first.Notebook.Cells[0].Outputs.OfType<TextElement>().Sum(o => o.Text.Length));
+        Assert.Equal("second\n", TestNotebooks.TextOf(second.Notebook.Elements[0]));
+        Assert.Equal(cutOff, first.Notebook.Elements[0].Outputs.OfType<TextElement>().Sum(o => o.Text.Length));
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class TimeoutAndParameterTests : IDisposable
             _temp.Path, new ExecutionOptions { MaxOutputCharactersPerCell = 1024 * 1024 });
 
         Assert.True(result.Succeeded, result.Failure?.Message);
-        var streams = result.Notebook.Cells[0].Outputs.OfType<TextElement>().ToList();
+        var streams = result.Notebook.Elements[0].Outputs.OfType<TextElement>().ToList();
         Assert.Equal(1024 * 1024, streams.Where(s => s.Name == NotebookOutputs.Stdout).Sum(s => s.Text.Length));
         var note = Assert.Single(streams, s => s.Name == NotebookOutputs.Stderr);
         Assert.Contains("went over 1 MB", note.Text);
@@ -93,7 +93,7 @@ public sealed class TimeoutAndParameterTests : IDisposable
         Assert.True(result.Cancelled);
         Assert.Equal(CellFailureKind.Cancelled, result.Failure!.Kind);
         Assert.Contains("cancelled", result.Failure.Message);
-        Assert.Empty(result.Notebook.Cells[1].Outputs);
+        Assert.Empty(result.Notebook.Elements[1].Outputs);
     }
 
     private static bool IsRunning(int pid)
@@ -113,7 +113,7 @@ public sealed class TimeoutAndParameterTests : IDisposable
     public async Task ParameterOverride_IsInjectedAfterParametersCell_AndRecorded()
     {
         var notebook = TestNotebooks.FromCode("var quick = false;\nint rounds = 10;\ndouble threshold = 0.5;", "$\"{quick} {rounds} {threshold / 4}\"");
-        notebook.Cells[0].AddTag(ParameterInjector.ParametersTag);
+        notebook.Elements[0].AddTag(ParameterInjector.ParametersTag);
 
         var result = await TestNotebooks.RunAsync(notebook, _temp.Path, new ExecutionOptions
         {
@@ -121,15 +121,15 @@ public sealed class TimeoutAndParameterTests : IDisposable
         });
 
         Assert.True(result.Succeeded, result.Failure?.Message);
-        var injected = result.Notebook.Cells[1];
+        var injected = result.Notebook.Elements[1];
         Assert.Equal(ParameterInjector.InjectedCellId, injected.Id);
-        Assert.Contains(ParameterInjector.InjectedTag, injected.Tags);
-        Assert.Equal("// Parameters injected by the course runner (--param / --quick).\nquick = true;\nthreshold = 1;", injected.Source);
-        Assert.Equal(2, injected.ExecutionCount);
+        Assert.Contains(ParameterInjector.InjectedTag, injected.Tags());
+        Assert.Equal("// Parameters injected by the course runner (--param / --quick).\nquick = true;\nthreshold = 1;", injected.Contents);
+        Assert.Equal(2, injected.ExecutionOrder);
         // threshold keeps its declared double type, so 1 / 4 is 0.25, not integer 0.
-        Assert.Equal("True 10 0.25", TestNotebooks.TextOf(result.Notebook.Cells[2]));
+        Assert.Equal("True 10 0.25", TestNotebooks.TextOf(result.Notebook.Elements[2]));
         Assert.Contains(result.Warnings, w => w.Contains("'unknown'", StringComparison.Ordinal));
-        Assert.Equal(2, notebook.Cells.Count);
+        Assert.Equal(2, notebook.Elements.Count);
     }
 
     [Fact]
@@ -140,7 +140,7 @@ public sealed class TimeoutAndParameterTests : IDisposable
             Parameters = new Dictionary<string, string> { ["quick"] = "true" },
         });
 
-        Assert.Single(result.Notebook.Cells);
+        Assert.Single(result.Notebook.Elements);
         Assert.Contains(result.Warnings, w => w.Contains("tagged \"parameters\"", StringComparison.Ordinal));
     }
 
@@ -169,7 +169,7 @@ public sealed class TimeoutAndParameterTests : IDisposable
     public void Inject_QuickForTheWholeRun_IntoChaptersThatDoNotDeclareIt_NoWarning_AnExplicitParamStillWarns()
     {
         var undeclared = TestNotebooks.FromCode("var rounds = 3;");
-        undeclared.Cells[0].AddTag(ParameterInjector.ParametersTag);
+        undeclared.Elements[0].AddTag(ParameterInjector.ParametersTag);
         var untagged = TestNotebooks.FromCode("1 + 1");
         var quick = new Dictionary<string, string> { ["quick"] = "true" };
         var optional = new HashSet<string> { "quick" };
@@ -219,21 +219,21 @@ public sealed class TimeoutAndParameterTests : IDisposable
     public void Inject_ReplacesAnEarlierInjectedCell_InsteadOfAddingASecond()
     {
         var notebook = TestNotebooks.FromCode("var quick = false;", "quick");
-        notebook.Cells[0].AddTag(ParameterInjector.ParametersTag);
+        notebook.Elements[0].AddTag(ParameterInjector.ParametersTag);
         var overrides = new Dictionary<string, string> { ["quick"] = "true" };
 
         ParameterInjector.Inject(notebook, overrides);
         ParameterInjector.Inject(notebook, overrides);
 
-        Assert.Equal(3, notebook.Cells.Count);
-        Assert.Single(notebook.Cells, c => c.HasTag(ParameterInjector.InjectedTag));
+        Assert.Equal(3, notebook.Elements.Count);
+        Assert.Single(notebook.Elements, c => c.HasTag(ParameterInjector.InjectedTag));
     }
 
     [Fact]
     public async Task ParameterValue_ThatDoesNotFitTheVariable_FailsWithAHintAboutParamValues()
     {
         var notebook = TestNotebooks.FromCode("string host = \"a\";", "host");
-        notebook.Cells[0].AddTag(ParameterInjector.ParametersTag);
+        notebook.Elements[0].AddTag(ParameterInjector.ParametersTag);
 
         var result = await TestNotebooks.RunAsync(notebook, _temp.Path, new ExecutionOptions
         {

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Course.Runner.Cli;
 using Course.Runner.Notebooks;
 using Course.Runner.Tests.Fixtures;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Faults;
 
@@ -45,28 +46,28 @@ public sealed class FaultCourse : IDisposable
     public string[] RunArgs(params string[] extra) => ["run", "--notebooks", Notebooks, "--out", Out, "--images", Images, .. extra];
 
     /// <summary>The cells of chapter 01: setup, parameters, a child server, a recorded case, a wait, the end.</summary>
-    public NotebookCell[] DefaultCells() =>
+    public InteractiveDocumentElement[] DefaultCells() =>
     [
-        NotebookCell.Markdown("# 01 — Fault\n\nIn this chapter the runner is interrupted."),
-        NotebookCell.Code($"#r \"{LabDll}\"\n#r \"{FixtureDll}\"\nusing System.Net;\nusing AddressInUse.Child;\nusing AddressInUse.Native;\nusing Fixture;", "setup"),
-        Tagged(NotebookCell.Code("var waitSeconds = 0.0;", "params"), "parameters"),
-        NotebookCell.Code("var server = await ServerProcess.StartAsync(new ServerSpec(IPAddress.Loopback, 0, BindApi.Native, SocketOptionSet.None));\nserver.Start.Port", "child"),
-        NotebookCell.Code("display(new Measurement(\"m1\", 0.5));", "measure"),
-        NotebookCell.Code("await Task.Delay(TimeSpan.FromSeconds(waitSeconds));", "wait"),
-        NotebookCell.Code("await server.DisposeAsync();\n\"done\"", "done"),
+        NotebookCells.Markdown("# 01 — Fault\n\nIn this chapter the runner is interrupted."),
+        NotebookCells.Code($"#r \"{LabDll}\"\n#r \"{FixtureDll}\"\nusing System.Net;\nusing AddressInUse.Child;\nusing AddressInUse.Native;\nusing Fixture;", "setup"),
+        Tagged(NotebookCells.Code("var waitSeconds = 0.0;", "params"), "parameters"),
+        NotebookCells.Code("var server = await ServerProcess.StartAsync(new ServerSpec(IPAddress.Loopback, 0, BindApi.Native, SocketOptionSet.None));\nserver.Start.Port", "child"),
+        NotebookCells.Code("display(new Measurement(\"m1\", 0.5));", "measure"),
+        NotebookCells.Code("await Task.Delay(TimeSpan.FromSeconds(waitSeconds));", "wait"),
+        NotebookCells.Code("await server.DisposeAsync();\n\"done\"", "done"),
     ];
 
     /// <summary>The cell with a tag added.</summary>
-    public static NotebookCell Tagged(NotebookCell cell, string tag)
+    public static InteractiveDocumentElement Tagged(InteractiveDocumentElement cell, string tag)
     {
         cell.AddTag(tag);
         return cell;
     }
 
     /// <summary>Writes a chapter notebook.</summary>
-    public void WriteChapter(string name, params NotebookCell[] cells)
+    public void WriteChapter(string name, params InteractiveDocumentElement[] cells)
     {
-        var notebook = Notebook.CreatePolyglot();
+        var notebook = NotebookCells.CreatePolyglot();
         foreach (var cell in cells)
         {
             notebook.Add(cell);

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Course.Runner.Cli;
 using Course.Runner.IO;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Faults;
 
@@ -181,7 +182,7 @@ public sealed class InterruptedRunTests : IDisposable
     public async Task CellThatNeverEnds_TimesOut_ChapterFailsNamingTheCell_NextChapterRuns_ProcessEnds()
     {
         _course.WriteChapter("01-fault", NotebookCellsWith("while (true) { }", "spin"));
-        _course.WriteChapter("02-after", NotebookCell.Markdown("# 02 — After"), NotebookCell.Code("1 + 1", "only"));
+        _course.WriteChapter("02-after", NotebookCells.Markdown("# 02 — After"), NotebookCells.Code("1 + 1", "only"));
 
         await using var run = CourseProcess.Start(_course.Tmp, _course.RunArgs("--cell-timeout", "3"));
         var code = await run.WaitForExitAsync(Startup);
@@ -311,12 +312,12 @@ public sealed class InterruptedRunTests : IDisposable
         }
     }
 
-    private NotebookCell[] NotebookCellsWith(string code, string id)
+    private InteractiveDocumentElement[] NotebookCellsWith(string code, string id)
     {
         // The default chapter with its wait cell replaced: setup, params, child, measure, <code>, done.
         var cells = _course.DefaultCells();
         var index = Array.FindIndex(cells, c => c.Id == "wait");
-        cells[index] = NotebookCell.Code(code, id);
+        cells[index] = NotebookCells.Code(code, id);
         return cells;
     }
 

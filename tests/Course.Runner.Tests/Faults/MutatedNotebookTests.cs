@@ -5,6 +5,7 @@ using Course.Runner.Cli;
 using Course.Runner.Html;
 using Course.Runner.Notebooks;
 using Course.Runner.Tests.Fixtures;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Faults;
 
@@ -75,12 +76,12 @@ public sealed class MutatedNotebookTests : IDisposable
     public async Task RunQuick_20MutatedFixtureChapters_NeverCrash_ExitCode0Or1WithAMessage_ResultsWhole()
     {
         FixtureLibrary.BuildInto(Path.Combine(_temp.Path, "lib"));
-        var chapter = Notebook.CreatePolyglot();
-        chapter.Add(NotebookCell.Markdown("# 01 — Mutant\n\nIn this chapter you will see a damaged notebook."));
-        chapter.Add(NotebookCell.Code("#r \"../lib/Fixture.dll\"\nusing Fixture;", "setup"));
-        chapter.Add(NotebookCell.Code("var quick = false;", "params")).AddTag("parameters");
-        chapter.Add(NotebookCell.Code("display(new Measurement(\"m1\", quick ? 0.1 : 0.5));", "measure"));
-        chapter.Add(NotebookCell.Code("Console.WriteLine(\"done\");", "end"));
+        var chapter = NotebookCells.CreatePolyglot();
+        chapter.AddCell(NotebookCells.Markdown("# 01 — Mutant\n\nIn this chapter you will see a damaged notebook."));
+        chapter.AddCell(NotebookCells.Code("#r \"../lib/Fixture.dll\"\nusing Fixture;", "setup"));
+        chapter.AddCell(NotebookCells.Code("var quick = false;", "params")).AddTag("parameters");
+        chapter.AddCell(NotebookCells.Code("display(new Measurement(\"m1\", quick ? 0.1 : 0.5));", "measure"));
+        chapter.AddCell(NotebookCells.Code("Console.WriteLine(\"done\");", "end"));
         var original = System.Text.Encoding.UTF8.GetBytes(NotebookWriter.Serialize(chapter));
         var mutator = new NotebookMutator(original, seed: 20);
         var notebooks = Path.Combine(_temp.Path, "notebooks");

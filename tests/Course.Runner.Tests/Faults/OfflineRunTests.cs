@@ -1,4 +1,5 @@
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Faults;
 
@@ -14,7 +15,7 @@ public sealed class OfflineRunTests : IDisposable
     public async Task RunThatDrawsACharts_WholeProcessTree_NoSocketToANonLoopbackPeer()
     {
         var cells = _course.DefaultCells();
-        cells[Array.FindIndex(cells, c => c.Id == "wait")] = NotebookCell.Code("new LineChart(\"rtt\")", "chart");
+        cells[Array.FindIndex(cells, c => c.Id == "wait")] = NotebookCells.Code("new LineChart(\"rtt\")", "chart");
         _course.WriteChapter("01-fault", cells);
 
         await using var run = CourseProcess.Start(_course.Tmp, _course.RunArgs());

@@ -9,19 +9,19 @@ namespace Course.Runner.Tests.Fixtures;
 public static class TestNotebooks
 {
     /// <summary>A Polyglot C# notebook with one code cell per source (ids c1, c2, ...).</summary>
-    public static Notebook FromCode(params string[] codeCells)
+    public static InteractiveDocument FromCode(params string[] codeCells)
     {
-        var notebook = Notebook.CreatePolyglot();
+        var notebook = NotebookCells.CreatePolyglot();
         for (var i = 0; i < codeCells.Length; i++)
         {
-            notebook.Add(NotebookCell.Code(codeCells[i], $"c{i + 1}"));
+            notebook.AddCell(NotebookCells.Code(codeCells[i], $"c{i + 1}"));
         }
 
         return notebook;
     }
 
     /// <summary>Writes the notebook as &lt;folder&gt;/&lt;name&gt; and executes it from that file.</summary>
-    public static async Task<NotebookRunResult> RunAsync(Notebook notebook, string folder, ExecutionOptions? options = null, string name = "test.ipynb", CancellationToken cancellationToken = default)
+    public static async Task<NotebookRunResult> RunAsync(InteractiveDocument notebook, string folder, ExecutionOptions? options = null, string name = "test.ipynb", CancellationToken cancellationToken = default)
     {
         var path = System.IO.Path.Combine(folder, name);
         NotebookWriter.WriteFile(notebook, path);
@@ -29,7 +29,7 @@ public static class TestNotebooks
     }
 
     /// <summary>All text/plain data and stream text of a cell, joined, for simple assertions.</summary>
-    public static string TextOf(NotebookCell cell) => string.Join("|", cell.Outputs.Select(o => o switch
+    public static string TextOf(InteractiveDocumentElement cell) => string.Join("|", cell.Outputs.Select(o => o switch
     {
         TextElement s => s.Text,
         var m when m.TryGetData(out var data) && data.TryGetText(MimeTypes.Text, out var t) => t,

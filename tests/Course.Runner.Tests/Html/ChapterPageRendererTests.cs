@@ -16,8 +16,8 @@ public sealed class ChapterPageRendererTests
     [Fact]
     public void Render_MarkdownCell_IsRenderedWithHeadingsEmphasisAndPipeTables()
     {
-        var notebook = Notebook.CreatePolyglot();
-        notebook.Add(NotebookCell.Markdown("# 01 — Title\n\nSome *emphasis*.\n\n| state | count |\n|---|---|\n| TIME_WAIT | 3 |"));
+        var notebook = NotebookCells.CreatePolyglot();
+        notebook.AddCell(NotebookCells.Markdown("# 01 — Title\n\nSome *emphasis*.\n\n| state | count |\n|---|---|\n| TIME_WAIT | 3 |"));
 
         var page = Renderer.Render(notebook, new ChapterPageOptions());
 
@@ -31,9 +31,9 @@ public sealed class ChapterPageRendererTests
     [Fact]
     public void Render_CodeCell_ShowsEscapedSourceThenItsOutputs()
     {
-        var notebook = Notebook.CreatePolyglot();
-        var cell = notebook.Add(NotebookCell.Code("if (a < b) Console.WriteLine(\"x\");"));
-        cell.ExecutionCount = 3;
+        var notebook = NotebookCells.CreatePolyglot();
+        var cell = notebook.AddCell(NotebookCells.Code("if (a < b) Console.WriteLine(\"x\");"));
+        cell.ExecutionOrder = 3;
         cell.Outputs.Add(new TextElement("printed <text>\n", "stdout"));
         cell.Outputs.Add(new TextElement("warned\n", "stderr"));
         cell.Outputs.Add(NotebookOutputs.Result(3, new Dictionary<string, object> { ["text/plain"] = "plain & simple" }));
@@ -53,8 +53,8 @@ public sealed class ChapterPageRendererTests
     [Fact]
     public void Render_RichOutputs_HtmlInjectedAsIsSvgInlineImagesAsDataUris()
     {
-        var notebook = Notebook.CreatePolyglot();
-        var cell = notebook.Add(NotebookCell.Code("x"));
+        var notebook = NotebookCells.CreatePolyglot();
+        var cell = notebook.AddCell(NotebookCells.Code("x"));
         cell.Outputs.Add(NotebookOutputs.Display(new Dictionary<string, object> { ["text/html"] = "<table class=\"mine\"></table>", ["text/plain"] = "ignored" }));
         cell.Outputs.Add(NotebookOutputs.Display(new Dictionary<string, object> { ["image/svg+xml"] = "<svg id=\"s1\"></svg>" }));
         cell.Outputs.Add(NotebookOutputs.Display(new Dictionary<string, object> { ["image/png"] = "iVBORw0KGgo=" }));
@@ -70,13 +70,13 @@ public sealed class ChapterPageRendererTests
     [Fact]
     public void Render_SeveralPlotlyFigures_InlinesPlotlyOnceAndDrawsEach()
     {
-        var notebook = Notebook.CreatePolyglot();
-        var cell = notebook.Add(NotebookCell.Code("charts"));
+        var notebook = NotebookCells.CreatePolyglot();
+        var cell = notebook.AddCell(NotebookCells.Code("charts"));
         var withHtml = Figure("a");
         withHtml["text/html"] = "<div>figure html with its own bundle</div>";
         cell.Outputs.Add(NotebookOutputs.Display(withHtml));
         cell.Outputs.Add(NotebookOutputs.Result(1, Figure("b")));
-        notebook.Add(NotebookCell.Code("more")).Outputs.Add(NotebookOutputs.Display(Figure("c")));
+        notebook.AddCell(NotebookCells.Code("more")).Outputs.Add(NotebookOutputs.Display(Figure("c")));
 
         var page = Renderer.Render(notebook, new ChapterPageOptions());
 
@@ -90,8 +90,8 @@ public sealed class ChapterPageRendererTests
     [Fact]
     public void Render_NoFigures_DoesNotInlinePlotly()
     {
-        var notebook = Notebook.CreatePolyglot();
-        notebook.Add(NotebookCell.Code("1")).Outputs.Add(NotebookOutputs.Result(1, new Dictionary<string, object> { ["text/plain"] = "1" }));
+        var notebook = NotebookCells.CreatePolyglot();
+        notebook.AddCell(NotebookCells.Code("1")).Outputs.Add(NotebookOutputs.Result(1, new Dictionary<string, object> { ["text/plain"] = "1" }));
 
         var page = Renderer.Render(notebook, new ChapterPageOptions());
 
@@ -101,8 +101,8 @@ public sealed class ChapterPageRendererTests
     [Fact]
     public void Render_PlotlyUnavailable_ShowsANoticeAndTheFigureData()
     {
-        var notebook = Notebook.CreatePolyglot();
-        notebook.Add(NotebookCell.Code("c")).Outputs.Add(NotebookOutputs.Display(Figure("a")));
+        var notebook = NotebookCells.CreatePolyglot();
+        notebook.AddCell(NotebookCells.Code("c")).Outputs.Add(NotebookOutputs.Display(Figure("a")));
 
         var page = new ChapterPageRenderer(new FixedPlotlyScriptSource(null)).Render(notebook, new ChapterPageOptions());
 
@@ -114,9 +114,9 @@ public sealed class ChapterPageRendererTests
     [Fact]
     public void Render_FigureTextContainingScriptEnd_CannotBreakOutOfTheScript()
     {
-        var notebook = Notebook.CreatePolyglot();
+        var notebook = NotebookCells.CreatePolyglot();
         var figure = new Dictionary<string, object> { [MimeTypes.Plotly] = new JsonObject { ["data"] = new JsonArray(), ["layout"] = new JsonObject { ["title"] = "</script><b>x</b>" } } };
-        notebook.Add(NotebookCell.Code("c")).Outputs.Add(NotebookOutputs.Display(figure));
+        notebook.AddCell(NotebookCells.Code("c")).Outputs.Add(NotebookOutputs.Display(figure));
 
         var page = Renderer.Render(notebook, new ChapterPageOptions());
 
@@ -126,8 +126,8 @@ public sealed class ChapterPageRendererTests
     [Fact]
     public void Render_WithNeighbours_HasPreviousIndexAndNextLinksAtTopAndBottom()
     {
-        var notebook = Notebook.CreatePolyglot();
-        notebook.Add(NotebookCell.Markdown("# Two"));
+        var notebook = NotebookCells.CreatePolyglot();
+        notebook.AddCell(NotebookCells.Markdown("# Two"));
 
         var page = Renderer.Render(notebook, new ChapterPageOptions
         {
@@ -143,8 +143,8 @@ public sealed class ChapterPageRendererTests
     [Fact]
     public void Render_FailedRun_ShowsTheFailureAtTheTop()
     {
-        var notebook = Notebook.CreatePolyglot();
-        notebook.Add(NotebookCell.Markdown("# T"));
+        var notebook = NotebookCells.CreatePolyglot();
+        notebook.AddCell(NotebookCells.Markdown("# T"));
 
         var page = Renderer.Render(notebook, new ChapterPageOptions { FailureMessage = "cell 3 (id x) threw <boom>" });
 
@@ -155,11 +155,11 @@ public sealed class ChapterPageRendererTests
     [Fact]
     public void TitleOf_UsesTheFirstHeadingAsPlainText_OrTheFallback()
     {
-        var withHeading = Notebook.CreatePolyglot();
-        withHeading.Add(NotebookCell.Markdown("intro without heading"));
-        withHeading.Add(NotebookCell.Markdown("## The `SO_REUSEADDR` *option*\n# later"));
-        var without = Notebook.CreatePolyglot();
-        without.Add(NotebookCell.Code("1"));
+        var withHeading = NotebookCells.CreatePolyglot();
+        withHeading.AddCell(NotebookCells.Markdown("intro without heading"));
+        withHeading.AddCell(NotebookCells.Markdown("## The `SO_REUSEADDR` *option*\n# later"));
+        var without = NotebookCells.CreatePolyglot();
+        without.AddCell(NotebookCells.Code("1"));
 
         Assert.Equal("The SO_REUSEADDR option", ChapterPageRenderer.TitleOf(withHeading, "fallback"));
         Assert.Equal("fallback", ChapterPageRenderer.TitleOf(without, "fallback"));
@@ -169,8 +169,8 @@ public sealed class ChapterPageRendererTests
     public void Render_RelativeLinks_AreRewrittenForTheOutputFolder()
     {
         var root = Path.Combine(Path.GetTempPath(), "repo");
-        var notebook = Notebook.CreatePolyglot();
-        notebook.Add(NotebookCell.Markdown("[readme](../README.md) [next](02-next.ipynb#top) [web](https://example.org) [here](#anchor) ![img](../images/linux/a%20b.svg)"));
+        var notebook = NotebookCells.CreatePolyglot();
+        notebook.AddCell(NotebookCells.Markdown("[readme](../README.md) [next](02-next.ipynb#top) [web](https://example.org) [here](#anchor) ![img](../images/linux/a%20b.svg)"));
 
         var page = Renderer.Render(notebook, new ChapterPageOptions
         {
@@ -191,9 +191,9 @@ public sealed class ChapterPageRendererTests
         using var repo = new Course.TestUtilities.TempDirectory();
         const string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"4\" height=\"4\"/>";
         File.WriteAllText(repo.File("images/diagram.svg"), svg);
-        var notebook = Notebook.CreatePolyglot();
-        var cell = notebook.Add(NotebookCell.Markdown("![file](../images/diagram.svg) ![attached](attachment:close.svg)"));
-        cell.Attachments = new JsonObject { ["close.svg"] = new JsonObject { ["image/svg+xml"] = Convert.ToBase64String("<svg id=\"a\"/>"u8.ToArray()) } };
+        var notebook = NotebookCells.CreatePolyglot();
+        var cell = notebook.AddCell(NotebookCells.Markdown("![file](../images/diagram.svg) ![attached](attachment:close.svg)"));
+        cell.MetadataOf()[NotebookCells.AttachmentsKey] = new Dictionary<string, object> { ["close.svg"] = new Dictionary<string, object> { ["image/svg+xml"] = Convert.ToBase64String("<svg id=\"a\"/>"u8.ToArray()) } };
 
         var page = Renderer.Render(notebook, new ChapterPageOptions
         {
@@ -210,11 +210,11 @@ public sealed class ChapterPageRendererTests
     [Fact]
     public void Render_CellWithSourceHidden_ShowsItsOutputAndTheSourceOnlyBehindADisclosure()
     {
-        var notebook = Notebook.CreatePolyglot();
-        var check = notebook.Add(NotebookCell.Code("text.Check(\"p\", \"A sentence.\", cases, c => c.Ok)"));
+        var notebook = NotebookCells.CreatePolyglot();
+        var check = notebook.AddCell(NotebookCells.Code("text.Check(\"p\", \"A sentence.\", cases, c => c.Ok)"));
         VerdictCells.HideSource(check);
         check.Outputs.Add(NotebookOutputs.Display(new Dictionary<string, object> { ["text/html"] = "<p class=\"verdict\">holds</p>" }));
-        notebook.Add(NotebookCell.Code("var visible = 1;"));
+        notebook.AddCell(NotebookCells.Code("var visible = 1;"));
 
         var page = Renderer.Render(notebook, new ChapterPageOptions());
 

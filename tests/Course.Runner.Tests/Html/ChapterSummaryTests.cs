@@ -1,6 +1,6 @@
-using System.Text.Json.Nodes;
 using Course.Runner.Html;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Html;
 
@@ -9,9 +9,9 @@ public sealed class ChapterSummaryTests
     [Fact]
     public void Of_NotebookWithObjectivesAndMinutes_ReadsTitleObjectivesAndDeclaredMinutes()
     {
-        var notebook = Notebook.CreatePolyglot();
-        notebook.Metadata["course"] = new JsonObject { ["minutes"] = 25 };
-        notebook.Add(NotebookCell.Markdown("# 08 — Client\n\nIntro.\n\n**In this chapter you will…**\n\n- bind a `fixed` port;\n- count ports\n  held by TIME_WAIT.\n- read a setting.\n\nAfter the list."));
+        var notebook = NotebookCells.CreatePolyglot();
+        notebook.Metadata["course"] = new Dictionary<string, object> { ["minutes"] = 25.0 };
+        notebook.AddCell(NotebookCells.Markdown("# 08 — Client\n\nIntro.\n\n**In this chapter you will…**\n\n- bind a `fixed` port;\n- count ports\n  held by TIME_WAIT.\n- read a setting.\n\nAfter the list."));
 
         var summary = ChapterSummary.Of(notebook, "fallback");
 
@@ -25,11 +25,11 @@ public sealed class ChapterSummaryTests
     [Fact]
     public void Of_NoMetadataNoObjectives_EstimatesMinutesAndHasNoObjectives()
     {
-        var notebook = Notebook.CreatePolyglot();
-        notebook.Add(NotebookCell.Markdown("# Title\n\n- not an objective"));
+        var notebook = NotebookCells.CreatePolyglot();
+        notebook.AddCell(NotebookCells.Markdown("# Title\n\n- not an objective"));
         for (var i = 0; i < 7; i++)
         {
-            notebook.Add(NotebookCell.Code("1"));
+            notebook.AddCell(NotebookCells.Code("1"));
         }
 
         var summary = ChapterSummary.Of(notebook, "fallback");

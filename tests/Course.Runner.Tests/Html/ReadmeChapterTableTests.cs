@@ -2,6 +2,7 @@ using Course.Runner.Cli;
 using Course.Runner.Html;
 using Course.Runner.Notebooks;
 using Course.Runner.Pipeline;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Html;
 
@@ -68,8 +69,8 @@ public sealed class ReadmeChapterTableTests : IDisposable
     public async Task Nav_ReadmeBesideTheNotebooks_WritesTheTableThenCheckPasses()
     {
         var notebooks = Directory.CreateDirectory(Path.Combine(_temp.Path, "notebooks")).FullName;
-        var notebook = Notebook.CreatePolyglot();
-        notebook.Add(NotebookCell.Markdown("# 01 — First\n\n**In this chapter you will…**\n\n- bind a port;\n- watch it fail.", "title"));
+        var notebook = NotebookCells.CreatePolyglot();
+        notebook.AddCell(NotebookCells.Markdown("# 01 — First\n\n**In this chapter you will…**\n\n- bind a port;\n- watch it fail.", "title"));
         NotebookWriter.WriteFile(notebook, Path.Combine(notebooks, "01-first.ipynb"));
         var readmePath = Path.Combine(_temp.Path, "README.md");
         File.WriteAllText(readmePath, $"# Test\n\n{ReadmeChapterTable.BeginMarker}\n{ReadmeChapterTable.EndMarker}\n");

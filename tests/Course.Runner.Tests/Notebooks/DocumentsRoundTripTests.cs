@@ -50,9 +50,9 @@ public sealed class DocumentsRoundTripTests : IDisposable
         Assert.Equal(text, NotebookWriter.Serialize(NotebookReader.ReadFile(path)));
         var written = JsonNode.Parse(text)!;
         var cells = written["cells"]!.AsArray();
-        Assert.Equal(result.Notebook.Cells.Select(c => c.Id), cells.Select(c => (string?)c!["id"]));
-        Assert.Equal(result.Notebook.Cells.Select(c => c.ExecutionCount), cells.Select(c => (int?)c!["execution_count"]));
-        Assert.Contains(result.Notebook.Cells, c => c.ExecutionCount > 0);
+        Assert.Equal(result.Notebook.Elements.Select(c => c.Id), cells.Select(c => (string?)c!["id"]));
+        Assert.Equal(result.Notebook.Elements.Select(c => c.ExecutionOrder), cells.Select(c => (int?)c!["execution_count"] ?? 0));
+        Assert.Contains(result.Notebook.Elements, c => c.ExecutionOrder > 0);
         Assert.Contains(cells, c => c!["metadata"]?["tags"] is JsonArray tags && tags.Any(t => (string?)t == ParameterInjector.ParametersTag));
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(File.ReadAllText(source))!["metadata"], written["metadata"]),
             "kernelspec, language_info and polyglot_notebook metadata changed");
@@ -68,25 +68,33 @@ public sealed class DocumentsRoundTripTests : IDisposable
     [Fact]
     public void RawCellAttachmentsAndUncountedResult_SurviveTheDocumentsApi()
     {
-        var notebook = Notebook.CreatePolyglot();
-        notebook.Add(new NotebookCell(CellType.Raw, "raw text\n", "r1"));
-        notebook.Add(NotebookCell.Markdown("![x](attachment:x.png)", "m1")).Attachments = new JsonObject { ["x.png"] = new JsonObject { ["image/png"] = "iVBORw0KGgo=" } };
-        var code = notebook.Add(NotebookCell.Code("1", "c1"));
+        var notebook = NotebookCells.CreatePolyglot();
+        notebook.Add(new InteractiveDocumentElement("raw text\n", NotebookCells.RawKernel) { Id = "r1" });
+        var attachments = new Dictionary<string, object> { ["x.png"] = new Dictionary<string, object> { ["image/png"] = "iVBORw0KGgo=" } };
+        notebook.AddCell(NotebookCells.Markdown("![x](attachment:x.png)", "m1")).MetadataOf()[NotebookCells.AttachmentsKey] = attachments;
+        var code = notebook.AddCell(NotebookCells.Code("1", "c1"));
         code.Outputs.Add(NotebookOutputs.Result(0, new Dictionary<string, object> { ["text/plain"] = "1", ["application/json"] = new JsonObject { ["n"] = 1 } }));
 
         var text = NotebookWriter.Serialize(notebook);
         var read = NotebookReader.Parse(text, "test.ipynb");
 
-        Assert.Equal([CellType.Raw, CellType.Markdown, CellType.Code], read.Cells.Select(c => c.CellType));
-        Assert.Equal("iVBORw0KGgo=", (string?)read.Cells[1].Attachments?["x.png"]?["image/png"]);
-        Assert.Null(JsonNode.Parse(text)!["cells"]![2]!["outputs"]![0]!["execution_count"]);
-        var result = Assert.IsType<ReturnValueElement>(Assert.Single(read.Cells[2].Outputs));
+        Assert.Equal(["raw", "markdown", "code"], read.Elements.Select(c => c.CellTypeName()));
+        Assert.False(read.Elements[0].IsCode(), "a raw cell is never run");
+        Assert.Equal("iVBORw0KGgo=", Metadata.FindString(read.Elements[1].Attachments(), "x.png", "image/png"));
+        var cells = JsonNode.Parse(text)!["cells"]!;
+        Assert.Equal("raw", (string?)cells[0]!["cell_type"]);
+        Assert.Null(cells[0]!["outputs"]);
+        Assert.Equal("iVBORw0KGgo=", (string?)cells[1]!["attachments"]!["x.png"]!["image/png"]);
+        Assert.False(cells[1]!["metadata"]!.AsObject().ContainsKey(NotebookCells.AttachmentsKey), "attachments are written beside the metadata, not in it");
+        Assert.Null(cells[2]!["outputs"]![0]!["execution_count"]);
+        Assert.Equal(1, (int?)cells[2]!["outputs"]![0]!["data"]!["application/json"]!["n"]);
+        var result = Assert.IsType<ReturnValueElement>(Assert.Single(read.Elements[2].Outputs));
         Assert.Equal(0, result.ExecutionOrder);
         Assert.True(result.Data.HoldsJson("application/json"));
         Assert.Equal(text, NotebookWriter.Serialize(read));
     }
 
-    // Why JupyterDocuments has a Fix step: measured on this package version; when these stop holding, the adapter can shrink.
+    // Why NotebookWriter has a fix-up step: measured on this package version; when these stop holding, the fix-up can shrink.
     [Fact]
     public void DocumentsApiAlone_AddsCellMetadataAndCannotWriteJsonValues()
     {

@@ -20,8 +20,8 @@ public sealed class NbformatValidationTests : IDisposable
             "display(new Fixture.Measurement(\"m\", 1));\nnew Fixture.LineChart(\"c\")",
             "throw new Exception(\"stop\");",
             "var never = 1;");
-        notebook.Cells.Insert(0, NotebookCell.Markdown("# Title\n\n| a | b |\n|---|---|\n| 1 | 2 |", "md1"));
-        notebook.Cells[1].AddTag("parameters");
+        notebook.Elements.Insert(0, NotebookCells.Markdown("# Title\n\n| a | b |\n|---|---|\n| 1 | 2 |", "md1"));
+        notebook.Elements[1].AddTag("parameters");
 
         var result = await TestNotebooks.RunAsync(notebook, _temp.Path);
         var path = Path.Combine(_temp.Path, "executed.ipynb");
@@ -29,7 +29,7 @@ public sealed class NbformatValidationTests : IDisposable
 
         Assert.Equal(
             ["stream", "stream", "display_data", "execute_result", "error"],
-            result.Notebook.Cells.SelectMany(c => c.Outputs).Select(o => o.OutputType()));
+            result.Notebook.Elements.SelectMany(c => c.Outputs).Select(o => o.OutputType()));
         Assert.Equal(File.ReadAllText(path), NotebookWriter.Serialize(NotebookReader.ReadFile(path)));
         await NbformatValidator.AssertValidAsync(path);
     }
@@ -37,9 +37,9 @@ public sealed class NbformatValidationTests : IDisposable
     [Fact]
     public async Task PolyglotSourceNotebook_IsValidNbformat45()
     {
-        var notebook = Notebook.CreatePolyglot();
-        notebook.Add(NotebookCell.Markdown("# T"));
-        notebook.Add(NotebookCell.Code("var x = 1;"));
+        var notebook = NotebookCells.CreatePolyglot();
+        notebook.AddCell(NotebookCells.Markdown("# T"));
+        notebook.AddCell(NotebookCells.Code("var x = 1;"));
         var path = Path.Combine(_temp.Path, "source.ipynb");
         NotebookWriter.WriteFile(notebook, path);
 
@@ -98,9 +98,9 @@ public sealed class NbformatValidatorTests : IDisposable
     [RealPartsFact(RealPart.PythonNbformat)]
     public async Task ReferenceValidator_PolyglotSourceNotebook_Accepts()
     {
-        var notebook = Notebook.CreatePolyglot();
-        notebook.Add(NotebookCell.Markdown("# T"));
-        notebook.Add(NotebookCell.Code("var x = 1;"));
+        var notebook = NotebookCells.CreatePolyglot();
+        notebook.AddCell(NotebookCells.Markdown("# T"));
+        notebook.AddCell(NotebookCells.Code("var x = 1;"));
         var path = Path.Combine(_temp.Path, "source.ipynb");
         NotebookWriter.WriteFile(notebook, path);
 

@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
 using Course.Runner.Notebooks;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Notebooks;
 
@@ -8,9 +8,9 @@ public sealed class NotebookLintTests
     [Fact]
     public void Check_PolyglotNotebook_HasNoIssues()
     {
-        var notebook = Notebook.CreatePolyglot();
-        notebook.Add(NotebookCell.Markdown("# T"));
-        notebook.Add(NotebookCell.Code("1"));
+        var notebook = NotebookCells.CreatePolyglot();
+        notebook.AddCell(NotebookCells.Markdown("# T"));
+        notebook.AddCell(NotebookCells.Code("1"));
 
         Assert.Empty(NotebookLint.Check(notebook));
     }
@@ -18,22 +18,23 @@ public sealed class NotebookLintTests
     [Fact]
     public void Check_PolyglotMetadata_HasTheExactValuesVsCodeWrites()
     {
-        var metadata = Notebook.CreatePolyglot().Metadata;
+        var metadata = NotebookCells.CreatePolyglot().Metadata;
 
-        Assert.Equal(".NET (C#)", (string?)metadata["kernelspec"]!["display_name"]);
-        Assert.Equal("C#", (string?)metadata["kernelspec"]!["language"]);
-        Assert.Equal(".net-csharp", (string?)metadata["kernelspec"]!["name"]);
-        Assert.Equal("polyglot-notebook", (string?)metadata["language_info"]!["name"]);
-        Assert.Equal("csharp", (string?)metadata["polyglot_notebook"]!["kernelInfo"]!["defaultKernelName"]);
-        Assert.Equal("csharp", (string?)metadata["polyglot_notebook"]!["kernelInfo"]!["items"]![0]!["name"]);
-        Assert.Empty(metadata["polyglot_notebook"]!["kernelInfo"]!["items"]![0]!["aliases"]!.AsArray());
+        Assert.Equal(".NET (C#)", Metadata.FindString(metadata, "kernelspec", "display_name"));
+        Assert.Equal("C#", Metadata.FindString(metadata, "kernelspec", "language"));
+        Assert.Equal(".net-csharp", Metadata.FindString(metadata, "kernelspec", "name"));
+        Assert.Equal("polyglot-notebook", Metadata.FindString(metadata, "language_info", "name"));
+        Assert.Equal("csharp", Metadata.FindString(metadata, "polyglot_notebook", "kernelInfo", "defaultKernelName"));
+        var item = Assert.IsAssignableFrom<IDictionary<string, object>>(Assert.Single(Assert.IsAssignableFrom<IEnumerable<object>>(Metadata.Find(metadata, "polyglot_notebook", "kernelInfo", "items"))));
+        Assert.Equal("csharp", Metadata.FindString(item, "name"));
+        Assert.Empty(Assert.IsAssignableFrom<IEnumerable<object>>(Metadata.Find(item, "aliases")));
     }
 
     [Fact]
     public void Check_WrongKernelspec_WarnsWithLocationAndFix()
     {
-        var notebook = Notebook.CreatePolyglot();
-        notebook.Metadata["kernelspec"]!["name"] = "python3";
+        var notebook = NotebookCells.CreatePolyglot();
+        Metadata.Child(notebook.Metadata, "kernelspec")["name"] = "python3";
 
         var issue = Assert.Single(NotebookLint.Check(notebook));
 
@@ -46,8 +47,8 @@ public sealed class NotebookLintTests
     [Fact]
     public void Check_NotebookWithoutMetadata_ReportsEachMissingPart()
     {
-        var notebook = new Notebook();
-        notebook.Add(new NotebookCell(CellType.Code, "1"));
+        var notebook = new InteractiveDocument();
+        notebook.AddCell(new InteractiveDocumentElement("1"));
 
         var locations = NotebookLint.Check(notebook).Select(i => i.Location).ToList();
 
@@ -60,10 +61,10 @@ public sealed class NotebookLintTests
     [Fact]
     public void Check_DuplicateAndMissingIds_AreErrors()
     {
-        var notebook = Notebook.CreatePolyglot();
-        notebook.Cells.Add(NotebookCell.Markdown("a", "same"));
-        notebook.Cells.Add(NotebookCell.Markdown("b", "same"));
-        notebook.Cells.Add(NotebookCell.Markdown("c"));
+        var notebook = NotebookCells.CreatePolyglot();
+        notebook.Add(NotebookCells.Markdown("a", "same"));
+        notebook.Add(NotebookCells.Markdown("b", "same"));
+        notebook.Add(NotebookCells.Markdown("c"));
 
         var errors = NotebookLint.Check(notebook).Where(i => i.Severity == LintSeverity.Error).ToList();
 
@@ -75,21 +76,24 @@ public sealed class NotebookLintTests
     [Fact]
     public void Fix_AddsMetadataAndIds_KeepingOtherMetadata()
     {
-        var notebook = new Notebook(new JsonObject { ["mine"] = 1 }, formatMinor: 4);
-        notebook.Cells.Add(new NotebookCell(CellType.Code, "1"));
+        const string older = """{"cells": [{"cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [], "source": "1"}], "metadata": {"mine": 1}, "nbformat": 4, "nbformat_minor": 4}""";
+        var notebook = NotebookReader.Parse(older, "old.ipynb", out var formatMinor);
+        Assert.Contains(NotebookLint.Check(notebook, formatMinor), i => i.Location == "nbformat_minor");
 
         NotebookLint.Fix(notebook);
+        var written = NotebookWriter.Serialize(notebook);
 
-        Assert.Empty(NotebookLint.Check(notebook));
-        Assert.Equal(1, (int?)notebook.Metadata["mine"]);
-        Assert.Equal(5, notebook.NbFormatMinor);
+        Assert.Empty(NotebookLint.Check(NotebookReader.Parse(written, "fixed.ipynb", out var writtenMinor), writtenMinor));
+        Assert.Equal(5, writtenMinor);
+        Assert.Equal(1.0, Metadata.Find(notebook.Metadata, "mine"));
+        Assert.Contains("\"mine\": 1,", written);
     }
 
     [Fact]
     public void Check_VerdictCellShowingItsSource_WarnsAndNamesTheMetadata()
     {
-        var notebook = Notebook.CreatePolyglot();
-        notebook.Add(NotebookCell.Code("text.Check(\"p\", \"A sentence.\", cases, c => c.Ok)"));
+        var notebook = NotebookCells.CreatePolyglot();
+        notebook.AddCell(NotebookCells.Code("text.Check(\"p\", \"A sentence.\", cases, c => c.Ok)"));
 
         var issue = Assert.Single(NotebookLint.Check(notebook));
 
@@ -100,18 +104,18 @@ public sealed class NotebookLintTests
     [Fact]
     public void Fix_VerdictCells_SourceHiddenKeptThroughWriteAndRead_ExperimentCellsStayVisible()
     {
-        var notebook = Notebook.CreatePolyglot();
-        var check = notebook.Add(NotebookCell.Code("ChapterText.Together(\n    text.Check(\"p\", \"A sentence.\", cases, c => c.Ok))"));
-        var experiment = notebook.Add(NotebookCell.Code("var r = await Run.Async();\ntext.Check(\"p\", \"s\", r, c => c.Ok)"));
-        var plain = notebook.Add(NotebookCell.Code("orders.Chart"));
+        var notebook = NotebookCells.CreatePolyglot();
+        var check = notebook.AddCell(NotebookCells.Code("ChapterText.Together(\n    text.Check(\"p\", \"A sentence.\", cases, c => c.Ok))"));
+        var experiment = notebook.AddCell(NotebookCells.Code("var r = await Run.Async();\ntext.Check(\"p\", \"s\", r, c => c.Ok)"));
+        var plain = notebook.AddCell(NotebookCells.Code("orders.Chart"));
 
         NotebookLint.Fix(notebook);
         var reread = NotebookReader.Parse(NotebookWriter.Serialize(notebook), "lint-test.ipynb");
 
         Assert.Empty(NotebookLint.Check(reread));
-        Assert.True(VerdictCells.IsSourceHidden(reread.Cells[0]));
-        Assert.Equal("csharp", (string?)reread.Cells[0].Metadata["polyglot_notebook"]!["kernelName"]);
-        Assert.False(VerdictCells.IsSourceHidden(reread.Cells[1]), "a cell that runs an experiment keeps its code visible");
-        Assert.False(VerdictCells.IsSourceHidden(reread.Cells[2]));
+        Assert.True(VerdictCells.IsSourceHidden(reread.Elements[0]));
+        Assert.Equal("csharp", Metadata.FindString(reread.Elements[0].Metadata, "polyglot_notebook", "kernelName"));
+        Assert.False(VerdictCells.IsSourceHidden(reread.Elements[1]), "a cell that runs an experiment keeps its code visible");
+        Assert.False(VerdictCells.IsSourceHidden(reread.Elements[2]));
     }
 }

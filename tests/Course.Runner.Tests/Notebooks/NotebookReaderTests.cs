@@ -94,13 +94,13 @@ public sealed class NotebookReaderTests : IDisposable
               {"cell_type": "code", "metadata": {}, "source": ["a\n", "b"], "outputs": [], "execution_count": 3}]}
             """;
 
-        var notebook = NotebookReader.Parse(json, "x.ipynb");
+        var notebook = NotebookReader.Parse(json, "x.ipynb", out var formatMinor);
 
-        Assert.Equal("a\nb", notebook.Cells[0].Source);
-        Assert.Equal("a\nb", notebook.Cells[1].Source);
-        Assert.Null(notebook.Cells[0].Id);
-        Assert.Equal(3, notebook.Cells[1].ExecutionCount);
-        Assert.Equal(4, notebook.NbFormatMinor);
+        Assert.Equal("a\nb", notebook.Elements[0].Contents);
+        Assert.Equal("a\nb", notebook.Elements[1].Contents);
+        Assert.Null(notebook.Elements[0].Id);
+        Assert.Equal(3, notebook.Elements[1].ExecutionOrder);
+        Assert.Equal(4, formatMinor);
     }
 
     [Fact]

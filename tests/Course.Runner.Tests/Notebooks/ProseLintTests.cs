@@ -1,6 +1,7 @@
 using Course.Runner.Cli;
 using Course.Runner.Notebooks;
 using Course.Runner.Pipeline;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Notebooks;
 
@@ -8,13 +9,13 @@ public sealed class ProseLintTests
 {
     private const string Verdict = "text.Check(\"observe-restart\", \"A restart with no options fails with EADDRINUSE.\", outcome, c => c.Outcome == \"EADDRINUSE\")";
 
-    private static Notebook Chapter(string markdown, string? code = Verdict)
+    private static InteractiveDocument Chapter(string markdown, string? code = Verdict)
     {
-        var notebook = Notebook.CreatePolyglot();
-        notebook.Add(NotebookCell.Markdown(markdown, "text"));
+        var notebook = NotebookCells.CreatePolyglot();
+        notebook.AddCell(NotebookCells.Markdown(markdown, "text"));
         if (code is not null)
         {
-            notebook.Add(NotebookCell.Code(code, "verdict"));
+            notebook.AddCell(NotebookCells.Code(code, "verdict"));
         }
 
         return notebook;

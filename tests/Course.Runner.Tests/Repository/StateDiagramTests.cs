@@ -10,15 +10,15 @@ public sealed class StateDiagramTests
     {
         // images/c2-four-way-close.svg is the diagram's editable source; chapter 02 carries a copy inside the notebook.
         var notebook = NotebookReader.ReadFile(Checkout.Path("notebooks", "02-the-four-way-close.ipynb"));
-        var cell = Assert.Single(notebook.Cells, c => c.Source.Contains("(attachment:four-way-close.svg)", StringComparison.Ordinal));
-        var firstClose = notebook.Cells.FindIndex(c => c.Source.Contains("## Experiment 1", StringComparison.Ordinal));
+        var cell = Assert.Single(notebook.Elements, c => c.Contents.Contains("(attachment:four-way-close.svg)", StringComparison.Ordinal));
+        var firstClose = notebook.Elements.ToList().FindIndex(c => c.Contents.Contains("## Experiment 1", StringComparison.Ordinal));
 
-        var base64 = (string?)cell.Attachments!["four-way-close.svg"]!["image/svg+xml"];
+        var base64 = Metadata.FindString(cell.Attachments(), "four-way-close.svg", "image/svg+xml");
 
         Assert.Equal(File.ReadAllBytes(Checkout.Path("images", "c2-four-way-close.svg")), Convert.FromBase64String(base64!));
-        Assert.Equal(firstClose - 1, notebook.Cells.IndexOf(cell));
+        Assert.Equal(firstClose - 1, notebook.Elements.IndexOf(cell));
         var chapterThree = NotebookReader.ReadFile(Checkout.Path("notebooks", "03-time-wait.ipynb"));
-        Assert.DoesNotContain(chapterThree.Cells, c => c.Source.Contains(".svg", StringComparison.Ordinal));
-        Assert.Contains(chapterThree.Cells, c => c.Source.Contains("(02-the-four-way-close.ipynb#four-segments-two-paths)", StringComparison.Ordinal));
+        Assert.DoesNotContain(chapterThree.Elements, c => c.Contents.Contains(".svg", StringComparison.Ordinal));
+        Assert.Contains(chapterThree.Elements, c => c.Contents.Contains("(02-the-four-way-close.ipynb#four-segments-two-paths)", StringComparison.Ordinal));
     }
 }

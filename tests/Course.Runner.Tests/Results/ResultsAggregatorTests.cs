@@ -207,12 +207,12 @@ public sealed class ResultsAggregatorTests : IDisposable
 
     private static IDictionary<string, object> Cases(string json) => new Dictionary<string, object> { [MimeTypes.Cases] = JsonNode.Parse(json)! };
 
-    private static Notebook NotebookWithOutputs(params IDictionary<string, object>[] bundles)
+    private static InteractiveDocument NotebookWithOutputs(params IDictionary<string, object>[] bundles)
     {
-        var notebook = Notebook.CreatePolyglot();
+        var notebook = NotebookCells.CreatePolyglot();
         foreach (var bundle in bundles)
         {
-            notebook.Add(NotebookCell.Code("x")).Outputs.Add(NotebookOutputs.Display(bundle));
+            notebook.AddCell(NotebookCells.Code("x")).Outputs.Add(NotebookOutputs.Display(bundle));
         }
 
         return notebook;
