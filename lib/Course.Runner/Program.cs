@@ -19,9 +19,21 @@ using var stopSignals = AddressInUse.Child.ExitHooks.OnSignals(AddressInUse.Chil
 var interactive = !Console.IsOutputRedirected
                   && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"))
                   && Environment.GetEnvironmentVariable("TERM") is not (null or "" or "dumb");
+string currentDirectory;
 try
 {
-    var context = new CommandContext(stdout, stderr, Directory.GetCurrentDirectory(), stop.Token) { Interactive = interactive };
+    currentDirectory = Directory.GetCurrentDirectory();
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+{
+    // getcwd fails when the shell's folder was deleted or moved after the shell entered it.
+    stderr.WriteLine("course: the current folder no longer exists (deleted or moved since the shell entered it). Fix: cd to an existing folder (e.g. the course's) and run the command again.");
+    return CommandLine.FailedExitCode;
+}
+
+try
+{
+    var context = new CommandContext(stdout, stderr, currentDirectory, stop.Token) { Interactive = interactive };
     return await CommandLine.RunAsync(args, context);
 }
 catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)

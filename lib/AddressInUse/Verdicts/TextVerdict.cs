@@ -16,12 +16,31 @@ public enum TextVerdictKind
 }
 
 /// <summary>
+/// Verdicts shown under a paragraph: HTML for the reader, and application/vnd.course.verdicts+json, which the course runner
+/// gathers into images/&lt;os&gt;/results.json. The one place that names the formatter source for them.
+/// </summary>
+[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = [MimeTypes.Html, MimeTypes.Verdicts])]
+public abstract record VerdictDisplay : HtmlResult, IDisplayable
+{
+    /// <summary>The verdicts as JSON (the application/vnd.course.verdicts+json payload).</summary>
+    public abstract string ToJson();
+
+    /// <inheritdoc />
+    public string? Format(string mimeType) => mimeType switch
+    {
+        MimeTypes.Html => ToHtml(),
+        MimeTypes.Verdicts => ToJson(),
+        MimeTypes.Text => ToString(),
+        _ => null,
+    };
+}
+
+/// <summary>
 /// The verdict on one outcome sentence of a chapter, computed from measured cases: it displays itself as one line
 /// under the paragraph (HTML and plain text) and as application/vnd.course.verdicts+json, which the course runner
 /// gathers into images/&lt;os&gt;/results.json.
 /// </summary>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Verdicts })]
-public sealed record TextVerdict : IHtmlRenderable, IDisplayable
+public sealed record TextVerdict : VerdictDisplay
 {
     /// <summary>The stable id: "&lt;chapter&gt;/&lt;paragraph&gt;", e.g. "01/observe-no-options".</summary>
     public string Id => $"{Chapter}/{Paragraph}";
@@ -70,7 +89,7 @@ public sealed record TextVerdict : IHtmlRenderable, IDisplayable
     };
 
     /// <summary>The line, coloured by verdict, with the sentence and evidence in its tooltip.</summary>
-    public string ToHtml()
+    public override string ToHtml()
     {
         var (colour, background) = Kind switch
         {
@@ -85,7 +104,7 @@ public sealed record TextVerdict : IHtmlRenderable, IDisplayable
     }
 
     /// <summary>The verdict as a JSON object (the application/vnd.course.verdicts+json payload).</summary>
-    public string ToJson()
+    public override string ToJson()
     {
         var json = new JsonObject
         {
@@ -108,38 +127,19 @@ public sealed record TextVerdict : IHtmlRenderable, IDisplayable
         return json.ToJsonString(CaseRecord.JsonOptions);
     }
 
-    /// <inheritdoc />
-    public string? Format(string mimeType) => mimeType switch
-    {
-        MimeTypes.Html => ToHtml(),
-        MimeTypes.Verdicts => ToJson(),
-        MimeTypes.Text => ToString(),
-        _ => null,
-    };
-
     /// <summary>The one line and the claim it judges.</summary>
     public override string ToString() => $"{Line}  [{Id}: {Sentence}]";
 }
 
 /// <summary>Several verdicts shown together under one paragraph (e.g. one sentence per OS), one line each.</summary>
 /// <param name="Items">The verdicts, in the paragraph's order.</param>
-[TypeFormatterSource(typeof(CourseFormatterSource), PreferredMimeTypes = new[] { MimeTypes.Html, MimeTypes.Verdicts })]
-public sealed record TextVerdicts(IReadOnlyList<TextVerdict> Items) : IHtmlRenderable, IDisplayable
+public sealed record TextVerdicts(IReadOnlyList<TextVerdict> Items) : VerdictDisplay
 {
     /// <summary>Every line's HTML, in order.</summary>
-    public string ToHtml() => string.Concat(Items.Select(v => v.ToHtml()));
+    public override string ToHtml() => string.Concat(Items.Select(v => v.ToHtml()));
 
     /// <summary>The verdicts as a JSON array (the application/vnd.course.verdicts+json payload).</summary>
-    public string ToJson() => "[" + string.Join(",", Items.Select(v => v.ToJson())) + "]";
-
-    /// <inheritdoc />
-    public string? Format(string mimeType) => mimeType switch
-    {
-        MimeTypes.Html => ToHtml(),
-        MimeTypes.Verdicts => ToJson(),
-        MimeTypes.Text => ToString(),
-        _ => null,
-    };
+    public override string ToJson() => "[" + string.Join(",", Items.Select(v => v.ToJson())) + "]";
 
     /// <summary>One line per verdict.</summary>
     public override string ToString() => string.Join(Environment.NewLine, Items.Select(v => v.ToString()));

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Course.Runner.IO;
 using Course.Runner.Notebooks;
 using Course.Runner.Pipeline;
 using Microsoft.DotNet.Interactive.Documents;
@@ -24,10 +25,14 @@ public sealed class LintCommand : ICommand
         return command;
     }
 
+    private const string ReadOnlyFix = "Fix: make it writable (chmod u+w, or mount it read-write), or run `course lint` without --fix to only check";
+
     /// <summary>Checks (and with fix, repairs) every chapter notebook of the folder; 0 when nothing is left to fix.</summary>
     public static int Run(string folder, bool fix, CommandContext context)
     {
         var problems = 0;
+        // Proved writable before the first fix is written, so a read-only folder gets one line with the fix instead of a stack trace.
+        var writable = false;
         foreach (var chapter in ChapterCatalog.Discover(folder))
         {
             InteractiveDocument notebook;
@@ -62,7 +67,21 @@ public sealed class LintCommand : ICommand
             if (fix)
             {
                 NotebookLint.Fix(notebook);
-                NotebookWriter.WriteFile(notebook, chapter.Path);
+                if (!writable)
+                {
+                    OutputFolder.Prepare(folder, "--notebooks", "course lint --fix", ReadOnlyFix);
+                    writable = true;
+                }
+
+                try
+                {
+                    NotebookWriter.WriteFile(notebook, chapter.Path);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new CourseException($"course lint --fix: cannot write {chapter.Path}: {OutputFolder.Reason(e)}. {ReadOnlyFix}.", e);
+                }
+
                 var left = NotebookLint.Check(notebook);
                 context.Out.WriteLine($"{chapter.Name}: fixed {issues.Count - left.Count} issue(s)");
                 issues = left;

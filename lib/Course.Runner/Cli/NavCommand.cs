@@ -31,7 +31,7 @@ public sealed class NavCommand : ICommand
         var notebooks = new List<(Chapter Chapter, InteractiveDocument Notebook, string Text)>();
         foreach (var chapter in catalog)
         {
-            var text = File.ReadAllText(chapter.Path);
+            var text = NotebookReader.ReadText(chapter.Path);
             notebooks.Add((chapter, NotebookReader.Parse(text, chapter.Path), text));
         }
 
@@ -39,6 +39,8 @@ public sealed class NavCommand : ICommand
         // The chapter map (a cell with the README's table markers, e.g. chapter 00's) links the notebooks by file name.
         var mapRows = notebooks.Select(n => new ReadmeChapterTable.Row(Path.GetFileName(n.Chapter.Path), ChapterSummary.Of(n.Notebook, n.Chapter.Name))).ToList();
         var stale = 0;
+        // Proved writable before the first write, so a read-only folder gets one line with the fix and no notebook is half-updated.
+        var writable = false;
         for (var i = 0; i < notebooks.Count; i++)
         {
             var (chapter, notebook, text) = notebooks[i];
@@ -73,7 +75,13 @@ public sealed class NavCommand : ICommand
                 continue;
             }
 
-            AtomicFile.WriteAllText(chapter.Path, updated);
+            if (!writable)
+            {
+                OutputFolder.Prepare(folder, "--notebooks", "course nav", ReadOnlyFix);
+                writable = true;
+            }
+
+            Write(chapter.Path, updated, "--notebooks");
             context.Out.WriteLine($"{chapter.Name}: navigation written");
         }
 
@@ -86,6 +94,21 @@ public sealed class NavCommand : ICommand
         }
 
         return 0;
+    }
+
+    private const string ReadOnlyFix = "Fix: make it writable (chmod u+w, or mount it read-write), or run `course nav --check` to only compare";
+
+    // The folder was proved writable a moment ago; a write that still fails (disk full, a file made read-only) is the user's to fix, not a bug.
+    private static void Write(string path, string text, string option)
+    {
+        try
+        {
+            AtomicFile.WriteAllText(path, text);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CourseException($"course nav: cannot write {path} ({option}): {OutputFolder.Reason(e)}. {ReadOnlyFix}.", e);
+        }
     }
 
     /// <summary>Rewrites the chapter table of the README beside the notebooks folder (if it has the markers); returns 1 when it was out of date.</summary>
@@ -120,7 +143,8 @@ public sealed class NavCommand : ICommand
         }
 
         // Beside and renamed into place, so a kill never leaves half a README.
-        Course.Runner.IO.AtomicFile.WriteAllText(readmePath, updated);
+        OutputFolder.Prepare(root!, "--notebooks", "course nav", ReadOnlyFix);
+        Write(readmePath, updated, "--notebooks");
         context.Out.WriteLine("README.md: chapter table written");
         return 1;
     }

@@ -41,7 +41,7 @@ public sealed class ObserveCommand : ICommand
         var web = new Option<bool>("--web") { Description = "serve a live timeline page on a loopback port instead (first line: serving http://127.0.0.1:NNNN/)" };
         var webAddress = new Option<System.Net.IPAddress?>("--web-address")
         {
-            Description = "the loopback address to serve --web on (default 127.0.0.1; any other address is refused)",
+            Description = "the loopback address to serve --web on (default 127.0.0.1; any non-loopback address is refused, and IPv6 off Windows, where .NET's HttpListener cannot serve it)",
             HelpName = "A",
             CustomParser = r =>
             {
@@ -67,7 +67,13 @@ public sealed class ObserveCommand : ICommand
             if (parsed.GetValue(web))
             {
                 // The live page is its own class; the command only hands it the port, the interval and the loopback address.
-                await new Live.ObserveWebServer(parsed.GetValue(port)!.Value, chosen, parsed.GetValue(webAddress)).RunAsync(context.Out, token).ConfigureAwait(false);
+                // --seconds bounds the live view too (it was ignored, and a scripted `observe --web --seconds 5` never ended).
+                using var until = CancellationTokenSource.CreateLinkedTokenSource(token);
+                if (parsed.GetValue(seconds) is { } limit)
+                {
+                    until.CancelAfter(limit);
+                }
+                await new Live.ObserveWebServer(parsed.GetValue(port)!.Value, chosen, parsed.GetValue(webAddress)).RunAsync(context.Out, until.Token).ConfigureAwait(false);
                 return 0;
             }
             var options = new ObserveOptions(

@@ -7,12 +7,13 @@ public static class OutputFolder
     /// <param name="path">The folder, absolute.</param>
     /// <param name="option">The option that names it (e.g. "--out"), used in the fix.</param>
     /// <param name="verb">The verb in the message ("course run").</param>
-    public static void Prepare(string path, string option, string verb = "course run")
+    /// <param name="fix">The fix for a folder that cannot be written (default: name another folder with the option, or make this one writable).</param>
+    public static void Prepare(string path, string option, string verb = "course run", string? fix = null)
     {
-        var fix = $"Fix: name a folder you can write with {option} DIR";
+        var other = $"Fix: name a folder you can write with {option} DIR";
         if (File.Exists(path))
         {
-            throw new CourseException($"{verb}: {option} {path} is a file, not a folder. {fix}, or move the file away.");
+            throw new CourseException($"{verb}: {option} {path} is a file, not a folder. {other}, or move the file away.");
         }
 
         try
@@ -21,7 +22,7 @@ public static class OutputFolder
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
-            throw new CourseException($"{verb}: cannot create the folder {path} ({option}): {Reason(e)}. {fix}.", e);
+            throw new CourseException($"{verb}: cannot create the folder {path} ({option}): {Reason(e)}. {other}.", e);
         }
 
         // The probe carries AtomicFile's marker and this process's id, so a probe left by a kill is swept by the next run.
@@ -41,7 +42,7 @@ public static class OutputFolder
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CourseException($"{verb}: cannot write in the folder {path} ({option}): {Reason(e)}. {fix}, or make this one writable (chmod u+w).", e);
+            throw new CourseException($"{verb}: cannot write in the folder {path} ({option}): {Reason(e)}. {fix ?? other + ", or make this one writable (chmod u+w, or mount it read-write)"}.", e);
         }
     }
 
@@ -54,6 +55,12 @@ public static class OutputFolder
         }
     }
 
-    // The runtime's message without its trailing period, so it reads as part of the sentence.
-    private static string Reason(Exception e) => e.Message.Trim().TrimEnd('.');
+    /// <summary>The runtime's message for a file-system error as part of a sentence: without its trailing period, and without the
+    /// " : '/path'" the runtime appends (the message already names the folder; the probe's temp name would only confuse).</summary>
+    public static string Reason(Exception e)
+    {
+        var message = e.Message.Trim();
+        var path = message.IndexOf(" : '", StringComparison.Ordinal);
+        return (path > 0 ? message[..path] : message).Trim().TrimEnd('.');
+    }
 }

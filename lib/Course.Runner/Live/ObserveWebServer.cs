@@ -33,7 +33,7 @@ public sealed class ObserveWebServer
         _address = address ?? IPAddress.Loopback;
         if (!IPAddress.IsLoopback(_address))
         {
-            throw new ArgumentException($"The live view serves loopback only; {_address} is not a loopback address (use 127.0.0.1 or ::1).", nameof(address));
+            throw new ArgumentException($"The live view serves loopback only; {_address} is not a loopback address (use 127.0.0.1).", nameof(address));
         }
         _port = port;
         _interval = interval;
@@ -52,9 +52,20 @@ public sealed class ObserveWebServer
         {
             throw new ArgumentException($"--web-address {text} is not an IP address; use 127.0.0.1 (or another loopback address).");
         }
+        // ::ffff:127.0.0.1 is 127.0.0.1 written as IPv6; an IPv6 socket cannot bind it, the IPv4 one it names can.
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
         if (!IPAddress.IsLoopback(address))
         {
-            throw new ArgumentException($"--web-address {text} is not a loopback address: the live view is never served to the network. Use 127.0.0.1 or ::1.");
+            throw new ArgumentException($"--web-address {text} is not a loopback address: the live view is never served to the network. Use 127.0.0.1.");
+        }
+        // .NET's HttpListener off Windows (the managed one) reads the port after the first ':' of the host, so it refuses every
+        // IPv6 prefix such as http://[::1]:8080/ (dotnet/runtime#34399, open since 2020); Windows' http.sys serves it.
+        if (address.AddressFamily == AddressFamily.InterNetworkV6 && !OperatingSystem.IsWindows())
+        {
+            throw new ArgumentException($"--web-address {text}: the live view is served on IPv4 loopback only on this OS (.NET's HttpListener here refuses IPv6 addresses, dotnet/runtime#34399). Fix: --web-address 127.0.0.1 (any 127.x.y.z works).");
         }
         return address;
     }

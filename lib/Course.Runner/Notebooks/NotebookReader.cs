@@ -26,20 +26,29 @@ public static class NotebookReader
 
     /// <summary>Reads a notebook file and the nbformat minor version it was written with (the Documents API forgets it; lint reports one older than 4.5).</summary>
     /// <exception cref="NotebookFormatException">The file is missing, not JSON, or not an nbformat 4 notebook.</exception>
-    public static InteractiveDocument ReadFile(string path, out int formatMinor)
+    public static InteractiveDocument ReadFile(string path, out int formatMinor) => Parse(ReadText(path), path, out formatMinor);
+
+    /// <summary>Reads a notebook file's text, refusing an empty one or one that is not a regular file (a pipe would block the read forever).</summary>
+    /// <exception cref="NotebookFormatException">The file is missing, unreadable, empty or not a regular file.</exception>
+    public static string ReadText(string path)
     {
-        string text;
         try
         {
-            text = File.ReadAllText(path);
+            // A FIFO, socket or device named NN-x.ipynb reports size 0 and opening it waits for a writer: the run would hang.
+            // FileInfo has no file type on Unix, but every one of those has length 0, as has an empty file, which is no notebook either.
+            if (new FileInfo(path) is { Exists: true, Length: 0 })
+            {
+                throw new NotebookFormatException(path,
+                    $"Cannot read notebook {path}: it is empty or not a regular file (a pipe, socket or device). Fix: put the notebook's JSON there (re-save it from Jupyter or VS Code) or move it out of the notebooks folder.");
+            }
+
+            return File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new NotebookFormatException(path,
                 $"Cannot read notebook {path}: {e.Message} Fix: check that the file exists and is readable.", e);
         }
-
-        return Parse(text, path, out formatMinor);
     }
 
     /// <summary>Parses notebook JSON; sourceName (usually the path) is used in error messages.</summary>

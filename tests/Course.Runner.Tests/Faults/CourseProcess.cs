@@ -134,10 +134,18 @@ public sealed class CourseProcess : IAsyncDisposable
         return new CourseProcess(Process.Start(start)!, tempFolder);
     }
 
-    /// <summary>Waits until the output contains the text; fails with the output when the deadline passes or the process ends first.</summary>
+    // A deadline here is a stall window, not wall time: on a machine at load 80 (2 cores, seven engineers' test runs) a runner
+    // that needed 10 s of CPU took minutes, and 90 s of wall time failed 9 fault tests of one suite run that were only slow
+    // (docs/benchmarks.md). A runner that hangs uses no CPU and prints nothing; one that spins still ends at the ceiling.
+    private const int CeilingFactor = 10;
+
+    // The tree's CPU ticks plus what it printed: either growing means the run is moving.
+    private long Progress() => Course.TestUtilities.ProgressWatch.TreeCpuTicks(_process.Id) + Output.Length;
+
+    /// <summary>Waits until the output contains the text; fails with the output when the process stalls for the deadline (no CPU used, nothing printed) or ends first.</summary>
     public async Task WaitForOutputAsync(string text, TimeSpan deadline)
     {
-        await AddressInUse.Observation.Poll.TryUntilAsync(() => Output.Contains(text, StringComparison.Ordinal) || _process.HasExited, deadline);
+        await Course.TestUtilities.ProgressWatch.UntilAsync(() => Output.Contains(text, StringComparison.Ordinal) || _process.HasExited, Progress, deadline, deadline * CeilingFactor);
         if (_process.HasExited)
         {
             // Exited: WaitForExitAsync returns once the redirected output has been read to its end, so nothing printed is missed.
@@ -151,7 +159,7 @@ public sealed class CourseProcess : IAsyncDisposable
 
         throw new Xunit.Sdk.XunitException(_process.HasExited
             ? $"course ended (exit {_process.ExitCode}) before printing \"{text}\". Output:\n{Output}"
-            : $"course did not print \"{text}\" within {deadline.TotalSeconds} s. Output:\n{Output}");
+            : $"course did not print \"{text}\": its process tree used no CPU and printed nothing for {deadline.TotalSeconds} s (or ran {(deadline * CeilingFactor).TotalMinutes:0} min). Output:\n{Output}");
     }
 
     /// <summary>Sends a POSIX signal to the course process.</summary>
@@ -169,16 +177,12 @@ public sealed class CourseProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits for the process to end and returns its exit code (128 + signal when a signal ended it).</summary>
+    /// <summary>Waits for the process to end and returns its exit code (128 + signal when a signal ended it); fails when it stalls for the deadline (no CPU used, nothing printed).</summary>
     public async Task<int> WaitForExitAsync(TimeSpan deadline)
     {
-        try
+        if (!await Course.TestUtilities.ProgressWatch.UntilAsync(() => _process.HasExited, Progress, deadline, deadline * CeilingFactor))
         {
-            await _process.WaitForExitAsync().WaitAsync(deadline);
-        }
-        catch (TimeoutException)
-        {
-            throw new Xunit.Sdk.XunitException($"course did not end within {deadline.TotalSeconds} s. Output:\n{Output}");
+            throw new Xunit.Sdk.XunitException($"course did not end: its process tree used no CPU and printed nothing for {deadline.TotalSeconds} s (or ran {(deadline * CeilingFactor).TotalMinutes:0} min). Output:\n{Output}");
         }
 
         _process.WaitForExit(); // drains the redirected output

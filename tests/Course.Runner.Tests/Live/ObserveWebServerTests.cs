@@ -80,4 +80,38 @@ public sealed class ObserveWebServerTests
         Assert.Equal(CommandLine.UsageExitCode, code);
         Assert.Contains("--interval-ms 0 is not a whole number of milliseconds from 1 to 60000", error.ToString());
     }
+
+    [Fact]
+    public async Task ObserveWeb_IPv6LoopbackAddress_OneLineWithTheFixOffWindows_InsteadOfAStackTrace()
+    {
+        var error = new StringWriter();
+
+        var code = await CommandLine.RunAsync(["observe", "--port", "9", "--web", "--web-address", "::1", "--seconds", "5"], new CommandContext(new StringWriter(), error, ".", CancellationToken.None));
+
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Equal(0, code);
+            return;
+        }
+        Assert.Equal(CommandLine.UsageExitCode, code);
+        Assert.Contains("--web-address ::1", error.ToString());
+        Assert.Contains("Fix: --web-address 127.0.0.1", error.ToString());
+        Assert.DoesNotContain("   at ", error.ToString());
+    }
+
+    [Fact]
+    public async Task ObserveWeb_V4MappedLoopbackAndSeconds_ServesOnTheIPv4AddressAndStopsAtTheTime()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        // Before: ::ffff:127.0.0.1 threw SocketException EINVAL, and --seconds was ignored with --web (it served until Ctrl+C).
+        var observing = CommandLine.RunAsync(["observe", "--port", "9", "--web", "--web-address", "::ffff:127.0.0.1", "--seconds", "0.5"], new CommandContext(TextWriter.Synchronized(output), error, ".", CancellationToken.None));
+        var code = await observing.WaitAsync(TimeSpan.FromMinutes(5));
+
+        Assert.Equal(0, code);
+        Assert.Matches(@"^serving http://127\.0\.0\.1:\d+/\?token=", output.ToString());
+        Assert.Contains("stopped", output.ToString());
+        Assert.Equal("", error.ToString());
+    }
 }
