@@ -2,7 +2,9 @@
 # Measures the sampler's one-port read of the TCP table (TcpTable.ReadPorts: sock_diag on Linux) against the floor, a bare
 # netlink dump with the same in-kernel filter, and against `ss -tan sport = :P or dport = :P` and /proc/net/tcp, with
 # UNRELATED=N extra TIME_WAIT entries created first (default 0), plus the CPU a sampler uses at its default interval.
-# A benchmark, not a test: it asserts nothing. Last line: ms_per_read=<x> rows=<n>.
+# The sampler and the floor are also read alternately (one of each per round) and compared by their medians, which a load
+# that changes between two back-to-back runs does not skew. A benchmark, not a test: it asserts nothing.
+# Last line: ms_per_read=<x> rows=<n>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . benchmarks/bench-project.sh
@@ -35,6 +37,24 @@ var table = TcpTable.ReadFrom(TcpTableSource.Proc, null, null).Count;
 var sampler = SamplerBenchmark.MsPerRead(() => TcpTable.ReadPorts(ports).Count, duration, out var rows);
 var source = TcpTable.LastSource;
 var floor = SamplerBenchmark.MsPerRead(() => (int)SockDiag.DumpBytesOnly(ports), duration, out _);
+// The same two reads alternated, one of each per round, and compared by their medians: on a shared machine the load changes
+// between the two back-to-back runs above, while alternating reads see the same load, and a median ignores preempted reads.
+var pairClock = Stopwatch.StartNew();
+var samplerTimes = new List<double>();
+var floorTimes = new List<double>();
+while (pairClock.Elapsed < duration)
+{
+    var t0 = Stopwatch.GetTimestamp();
+    TcpTable.ReadPorts(ports);
+    var t1 = Stopwatch.GetTimestamp();
+    SockDiag.DumpBytesOnly(ports);
+    var t2 = Stopwatch.GetTimestamp();
+    samplerTimes.Add(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
+    floorTimes.Add(Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds);
+}
+static double Median(List<double> xs) { xs.Sort(); return xs[xs.Count / 2]; }
+var samplerMedian = Median(samplerTimes);
+var floorMedian = Median(floorTimes);
 var proc = SamplerBenchmark.MsPerRead(() => TcpTable.ReadFrom(TcpTableSource.Proc, null, ports).Count, duration, out _);
 // ss: a whole process per read, so its time includes a process start; reported for context, not as the floor.
 var ssClock = Stopwatch.StartNew();
@@ -48,7 +68,7 @@ while (ssClock.Elapsed < duration)
 }
 var ssMs = ssClock.Elapsed.TotalMilliseconds / ssRuns;
 var cpu = await SamplerBenchmark.CpuAtDefaultIntervalAsync(port, duration);
-FormattableString line = $"unrelated={unrelated} table_rows={table} source={source} sampler_ms={sampler:0.000} netlink_floor_ms={floor:0.000} ratio={sampler / floor:0.00} proc_ms={proc:0.000} ss_process_ms={ssMs:0.000} cpu_default_interval={cpu * 100:0}%";
+FormattableString line = $"unrelated={unrelated} table_rows={table} source={source} sampler_ms={sampler:0.000} netlink_floor_ms={floor:0.000} ratio={sampler / floor:0.00} alternated_pairs={samplerTimes.Count} alternated_sampler_median_ms={samplerMedian:0.000} alternated_floor_median_ms={floorMedian:0.000} alternated_ratio={samplerMedian / floorMedian:0.00} proc_ms={proc:0.000} ss_process_ms={ssMs:0.000} cpu_default_interval={cpu * 100:0}%";
 Console.WriteLine(FormattableString.Invariant(line));
 Console.WriteLine(FormattableString.Invariant($"ms_per_read={sampler:0.000} rows={rows}"));
 EOF2

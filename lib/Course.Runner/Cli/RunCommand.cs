@@ -69,7 +69,7 @@ public sealed class RunCommand : ICommand
             options.NotebooksFolder is { } n ? Resolve(n) : RepositoryLayout.NotebooksFolder(root!),
             options.OutFolder is { } o ? Resolve(o) : RepositoryLayout.OutFolder(root!),
             options.ImagesFolder is { } im ? Resolve(im) : RepositoryLayout.ImagesFolder(root!));
-        var settings = new RunSettings(options.CellTimeout, options.Parameters, options.OptionalParameters, options.Jobs);
+        var settings = new RunSettings(options.CellTimeout, options.Parameters, options.OptionalParameters, options.Jobs, options.ProcessPerChapter);
         return new RunPlan(folders, options.Chapters, settings);
     }
 }

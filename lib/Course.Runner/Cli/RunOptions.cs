@@ -22,6 +22,9 @@ public sealed class RunOptions
     /// <summary>How many chapters may run at once (each in its own kernel worker); 1 runs them one after another.</summary>
     public int Jobs { get; set; } = ChapterSchedule.DefaultJobs;
 
+    /// <summary>Whether every chapter gets a new kernel worker process, as before warm workers were handed on (slower; for comparison and benchmarks).</summary>
+    public bool ProcessPerChapter { get; set; }
+
     /// <summary>The notebooks folder, or null for the default.</summary>
     public string? NotebooksFolder { get; set; }
 
@@ -81,6 +84,11 @@ public sealed class RunOptionSymbols
         },
     };
 
+    private readonly Option<bool> _processPerChapter = new("--process-per-chapter")
+    {
+        Description = "start a new kernel process for every chapter instead of handing a warm one on with a fresh kernel (slower; every chapter already gets a fresh kernel)",
+    };
+
     private readonly Option<string> _notebooks = CliValues.FolderOption("--notebooks", "the chapter notebooks (default: <repo>/notebooks)");
 
     private readonly Option<string> _out = CliValues.FolderOption("--out", "executed notebooks and HTML pages (default: <repo>/out/<os>)");
@@ -90,7 +98,7 @@ public sealed class RunOptionSymbols
     /// <summary>Adds the options to the `run` command.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _chapter, _param, _quick, _cellTimeout, _jobs, _notebooks, _out, _images })
+        foreach (var option in new Option[] { _chapter, _param, _quick, _cellTimeout, _jobs, _processPerChapter, _notebooks, _out, _images })
         {
             command.Options.Add(option);
         }
@@ -107,6 +115,7 @@ public sealed class RunOptionSymbols
             ImagesFolder = parsed.GetValue(_images),
             CellTimeout = parsed.GetValue(_cellTimeout) ?? ExecutionOptions.DefaultCellTimeout,
             Jobs = parsed.GetValue(_jobs) ?? ChapterSchedule.DefaultJobs,
+            ProcessPerChapter = parsed.GetValue(_processPerChapter),
         };
 
         foreach (var selector in parsed.GetValue(_chapter) ?? [])

@@ -33,6 +33,9 @@ public sealed class ExecutionOptions
     /// <summary>Whether a spare kernel worker starts warming up for the next notebook while this one runs (false for a run's last notebook).</summary>
     public bool WarmSpareWorker { get; init; } = true;
 
+    /// <summary>Where the notebook takes its kernel worker and gives it back for the next one; null for a worker of its own, ended afterwards.</summary>
+    public Kernel.WorkerPool? Workers { get; init; }
+
     /// <summary>How long the kernel worker may take to start before the run fails.</summary>
     public TimeSpan KernelStartTimeout { get; init; } = TimeSpan.FromSeconds(120);
 }

@@ -13,7 +13,8 @@ namespace Course.Runner.Execution;
 
 /// <summary>Runs a notebook's code cells in order on the real .NET Interactive C# kernel, in a worker process of its own.</summary>
 /// <remarks>
-/// Each notebook gets a fresh worker (a kernel with no state from another chapter). A cell over its time limit,
+/// Each notebook gets a fresh kernel with no state from another chapter, in a fresh worker process or, with
+/// <see cref="ExecutionOptions.Workers"/>, in a warm one that closed its previous chapter cleanly. A cell over its time limit,
 /// or a cancelled run, ends the worker and every process it started: nothing a cell does can go on afterwards
 /// or reach another notebook's outputs.
 /// </remarks>
@@ -57,7 +58,7 @@ public sealed class NotebookExecutor
             return new NotebookRunResult(notebook, CancelledBeforeStart(), stopwatch.Elapsed, injection.Warnings);
         }
 
-        var worker = WorkerProcess.Take(options.WarmSpareWorker);
+        var worker = options.Workers?.Take(options.WarmSpareWorker) ?? WorkerProcess.Take(options.WarmSpareWorker);
         // Cancelling ends the worker at once: a cell that never awaits cannot be cancelled any other way.
         using var killOnCancel = cancellationToken.Register(worker.Kill);
         CellFailure? failure;
@@ -98,12 +99,26 @@ public sealed class NotebookExecutor
                 options.Progress?.Invoke(new CellProgress(name, number, codeCells, i, cell.Id, CellProgressStage.Finished, cellWatch.Elapsed, failure is null));
             }
         }
-        finally
+        catch
+        {
+            worker.Dispose();
+            throw;
+        }
+
+        var duration = stopwatch.Elapsed;
+        if (options.Workers is { } pool)
+        {
+            // A worker whose cells all ended by themselves may serve the next chapter; one that was killed (a hang, a crash,
+            // a cancel) is not asked anything.
+            var reusable = failure is null or { Kind: CellFailureKind.Exception or CellFailureKind.Compilation or CellFailureKind.Directive };
+            await pool.ReturnAsync(worker, reusable && !cancellationToken.IsCancellationRequested).ConfigureAwait(false);
+        }
+        else
         {
             worker.Dispose();
         }
 
-        return new NotebookRunResult(notebook, failure, stopwatch.Elapsed, injection.Warnings);
+        return new NotebookRunResult(notebook, failure, duration, injection.Warnings);
     }
 
     /// <summary>How messages name a cell: by its number among the code cells, as the progress line counts them.</summary>

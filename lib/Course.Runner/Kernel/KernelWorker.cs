@@ -10,11 +10,13 @@ using Microsoft.DotNet.Interactive.Events;
 
 namespace Course.Runner.Kernel;
 
-/// <summary>The worker process: hosts one real .NET Interactive C# kernel for one notebook behind the package's <see cref="KernelHost"/>.</summary>
+/// <summary>The worker process: hosts a fresh real .NET Interactive C# kernel for each notebook behind the package's <see cref="KernelHost"/>.</summary>
 /// <remarks>
 /// The runner ends this process when a cell runs past its time limit or the run is cancelled: a cell that loops
 /// without awaiting cannot be stopped inside the kernel's process, and the kernel redirects Console for the whole
-/// process while a cell runs, so notebooks get a process of their own.
+/// process while a cell runs, so notebooks run one at a time in a process of their own. After a notebook ended normally
+/// (<see cref="CloseNotebook"/>) the process serves the next one with a fresh kernel when <see cref="ChapterIsolation"/>
+/// finds nothing of the notebook left in it (a fresh kernel in a warm process takes tens of milliseconds; a new process, seconds of CPU).
 /// </remarks>
 internal static class KernelWorker
 {
@@ -39,6 +41,9 @@ internal static class KernelWorker
 
         // Created before the first command, so that kernel start-up overlaps with the runner's own work.
         var (kernel, host, feed) = await StartKernelAsync(sender).ConfigureAwait(false);
+        var isolation = ChapterIsolation.Capture();
+        // Set when a notebook left something in this process: every later command is refused with it, until the runner ends the process.
+        string? notReusable = null;
         try
         {
             // Commands are read here and handed to the current kernel's host, so that a kernel can be replaced without a
@@ -62,12 +67,33 @@ internal static class KernelWorker
                     continue;
                 }
 
+                if (notReusable is not null && command.Command is { } refused)
+                {
+                    await sender.SendAsync(new CommandFailed($"not reusable for another notebook: {notReusable}", refused), CancellationToken.None).ConfigureAwait(false);
+                    continue;
+                }
+
                 if (command.Command is { } kernelCommand)
                 {
                     sender.Started(kernelCommand);
                 }
 
                 feed.Publish(command);
+                if (command.Command is CloseNotebook)
+                {
+                    // The notebook is over once its CloseNotebook has completed: its kernel goes, and the next notebook gets a fresh
+                    // one in this process only when nothing of this one is left in it (ChapterIsolation). Otherwise the runner's next
+                    // command (RequestKernelInfo) is refused naming what was left, and the runner ends this process with its tree.
+                    await sender.RunningCommandsEndedAsync().ConfigureAwait(false);
+                    host.Dispose();
+                    feed.Dispose();
+                    kernel.Dispose();
+                    notReusable = isolation.Reset();
+                    if (notReusable is null)
+                    {
+                        (kernel, host, feed) = await StartKernelAsync(sender).ConfigureAwait(false);
+                    }
+                }
             }
 
             // The runner closed the input, or the commands came from a pipe: what was sent still runs to its end.
@@ -75,15 +101,18 @@ internal static class KernelWorker
         }
         finally
         {
-            host.Dispose();
-            kernel.Dispose();
+            if (notReusable is null)
+            {
+                host.Dispose();
+                kernel.Dispose();
+            }
         }
 
         return 0;
     }
 
     // A kernel behind a connected host, its first submission compiled: cold Roslyn takes seconds, which a spare worker pays
-    // while the previous chapter runs. The warm-up runs before the host connects, so none of its events reach the runner.
+    // while the previous chapter runs; in a process that already served a notebook it takes tens of milliseconds. The warm-up runs before the host connects, so none of its events reach the runner.
     private static async Task<(CompositeKernel Kernel, KernelHost Host, CommandFeed Feed)> StartKernelAsync(EventLineWriter sender)
     {
         var kernel = CreateKernel();
@@ -93,6 +122,8 @@ internal static class KernelWorker
             Directory.SetCurrentDirectory(open.Directory);
             return Task.CompletedTask;
         });
+        // Nothing to do in the kernel: the worker's input loop replaces the kernel once this command has completed.
+        kernel.RegisterCommandHandler<CloseNotebook>((_, _) => Task.CompletedTask);
         await kernel.SendAsync(new SubmitCode("System.Console.Write(\"\")", "csharp")).ConfigureAwait(false);
         var feed = new CommandFeed();
         // UseHost ties the feed's lifetime to the kernel's: disposing the kernel ends the host's subscription to it.

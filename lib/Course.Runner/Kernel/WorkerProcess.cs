@@ -145,6 +145,62 @@ internal sealed class WorkerProcess : IDisposable
         }
     }
 
+    /// <summary>Ends the notebook's kernel in the worker and waits for its next fresh kernel; null when the worker may serve another notebook, else why not.</summary>
+    /// <remarks>Only after a notebook whose cells all finished by themselves (succeeded or threw): after a hang, a crash or a
+    /// cancel the worker has been killed already.</remarks>
+    public async Task<string?> CloseChapterAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        // A worker that crashes while closing may leave its standard output open in a child the notebook started, so its exit,
+        // not the end of its output, is what says it ended.
+        using var stopWatching = new CancellationTokenSource();
+        _ = _process.WaitForExitAsync(stopWatching.Token).ContinueWith(exit =>
+        {
+            try
+            {
+                if (exit.IsCompletedSuccessfully)
+                {
+                    deadline.Cancel();
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                // The close was over already.
+            }
+        }, TaskScheduler.Default);
+        try
+        {
+            foreach (KernelCommand command in new KernelCommand[] { new CloseNotebook(), new RequestKernelInfo() })
+            {
+                KernelEvent? completion = null;
+                await foreach (var e in RunAsync(command, deadline.Token).ConfigureAwait(false))
+                {
+                    completion = WorkerProtocol.Completes(e, command) ? e : completion;
+                }
+
+                switch (completion)
+                {
+                    case CommandSucceeded:
+                        continue;
+                    case CommandFailed failed:
+                        return failed.Message; // What the notebook left in the worker (ChapterIsolation).
+                    default:
+                        return DescribeExit();
+                }
+            }
+
+            return null;
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            return _process.HasExited ? DescribeExit() : $"the worker did not close the notebook within {timeout.TotalSeconds:0} s";
+        }
+        finally
+        {
+            stopWatching.Cancel();
+        }
+    }
+
     /// <summary>Says how the worker ended: exit code and the last lines it wrote to standard error.</summary>
     public string DescribeExit()
     {

@@ -8,7 +8,7 @@ namespace Course.Runner.Kernel;
 /// Commands (<see cref="KernelCommandEnvelope"/>) go to the worker's standard input; events (<see cref="KernelEventEnvelope"/>)
 /// come back on its standard output, each line starting with <see cref="EventPrefix"/>, so that text a cell's child process
 /// writes to the inherited standard output (or the console after a cell, when the kernel has given it back) is never taken
-/// for an event. The only command the package does not have is <see cref="OpenNotebook"/>.
+/// for an event. The only commands the package does not have are <see cref="OpenNotebook"/> and <see cref="CloseNotebook"/>.
 /// </remarks>
 internal static class WorkerProtocol
 {
@@ -29,6 +29,7 @@ internal static class WorkerProtocol
         if (Interlocked.Exchange(ref _registered, 1) == 0)
         {
             KernelCommandEnvelope.RegisterCommand<OpenNotebook>();
+            KernelCommandEnvelope.RegisterCommand<CloseNotebook>();
         }
     }
 
@@ -37,6 +38,18 @@ internal static class WorkerProtocol
     {
         RegisterCommands();
         return KernelCommandEnvelope.Serialize(command);
+    }
+
+    /// <summary>True when an event envelope's JSON is the success of <see cref="CloseNotebook"/> (the worker may then replace its kernel).</summary>
+    public static bool IsCloseNotebookSucceeded(string envelopeJson)
+    {
+        if (!envelopeJson.Contains(nameof(CloseNotebook), StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        RegisterCommands();
+        return KernelEventEnvelope.Deserialize(envelopeJson).Event is Microsoft.DotNet.Interactive.Events.CommandSucceeded { Command: CloseNotebook };
     }
 
     /// <summary>One envelope's JSON as the line the runner reads.</summary>
@@ -78,4 +91,11 @@ internal sealed class OpenNotebook : KernelCommand
 
     /// <summary>The notebook's folder, which becomes the worker's current directory.</summary>
     public string Directory { get; }
+}
+
+/// <summary>Ends the notebook's kernel: the worker then serves the next notebook with a fresh kernel, or refuses to when something of this one is left in it.</summary>
+/// <remarks>After its CommandSucceeded the runner sends <c>RequestKernelInfo</c>: the next kernel answers it, or the worker answers with a
+/// CommandFailed naming what the notebook left behind and waits for the runner to end it with everything it started.</remarks>
+internal sealed class CloseNotebook : KernelCommand
+{
 }

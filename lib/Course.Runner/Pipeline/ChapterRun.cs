@@ -8,12 +8,14 @@ using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Pipeline;
 
-/// <summary>One run's chapters: up to --jobs of them at once, each in its own kernel worker, reported and recorded in chapter order.</summary>
+/// <summary>One run's chapters: up to --jobs of them at once, each with a fresh kernel in a kernel worker of its lane, reported and recorded in chapter order.</summary>
 internal sealed class ChapterRun(RunChapters chapters, RunPlan plan, ChapterWriters writers, IRunReporter reporter)
 {
     private readonly IReadOnlyList<LoadedChapter> _selected = chapters.Selected;
     private readonly OrderedRunReporter _ordered = new(reporter, chapters.Selected.Count);
     private readonly NotebookExecutor _executor = new();
+    // Warm kernel workers handed from one chapter to the next (a fresh kernel each); replaced after a hang, crash or cancel.
+    private readonly Kernel.WorkerPool _workers = new();
     // One browser for the run: chapters hand their charts over one at a time, and the next chapter starts meanwhile.
     private readonly SemaphoreSlim _exportGate = new(1, 1);
     private readonly List<Task> _finishing = [];
@@ -58,6 +60,7 @@ internal sealed class ChapterRun(RunChapters chapters, RunPlan plan, ChapterWrit
         }
         finally
         {
+            _workers.Dispose();
             Task[] finishing;
             lock (_finishing)
             {
@@ -74,6 +77,13 @@ internal sealed class ChapterRun(RunChapters chapters, RunPlan plan, ChapterWrit
             }
 
             _ordered.Flush();
+            if (_workers.HandOvers > 0 || _workers.Replaced > 0)
+            {
+                // Replacing is no failure: the next chapter got a new process, as every chapter did before workers were handed on.
+                var handOver = _workers.HandOvers == 0 ? "" : $" (a fresh kernel each, {_workers.HandOverTime.TotalSeconds / _workers.HandOvers:0.00} s per hand-over)";
+                var replaced = _workers.Replaced == 0 ? "" : $"; {_workers.Replaced} worker(s) replaced after a chapter left something behind (last: {_workers.LastReplacedBecause})";
+                reporter.Line($"kernel workers: {_workers.Reused} chapter(s) ran in a warm worker{handOver}{replaced}");
+            }
         }
 
         return token.IsCancellationRequested || Outcomes.Any(o => o?.Status == ChapterOutcome.Cancelled);
@@ -117,6 +127,7 @@ internal sealed class ChapterRun(RunChapters chapters, RunPlan plan, ChapterWrit
                 Progress = progress => r.Cell(progress, cancelled: token.IsCancellationRequested),
                 LiveUpdate = r.Live,
                 WarmSpareWorker = warmSpare,
+                Workers = plan.Settings.ProcessPerChapter ? null : _workers,
             }, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)

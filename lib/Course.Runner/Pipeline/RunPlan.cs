@@ -17,7 +17,8 @@ public sealed record RunFolders(string Notebooks, string Out, string Images)
 /// <param name="Parameters">Parameter overrides, name → C# expression text.</param>
 /// <param name="OptionalParameters">Parameter names set for the whole run that a chapter need not declare.</param>
 /// <param name="Jobs">How many chapters run at once, each in its own kernel worker.</param>
-public sealed record RunSettings(TimeSpan CellTimeout, IReadOnlyDictionary<string, string> Parameters, IReadOnlySet<string> OptionalParameters, int Jobs)
+/// <param name="ProcessPerChapter">True: every chapter gets a new kernel worker process; false: a warm one that closed its last chapter cleanly is handed on (a fresh kernel either way).</param>
+public sealed record RunSettings(TimeSpan CellTimeout, IReadOnlyDictionary<string, string> Parameters, IReadOnlySet<string> OptionalParameters, int Jobs, bool ProcessPerChapter = false)
 {
     /// <summary>Settings with no parameters, the default cell timeout and the default number of jobs.</summary>
     public static RunSettings Default { get; } = new(

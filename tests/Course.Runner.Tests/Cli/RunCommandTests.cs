@@ -414,40 +414,22 @@ public sealed class RunCommandTests : IDisposable
         var error = new StringWriter();
         var command = new RunCommand(_ => _exporter, new FixedPlotlyScriptSource("/* plotly stand-in */"))
         {
-            ReporterFactory = context => new TriggeringReporter(new PlainRunReporter(context.Out, context.Error), when, then),
+            ReporterFactory = context => new ObservedRunReporter(new PlainRunReporter(context.Out, context.Error))
+            {
+                OnCell = progress =>
+                {
+                    if (when?.Invoke(progress) == true)
+                    {
+                        then?.Invoke();
+                    }
+                },
+            },
         };
         // A folder option given in extra replaces the test's default one.
         string[] defaults = [.. new[] { ("--notebooks", Notebooks), ("--out", Out), ("--images", Images) }.Where(d => !extra.Contains(d.Item1)).SelectMany(d => new[] { d.Item1, d.Item2 })];
         string[] args = ["run", .. defaults, .. extra];
         var code = await CommandLine.RunAsync(args, new CommandContext(output, error, _temp.Path, token), [command]).WaitAsync(TimeSpan.FromMinutes(2));
         return (code, output.ToString(), error.ToString());
-    }
-
-    /// <summary>The plain reporter, plus an action (a cancel) when a chosen progress report arrives.</summary>
-    private sealed class TriggeringReporter(IRunReporter inner, Func<CellProgress, bool>? when, Action? then) : IRunReporter
-    {
-        public Task<T> ShowAsync<T>(int chapterCount, Func<Task<T>> body) => inner.ShowAsync(chapterCount, body);
-
-        public void Line(string text = "") => inner.Line(text);
-
-        public void Problem(string text) => inner.Problem(text);
-
-        public void ChapterStarting(string chapter) => inner.ChapterStarting(chapter);
-
-        public void Cell(CellProgress progress, bool cancelled = false)
-        {
-            inner.Cell(progress, cancelled);
-            if (when?.Invoke(progress) == true)
-            {
-                then?.Invoke();
-            }
-        }
-
-        public void Live(string text) => inner.Live(text);
-
-        public void ChapterFinished(ChapterOutcome outcome) => inner.ChapterFinished(outcome);
-
-        public void Summary(IReadOnlyList<ChapterOutcome> outcomes) => inner.Summary(outcomes);
     }
 
     private sealed class RecordingExporter : IChartImageExporter

@@ -1,6 +1,5 @@
 using Course.Runner.Charts;
 using Course.Runner.Cli;
-using Course.Runner.Execution;
 using Course.Runner.Html;
 using Course.Runner.Pipeline;
 using Course.Runner.Tests.Fixtures;
@@ -31,13 +30,21 @@ public sealed class CourseRunTests : IDisposable
     {
         var output = new StringWriter();
         // Once the run has started, every notebook on disk is no notebook at all: a second read anywhere would fail a chapter or the index.
-        var reporter = new DamagingReporter(new PlainRunReporter(output, output), () =>
+        var damaged = false;
+        var reporter = new ObservedRunReporter(new PlainRunReporter(output, output))
         {
-            foreach (var file in Directory.GetFiles(Notebooks, "*.ipynb"))
+            OnChapterStarting = _ =>
             {
-                File.WriteAllText(file, "read twice");
-            }
-        });
+                if (!damaged)
+                {
+                    damaged = true;
+                    foreach (var file in Directory.GetFiles(Notebooks, "*.ipynb"))
+                    {
+                        File.WriteAllText(file, "read twice");
+                    }
+                }
+            },
+        };
         var plan = new RunPlan(Folders, [], RunSettings.Default with { Jobs = 1 });
 
         var summary = await new CourseRun(log => new NoOpChartImageExporter(log), new FixedPlotlyScriptSource("")).RunAsync(plan, reporter, CancellationToken.None)
@@ -45,7 +52,7 @@ public sealed class CourseRunTests : IDisposable
 
         Assert.True(summary.AllSucceeded, output.ToString());
         Assert.Equal(["01-alpha", "02-beta"], summary.Chapters.Select(c => c.Chapter));
-        Assert.True(reporter.Damaged, "no chapter started");
+        Assert.True(damaged, "no chapter started");
         var second = File.ReadAllText(Path.Combine(Folders.Out, "02-beta.html"));
         Assert.Contains("02 — Beta", second);
         Assert.Contains("01 — Alpha", second);
@@ -82,34 +89,4 @@ public sealed class CourseRunTests : IDisposable
          "nbformat_minor": 5
         }
         """;
-
-    /// <summary>The plain reporter, plus an action the first time a chapter starts.</summary>
-    private sealed class DamagingReporter(IRunReporter inner, Action damage) : IRunReporter
-    {
-        public bool Damaged { get; private set; }
-
-        public Task<T> ShowAsync<T>(int chapterCount, Func<Task<T>> body) => inner.ShowAsync(chapterCount, body);
-
-        public void Line(string text = "") => inner.Line(text);
-
-        public void Problem(string text) => inner.Problem(text);
-
-        public void ChapterStarting(string chapter)
-        {
-            inner.ChapterStarting(chapter);
-            if (!Damaged)
-            {
-                Damaged = true;
-                damage();
-            }
-        }
-
-        public void Cell(CellProgress progress, bool cancelled = false) => inner.Cell(progress, cancelled);
-
-        public void Live(string text) => inner.Live(text);
-
-        public void ChapterFinished(ChapterOutcome outcome) => inner.ChapterFinished(outcome);
-
-        public void Summary(IReadOnlyList<ChapterOutcome> outcomes) => inner.Summary(outcomes);
-    }
 }
