@@ -98,10 +98,26 @@ public sealed class RealClientsFixture : IAsyncLifetime
         var watch = Stopwatch.StartNew();
         var (exitCode, text) = await NotebookClientProcess.RunAsync(file, args, NotebooksFolder, _temp.Path, TimeSpan.FromMinutes(10));
         var ok = exitCode == 0 && File.Exists(outPath);
-        Runs[client][chapter] = new ClientRun(ok ? outPath : null, $"{client} exited {exitCode}: {text[^Math.Min(text.Length, 3000)..]}");
+        // dotnet-repl exits 2 with nothing on its console when a cell failed; the failed cells' errors are in the notebook it saved.
+        var saved = !ok && File.Exists(outPath) ? ErrorsIn(outPath) : "";
+        Runs[client][chapter] = new ClientRun(ok ? outPath : null, $"{client} exited {exitCode}: {text[^Math.Min(text.Length, 3000)..]}{saved}");
         lock (Log)
         {
             Log.AppendLine($"{client}, {chapter}: {watch.Elapsed.TotalSeconds:F0} s");
+        }
+    }
+
+    /// <summary>The error outputs of a notebook a client saved, one per line, for a failure message.</summary>
+    private static string ErrorsIn(string path)
+    {
+        try
+        {
+            RealClientsTests.MimeTypesPerCodeCell(path, out var errors, out _);
+            return errors.Count == 0 ? "\n(the saved notebook has no error output)" : "\nerror outputs in the saved notebook:\n" + string.Join("\n", errors);
+        }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or InvalidOperationException or NullReferenceException)
+        {
+            return $"\n(the saved notebook could not be read: {e.Message})";
         }
     }
 
@@ -181,7 +197,7 @@ public sealed class RealClientsTests(RealClientsFixture fixture, ITestOutputHelp
     }
 
     // Read as raw nbformat JSON: each client writes its own variant (text as string or list), and the check is about the file learners get.
-    private static List<HashSet<string>> MimeTypesPerCodeCell(string path, out List<string> errors, out List<string> warnings)
+    internal static List<HashSet<string>> MimeTypesPerCodeCell(string path, out List<string> errors, out List<string> warnings)
     {
         errors = [];
         warnings = [];
