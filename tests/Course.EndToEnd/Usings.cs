@@ -1,3 +1,2 @@
 global using Course.TestUtilities;
-global using Course.Runner.TestUtilities;
 global using Xunit;

@@ -1,4 +1,3 @@
 global using Course.TestUtilities;
-global using Course.Runner.TestUtilities;
 global using Xunit;
 global using OsInfo = AddressInUse.Native.OsInfo;

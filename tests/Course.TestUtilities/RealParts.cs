@@ -262,38 +262,21 @@ public class RealPartsFactAttribute : FactAttribute
 }
 
 /// <summary>A theory that needs real parts, skipped or failed as <see cref="RealPartsFactAttribute"/>.</summary>
+/// <remarks>xunit tells a theory from a fact by the discoverer its attribute names, not by TheoryAttribute as a base, so this inherits the fact's skip logic.</remarks>
 [XunitTestCaseDiscoverer("Course.TestUtilities.RealPartsTheoryDiscoverer", "Course.TestUtilities")]
-public class RealPartsTheoryAttribute : TheoryAttribute
+public class RealPartsTheoryAttribute : RealPartsFactAttribute
 {
     /// <summary>Needs the given parts.</summary>
     public RealPartsTheoryAttribute(params RealPart[] parts)
-        : this(parts.Select(p => (RealParts.Name(p), RealParts.InstallCommand(p), RealParts.Problem(p))))
+        : base(parts)
     {
     }
 
     /// <summary>Needs parts described by name, install command and problem (null: present).</summary>
     protected RealPartsTheoryAttribute(IEnumerable<(string Name, string Install, string? Problem)> parts)
+        : base(parts)
     {
-        Missing = RealParts.MissingReason(parts);
     }
-
-    private string? _skip;
-
-    /// <summary>True when the test asserts Linux behaviour: skipped (never failed) on other OSes.</summary>
-    public bool LinuxOnly { get; set; }
-
-    /// <summary>True when the test asserts Unix behaviour (Linux, macOS): skipped (never failed) on other OSes.</summary>
-    public bool UnixOnly { get; set; }
-
-    /// <summary>Why the test is skipped: another OS than it asserts, or a missing part (unless COURSE_REQUIRE_REAL_PARTS=1).</summary>
-    public override string? Skip
-    {
-        get => _skip ?? RealParts.SkipFor(LinuxOnly, UnixOnly, Missing);
-        set => _skip = value;
-    }
-
-    /// <summary>What is missing, or null.</summary>
-    public string? Missing { get; }
 }
 
 /// <summary>Discovers a <see cref="RealPartsFactAttribute"/> test: under COURSE_REQUIRE_REAL_PARTS=1 with a part missing, a test case that fails with what is missing.</summary>

@@ -75,5 +75,7 @@ public static class Metadata
             JsonValueKind.Number => value.GetValue<double>(),
             _ => null,
         },
+        // JsonNode has no other kinds; the arm keeps the switch exhaustive for the compiler.
+        _ => throw new ArgumentException($"unexpected JSON node type {node.GetType().Name}", nameof(node)),
     };
 }

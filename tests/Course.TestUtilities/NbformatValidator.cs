@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using Course.Runner.Notebooks;
-using Course.TestUtilities;
 
-namespace Course.Runner.TestUtilities;
+namespace Course.TestUtilities;
 
 /// <summary>
 /// Validates notebook files against the nbformat 4.5 JSON schema: in process with the runner's own check (<see cref="NbformatSchema"/>, no Python needed), and also with

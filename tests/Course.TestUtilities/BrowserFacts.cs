@@ -1,7 +1,6 @@
 using Course.Runner.Images;
-using Course.TestUtilities;
 
-namespace Course.Runner.TestUtilities;
+namespace Course.TestUtilities;
 
 /// <summary>How the browser tests name Chromium when it is missing: the part, its install command, and why the locator found none.</summary>
 public static class ChromiumPart
