@@ -69,7 +69,8 @@ public static class SocketPeers
         }
     }
 
-    private static HashSet<string> SocketInodesOf(int pid)
+    /// <summary>The inode ("socket:[inode]") of every socket the process has open; empty when the process is gone or unreadable.</summary>
+    public static HashSet<string> SocketInodesOf(int pid)
     {
         var inodes = new HashSet<string>(StringComparer.Ordinal);
         try

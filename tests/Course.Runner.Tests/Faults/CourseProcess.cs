@@ -361,31 +361,7 @@ public static class ProcTables
     }
 
     /// <summary>"socket:[inode]" of every socket the process has open.</summary>
-    public static IEnumerable<string> OpenSocketInodes(int pid)
-    {
-        var found = new List<string>();
-        try
-        {
-            foreach (var fd in Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd"))
-            {
-                try
-                {
-                    if (new FileInfo(fd).LinkTarget is { } target && target.StartsWith("socket:[", StringComparison.Ordinal))
-                    {
-                        found.Add(target["socket:[".Length..^1]);
-                    }
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
-
-        return found;
-    }
+    public static IEnumerable<string> OpenSocketInodes(int pid) => SocketPeers.SocketInodesOf(pid);
 
     /// <summary>The inodes of every TCP and UDP socket that exists now (TIME_WAIT entries have inode 0 and belong to no one).</summary>
     public static HashSet<string> SocketInodes()
