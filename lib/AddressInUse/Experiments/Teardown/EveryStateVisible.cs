@@ -79,7 +79,9 @@ public sealed record SimultaneousCloseOutcome(int Attempts, int? CaughtAtAttempt
     public override string ToString() =>
         $"caught in {Caught} of {Attempts} attempts ({Rate * 100:0.#} %, a probabilistic outcome: whether the two FINs cross depends on how the two threads are scheduled)"
         + (CaughtAtAttempt is { } n ? $", first at attempt {n} (both ends in TIME_WAIT)" : "")
-        + (ClosingSampled ? "; CLOSING was sampled" : "; CLOSING not sampled (it lasted less than one sample interval)");
+        + (ClosingSampled ? "; CLOSING was sampled"
+            : Caught == 0 ? "; no attempt crossed, so there was no CLOSING to sample"
+            : "; CLOSING not sampled (it lasted less than one sample interval)");
 }
 
 /// <summary>B2 every-state-visible: which teardown states this OS let the sampler see, with the runs that held them.</summary>

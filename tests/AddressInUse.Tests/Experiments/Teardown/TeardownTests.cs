@@ -132,4 +132,17 @@ public sealed class TeardownTests
         Assert.Equal("ok", outcome.Outcome);
         Assert.Equal(1, outcome.Readback!["SO_REUSEADDR"]);
     }
+
+    [Theory]
+    [InlineData(null, false, "no attempt crossed, so there was no CLOSING to sample")]
+    [InlineData(7, false, "CLOSING not sampled (it lasted less than one sample interval)")]
+    [InlineData(7, true, "CLOSING was sampled")]
+    public void SimultaneousCloseLine_CaughtOrNot_SaysWhyClosingWasOrWasNotSampled(int? caughtAt, bool closingSampled, string expected)
+    {
+        var run = new EngineeredRun("simultaneous-close", "simultaneous close", "s", "c", new Timeline());
+
+        var line = new SimultaneousCloseOutcome(50, caughtAt, closingSampled, run).ToString();
+
+        Assert.EndsWith(expected, line);
+    }
 }
