@@ -69,30 +69,52 @@ public sealed record HalfTakenLocalhostOutcome(string? Unavailable, int Port, St
 /// <summary>Scenario P3 "half taken": what a localhost server meets when one family's loopback port is already held.</summary>
 public static class HalfTakenLocalhost
 {
+    /// <summary>
+    /// Binds and listens on [::1]:P (the other program's family), then binds 127.0.0.1:P; an EADDRINUSE on 127.0.0.1 belongs
+    /// to a third program (an environment conflict, never the lesson), so it takes a fresh port, up to five times.
+    /// </summary>
+    private static (Socket? Other, Socket? V4, int Port, StepResult V4Result, string? NoIpv6) BindOneFamilyEach()
+    {
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            var other = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                other.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+            }
+            catch (SocketException e)
+            {
+                other.Dispose();
+                return (null, null, 0, null!, $"this machine has no IPv6 loopback address ::1 (bind gave {Errno.FromCurrentOs(e.NativeErrorCode)})");
+            }
+            other.Listen(16);
+            var port = ((IPEndPoint)other.LocalEndPoint!).Port;
+            var v4 = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            var v4Result = StepResult.Of("bind", () => v4.Bind(new IPEndPoint(IPAddress.Loopback, port)));
+            if (v4Result.Ok)
+            {
+                v4Result = StepResult.Of("listen", () => v4.Listen(16));
+            }
+            if (v4Result.Error?.Name != "EADDRINUSE")
+            {
+                return (other, v4, port, v4Result, null);
+            }
+            v4.Dispose();
+            other.Dispose();
+        }
+        throw new InvalidOperationException("Other programs held 127.0.0.1 on five fresh ports in a row; run the cell again.");
+    }
+
     /// <summary>Runs it on loopback (127.0.0.1 and ::1 only); every socket and the Kestrel child end before it returns.</summary>
     public static async Task<HalfTakenLocalhostOutcome> RunAsync(CancellationToken cancellationToken = default)
     {
-        using var other = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
-        try
+        var (taken, v4Socket, port, v4Result, noIpv6) = BindOneFamilyEach();
+        if (noIpv6 is not null)
         {
-            other.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+            return new HalfTakenLocalhostOutcome(noIpv6, 0, null, null, null, [], null, [], null);
         }
-        catch (SocketException e)
-        {
-            return new HalfTakenLocalhostOutcome($"this machine has no IPv6 loopback address ::1 (bind gave {Errno.FromCurrentOs(e.NativeErrorCode)})", 0, null, null, null, [], null, [], null);
-        }
-        other.Listen(16);
-        var port = ((IPEndPoint)other.LocalEndPoint!).Port;
-        using var v4 = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        var v4Result = StepResult.Of("bind", () => v4.Bind(new IPEndPoint(IPAddress.Loopback, port)));
-        if (v4Result.Ok)
-        {
-            v4Result = StepResult.Of("listen", () => v4.Listen(16));
-        }
-        if (v4Result.Error?.Name == "EADDRINUSE")
-        {
-            throw new InvalidOperationException($"Another program holds 127.0.0.1:{port} too; run the cell again for a new port.");
-        }
+        using var other = taken!;
+        using var v4 = v4Socket!;
         using var v6 = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
         var v6Result = StepResult.Of("bind", () => v6.Bind(new IPEndPoint(IPAddress.IPv6Loopback, port)));
 
