@@ -117,25 +117,18 @@ internal sealed class JupyterNotebookServer : IDisposable
     // Polls until the server has written its nbserver-<pid>.json (it does so once it listens), then reads its listening sockets from /proc.
     private static async Task<List<IPEndPoint>> ListeningSocketsAsync(Process process, string runtimeFolder, TimeSpan timeout, Func<string> log)
     {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < timeout)
+        List<IPEndPoint> sockets = [];
+        var listening = await Poll.TryUntilAsync(() =>
         {
             if (process.HasExited)
             {
                 throw new InvalidOperationException($"jupyter notebook exited {process.ExitCode} before it listened:\n{log()}");
             }
             var info = Directory.Exists(runtimeFolder) ? Directory.GetFiles(runtimeFolder, "nbserver-*.json") : [];
-            if (info.Length > 0 && JsonNode.Parse(File.ReadAllText(info[0]))?["pid"] is JsonValue pid)
-            {
-                var sockets = ListeningSockets((int)pid);
-                if (sockets.Count > 0)
-                {
-                    return sockets;
-                }
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"jupyter notebook did not listen within {timeout.TotalSeconds:F0} s:\n{log()}");
+            sockets = info.Length > 0 && JsonNode.Parse(File.ReadAllText(info[0]))?["pid"] is JsonValue pid ? ListeningSockets((int)pid) : [];
+            return sockets.Count > 0;
+        }, timeout);
+        return listening ? sockets : throw new TimeoutException($"jupyter notebook did not listen within {timeout.TotalSeconds:F0} s:\n{log()}");
     }
 
     // The local addresses of the TCP sockets in LISTEN that the process holds: its fds' socket inodes matched with /proc/net/tcp and tcp6.
