@@ -230,6 +230,19 @@ public sealed record PacketTrace(string Client, string Server, IReadOnlyList<Tra
             });
     }
 
+    /// <summary>
+    /// Whether an end's first FIN (dropped or not) acknowledges the peer's FIN, i.e. was sent after the peer's FIN arrived;
+    /// false for both ends is the mark of FINs that crossed; null when either end sent no FIN.
+    /// </summary>
+    /// <param name="from">"client" or "server".</param>
+    public bool? FirstFinAcknowledgesPeerFin(string from)
+    {
+        var mine = Segments.FirstOrDefault(s => s.From == from && s.Has("FIN") && !s.Injected);
+        var theirs = Segments.FirstOrDefault(s => s.From != from && s.Has("FIN") && !s.Injected);
+        // The peer's FIN occupies the sequence number after its data; acknowledging it means an ack beyond that number.
+        return mine is null || theirs is null ? null : mine.Ack > theirs.Seq + theirs.Length;
+    }
+
     /// <summary>The short summary results.json carries per case: the arrows in order, with the capture's completeness.</summary>
     /// <param name="rfc1337">Whether a RST reaching TIME_WAIT was ignored in this run.</param>
     /// <param name="timeWaitSkipped">Whether the kernel counted a TIME_WAIT overflow in this run.</param>
@@ -238,6 +251,13 @@ public sealed record PacketTrace(string Client, string Server, IReadOnlyList<Tra
         ["segments"] = Segments.Count,
         ["arrows"] = new JsonArray(Arrows.Select(a => (JsonNode)JsonValue.Create(a)).ToArray()),
         ["first_to_last_us"] = Segments.Count > 0 ? Math.Round(Segments[^1].AtUs - Segments[0].AtUs, 1) : null,
+        // Beside each arrow, its time: a check can then test a delay (e.g. a retransmission's) and not only an order.
+        ["at_ms"] = new JsonArray(Segments.Select(s => (JsonNode)JsonValue.Create(Math.Round(s.AtUs / 1000, 3))).ToArray()),
+        ["first_fin_acknowledges_peer_fin"] = new JsonObject
+        {
+            ["client"] = FirstFinAcknowledgesPeerFin("client"),
+            ["server"] = FirstFinAcknowledgesPeerFin("server"),
+        },
         ["capture_complete"] = Count.Complete,
         ["capture_count"] = Count.Describe(),
         ["states"] = new JsonObject

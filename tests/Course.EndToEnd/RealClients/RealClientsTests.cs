@@ -186,7 +186,7 @@ public sealed class RealClientsTests(RealClientsFixture fixture, ITestOutputHelp
         var shown = (cell["outputs"]?.AsArray() ?? []).Select(o => Text(o!["data"]?["text/plain"]) + Text(o!["data"]?["text/html"])).ToList();
 
         // Jupyter drops the kernel tool's display updates, so the first line stays; the final state must still be shown after it.
-        const string finalState = @"\d+ TIME_WAIT entries after \d+ s, \d+ lifetimes measured";
+        const string finalState = @"at \d+ s: \d+ TIME_WAIT entries at that moment, \d+ whole lifetimes seen";
         Assert.Contains(shown, t => System.Text.RegularExpressions.Regex.IsMatch(t, finalState));
         if (client == "dotnet-repl")
         {

@@ -18,7 +18,10 @@ namespace AddressInUse.Experiments.Teardown;
 /// <param name="Lifetimes">(seconds since the first connection the entry was born, seconds it lived) for every entry seen born and gone.</param>
 /// <param name="PrecisionMs">The widest gap between two samples: each lifetime is known to within this.</param>
 /// <param name="Quick">Whether the wait was skipped (quick mode: no lifetimes).</param>
-public sealed record TimeWaitPileUpOutcome(double RatePerSecond, int Created, IReadOnlyList<(double Seconds, int Count)> Series, IReadOnlyList<(double BornSeconds, double Lifetime)> Lifetimes, double PrecisionMs, bool Quick)
+/// <param name="Accepted">Connections the listener accepted (every one created, unless the pile-up refused some).</param>
+/// <param name="ClientPortReuses">Accepted connections whose client port, as the server saw it, an earlier one had used within 70 s.</param>
+public sealed record TimeWaitPileUpOutcome(double RatePerSecond, int Created, IReadOnlyList<(double Seconds, int Count)> Series, IReadOnlyList<(double BornSeconds, double Lifetime)> Lifetimes, double PrecisionMs, bool Quick,
+    int Accepted = 0, int ClientPortReuses = 0)
     : MeasuredResult
 {
     private IReadOnlyList<double> Sorted => Lifetimes.Select(l => l.Lifetime).Order().ToList();
@@ -76,6 +79,8 @@ public sealed record TimeWaitPileUpOutcome(double RatePerSecond, int Created, IR
                 {
                     ["rate_per_s"] = Math.Round(RatePerSecond, 2),
                     ["created"] = Created,
+                    ["accepted"] = Accepted,
+                    ["client_port_reuses_within_70_s"] = ClientPortReuses,
                     ["plateau"] = Plateau,
                     ["predicted_plateau"] = PredictedPlateau is { } p ? Math.Round(p, 1) : null,
                     ["quick"] = Quick,
@@ -182,6 +187,10 @@ public static class TimeWaitPileUp
         var created = 0;
         var lastReport = 0.0;
         var recentClientPorts = new Dictionary<int, double>();
+        // The server's own view of each client port, kept apart from the client's choice so the check measures the outcome.
+        var acceptedFrom = new Dictionary<int, double>();
+        var accepted = 0;
+        var portReuses = 0;
         int Sample(bool final = false)
         {
             var now = clock.Elapsed.TotalSeconds;
@@ -205,7 +214,8 @@ public static class TimeWaitPileUp
             if (now - lastReport >= 1)
             {
                 lastReport = now;
-                progress?.Report($"{present.Count} TIME_WAIT entries after {now:0} s, {lifetimes.Count} lifetimes measured");
+                // The count at this moment, not the plateau (which the outcome measures from the whole series).
+                progress?.Report($"at {now:0} s: {present.Count} TIME_WAIT entries at that moment, {lifetimes.Count} whole lifetimes seen");
             }
             return present.Count;
         }
@@ -223,8 +233,15 @@ public static class TimeWaitPileUp
             }
             while (created < (quick ? Math.Min(rate * now, quickCount) : rate * now))
             {
-                await OneServerClosedConnectionAsync(listener, recentClientPorts, clock.Elapsed.TotalSeconds, cancellationToken).ConfigureAwait(false);
+                var at = clock.Elapsed.TotalSeconds;
                 created++;
+                var clientPort = await OneServerClosedConnectionAsync(listener, recentClientPorts, at, cancellationToken).ConfigureAwait(false);
+                accepted++;
+                if (acceptedFrom.TryGetValue(clientPort, out var before) && at - before <= 70)
+                {
+                    portReuses++;
+                }
+                acceptedFrom[clientPort] = at;
             }
             Sample();
             await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
@@ -238,7 +255,7 @@ public static class TimeWaitPileUp
         }
         Sample(final: true);
         // Entries born before the first sample that saw them: their birth is known only to the widest sample gap.
-        return new TimeWaitPileUpOutcome(rate, created, series, lifetimes, widestGap * 1000, quick);
+        return new TimeWaitPileUpOutcome(rate, created, series, lifetimes, widestGap * 1000, quick, accepted, portReuses);
     }
 
     /// <summary>
@@ -246,7 +263,8 @@ public static class TimeWaitPileUp
     /// within the last 70 s: a SYN from such a port matches that connection's TIME_WAIT entry on the server, which Linux then
     /// recycles for the new connection (measured: 2–5 % of the entries vanished that way, so the plateau came out low).
     /// </summary>
-    private static async Task OneServerClosedConnectionAsync(Socket listener, Dictionary<int, double> recentClientPorts, double now, CancellationToken cancellationToken)
+    /// <returns>The client's port as the accepted socket saw it.</returns>
+    private static async Task<int> OneServerClosedConnectionAsync(Socket listener, Dictionary<int, double> recentClientPorts, double now, CancellationToken cancellationToken)
     {
         foreach (var old in recentClientPorts.Where(p => now - p.Value > 70).Select(p => p.Key).ToList())
         {
@@ -274,11 +292,14 @@ public static class TimeWaitPileUp
         }
         using var _ = client;
         await client.ConnectAsync(listener.LocalEndPoint!, cancellationToken).ConfigureAwait(false);
+        int clientPort;
         using (var server = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false))
         {
+            clientPort = ((IPEndPoint)server.RemoteEndPoint!).Port;
             server.Shutdown(SocketShutdown.Both);
         }
         // The client closes once it has read the server's FIN, so TIME_WAIT lands on the server's port.
         await client.ReceiveAsync(new byte[1], SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        return clientPort;
     }
 }
