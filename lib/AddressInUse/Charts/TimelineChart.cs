@@ -146,15 +146,16 @@ public static class TimelineChart
             var span = spans[i];
             var from = span.FromMs - lane.OriginMs;
             var seenTo = Math.Max(span.SeenUntilMs, span.FromMs) - lane.OriginMs;
-            var to = Math.Max(span.ToMs, span.SeenUntilMs) - lane.OriginMs;
+            // A socket missing from one read and seen again later was not gone (a read can miss a socket the kernel is
+            // rehashing): the unknown stretch runs to the sample that showed it again, and names that state.
+            var nextSpan = i + 1 < spans.Count ? spans[i + 1] : null;
+            var to = (nextSpan is not null ? Math.Max(nextSpan.FromMs, span.SeenUntilMs) : Math.Max(span.ToMs, span.SeenUntilMs)) - lane.OriginMs;
             pieces.Add(span.Samples <= 1 || seenTo <= from
                 ? new TimelinePiece(lane.Label, span.State, TimelinePieceKind.SeenOnce, from, from, span.Samples, null)
                 : new TimelinePiece(lane.Label, span.State, TimelinePieceKind.Seen, from, seenTo, span.Samples, null));
             if (to > seenTo)
             {
-                // The next span starts at this span's end when the socket was seen again at once; otherwise it was gone.
-                var next = i + 1 < spans.Count && spans[i + 1].FromMs <= span.ToMs ? spans[i + 1].State : null;
-                pieces.Add(new TimelinePiece(lane.Label, span.State, TimelinePieceKind.Unknown, seenTo, to, 0, next));
+                pieces.Add(new TimelinePiece(lane.Label, span.State, TimelinePieceKind.Unknown, seenTo, to, 0, nextSpan?.State));
             }
         }
         return pieces;

@@ -75,8 +75,19 @@ public static class TcpPaths
     {
         var last = new Dictionary<string, (string State, double AtMs)>();
         var result = new List<StateTransition>();
-        foreach (var sample in samples)
+        // A read of the table can miss a socket that is still there (it is rehashed, e.g. as an orphaned FIN_WAIT_2 becomes
+        // a timewait sock): a socket counts as gone only when no later sample shows it again.
+        var lastSeenAt = new Dictionary<string, int>();
+        for (var i = 0; i < samples.Count; i++)
         {
+            foreach (var entry in samples[i].Entries)
+            {
+                lastSeenAt[entry.Key] = i;
+            }
+        }
+        for (var index = 0; index < samples.Count; index++)
+        {
+            var sample = samples[index];
             var seen = new HashSet<string>();
             foreach (var entry in sample.Entries)
             {
@@ -90,7 +101,7 @@ public static class TcpPaths
                 }
                 last[entry.Key] = (entry.StateName, sample.AtMs);
             }
-            foreach (var key in last.Keys.Where(k => !seen.Contains(k)).ToList())
+            foreach (var key in last.Keys.Where(k => !seen.Contains(k) && lastSeenAt[k] < index).ToList())
             {
                 var previous = last[key];
                 result.Add(new StateTransition(key, previous.State, Closed, previous.AtMs, sample.AtMs, Between(previous.State, Closed)));

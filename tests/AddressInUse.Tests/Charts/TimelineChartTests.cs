@@ -119,4 +119,16 @@ public sealed class TimelineChartTests
         var gap = Assert.Single(pieces, p => p.Kind == TimelinePieceKind.Unknown);
         Assert.Equal((10.0, 70.0, (string?)null), (gap.FromMs, gap.ToMs, gap.NextState));
     }
+
+    [Fact]
+    public void Pieces_SocketMissingFromOneReadThenSeenAgain_GapNamesTheLaterStateNotGone()
+    {
+        // Chapter 02's server end once: ESTABLISHED, one read without it, then TIME_WAIT (reviewer finding: "then gone").
+        var lane = Lane(0, At(0, TcpState.Established), At(4), At(9, TcpState.TimeWait), At(15, TcpState.TimeWait));
+
+        var pieces = TimelineChart.Pieces(lane);
+
+        var gap = Assert.Single(pieces, p => p.Kind == TimelinePieceKind.Unknown);
+        Assert.Equal((0.0, 9.0, (string?)"TIME_WAIT"), (gap.FromMs, gap.ToMs, gap.NextState));
+    }
 }

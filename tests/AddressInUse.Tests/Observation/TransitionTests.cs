@@ -65,6 +65,25 @@ public sealed class TransitionTests
     }
 
     [Fact]
+    public void Transitions_MissingFromOneReadThenTimeWait_NoClosedBeforeTheLaterSample()
+    {
+        // A read that misses the socket once (reviewer finding: the path read "→ (CLOSE_WAIT) → (LAST_ACK) → CLOSED"
+        // although later samples showed TIME_WAIT).
+        var samples = new[]
+        {
+            new Sample(0, new[] { ServerEnd(TcpState.Established) }),
+            new Sample(4, Array.Empty<TcpEntry>()),
+            new Sample(9, new[] { ServerEnd(TcpState.TimeWait) }),
+            new Sample(15, new[] { ServerEnd(TcpState.TimeWait) }),
+        };
+
+        var t = Assert.Single(TcpPaths.Transitions(samples));
+
+        Assert.Equal(("ESTABLISHED", "TIME_WAIT", 0.0, 9.0), (t.From, t.To, t.AfterMs, t.ByMs));
+        Assert.Equal(new[] { "FIN_WAIT_1", "FIN_WAIT_2" }, t.Unseen);
+    }
+
+    [Fact]
     public void Between_FinWait1ToTimeWait_UsualPathThroughFinWait2()
     {
         Assert.Equal(new[] { "FIN_WAIT_2" }, TcpPaths.Between("FIN_WAIT_1", "TIME_WAIT"));

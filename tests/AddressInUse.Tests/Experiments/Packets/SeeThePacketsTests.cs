@@ -155,6 +155,34 @@ public sealed class SeeThePacketsTests
         Assert.Equal(rfc1337Before, LabSettings.Read("net.ipv4.tcp_rfc1337"));
     }
 
+    [LabFact]
+    public async Task SimultaneousAsync_ThreeAttempts_EndsCrossedWithBothInTimeWaitAndTheTableAgrees()
+    {
+        // The third attempt drops each FIN's first copy when the scheduler did not make them cross before, so it always crosses.
+        var run = await SeeThePackets.SimultaneousAsync(attempts: 3);
+
+        Assert.True(run.Details["crossed"]!.GetValue<bool>(), run.ToString());
+        Assert.InRange(run.Details["attempts"]!.GetValue<int>(), 1, 3);
+        Assert.Equal("TIME_WAIT", run.ClientStates[^1].State);
+        Assert.Equal("TIME_WAIT", run.ServerStates[^1].State);
+        Assert.True(run.AgreesWithTable, run.ToString());
+    }
+
+    [LabFact]
+    public async Task SimultaneousClose_NoTimeWaitKept_GivesUpNamingWhyInsteadOfWaitingOutTheDeadline()
+    {
+        // tcp_max_tw_buckets = 0: every attempt ends with both ends gone, as the attempt seen once in CI ended by a RST.
+        // Before such attempts were retried, the experiment waited 10 s for a TIME_WAIT and threw a TimeoutException.
+        var settings = new Dictionary<string, string> { ["net.ipv4.tcp_max_tw_buckets"] = "0" };
+        var request = new System.Text.Json.Nodes.JsonObject { ["scenario"] = "simultaneous", ["attempts"] = 10 };
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => NetworkLab.RunAsync(PacketScenarios.Experiment, settings, request, TimeSpan.FromSeconds(60)));
+
+        Assert.Contains("4 attempts ended with neither end in TIME_WAIT", error.Message);
+        Assert.DoesNotContain("TimeoutException", error.Message);
+        Assert.Matches(@"TCPTimeWaitOverflow [1-9]", error.Message);
+    }
+
     // Every process whose network namespace is the given one; a namespace with none (and no mount holding it) is gone.
     private static List<int> ProcessesIn(string ns) =>
         Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => int.TryParse(n, out _)).Select(int.Parse!)
