@@ -58,6 +58,32 @@ public sealed class NotebookExecutor
             return new NotebookRunResult(notebook, CancelledBeforeStart(), stopwatch.Elapsed, injection.Warnings);
         }
 
+        // Read before any cell runs: a bad limit in a late cell fails the chapter now, not after minutes of experiments.
+        var ownTimeouts = new Dictionary<int, TimeSpan>();
+        var codeCellCount = notebook.Elements.Count(c => c.IsCode());
+        for (int i = 0, number = 0; i < notebook.Elements.Count; i++)
+        {
+            var cell = notebook.Elements[i];
+            if (!cell.IsCode())
+            {
+                continue;
+            }
+
+            number++;
+            try
+            {
+                if (CellTimeout.Of(cell, Label(cell, number, codeCellCount)) is { } own)
+                {
+                    ownTimeouts[i] = own;
+                }
+            }
+            catch (CourseException e)
+            {
+                cell.Outputs.Add(NotebookOutputs.Error("CellTimeoutMetadata", e.Message, [e.Message]));
+                return new NotebookRunResult(notebook, new CellFailure(i, cell.Id, CellFailureKind.Directive, e.Message), stopwatch.Elapsed, injection.Warnings);
+            }
+        }
+
         var worker = options.Workers?.Take(options.WarmSpareWorker) ?? WorkerProcess.Take(options.WarmSpareWorker);
         // Cancelling ends the worker at once: a cell that never awaits cannot be cancelled any other way.
         using var killOnCancel = cancellationToken.Register(worker.Kill);
@@ -86,7 +112,8 @@ public sealed class NotebookExecutor
                 options.Progress?.Invoke(new CellProgress(name, number, codeCells, i, cell.Id, CellProgressStage.Starting));
                 var cellWatch = Stopwatch.StartNew();
                 cell.ExecutionOrder = ++executionCount;
-                failure = await RunCellAsync(worker, cell, i, label, directory, options, cancellationToken).ConfigureAwait(false);
+                var timeout = ownTimeouts.TryGetValue(i, out var own) ? (own, true) : (options.CellTimeout, false);
+                failure = await RunCellAsync(worker, cell, i, label, directory, timeout, options, cancellationToken).ConfigureAwait(false);
                 if (failure is not null && failure.Kind is CellFailureKind.Exception or CellFailureKind.Compilation && cell.HasTag(ParameterInjector.InjectedTag))
                 {
                     failure = failure with
@@ -154,7 +181,8 @@ public sealed class NotebookExecutor
     }
 
     private static async Task<CellFailure?> RunCellAsync(
-        WorkerProcess worker, InteractiveDocumentElement cell, int index, string label, string directory, ExecutionOptions options, CancellationToken runToken)
+        WorkerProcess worker, InteractiveDocumentElement cell, int index, string label, string directory, (TimeSpan Limit, bool FromMetadata) timeout,
+        ExecutionOptions options, CancellationToken runToken)
     {
         var collector = new CellOutputCollector(cell.Outputs, options.MaxOutputCharactersPerCell) { OnReplaced = options.LiveUpdate };
         try
@@ -170,7 +198,7 @@ public sealed class NotebookExecutor
             }
 
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(runToken);
-            deadline.CancelAfter(options.CellTimeout);
+            deadline.CancelAfter(timeout.Limit);
             try
             {
                 var submit = new SubmitCode(cell.Contents, "csharp");
@@ -224,7 +252,7 @@ public sealed class NotebookExecutor
 
             if (deadline.IsCancellationRequested)
             {
-                return TimedOut(cell, index, label, collector, options.CellTimeout);
+                return TimedOut(cell, index, label, collector, timeout.Limit, timeout.FromMetadata);
             }
 
             var message = $"{label} stopped the kernel: {worker.DescribeExit()}. The rest of the notebook was not run.";
@@ -299,12 +327,16 @@ public sealed class NotebookExecutor
         return new CellFailure(index, cell.Id, CellFailureKind.Exception, $"{label} threw {errorName}: {message}");
     }
 
-    private static CellFailure TimedOut(InteractiveDocumentElement cell, int index, string label, CellOutputCollector collector, TimeSpan timeout)
+    private static CellFailure TimedOut(InteractiveDocumentElement cell, int index, string label, CellOutputCollector collector, TimeSpan timeout, bool fromMetadata)
     {
         var seconds = timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+        // The limit to raise is the one that applied: the cell's own, or the run's.
+        var raise = fromMetadata
+            ? $"raise \"{CellTimeout.SecondsKey}\" in the cell's \"{CellTimeout.MetadataKey}\" metadata (now {seconds} s)"
+            : $"raise --cell-timeout (now {seconds} s)";
         var message = $"{label} did not finish within {seconds} s; the kernel was ended with everything the cell started, and the rest of the notebook was not run. "
                       + $"Fix: if the cell loops forever (a while loop whose condition never changes, a wait for something that never comes), fix that loop; "
-                      + $"if it only needs longer, raise --cell-timeout (now {seconds} s) or run with --quick for shorter experiments.";
+                      + $"if it only needs longer, {raise} or run with --quick for shorter experiments.";
         collector.Add(NotebookOutputs.Error("CellTimeout", message, [message]));
         return new CellFailure(index, cell.Id, CellFailureKind.Timeout, message);
     }

@@ -41,8 +41,11 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>The process id (for tests that check nothing is left behind).</summary>
     public int ProcessId => _process.Id;
 
-    /// <summary>True once the process has ended.</summary>
+    /// <summary>True once the process has ended and the OS has reported it (its output may end a moment before).</summary>
     public bool HasExited => _process.HasExited;
+
+    /// <summary>Waits until the OS reports the process ended; the end of its output comes a moment earlier (a dying process's pipes close before it is reaped).</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
 
     /// <summary>Takes the warmed-up spare worker (or starts one) and, when <paramref name="startSpare"/>, starts the next spare, so the next notebook does not wait for kernel start-up.</summary>
     /// <param name="startSpare">False for the last notebook of a run: a spare nobody takes only costs a core for seconds.</param>
@@ -193,7 +196,8 @@ internal sealed class WorkerProcess : IDisposable
         }
         catch (Exception e) when (e is OperationCanceledException or IOException)
         {
-            return _process.HasExited ? DescribeExit() : $"the worker did not close the notebook within {timeout.TotalSeconds:0} s";
+            // A broken pipe means the worker is ending, but it may not be reaped yet: DescribeExit waits for that.
+            return e is IOException || _process.HasExited ? DescribeExit() : $"the worker did not close the notebook within {timeout.TotalSeconds:0} s";
         }
         finally
         {

@@ -17,10 +17,13 @@ public sealed class TimeoutAndParameterTests : IDisposable
     [Fact]
     public async Task CellWaitingForever_FailsWithTimeoutMessageNamingTheCodeCellAndStops()
     {
-        var result = await TestNotebooks.RunAsync(TestNotebooks.FromCode(
+        var notebook = TestNotebooks.FromCode(
             "var started = true;",
             "await Task.Delay(System.Threading.Timeout.Infinite);",
-            "Console.WriteLine(\"must not run\");"), _temp.Path, new ExecutionOptions { CellTimeout = TimeSpan.FromSeconds(5) });
+            "Console.WriteLine(\"must not run\");");
+        // The first cell compiles in a new kernel, which on a loaded machine can take longer than the 5 s meant for the second.
+        TestNotebooks.WithOwnTimeout(notebook.Elements[0], 300);
+        var result = await TestNotebooks.RunAsync(notebook, _temp.Path, new ExecutionOptions { CellTimeout = TimeSpan.FromSeconds(5) });
 
         Assert.False(result.Succeeded);
         Assert.False(result.Cancelled);
@@ -31,6 +34,41 @@ public sealed class TimeoutAndParameterTests : IDisposable
         Assert.Contains("if the cell loops forever", result.Failure.Message);
         Assert.IsType<ErrorElement>(Assert.Single(result.Notebook.Elements[1].Outputs));
         Assert.Empty(result.Notebook.Elements[2].Outputs);
+    }
+
+    [Fact]
+    public async Task CellWithItsOwnTimeout_IsEndedAtItsOwnLimit_NamingThatLimit_WhileOtherCellsHaveTheRunsLimit()
+    {
+        var notebook = TestNotebooks.FromCode(
+            "var started = true;",
+            "await Task.Delay(System.Threading.Timeout.Infinite);",
+            "Console.WriteLine(\"must not run\");");
+        TestNotebooks.WithOwnTimeout(notebook.Elements[1], 2);
+        var result = await TestNotebooks.RunAsync(notebook, _temp.Path, new ExecutionOptions { CellTimeout = TimeSpan.FromSeconds(600) });
+
+        Assert.Equal(CellFailureKind.Timeout, result.Failure!.Kind);
+        Assert.Equal(1, result.Failure.CellIndex);
+        Assert.Contains("code cell 2 of 3 (id c2) did not finish within 2 s", result.Failure.Message);
+        Assert.Contains("raise \"timeout_seconds\" in the cell's \"course\" metadata (now 2 s)", result.Failure.Message);
+        Assert.DoesNotContain("--cell-timeout", result.Failure.Message);
+        Assert.Empty(result.Notebook.Elements[2].Outputs);
+    }
+
+    [Fact]
+    public async Task BadOwnTimeout_InALateCell_FailsBeforeAnyCellRuns_NamingTheCellAndTheFix()
+    {
+        var marker = Path.Combine(_temp.Path, "first-cell-ran");
+        var notebook = TestNotebooks.FromCode($"System.IO.File.WriteAllText(@\"{marker}\", \"ran\");", "1 + 1");
+        Metadata.Child(notebook.Elements[1].MetadataOf(), CellTimeout.MetadataKey)[CellTimeout.SecondsKey] = "soon";
+
+        var result = await TestNotebooks.RunAsync(notebook, _temp.Path);
+
+        Assert.Equal(CellFailureKind.Directive, result.Failure!.Kind);
+        Assert.Equal(1, result.Failure.CellIndex);
+        Assert.StartsWith("code cell 2 of 2 (id c2) has \"course\": {\"timeout_seconds\": \"soon\"}", result.Failure.Message);
+        Assert.Contains("Fix:", result.Failure.Message);
+        Assert.IsType<ErrorElement>(Assert.Single(result.Notebook.Elements[1].Outputs));
+        Assert.False(File.Exists(marker), "the first cell ran although the notebook's metadata was bad");
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Course.Runner.Cli;
 using Course.Runner.IO;
 using Course.Runner.Notebooks;
+using Course.Runner.Tests.Fixtures;
 using Microsoft.DotNet.Interactive.Documents;
 
 namespace Course.Runner.Tests.Faults;
@@ -181,10 +182,12 @@ public sealed class InterruptedRunTests : IDisposable
     [PosixFaultFact]
     public async Task CellThatNeverEnds_TimesOut_ChapterFailsNamingTheCell_NextChapterRuns_ProcessEnds()
     {
-        _course.WriteChapter("01-fault", NotebookCellsWith("while (true) { }", "spin"));
+        // The 3 s limit is the spinning cell's own: as the run's --cell-timeout it also cut short setup cells that a loaded
+        // machine took longer than 3 s to compile (the test then named the wrong cell).
+        _course.WriteChapter("01-fault", NotebookCellsWith("while (true) { }", "spin", ownTimeoutSeconds: 3));
         _course.WriteChapter("02-after", NotebookCells.Markdown("# 02 — After"), NotebookCells.Code("1 + 1", "only"));
 
-        await using var run = CourseProcess.Start(_course.Tmp, _course.RunArgs("--cell-timeout", "3"));
+        await using var run = CourseProcess.Start(_course.Tmp, _course.RunArgs("--cell-timeout", "600"));
         var code = await run.WaitForExitAsync(Startup);
 
         Assert.True(code == 1, run.Output);
@@ -198,9 +201,10 @@ public sealed class InterruptedRunTests : IDisposable
     [PosixFaultFact]
     public async Task CellPrinting50MB_RunEnds_ExecutedNotebookIsWholeJson_NothingLeft()
     {
-        _course.WriteChapter("01-fault", NotebookCellsWith("var line = new string('x', 99);\nfor (var i = 0; i < 500_000; i++) { Console.WriteLine(line); }", "flood"));
+        // The 20 s limit is the flooding cell's own, so the setup cells are never what times out.
+        _course.WriteChapter("01-fault", NotebookCellsWith("var line = new string('x', 99);\nfor (var i = 0; i < 500_000; i++) { Console.WriteLine(line); }", "flood", ownTimeoutSeconds: 20));
 
-        await using var run = CourseProcess.Start(_course.Tmp, _course.RunArgs("--cell-timeout", "20"));
+        await using var run = CourseProcess.Start(_course.Tmp, _course.RunArgs("--cell-timeout", "600"));
         var code = await run.WaitForExitAsync(TimeSpan.FromMinutes(3));
 
         Assert.True(code is 0 or 1, $"exit {code}\n{run.Output[..Math.Min(run.Output.Length, 5000)]}");
@@ -213,10 +217,11 @@ public sealed class InterruptedRunTests : IDisposable
     [PosixFaultFact]
     public async Task CellReadingStdin_WithStdinAnOpenPipe_ReadsEndOfInputAtOnce_NotTheTimeout()
     {
-        _course.WriteChapter("01-fault", NotebookCellsWith("var line = Console.ReadLine();\nConsole.WriteLine(line is null ? \"stdin: end of input\" : \"stdin: \" + line);", "stdin"));
+        // The 60 s limit is the reading cell's own: a hang there fails the test, a slow setup on a loaded machine does not.
+        _course.WriteChapter("01-fault", NotebookCellsWith("var line = Console.ReadLine();\nConsole.WriteLine(line is null ? \"stdin: end of input\" : \"stdin: \" + line);", "stdin", ownTimeoutSeconds: 60));
 
         // CourseProcess keeps stdin an open pipe that is never written, as a CI runner or a parent script does.
-        await using var run = CourseProcess.Start(_course.Tmp, _course.RunArgs("--cell-timeout", "60"));
+        await using var run = CourseProcess.Start(_course.Tmp, _course.RunArgs("--cell-timeout", "600"));
         var code = await run.WaitForExitAsync(Startup);
 
         Assert.True(code == 0, run.Output);
@@ -230,13 +235,19 @@ public sealed class InterruptedRunTests : IDisposable
     {
         await using var run = CourseProcess.Start(_course.Tmp, _course.RunArgs("--param", "waitSeconds=120"));
         await run.WaitForOutputAsync("(id measure) ... ok", Startup);
-        var stopped = run.Descendants.Where(pid => CommandLineOf(pid).Contains("course.dll") || CommandLineOf(pid).Contains("AddressInUse.dll")).ToList();
+        // The tree read from /proc now, not the tracker's last sample: under load that could miss the child server the
+        // "child" cell started, which then ended by itself and made the next run's count one off.
+        var stopped = AddressInUse.Child.ProcessTree.Descendants(run.Id)
+            .Where(pid => CommandLineOf(pid).Contains("course.dll") || CommandLineOf(pid).Contains("AddressInUse.dll")).ToList();
         Assert.NotEmpty(stopped);
         foreach (var pid in stopped)
         {
             Assert.Equal(0, SendSignal(pid, SigStop));
         }
 
+        // kill() only queues SIGSTOP; a process stops when it next gets a core, which under load can take a while.
+        Assert.True(await AddressInUse.Observation.Poll.TryUntilAsync(() => stopped.All(pid => StateOf(pid) == "T"), Ending),
+            "not stopped: " + string.Join(", ", stopped.Select(pid => $"{pid} {StateOf(pid)}")));
         run.Signal(CourseProcess.SigKill);
         await run.WaitForExitAsync(Ending);
         // Nothing of a stopped process runs, its parent watch included: it stays (what the fault campaign found).
@@ -312,12 +323,17 @@ public sealed class InterruptedRunTests : IDisposable
         }
     }
 
-    private InteractiveDocumentElement[] NotebookCellsWith(string code, string id)
+    private InteractiveDocumentElement[] NotebookCellsWith(string code, string id, double? ownTimeoutSeconds = null)
     {
         // The default chapter with its wait cell replaced: setup, params, child, measure, <code>, done.
         var cells = _course.DefaultCells();
         var index = Array.FindIndex(cells, c => c.Id == "wait");
         cells[index] = NotebookCells.Code(code, id);
+        if (ownTimeoutSeconds is { } seconds)
+        {
+            TestNotebooks.WithOwnTimeout(cells[index], seconds);
+        }
+
         return cells;
     }
 

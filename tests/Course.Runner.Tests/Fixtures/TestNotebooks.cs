@@ -20,6 +20,13 @@ public static class TestNotebooks
         return notebook;
     }
 
+    /// <summary>The cell with its own time limit in its metadata ("course": {"timeout_seconds": …}), used for it instead of the run's --cell-timeout.</summary>
+    public static InteractiveDocumentElement WithOwnTimeout(InteractiveDocumentElement cell, double seconds)
+    {
+        Metadata.Child(cell.MetadataOf(), CellTimeout.MetadataKey)[CellTimeout.SecondsKey] = seconds;
+        return cell;
+    }
+
     /// <summary>Writes the notebook as &lt;folder&gt;/&lt;name&gt; and executes it from that file.</summary>
     public static async Task<NotebookRunResult> RunAsync(InteractiveDocument notebook, string folder, ExecutionOptions? options = null, string name = "test.ipynb", CancellationToken cancellationToken = default)
     {

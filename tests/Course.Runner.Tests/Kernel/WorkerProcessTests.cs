@@ -144,7 +144,11 @@ public sealed class WorkerProcessTests : IDisposable
         worker.Kill();
 
         Assert.Null(await worker.ReadAsync(deadline.Token));
+        // Its output ends when the dying process's pipes close, a moment before the OS reaps it; asserting HasExited right
+        // away failed under load. The exit is awaited (the deadline fails the test if it never comes), then its cause checked.
+        await worker.WaitForExitAsync(deadline.Token);
         Assert.True(worker.HasExited);
+        Assert.Contains("exit code 137", worker.DescribeExit());
     }
 
     [Fact]
