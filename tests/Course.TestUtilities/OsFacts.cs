@@ -25,3 +25,16 @@ public sealed class LinuxFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A theory that runs only on Linux, because it asserts what the Linux kernel or its tools do.</summary>
+public sealed class LinuxTheoryAttribute : TheoryAttribute
+{
+    /// <summary>Skips on other OSes, saying why.</summary>
+    public LinuxTheoryAttribute()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Skip = "Asserts Linux behaviour (the kernel, or tools such as coreutils' env and /proc); other OSes have their own expectations.";
+        }
+    }
+}

@@ -63,8 +63,22 @@ public sealed class ExitHooksTests
             Interlocked.Increment(ref received);
         });
 
+        Course.TestUtilities.InheritedSignals.AssertSigintNotIgnored();
         Assert.Equal(0, LibC.kill(Environment.ProcessId, 2 /* SIGINT */));
 
         Assert.True(await Poll.TryUntilAsync(() => Volatile.Read(ref received) > 0, TimeSpan.FromSeconds(10)), "the SIGINT handler never ran");
+    }
+
+    [LinuxTheory]
+    [InlineData("--ignore-signal=INT", true)]
+    [InlineData("--default-signal=INT", false)]
+    public async Task SigintIgnoredIn_ChildStartedWithSigintIgnoredOrDefault_ReadsItsMask(string envOption, bool expected)
+    {
+        // A real child's status, started by coreutils' env with SIGINT ignored or at default, as a background shell job would be.
+        using var child = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("env", [envOption, "cat", "/proc/self/status"]) { RedirectStandardOutput = true })!;
+        var status = await child.StandardOutput.ReadToEndAsync();
+        await child.WaitForExitAsync();
+
+        Assert.Equal(expected, Course.TestUtilities.InheritedSignals.SigintIgnoredIn(status));
     }
 }

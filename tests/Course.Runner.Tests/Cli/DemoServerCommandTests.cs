@@ -148,6 +148,7 @@ public sealed class DemoServerCommandTests
             await client.ConnectAsync(IPAddress.Loopback, port);
             await WaitForAsync(() => { lock (lines) { return lines.ToString().Contains(": connected"); } }, "the server accepted");
 
+            InheritedSignals.AssertSigintNotIgnored();
             using (var kill = Process.Start("kill", ["-INT", process.Id.ToString()]))
             {
                 await kill.WaitForExitAsync();

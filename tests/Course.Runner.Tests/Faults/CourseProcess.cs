@@ -171,6 +171,10 @@ public sealed class CourseProcess : IAsyncDisposable
             Snapshot();
         }
 
+        if (signal == 2)
+        {
+            InheritedSignals.AssertSigintNotIgnored();
+        }
         if (Kill(_process.Id, signal) != 0)
         {
             throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");

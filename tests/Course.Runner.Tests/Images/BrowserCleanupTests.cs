@@ -103,6 +103,7 @@ public sealed class BrowserCleanupTests : IDisposable
         using var runner = StartRunnerThatHoldsItsBrowser();
         var folder = await WaitForWorkFolderAsync(runner);
 
+        InheritedSignals.AssertSigintNotIgnored();
         using (var kill = Process.Start("kill", ["-INT", runner.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
             await kill.WaitForExitAsync();

@@ -248,6 +248,7 @@ public sealed partial class ReadmeCommandsTests(ITestOutputHelper log) : IDispos
         {
             var first = await process.StandardOutput.ReadLineAsync().WaitAsync(Deadline);
             Assert.True(first is not null, $"{command} printed nothing and exited {(process.HasExited ? process.ExitCode : -1)}:\n{errors}");
+            InheritedSignals.AssertSigintNotIgnored();
             using (var interrupt = Process.Start("kill", ["-INT", "--", $"-{process.Id}"]))
             {
                 await interrupt.WaitForExitAsync();
