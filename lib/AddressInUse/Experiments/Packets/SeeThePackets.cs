@@ -88,8 +88,36 @@ public sealed record CapturedConnection(string Scenario, string CaseId, string C
         ]);
         // The lab's own measurements besides the segments (counters, outcome, attempts), one plain line.
         var notes = string.Join(", ", Details.Where(d => d.Value is JsonValue).Select(d => $"{d.Key.Replace('_', ' ')} {d.Value}"));
-        return $"<p>{Html.E(ToString())}</p>" + (notes.Length > 0 ? $"<p>Lab: {Html.E(notes)}.</p>" : "") + Html.Table(["ms", "direction", "flags", "seq", "ack", "win", "len", "TSval/TSecr", "client becomes", "server becomes"], rows)
-            + $"<p>{Html.E(Trace.Count.Describe())}.</p>";
+        return $"<p>{Html.E(ToString())}</p>" + (notes.Length > 0 ? $"<p>Lab: {Html.E(notes)}.</p>" : "") + Html.Table(["ms", "direction", "flags", "seq", "ack", WindowColumn, "len", "TSval/TSecr", "client becomes", "server becomes"], rows)
+            + $"<p>{Html.E(CaptureNote())}</p>";
+    }
+
+    /// <summary>The table's window column: the header's 16-bit field as sent, which the peer multiplies by 2^(its window scale) (RFC 7323 §2.2).</summary>
+    public const string WindowColumn = "win (raw, before window scaling)";
+
+    /// <summary>
+    /// The line under the capture table: whether the capture was complete, what its count covers when the run made several
+    /// connections (the table shows the last), and why the kernel's count can exceed the frames captured.
+    /// </summary>
+    public string CaptureNote()
+    {
+        if (Trace is null)
+        {
+            return $"Not measured here: {Lab.Reason}.";
+        }
+
+        var count = Trace.Count;
+        var note = count.Describe() + ".";
+        if (count.Kept != Trace.Segments.Count)
+        {
+            var attempts = Details["attempts"] is JsonValue a && a.TryGetValue<int>(out var n) ? $" ({n.ToString(CultureInfo.InvariantCulture)} attempts)" : "";
+            note += string.Create(CultureInfo.InvariantCulture, $" The count covers every connection of this run{attempts}; the table shows the last one's {Trace.Segments.Count} segments.");
+        }
+        if (count.KeptInKernelUnits is { } units && units != count.Kept)
+        {
+            note += " The kernel counts one segment per MSS of payload (tcp_skb_pcount): the MSS was cut to half the peer's largest window (tcp_bound_to_half_wnd, net/ipv4/tcp_output.c), so a frame carrying two MSS counts twice.";
+        }
+        return note;
     }
 
     /// <summary>"6 segments; client CLOSED > … > TIME_WAIT; server …; the table agrees".</summary>

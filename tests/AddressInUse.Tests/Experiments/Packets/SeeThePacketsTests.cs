@@ -10,6 +10,24 @@ namespace AddressInUse.Tests.Experiments.Packets;
 /// <summary>The captured experiments, run in the real private network lab.</summary>
 public sealed class SeeThePacketsTests
 {
+    [Fact]
+    public void CaptureNote_CountOverFourAttemptsAndMssUnits_SaysTheTableShowsTheLastAttemptAndWhyTheKernelCountsMore()
+    {
+        TracedSegment Segment(double atUs, string from, string flags) => new(atUs, from, flags, 1, 1, 64, 0, null, null, 0);
+        var segments = new[] { Segment(0, "client", "SYN"), Segment(1, "server", "SYN,ACK"), Segment(2, "client", "ACK") };
+        var count = new CaptureCount(52, 26, 27, 0, 0, 0) { KeptInKernelUnits = 27 };
+        var run = new CapturedConnection("simultaneous", "B3", "captured-simultaneous", "simultaneous close", new LabAvailability(true, ""),
+            new PacketTrace("127.0.0.1:1", "127.0.0.1:2", segments, [], count), new System.Text.Json.Nodes.JsonObject { ["attempts"] = 4 }, new Dictionary<string, string>());
+
+        var note = run.CaptureNote();
+
+        Assert.StartsWith("capture complete: yes (26 segments captured, 27 as the kernel counts them (in MSS units)", note);
+        Assert.Contains("The count covers every connection of this run (4 attempts); the table shows the last one's 3 segments.", note);
+        Assert.Contains("tcp_bound_to_half_wnd", note);
+        Assert.Contains(">win (raw, before window scaling)</th>", run.ToHtml());
+        Assert.Contains(System.Net.WebUtility.HtmlEncode(note), run.ToHtml());
+    }
+
     [LabFact]
     public async Task CloseAsync_ClientClosesFirst_FourWayCloseCapturedAndTheTableAgrees()
     {
