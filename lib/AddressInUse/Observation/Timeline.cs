@@ -86,6 +86,32 @@ public sealed class Timeline
         return e;
     }
 
+    /// <summary>
+    /// Makes one of the experiment's own calls that changes a socket's state (close(), shutdown()) and records it by one end,
+    /// stamped when the call starts: a sample is stamped after its read, so every state the call causes is drawn after its marker,
+    /// even when this thread is descheduled between the call and the stamp.
+    /// </summary>
+    public TimelineEvent CallBy(string side, string kind, string label, Action call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var at = NowMs;
+        call();
+        var e = new TimelineEvent(at, kind, label, null, side);
+        _events.Enqueue(e);
+        return e;
+    }
+
+    /// <summary>As <see cref="CallBy"/>, for calls made on other threads (e.g. two ends released at once): stamped when the work starts.</summary>
+    public async Task<TimelineEvent> CallByAsync(string side, string kind, string label, Func<Task> call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var at = NowMs;
+        await call().ConfigureAwait(false);
+        var e = new TimelineEvent(at, kind, label, null, side);
+        _events.Enqueue(e);
+        return e;
+    }
+
     /// <summary>Records a socket call's outcome ("ok" or its errno name) as an event now.</summary>
     public TimelineEvent Mark(string kind, string label, Native.StepResult result)
     {

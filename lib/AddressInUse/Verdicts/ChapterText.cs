@@ -44,12 +44,13 @@ public sealed class ChapterText
         Judge(paragraph, sentence, evidence, about, cases =>
         {
             var failing = cases.Where(c => !each(c)).ToList();
-            return (failing.Count == 0, Describe(failing.Count == 0 ? cases : failing));
+            var shown = failing.Count == 0 ? cases : failing;
+            return (failing.Count == 0, Describe(shown, FieldsRead(shown, cs => string.Concat(cs.Select(c => Outcome(() => each(c)))))));
         });
 
     /// <summary>Judges a sentence about the deciding cases taken together (a count, a comparison between cases).</summary>
     public TextVerdict CheckAll(string paragraph, string sentence, object? evidence, Func<IReadOnlyList<CaseRecord>, bool> all, string? about = null) =>
-        Judge(paragraph, sentence, evidence, about, cases => (all(cases), Describe(cases)));
+        Judge(paragraph, sentence, evidence, about, cases => (all(cases), Describe(cases, FieldsRead(cases, cs => Outcome(() => all(cs))))));
 
     /// <summary>Marks a sentence "not measured here" with the reason, for a run whose cases exist but cannot show the sentence (e.g. one address family only).</summary>
     /// <param name="paragraph">The paragraph's id within the chapter, stable across edits.</param>
@@ -120,21 +121,121 @@ public sealed class ChapterText
     }
 
     /// <summary>A short description of cases: each one's outcome (and its measured counts) when there are few, a count per outcome otherwise.</summary>
-    public static string Describe(IReadOnlyList<CaseRecord> cases)
+    public static string Describe(IReadOnlyList<CaseRecord> cases) => Describe(cases, []);
+
+    /// <summary>
+    /// A short description of cases, as <see cref="Describe(IReadOnlyList{CaseRecord})"/>, that shows the values at
+    /// <paramref name="fieldsRead"/> (paths into each case's details, e.g. ["packets", "capture_complete"]) when any are given.
+    /// </summary>
+    public static string Describe(IReadOnlyList<CaseRecord> cases, IReadOnlyList<string[]> fieldsRead)
     {
         static string Outcome(CaseRecord c) => c.Errno is { } n ? $"{c.Outcome} ({n})" : c.Outcome;
         // A setting read from the OS is described by what was read, not by the step that read it.
-        static string One(CaseRecord c) => c.Scenario == Scenarios.Settings && c.Settings?.GetValueOrDefault(c.Case) is { } value
+        string One(CaseRecord c) => c.Scenario == Scenarios.Settings && c.Settings?.GetValueOrDefault(c.Case) is { } value
             ? $"{c.Case} read {value}"
-            : $"{c.Scenario} {c.Case} ({c.Api}): {c.Step} {Outcome(c)}{Measurements(c)}";
+            : $"{c.Scenario} {c.Case} ({c.Api}): {c.Step} {Outcome(c)}{(fieldsRead.Count > 0 ? Values(c, fieldsRead) : Measurements(c))}";
         if (cases.Count <= 3)
         {
             return string.Join("; ", cases.Select(One));
         }
 
         var counts = cases.GroupBy(Outcome).Select(g => $"{g.Count().ToString(CultureInfo.InvariantCulture)} {g.Key}");
-        return $"{cases.Count} cases: {string.Join(", ", counts)}";
+        var read = fieldsRead.Count == 0 ? "" : $" [check read {string.Join(", ", fieldsRead.Select(p => string.Join('.', p)))}]";
+        return $"{cases.Count} cases: {string.Join(", ", counts)}{read}";
     }
+
+    /// <summary>
+    /// The details fields a check reads, found by taking each field away in turn (and then each field inside it) and
+    /// seeing whether the check's result changes; the check is a plain delegate, so this is the only way to know what it read.
+    /// </summary>
+    /// <param name="cases">The cases the check judged.</param>
+    /// <param name="evaluate">The check's result on the cases, as a string to compare ("T", "F", "X" for an exception, one per case or one in all).</param>
+    public static IReadOnlyList<string[]> FieldsRead(IReadOnlyList<CaseRecord> cases, Func<IReadOnlyList<CaseRecord>, string> evaluate)
+    {
+        var baseline = evaluate(cases);
+        var read = new List<string[]>();
+        void Probe(string[] prefix)
+        {
+            var keys = cases.SelectMany(c => At(c.Details, prefix) is JsonObject o ? o.Select(p => p.Key) : []).Distinct(StringComparer.Ordinal).ToList();
+            foreach (var key in keys.Where(k => prefix.Length > 0 || k != "port"))
+            {
+                string[] path = [.. prefix, key];
+                if (evaluate(cases.Select(c => c with { Details = Without(c.Details, path) }).ToList()) == baseline)
+                {
+                    continue;
+                }
+
+                var found = read.Count;
+                // Inside an object the check read, name the fields it used rather than the whole object.
+                if (path.Length < 3 && cases.Any(c => At(c.Details, path) is JsonObject))
+                {
+                    Probe(path);
+                }
+                if (read.Count == found)
+                {
+                    read.Add(path);
+                }
+            }
+        }
+
+        Probe([]);
+        return read;
+    }
+
+    private static string Outcome(Func<bool> check)
+    {
+        try
+        {
+            return check() ? "T" : "F";
+        }
+        catch (Exception)
+        {
+            // A check that reaches for a field taken away by FieldsRead throws (null or missing key): that too shows it read the field.
+            return "X";
+        }
+    }
+
+    private static JsonNode? At(JsonObject? details, IEnumerable<string> path)
+    {
+        JsonNode? node = details;
+        foreach (var key in path)
+        {
+            node = node is JsonObject o ? o[key] : null;
+        }
+
+        return node;
+    }
+
+    private static JsonObject? Without(JsonObject? details, string[] path)
+    {
+        if (details?.DeepClone() is not JsonObject copy)
+        {
+            return details;
+        }
+
+        (At(copy, path[..^1]) as JsonObject)?.Remove(path[^1]);
+        return copy;
+    }
+
+    /// <summary>" [packets.capture_complete true, runs 10]": the values a check read from one case, each cut to a readable length.</summary>
+    private static string Values(CaseRecord c, IReadOnlyList<string[]> paths)
+    {
+        var values = paths
+            .Select(p => (Name: string.Join('.', p), Node: At(c.Details, p)))
+            .Where(v => v.Node is not null)
+            .Select(v => $"{v.Name} {Cut(v.Node switch
+            {
+                JsonValue value when value.TryGetValue<string>(out var text) => text,
+                JsonValue value when value.TryGetValue<double>(out var d) => d.ToString(CultureInfo.InvariantCulture),
+                JsonArray array => string.Join(", ", array.Select(a => a is JsonValue av && av.TryGetValue<string>(out var t) ? t : a?.ToJsonString())),
+                _ => v.Node!.ToJsonString(),
+            }, 90)}")
+            .ToList();
+        return values.Count == 0 ? "" : $" [{string.Join("; ", values)}]";
+    }
+
+    /// <summary>The text, or its first <paramref name="length"/> characters and "…".</summary>
+    public static string Cut(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
 
     /// <summary>" [server_time_wait 100, peer_saw ECONNRESET]": a case's plain measured values, so a verdict line shows the numbers it judged; empty when it has none.</summary>
     private static string Measurements(CaseRecord c)

@@ -80,13 +80,16 @@ public sealed record TextVerdict : VerdictDisplay
         _ => "not_measured",
     };
 
-    /// <summary>The verdict as the one line shown under its paragraph.</summary>
+    /// <summary>The verdict as the one line shown under its paragraph: its state, the sentence it judges, and what was measured (cut to one line; <see cref="Measured"/> has it all).</summary>
     public string Line => Kind switch
     {
-        TextVerdictKind.Holds => $"✔ holds on this machine ({MeasuredOn}): {Measured}",
-        TextVerdictKind.DoesNotHold => $"✘ does not hold here ({MeasuredOn}): measured {Measured}",
-        _ => $"○ not measured on this OS: {Measured}",
+        TextVerdictKind.Holds => $"✔ holds on this machine ({MeasuredOn}): \"{Sentence}\" — measured {ChapterText.Cut(Measured, MeasuredInLine)}",
+        TextVerdictKind.DoesNotHold => $"✘ does not hold here ({MeasuredOn}): \"{Sentence}\" — measured {ChapterText.Cut(Measured, MeasuredInLine)}",
+        _ => $"○ not measured on this OS: \"{Sentence}\" — {ChapterText.Cut(Measured, MeasuredInLine)}",
     };
+
+    /// <summary>How much of <see cref="Measured"/> the line shows; the tooltip and results.json keep the rest.</summary>
+    public const int MeasuredInLine = 260;
 
     /// <summary>The line, coloured by verdict, with the sentence and evidence in its tooltip.</summary>
     public override string ToHtml()
@@ -97,7 +100,7 @@ public sealed record TextVerdict : VerdictDisplay
             TextVerdictKind.DoesNotHold => ("#b71c1c", "#ffebee"),
             _ => ("#555", "#f3f3f3"),
         };
-        var title = $"{Id}: \"{Sentence}\" — evidence: {(Evidence.Count == 0 ? "none" : string.Join(", ", Evidence))}";
+        var title = $"{Id}: measured {Measured} — evidence: {(Evidence.Count == 0 ? "none" : string.Join(", ", Evidence))}";
         // id="verdict-<paragraph>" is the target of the [✓](#verdict-<paragraph>) link that binds a sentence of the chapter's text to this line.
         return $"<div id=\"verdict-{Html.E(Paragraph)}\" class=\"course-verdict verdict-{VerdictName.Replace('_', '-')}\" data-verdict-id=\"{Html.E(Id)}\" title=\"{Html.E(title)}\" " +
                $"style=\"font-size:13px;color:{colour};background:{background};border-left:4px solid {colour};padding:2px 8px;margin:2px 0\">{Html.E(Line)}</div>";
@@ -127,8 +130,8 @@ public sealed record TextVerdict : VerdictDisplay
         return json.ToJsonString(CaseRecord.JsonOptions);
     }
 
-    /// <summary>The one line and the claim it judges.</summary>
-    public override string ToString() => $"{Line}  [{Id}: {Sentence}]";
+    /// <summary>The one line and the verdict's id.</summary>
+    public override string ToString() => $"{Line}  [{Id}]";
 }
 
 /// <summary>Several verdicts shown together under one paragraph (e.g. one sentence per OS), one line each.</summary>

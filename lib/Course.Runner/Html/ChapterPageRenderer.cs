@@ -76,6 +76,7 @@ public sealed partial class ChapterPageRenderer
                 .Append(Encode(options.FailureMessage)).Append("</div>\n");
         }
 
+        var verdictMarks = VerdictMarks(notebook);
         var chartNumber = 0;
         for (var i = 0; i < notebook.Elements.Count; i++)
         {
@@ -91,7 +92,7 @@ public sealed partial class ChapterPageRenderer
             {
                 case "markdown":
                     body.Append($"<section class=\"cell markdown\" id=\"{anchor}\">\n")
-                        .Append(markdown.ToHtml(cell.Contents, url => InlineImage(url, cell, options.SourceDirectory)))
+                        .Append(markdown.ToHtml(cell.Contents, url => InlineImage(url, cell, options.SourceDirectory), paragraph => verdictMarks.GetValueOrDefault(paragraph, VerdictMark.For(null))))
                         .Append("</section>\n");
                     break;
                 case "code":
@@ -142,6 +143,22 @@ public sealed partial class ChapterPageRenderer
             .Append(Navigation(options, "bottom"))
             .Append("</body>\n</html>\n");
         return page.ToString();
+    }
+
+    /// <summary>
+    /// The mark each verdict paragraph of the run earns, from the verdicts its outputs carry: when one paragraph has
+    /// several verdicts (one per OS), the weakest decides (does not hold, then not measured, then holds).
+    /// </summary>
+    public static IReadOnlyDictionary<string, VerdictMark> VerdictMarks(InteractiveDocument executed)
+    {
+        static int Rank(string? name) => name switch { "does_not_hold" => 0, "not_measured" => 1, "holds" => 2, _ => 1 };
+        return Results.ResultsAggregator.CollectVerdicts(executed, "page")
+            .Where(v => v["paragraph"] is JsonValue p && p.TryGetValue<string>(out _))
+            .GroupBy(v => v["paragraph"]!.GetValue<string>(), StringComparer.Ordinal)
+            .ToDictionary(
+                g => g.Key,
+                g => VerdictMark.For(g.Select(v => v["verdict"] is JsonValue n && n.TryGetValue<string>(out var name) ? name : null).MinBy(Rank)),
+                StringComparer.Ordinal);
     }
 
     /// <summary>Makes a relative link from a notebook usable from the page: resolved from the notebook's folder, links to .ipynb chapters become their .html pages.</summary>

@@ -46,6 +46,10 @@ public static class PageStyles
         table.compare td.verdict.does-not-hold { color: #b71c1c; font-weight: 600; }
         table.compare td.verdict.not-measured { color: var(--muted); font-style: italic; }
         .course-verdict { font-size: 13px; }
+        a.verdict-mark { text-decoration: none; font-weight: 600; }
+        a.verdict-mark.holds { color: #1b5e20; }
+        a.verdict-mark.does-not-hold { color: #b71c1c; }
+        a.verdict-mark.not-measured { color: #555; }
         .status { font: .75rem ui-monospace, monospace; padding: .1rem .5rem; border-radius: 1rem; color: #fff; background: #656d76; }
         .status.ok { background: #1a7f37; }
         .status.failed { background: #cf222e; }

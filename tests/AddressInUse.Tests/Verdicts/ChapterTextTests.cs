@@ -43,6 +43,43 @@ public sealed class ChapterTextTests : IDisposable
     }
 
     [Fact]
+    public void Check_CheckReadsNestedFields_LineShowsTheSentenceAndOnlyTheFieldsTheCheckRead()
+    {
+        var text = new ChapterText("02", _images, "linux");
+        var measured = Case("captured-client-closes-first", "ok") with
+        {
+            Details = new JsonObject
+            {
+                ["port"] = 40001, ["runs"] = 10, ["unrelated"] = 5,
+                ["packets"] = new JsonObject { ["capture_complete"] = true, ["segments"] = 7, ["arrows"] = new JsonArray("client>server FIN", "server>client ACK") },
+            },
+        };
+
+        var verdict = text.Check("observe-packets-complete", "The capture kept every segment.", measured,
+            c => c.Details!["packets"]!["capture_complete"]!.GetValue<bool>() && c.Details!["runs"]!.GetValue<int>() == 10);
+
+        Assert.StartsWith("✔ holds on this machine (linux): \"The capture kept every segment.\" — measured ", verdict.Line);
+        Assert.EndsWith("[runs 10; packets.capture_complete true]", verdict.Line);
+        Assert.DoesNotContain("unrelated", verdict.Line);
+        Assert.DoesNotContain("segments", verdict.Line);
+    }
+
+    [Fact]
+    public void CheckAll_CheckReadsAnArray_LineShowsItsItemsCutToOneLine()
+    {
+        var text = new ChapterText("02", _images, "linux");
+        var arrows = new JsonArray(Enumerable.Range(1, 60).Select(i => (JsonNode?)JsonValue.Create($"client>server ACK {i}")).ToArray());
+        var measured = Case("captured", "ok") with { Details = new JsonObject { ["arrows"] = arrows, ["other"] = 1 } };
+
+        var verdict = text.CheckAll("observe-arrows", "Every segment is an ACK.", measured, cs => cs.All(c => c.Details!["arrows"]!.AsArray().All(a => $"{a}".Contains("ACK"))));
+
+        Assert.Contains("[arrows client>server ACK 1, client>server ACK 2, ", verdict.Line);
+        Assert.Contains("…", verdict.Line);
+        Assert.DoesNotContain("ACK 60", verdict.Line);
+        Assert.DoesNotContain("other", verdict.Line);
+    }
+
+    [Fact]
     public void Check_OneCaseContradicts_DoesNotHoldAndNamesOnlyThatCase()
     {
         var text = new ChapterText("05", _images, "linux");
@@ -51,7 +88,7 @@ public sealed class ChapterTextTests : IDisposable
         var verdict = text.Check("explain", "Every restart fails.", cases, c => c.Outcome != "ok");
 
         Assert.Equal(TextVerdictKind.DoesNotHold, verdict.Kind);
-        Assert.Equal("✘ does not hold here (linux): measured A1 b (native): bind ok", verdict.Line);
+        Assert.Equal("✘ does not hold here (linux): \"Every restart fails.\" — measured A1 b (native): bind ok", verdict.Line);
     }
 
     [Fact]

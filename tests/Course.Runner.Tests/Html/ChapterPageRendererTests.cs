@@ -4,6 +4,7 @@ using Course.Runner.Html;
 using Course.Runner.Notebooks;
 using Microsoft.DotNet.Interactive.Documents;
 using AddressInUse.Display;
+using AddressInUse.Verdicts;
 
 namespace Course.Runner.Tests.Html;
 
@@ -222,6 +223,28 @@ public sealed class ChapterPageRendererTests
         Assert.Contains("<p class=\"verdict\">holds</p>", page);
         Assert.Contains("<div class=\"source\"><div class=\"prompt\">[ ]</div><pre><code class=\"language-csharp\">var visible = 1;", page);
         Assert.Single(Regex.Matches(page, "<details class=\"source\">"));
+    }
+
+    [Fact]
+    public void Render_VerdictLinks_ShowTheStateOfTheVerdictTheyPointTo()
+    {
+        var notebook = NotebookCells.CreatePolyglot();
+        notebook.AddCell(NotebookCells.Markdown(
+            "Measured sentence. [✓](#verdict-held)\nUnmeasured sentence. [✓](#verdict-skipped)\nRefuted sentence. [✓](#verdict-refuted)\n"
+            + "Sentence whose verdict never ran. [✓](#verdict-absent)"));
+        var check = notebook.AddCell(NotebookCells.Code("text.Check(...)"));
+        foreach (var (paragraph, kind) in new[] { ("held", TextVerdictKind.Holds), ("skipped", TextVerdictKind.NotMeasured), ("refuted", TextVerdictKind.DoesNotHold) })
+        {
+            var verdict = new TextVerdict { Chapter = "02", Paragraph = paragraph, Sentence = "A sentence.", Kind = kind, Measured = "m", Evidence = [] };
+            check.Outputs.Add(NotebookOutputs.Display(new Dictionary<string, object> { [MimeTypes.Html] = verdict.ToHtml(), [MimeTypes.Verdicts] = verdict.ToJson() }));
+        }
+
+        var page = Renderer.Render(notebook, new ChapterPageOptions());
+
+        Assert.Matches("<a href=\"#verdict-held\"[^>]*class=\"verdict-mark holds\"[^>]*>✓</a>", page);
+        Assert.Matches("<a href=\"#verdict-skipped\"[^>]*class=\"verdict-mark not-measured\"[^>]*>○</a>", page);
+        Assert.Matches("<a href=\"#verdict-refuted\"[^>]*class=\"verdict-mark does-not-hold\"[^>]*>✘</a>", page);
+        Assert.Matches("<a href=\"#verdict-absent\"[^>]*class=\"verdict-mark not-measured\"[^>]*>○</a>", page);
     }
 
     [Fact]

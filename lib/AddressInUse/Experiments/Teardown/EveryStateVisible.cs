@@ -188,10 +188,8 @@ public static class EveryStateVisible
         c.Timeline.MarkBy(EventSides.Server, EventKinds.Send, $"server writes {serverBytes} bytes; the client does not read");
         var clientBytes = LoopbackConnection.FillUntilBlocked(c.Client!);
         c.Timeline.MarkBy(EventSides.Client, EventKinds.Send, $"client writes {clientBytes} bytes; the server does not read");
-        c.Server!.Shutdown(SocketShutdown.Send);
-        c.Timeline.MarkBy(EventSides.Server, EventKinds.Shutdown, "server shutdown(SHUT_WR): its FIN queues behind its data");
-        c.Client!.Shutdown(SocketShutdown.Send);
-        c.Timeline.MarkBy(EventSides.Client, EventKinds.Shutdown, "client shutdown(SHUT_WR): its FIN queues too");
+        c.Timeline.CallBy(EventSides.Server, EventKinds.Shutdown, "server shutdown(SHUT_WR): its FIN queues behind its data", () => c.Server!.Shutdown(SocketShutdown.Send));
+        c.Timeline.CallBy(EventSides.Client, EventKinds.Shutdown, "client shutdown(SHUT_WR): its FIN queues too", () => c.Client!.Shutdown(SocketShutdown.Send));
         await c.WaitForAsync(s => s == TcpState.FinWait1, s => s == TcpState.FinWait1, "FIN_WAIT_1 on both ends", cancellationToken).ConfigureAwait(false);
         await HoldAsync(c, cancellationToken).ConfigureAwait(false);
         var drainServer = LoopbackConnection.DrainAsync(c.Server!, cancellationToken);
@@ -216,13 +214,11 @@ public static class EveryStateVisible
     {
         address = Guards.Loopback(address ?? IPAddress.Loopback);
         await using var c = await LoopbackConnection.OpenAsync(address, bufferBytes: BufferBytes, sampleInterval: TimeSpan.FromMilliseconds(1), cancellationToken: cancellationToken).ConfigureAwait(false);
-        c.Client!.Shutdown(SocketShutdown.Send);
-        c.Timeline.MarkBy(EventSides.Client, EventKinds.Shutdown, "client shutdown(SHUT_WR), then stops reading");
+        c.Timeline.CallBy(EventSides.Client, EventKinds.Shutdown, "client shutdown(SHUT_WR), then stops reading", () => c.Client!.Shutdown(SocketShutdown.Send));
         await c.WaitForAsync(s => s == TcpState.CloseWait, s => s == TcpState.FinWait2, "CLOSE_WAIT / FIN_WAIT_2", cancellationToken).ConfigureAwait(false);
         var bytes = LoopbackConnection.FillUntilBlocked(c.Server!);
         c.Timeline.MarkBy(EventSides.Server, EventKinds.Send, $"server writes {bytes} bytes");
-        c.Server!.Shutdown(SocketShutdown.Send);
-        c.Timeline.MarkBy(EventSides.Server, EventKinds.Shutdown, "server shutdown(SHUT_WR): its FIN queues behind the data");
+        c.Timeline.CallBy(EventSides.Server, EventKinds.Shutdown, "server shutdown(SHUT_WR): its FIN queues behind the data", () => c.Server!.Shutdown(SocketShutdown.Send));
         await c.WaitForAsync(s => s == TcpState.LastAck, _ => true, "LAST_ACK on the server end", cancellationToken).ConfigureAwait(false);
         await HoldAsync(c, cancellationToken).ConfigureAwait(false);
         c.Timeline.MarkBy(EventSides.Client, EventKinds.Read, "client reads everything");
@@ -250,10 +246,9 @@ public static class EveryStateVisible
             var client = c.Client!;
             using var start = new Barrier(2);
             // Both threads wait at the barrier, so the two FINs leave as close together as the scheduler allows.
-            var closeServer = Task.Run(() => { start.SignalAndWait(); server.Shutdown(SocketShutdown.Send); }, cancellationToken);
-            var closeClient = Task.Run(() => { start.SignalAndWait(); client.Shutdown(SocketShutdown.Send); }, cancellationToken);
-            await Task.WhenAll(closeServer, closeClient).ConfigureAwait(false);
-            c.Timeline.MarkBy(EventSides.Both, EventKinds.Shutdown, "both ends shutdown(SHUT_WR) at once");
+            await c.Timeline.CallByAsync(EventSides.Both, EventKinds.Shutdown, "both ends shutdown(SHUT_WR) at once", () => Task.WhenAll(
+                Task.Run(() => { start.SignalAndWait(); server.Shutdown(SocketShutdown.Send); }, cancellationToken),
+                Task.Run(() => { start.SignalAndWait(); client.Shutdown(SocketShutdown.Send); }, cancellationToken))).ConfigureAwait(false);
             var settled = await c.WaitForAsync(s => s is null or TcpState.TimeWait, s => s is null or TcpState.TimeWait, "both ends to finish", cancellationToken).ConfigureAwait(false);
             c.CloseServer();
             c.CloseClient();

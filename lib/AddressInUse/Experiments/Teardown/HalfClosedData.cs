@@ -65,8 +65,7 @@ public static class HalfClosedData
         await using var c = await LoopbackConnection.OpenAsync(IPAddress.Loopback, cancellationToken: cancellationToken).ConfigureAwait(false);
         c.Sampler.Track(c.Client!);
         c.Sampler.Track(c.Server!);
-        c.Client!.Shutdown(SocketShutdown.Send);
-        c.Timeline.MarkBy(EventSides.Client, EventKinds.Shutdown, "client shutdown(SHUT_WR): FIN");
+        c.Timeline.CallBy(EventSides.Client, EventKinds.Shutdown, "client shutdown(SHUT_WR): FIN", () => c.Client!.Shutdown(SocketShutdown.Send));
         var eof = await c.Server!.ReceiveAsync(new byte[16], SocketFlags.None, cancellationToken).ConfigureAwait(false);
         c.Timeline.MarkBy(EventSides.Server, EventKinds.Read, eof == 0 ? "server reads EOF" : $"server read {eof} bytes");
         var during = await c.WaitForAsync(s => s == TcpState.CloseWait, s => s == TcpState.FinWait2, "CLOSE_WAIT on the server end, FIN_WAIT_2 on the client end", cancellationToken).ConfigureAwait(false);

@@ -119,23 +119,23 @@ internal sealed class LoopbackConnection : IAsyncDisposable
 
     public void CloseListener()
     {
-        Listener?.Dispose();
+        // Stamped when close() starts, so no state it causes can be drawn before its marker.
+        Timeline.CallBy(EventSides.Server, EventKinds.Close, "listener closed", () => Listener?.Dispose());
         Listener = null;
-        Timeline.MarkBy(EventSides.Server, EventKinds.Close, "listener closed");
     }
 
     public void CloseServer(string label = "server closes")
     {
-        Server?.Dispose();
+        // Stamped when close() starts, so no state it causes can be drawn before its marker.
+        Timeline.CallBy(EventSides.Server, EventKinds.Close, label, () => Server?.Dispose());
         Server = null;
-        Timeline.MarkBy(EventSides.Server, EventKinds.Close, label);
     }
 
     public void CloseClient(string label = "client closes")
     {
-        Client?.Dispose();
+        // Stamped when close() starts, so no state it causes can be drawn before its marker.
+        Timeline.CallBy(EventSides.Client, EventKinds.Close, label, () => Client?.Dispose());
         Client = null;
-        Timeline.MarkBy(EventSides.Client, EventKinds.Close, label);
     }
 
     /// <summary>Waits until a fresh sample shows the server end and the client end in states that satisfy the conditions (null = gone).</summary>

@@ -35,6 +35,66 @@ public sealed class TeardownTests
         Assert.Contains("gap between samples, median / widest", comparison.ToHtml());
     }
 
+    [UnixFact]
+    public async Task WhoGetsTimeWait_FiveRoundsEachOrder_NoPostCloseStateIsDrawnBeforeTheFirstCloseMarker()
+    {
+        var comparison = await WhoGetsTimeWait.CompareAsync(rounds: 5);
+
+        foreach (var run in comparison.Outcomes.SelectMany(o => o.Runs))
+        {
+            string[] ends = [$"{run.ServerEnd}>{run.ClientEnd}", $"{run.ClientEnd}>{run.ServerEnd}"];
+            var early = run.Timeline.Histories().Where(h => ends.Contains(h.Key)).SelectMany(h => h.Spans)
+                .Where(span => span.State != "ESTABLISHED" && span.FromMs < run.FirstCloseAtMs)
+                .Select(span => $"{span.State} at {span.FromMs - run.FirstCloseAtMs:0.0} ms");
+            Assert.Empty(early);
+        }
+    }
+
+    [LinuxFact]
+    public async Task LoopbackConnection_TableSampledBetweenCloseAndItsStamp_NoPostCloseStateBeforeTheCloseMarker()
+    {
+        TcpSampler? sampler = null;
+        var clock = new StallingClock(() => sampler);
+        await using var c = await LoopbackConnection.OpenAsync(IPAddress.Loopback, timeline: new Timeline(clock));
+        sampler = c.Sampler;
+
+        clock.Arm();
+        c.CloseServer("server closes first");
+        var close = c.Timeline.Events[^1];
+        await c.WaitForAsync(s => s != TcpState.Established, s => s == TcpState.CloseWait, "the client end to reach CLOSE_WAIT", CancellationToken.None);
+
+        Assert.True(clock.Stalled, "the clock made the sampler read the table while the close was being stamped");
+        var early = c.Timeline.Samples.Where(s => s.AtMs < close.AtMs).SelectMany(s => s.Entries)
+            .Where(e => (e.Key == c.ServerKey || e.Key == c.ClientKey) && e.State != TcpState.Established).Select(e => $"{e.Key} {e.StateName}");
+        Assert.Empty(early);
+        Assert.Contains(c.Timeline.Samples, s => s.AtMs > close.AtMs && s.Entries.Any(e => e.Key == c.ClientKey && e.State == TcpState.CloseWait));
+    }
+
+    /// <summary>
+    /// A clock that, once armed, makes the next timestamp taken on the arming thread wait for one fresh sample of the table:
+    /// the stall a loaded machine can put between a close() and the stamp of its marker.
+    /// </summary>
+    private sealed class StallingClock(Func<TcpSampler?> sampler) : TimeProvider
+    {
+        private int _armedThread = -1;
+
+        public bool Stalled { get; private set; }
+
+        public void Arm() => Volatile.Write(ref _armedThread, Environment.CurrentManagedThreadId);
+
+        public override long GetTimestamp()
+        {
+            var thread = Environment.CurrentManagedThreadId;
+            if (Interlocked.CompareExchange(ref _armedThread, -1, thread) == thread && sampler() is { } s)
+            {
+                Stalled = true;
+                s.SampleNow();
+            }
+
+            return base.GetTimestamp();
+        }
+    }
+
     [Theory]
     [InlineData(true, 40)]
     [InlineData(false, 25)]
