@@ -16,7 +16,8 @@ namespace AddressInUse.Experiments.Avoiding;
 /// <param name="PeerSaw">How the peer's reading ended: "EOF" (an orderly FIN) or the error name, e.g. "ECONNRESET".</param>
 /// <param name="CloserStateAfter">The closing side's 4-tuple in the OS's TCP table after both ends finished: "TIME_WAIT", another state, or "none".</param>
 /// <param name="CloserPort">The closing side's local port.</param>
-public sealed record LingerZeroOutcome(bool LingerZero, long BytesSent, long BytesReceived, string PeerSaw, string CloserStateAfter, int CloserPort)
+/// <param name="PeerQueuedAtReset">Bytes waiting in the peer's receive queue (FIONREAD, .NET's Socket.Available) once the closer's RST had reached it and before the peer read anything; null for the ordinary close (whose FIN waits behind the unread data) or when it could not be read.</param>
+public sealed record LingerZeroOutcome(bool LingerZero, long BytesSent, long BytesReceived, string PeerSaw, string CloserStateAfter, int CloserPort, long? PeerQueuedAtReset = null)
 {
     /// <summary>Bytes the peer never got.</summary>
     public long BytesLost => BytesSent - BytesReceived;
@@ -37,6 +38,7 @@ public sealed record LingerZeroOutcome(bool LingerZero, long BytesSent, long Byt
                 ["bytes_sent"] = BytesSent,
                 ["bytes_received"] = BytesReceived,
                 ["bytes_lost"] = BytesLost,
+                ["peer_queued_at_reset"] = PeerQueuedAtReset,
             },
         };
     }
@@ -67,13 +69,14 @@ public sealed record LingerZeroComparison(LingerZeroOutcome Fin, LingerZeroOutco
 
     /// <summary>One row per close: what the closer left behind and what the peer saw.</summary>
     public override string ToHtml() => Table(
-        ["close", "closing side afterwards", "peer's read ended with", "bytes sent", "bytes the peer got", "lost"],
+        ["close", "closing side afterwards", "peer's read ended with", "bytes sent", "waiting at the peer when the RST reached it", "bytes the peer got", "lost"],
         o =>
         [
             o.LingerZero ? "SO_LINGER {on, 0}" : "ordinary close (FIN)",
             $"<code>{Html.E(o.CloserStateAfter)}</code>",
             Html.Badge(o.PeerSaw == "EOF" ? "ok" : o.PeerSaw, o.PeerSaw) + (o.PeerSaw == "EOF" ? " EOF" : ""),
             o.BytesSent.ToString("N0"),
+            o.PeerQueuedAtReset?.ToString("N0") ?? (o.LingerZero ? "not read" : "no RST"),
             o.BytesReceived.ToString("N0"),
             o.BytesLost.ToString("N0"),
         ]);
@@ -112,13 +115,14 @@ public static class LingerZero
             closer.Dispose();
             closer = null;
 
+            var queued = lingerZero ? await QueuedAtResetAsync(peer, closerEnd, target, cancellationToken) : null;
             var (received, saw) = await ReadToEndAsync(peer, cancellationToken);
             // The peer closes second, as a server that read to EOF would.
             peer.Dispose();
             peer = null;
 
             var state = await CloserStateAsync(closerEnd, target, expectTimeWait: !lingerZero, cancellationToken);
-            return new LingerZeroOutcome(lingerZero, sent, received, saw, state, closerEnd.Port);
+            return new LingerZeroOutcome(lingerZero, sent, received, saw, state, closerEnd.Port, queued);
         }
         finally
         {
@@ -194,6 +198,28 @@ public static class LingerZero
                 SocketError.ConnectionAborted => "ECONNABORTED",
                 _ => e.SocketErrorCode.ToString(),
             });
+        }
+    }
+
+    // What the peer holds once the RST has reached it: its entry has left the table (tcp_reset -> tcp_done), no segment follows
+    // a RST, and the peer has read nothing yet, so FIONREAD then counts every byte that reached the peer before the reset
+    // (reviewer finding 9: what the peer reads afterwards is compared with it).
+    private static async Task<long?> QueuedAtResetAsync(Socket peer, IPEndPoint closer, IPEndPoint target, CancellationToken cancellationToken)
+    {
+        TcpEntry? Entry() => TcpTable.ReadPorts([target.Port]).FirstOrDefault(e => e.Local.Port == target.Port && e.Remote.Port == closer.Port);
+        var arrived = await Poll.TryUntilAsync(() => Entry() is null, TimeSpan.FromSeconds(5), cancellationToken: cancellationToken);
+        if (!arrived)
+        {
+            return null;
+        }
+
+        try
+        {
+            return peer.Available;
+        }
+        catch (SocketException)
+        {
+            return null;
         }
     }
 

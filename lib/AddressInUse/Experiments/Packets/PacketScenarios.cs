@@ -334,15 +334,22 @@ internal static class PacketScenarios
         return Finish(session, p, new JsonObject { ["bytes_after_fin"] = received });
     }
 
+    // The client is a plain .NET Socket: the option is set through Socket.LingerState and the close is .NET's own Close(),
+    // so the capture shows what C# code sends (reviewer finding 8), not only what the OS's setsockopt + close() do.
     private static async Task<JsonObject> LingerZeroAsync(CaptureSession session, CancellationToken cancellationToken)
     {
         using var p = await OpenAsync(session, cancellationToken, c => c.LingerState = new LingerOption(true, 0)).ConfigureAwait(false);
+        var readBack = p.Client.LingerState;
         session.Actions.Mark("client", "send", "client sends 1000 bytes");
         await p.Client.SendAsync(new byte[1000], SocketFlags.None, cancellationToken).ConfigureAwait(false);
-        session.Actions.Mark("client", "close", "client close() with SO_LINGER {on, 0}");
+        session.Actions.Mark("client", "close", "client Close() with LingerState (true, 0)");
         p.Client.Close();
         await Poll.UntilAsync(() => StateOf(p.ServerPort, p.ClientPort) is null or "CLOSED", Deadline, "the server end to be reset", cancellationToken: cancellationToken).ConfigureAwait(false);
-        return Finish(session, p);
+        return Finish(session, p, new JsonObject
+        {
+            ["closed_through"] = "Socket.LingerState = new LingerOption(true, 0); Socket.Close()",
+            ["linger_read_back"] = $"{(readBack?.Enabled == true ? "on" : "off")}, {readBack?.LingerTime}",
+        });
     }
 
     // A connection whose server end holds 1000 bytes it has not read: what the close and the kill below leave behind.

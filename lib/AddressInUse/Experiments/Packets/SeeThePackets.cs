@@ -20,6 +20,9 @@ namespace AddressInUse.Experiments.Packets;
 public sealed record CapturedConnection(string Scenario, string CaseId, string CaseName, string Title, LabAvailability Lab, PacketTrace? Trace, JsonObject Details,
     IReadOnlyDictionary<string, string> Settings) : MeasuredResult
 {
+    /// <summary>"native" when the run's sockets act through the OS's calls the lab names, "dotnet" when the step under test is .NET's own (the C# linger-zero close).</summary>
+    public string Api { get; init; } = "native";
+
     /// <summary>The lab's network namespace ("net:[…]"), which ended with the lab's child; null when not measured.</summary>
     public string? Namespace { get; init; }
 
@@ -61,7 +64,7 @@ public sealed record CapturedConnection(string Scenario, string CaseId, string C
             details["packets"] = Trace.Summary(Rfc1337, TimeWaitSkipped);
             details["agrees_with_table"] = AgreesWithTable;
             var side = new SocketSide("127.0.0.1", "tcp", []);
-            return [new CaseRecord(CaseId, CaseName, "native", "tcp", TcpStateMachine.KernelName(ServerStates[^1].State).ToLowerInvariant(), side, side, "close", "ok", null)
+            return [new CaseRecord(CaseId, CaseName, Api, "tcp", TcpStateMachine.KernelName(ServerStates[^1].State).ToLowerInvariant(), side, side, "close", "ok", null)
             {
                 Settings = Settings.Count == 0 ? null : Settings, Details = details,
             }];
@@ -194,9 +197,9 @@ public static class SeeThePackets
     public static Task<CapturedConnection> HalfClosedDataAsync(CancellationToken cancellationToken = default) =>
         RunAsync("half-closed-data", "B1", "captured-half-closed-data", "Half closed: data still flows after the client's FIN", cancellationToken: cancellationToken);
 
-    /// <summary>close() with SO_LINGER {on, 0} (F2): a RST instead of a FIN.</summary>
-    public static Task<CapturedConnection> LingerZeroAsync(CancellationToken cancellationToken = default) =>
-        RunAsync("linger-zero", "F2", "captured-linger-zero", "close() with SO_LINGER {on, 0}", cancellationToken: cancellationToken);
+    /// <summary>C#'s Socket.Close() after Socket.LingerState = new LingerOption(true, 0) (F2): what .NET's close sends, through .NET's own option and close path.</summary>
+    public static async Task<CapturedConnection> LingerZeroAsync(CancellationToken cancellationToken = default) =>
+        await RunAsync("linger-zero", "F2", "captured-linger-zero", "C# Close() with LingerState (true, 0)", cancellationToken: cancellationToken).ConfigureAwait(false) with { Api = "dotnet" };
 
     /// <summary>close() with unread data in the receive queue, as a killed process's sockets are closed (F2): a RST.</summary>
     public static Task<CapturedConnection> CloseWithUnreadDataAsync(CancellationToken cancellationToken = default) =>

@@ -50,8 +50,13 @@ public sealed record TimeWaitPileUpOutcome(double RatePerSecond, int Created, IR
         }
     }
 
-    /// <summary>What the plateau should be: rate × TIME_WAIT length.</summary>
+    /// <summary>What the plateau should be: rate × TIME_WAIT length, the length being this run's measured median lifetime.</summary>
     public double? PredictedPlateau => Median is { } m ? RatePerSecond * m : null;
+
+    /// <summary>"rate × measured median lifetime (10/s × 61.07 s) = 611": the factors shown, since the median is not the 60 s a reader would multiply by (reviewer finding 13).</summary>
+    public string PredictionLabel => Median is { } m
+        ? FormattableString.Invariant($"rate × measured median lifetime ({RatePerSecond:0.##}/s × {m:0.00} s) = {RatePerSecond * m:0}")
+        : "rate × measured median lifetime: not measured (quick mode)";
 
     /// <inheritdoc />
     public override IEnumerable<CaseRecord> Cases
@@ -98,7 +103,7 @@ public sealed record TimeWaitPileUpOutcome(double RatePerSecond, int Created, IR
             figure.Data.Add(Traces.Lines("TIME_WAIT entries", Series.Select(p => p.Seconds), Series.Select(p => (double)p.Count), TimelineChart.StateColors["TIME_WAIT"]));
             if (PredictedPlateau is { } plateau && Series.Count > 0)
             {
-                figure.Data.Add(Traces.Lines($"rate × TIME_WAIT length = {plateau:0}", [0, Series[^1].Seconds], [plateau, plateau], "#616161"));
+                figure.Data.Add(Traces.Lines(PredictionLabel, [0, Series[^1].Seconds], [plateau, plateau], "#616161"));
             }
             figure.Layout["xaxis"] = new JsonObject { ["title"] = new JsonObject { ["text"] = "seconds since the first connection" } };
             figure.Layout["yaxis"] = new JsonObject { ["title"] = new JsonObject { ["text"] = "TIME_WAIT entries" }, ["rangemode"] = "tozero" };
@@ -151,7 +156,7 @@ public sealed record TimeWaitPileUpOutcome(double RatePerSecond, int Created, IR
         new[] { "C1 TIME_WAIT lifetime (median)", Html.E(Median is { } m ? $"{m:0.000} s (± {PrecisionMs:0} ms)" : "not waited for (quick mode)") },
         new[] { "shortest / longest lifetime", Html.E(Shortest is { } s ? $"{s:0.000} s / {Longest:0.000} s over {Lifetimes.Count} entries" : "—") },
         new[] { "C3 plateau (measured)", Html.E(Plateau?.ToString(CultureInfo.InvariantCulture) ?? "—") },
-        new[] { "rate × TIME_WAIT length", Html.E(PredictedPlateau is { } p ? $"{p:0}" : "—") },
+        new[] { "rate × measured median lifetime", Html.E(PredictedPlateau is { } ? PredictionLabel : "—") },
     });
 
     /// <summary>One line.</summary>

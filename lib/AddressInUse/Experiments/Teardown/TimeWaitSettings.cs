@@ -62,7 +62,9 @@ public sealed record FinTimeoutOutcome(LabAvailability Lab, int FinTimeoutSecond
 /// <param name="SmallBuckets">The small limit set in the lab.</param>
 /// <param name="SeenWithSmall">TIME_WAIT entries seen after the connections with the small limit.</param>
 /// <param name="HostBuckets">The machine's own tcp_max_tw_buckets, read (never written).</param>
-public sealed record TimeWaitBucketsOutcome(LabAvailability Lab, int Connections, string? DefaultBuckets, int SeenWithDefault, int SmallBuckets, int SeenWithSmall, string? HostBuckets) : MeasuredResult
+/// <param name="PresentBeforeSmall">TIME_WAIT entries already in the lab's table (the first connections') when the small limit was set, or null when not read.</param>
+public sealed record TimeWaitBucketsOutcome(LabAvailability Lab, int Connections, string? DefaultBuckets, int SeenWithDefault, int SmallBuckets, int SeenWithSmall, string? HostBuckets,
+    int? PresentBeforeSmall = null) : MeasuredResult
 {
     /// <summary>The results.json record, only when the lab ran.</summary>
     public override IEnumerable<CaseRecord> Cases => !Lab.Available ? [] :
@@ -71,13 +73,16 @@ public sealed record TimeWaitBucketsOutcome(LabAvailability Lab, int Connections
         {
             ["connections"] = Connections, ["default_buckets"] = DefaultBuckets, ["seen_default"] = SeenWithDefault,
             ["small_buckets"] = SmallBuckets, ["seen_small"] = SeenWithSmall, ["host_tcp_max_tw_buckets"] = HostBuckets,
+            ["present_before_small"] = PresentBeforeSmall,
         }, "time_wait"),
     ];
 
     /// <summary>A small table.</summary>
     public override string ToHtml() => Lab.Available
-        ? Html.Table(["tcp_max_tw_buckets in the lab", "server-closed connections", "TIME_WAIT entries in the table"],
-            [[Html.E(DefaultBuckets ?? "?"), Html.E(Connections), Html.E(SeenWithDefault)], [Html.E(SmallBuckets), Html.E(Connections), Html.E(SeenWithSmall)]])
+        // Two columns, so that "0 new" beside "20 already present" shows why the small limit let none in (reviewer finding 13).
+        ? Html.Table(["tcp_max_tw_buckets in the lab", "TIME_WAIT entries already in the lab's table", "server-closed connections", "new TIME_WAIT entries from these connections"],
+            [[Html.E(DefaultBuckets ?? "?"), "0", Html.E(Connections), Html.E(SeenWithDefault)],
+             [Html.E(SmallBuckets), Html.E(PresentBeforeSmall?.ToString(CultureInfo.InvariantCulture) ?? "not read"), Html.E(Connections), Html.E(SeenWithSmall)]])
             + $"<p>This machine's own tcp_max_tw_buckets (untouched): {Html.E(HostBuckets ?? "n/a")}.</p>"
         : $"<p><b>Not measured here:</b> {Html.E(Lab.Reason)}. This machine's tcp_max_tw_buckets (read, not changed): {Html.E(HostBuckets ?? "n/a")}.</p>";
 
@@ -149,7 +154,8 @@ public static class TimeWaitSettings
         }
         var result = await NetworkLab.RunAsync(TimeWaitBucketsExperiment, new Dictionary<string, string>(),
             new JsonObject { ["connections"] = connections, ["small"] = smallBuckets }, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
-        return new TimeWaitBucketsOutcome(lab, connections, result["default"]?.GetValue<string>(), result["seen_default"]!.GetValue<int>(), smallBuckets, result["seen_small"]!.GetValue<int>(), host);
+        return new TimeWaitBucketsOutcome(lab, connections, result["default"]?.GetValue<string>(), result["seen_default"]!.GetValue<int>(), smallBuckets, result["seen_small"]!.GetValue<int>(), host,
+            result["present_before_small"]?.GetValue<int>());
     }
 
     /// <summary>Measures one TIME_WAIT entry's lifetime in a lab whose tcp_fin_timeout is set to a few seconds: TIME_WAIT does not follow it.</summary>
@@ -248,8 +254,10 @@ public static class TimeWaitSettings
         var defaultBuckets = LabSettings.Read("net.ipv4.tcp_max_tw_buckets");
         var seenDefault = await CloseManyAsync(connections, cancellationToken).ConfigureAwait(false);
         LabSettings.Write("net.ipv4.tcp_max_tw_buckets", small.ToString(CultureInfo.InvariantCulture));
+        // The lab's namespace is the course's own, so every TIME_WAIT entry in its table is one of the first connections'.
+        var present = TcpTable.Read(e => e.State == System.Net.NetworkInformation.TcpState.TimeWait).Count;
         var seenSmall = await CloseManyAsync(connections, cancellationToken).ConfigureAwait(false);
-        return new JsonObject { ["default"] = defaultBuckets, ["seen_default"] = seenDefault, ["seen_small"] = seenSmall };
+        return new JsonObject { ["default"] = defaultBuckets, ["seen_default"] = seenDefault, ["present_before_small"] = present, ["seen_small"] = seenSmall };
     }
 
     // Server-closed connections on a fresh listener; returns how many TIME_WAIT entries its port shows once all are closed.

@@ -7,7 +7,7 @@ namespace AddressInUse.Tests.Experiments.Avoiding;
 public sealed class LingerZeroTests
 {
     [LinuxFact]
-    public async Task Compare_OnLinux_FinLeavesTimeWaitAndDeliversAll_LingerZeroResetsLeavesNothingAndLosesData()
+    public async Task Compare_OnLinux_FinLeavesTimeWaitAndDeliversAll_LingerZeroResetsLeavesNothingAndLosesOnlyWhatHadNotReachedThePeer()
     {
         var c = await LingerZero.CompareAsync();
 
@@ -17,6 +17,11 @@ public sealed class LingerZeroTests
         Assert.Equal("none", c.Abort.CloserStateAfter);
         Assert.Equal("ECONNRESET", c.Abort.PeerSaw);
         Assert.True(c.Abort.BytesLost > 0, c.ToString());
+        // Every byte queued at the peer when the RST arrived was still read: the reset threw away only the closer's send queue.
+        Assert.NotNull(c.Abort.PeerQueuedAtReset);
+        Assert.True(c.Abort.PeerQueuedAtReset > 0, c.ToString());
+        Assert.Equal(c.Abort.PeerQueuedAtReset, c.Abort.BytesReceived);
+        Assert.Null(c.Fin.PeerQueuedAtReset);
     }
 
     [Fact]
@@ -24,7 +29,7 @@ public sealed class LingerZeroTests
     {
         var c = new LingerZeroComparison(
             new LingerZeroOutcome(false, 100, 100, "EOF", "TIME_WAIT", 40000),
-            new LingerZeroOutcome(true, 100, 10, "ECONNRESET", "none", 40001));
+            new LingerZeroOutcome(true, 100, 10, "ECONNRESET", "none", 40001, PeerQueuedAtReset: 10));
 
         var cases = c.Cases.ToList();
 
@@ -35,6 +40,9 @@ public sealed class LingerZeroTests
         Assert.Equal(["SO_LINGER=0"], cases[1].First.Options);
         Assert.Equal("ECONNRESET", cases[1].Outcome);
         Assert.Equal(90, (long)cases[1].Details!["bytes_lost"]!);
+        Assert.Equal(10, (long)cases[1].Details!["peer_queued_at_reset"]!);
+        Assert.Null(cases[0].Details!["peer_queued_at_reset"]);
         Assert.Contains("SO_LINGER {on, 0}", c.ToHtml());
+        Assert.Contains("no RST", c.ToHtml());
     }
 }

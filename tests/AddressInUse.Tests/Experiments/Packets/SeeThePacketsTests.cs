@@ -124,6 +124,19 @@ public sealed class SeeThePacketsTests
     }
 
     [LabFact]
+    public async Task LingerZeroAsync_CSharpCloseWithLingerStateZero_RstNoFinNoTimeWaitRecordedAsDotnet()
+    {
+        var run = await SeeThePackets.LingerZeroAsync();
+
+        Assert.Contains("client>server RST", run.Arrows[^1]);
+        Assert.DoesNotContain(run.Arrows, a => a.Contains("FIN"));
+        Assert.DoesNotContain("TIME_WAIT", run.ClientStates.Select(s => s.State));
+        Assert.Equal("on, 0", run.Details["linger_read_back"]!.GetValue<string>());
+        Assert.Contains("Socket.Close()", run.Details["closed_through"]!.GetValue<string>());
+        Assert.Equal("dotnet", Assert.Single(run.Cases).Api);
+    }
+
+    [LabFact]
     public async Task KillWithUnreadDataAsync_ProcessHoldingTheSocketKilled_RstAndNoFinAndNoProcessLeft()
     {
         var run = await SeeThePackets.KillWithUnreadDataAsync();

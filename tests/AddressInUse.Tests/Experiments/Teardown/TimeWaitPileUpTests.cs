@@ -22,6 +22,20 @@ public sealed class TimeWaitPileUpTests
     }
 
     [Fact]
+    public void Chart_MeasuredMedianAbove60s_PlateauLineAndTableNameTheRateAndTheMeasuredMedian()
+    {
+        // The median is 61.07 s, not the 60 s a reader would multiply by, so the label shows both factors.
+        var outcome = new TimeWaitPileUpOutcome(10, 700, [(0, 0), (70, 611)], [(0, 61.07)], 20, Quick: false);
+
+        var line = outcome.Chart.Data[1];
+
+        Assert.Equal("rate × measured median lifetime (10/s × 61.07 s) = 611", line["name"]!.GetValue<string>());
+        var table = System.Net.WebUtility.HtmlDecode(outcome.ToHtml());
+        Assert.Contains("rate × measured median lifetime (10/s × 61.07 s) = 611", table);
+        Assert.DoesNotContain("TIME_WAIT length", table);
+    }
+
+    [Fact]
     public void LifetimeChart_FewEntriesAndAnEmptyBin_WholeNumberTicksAndTheGapKept()
     {
         // Three entries at 60.0 s, one at 60.3 s: the bins at 60.1 and 60.2 s are empty.
