@@ -223,16 +223,21 @@ public sealed class ChapterText
         var values = paths
             .Select(p => (Name: string.Join('.', p), Node: At(c.Details, p)))
             .Where(v => v.Node is not null)
-            .Select(v => $"{v.Name} {Cut(v.Node switch
-            {
-                JsonValue value when value.TryGetValue<string>(out var text) => text,
-                JsonValue value when value.TryGetValue<double>(out var d) => d.ToString(CultureInfo.InvariantCulture),
-                JsonArray array => string.Join(", ", array.Select(a => a is JsonValue av && av.TryGetValue<string>(out var t) ? t : a?.ToJsonString())),
-                _ => v.Node!.ToJsonString(),
-            }, 90)}")
+            .Select(v => $"{v.Name} {Cut(Plain(v.Node), 90)}")
             .ToList();
         return values.Count == 0 ? "" : $" [{string.Join("; ", values)}]";
     }
+
+    /// <summary>A JSON value as a reader reads it: text without quotes or escapes, an array's items with commas, an object's fields as "name value".</summary>
+    private static string Plain(JsonNode? node) => node switch
+    {
+        null => "null",
+        JsonValue value when value.TryGetValue<string>(out var text) => text,
+        JsonValue value when value.TryGetValue<double>(out var d) => d.ToString(CultureInfo.InvariantCulture),
+        JsonArray array => string.Join(", ", array.Select(Plain)),
+        JsonObject obj => "{" + string.Join("; ", obj.Select(p => $"{p.Key} {Plain(p.Value)}")) + "}",
+        _ => node.ToJsonString(),
+    };
 
     /// <summary>The text, or its first <paramref name="length"/> characters and "…".</summary>
     public static string Cut(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";

@@ -65,6 +65,20 @@ public sealed class ChapterTextTests : IDisposable
     }
 
     [Fact]
+    public void Check_CheckReadsAnObjectAsAWhole_LineShowsItsFieldsAsText()
+    {
+        var text = new ChapterText("02", _images, "linux");
+        var states = new JsonObject { ["client"] = "FIN_WAIT_1 > CLOSING", ["server"] = "FIN_WAIT_1 > CLOSING" };
+        var measured = Case("captured", "ok") with { Details = new JsonObject { ["states"] = states } };
+
+        // Either end alone decides it, so the check reads the object as a whole.
+        var verdict = text.Check("observe-closing", "At least one end passed CLOSING.", measured,
+            c => $"{c.Details!["states"]!["client"]}".Contains("CLOSING") || $"{c.Details!["states"]!["server"]}".Contains("CLOSING"));
+
+        Assert.EndsWith("[states {client FIN_WAIT_1 > CLOSING; server FIN_WAIT_1 > CLOSING}]", verdict.Line);
+    }
+
+    [Fact]
     public void CheckAll_CheckReadsAnArray_LineShowsItsItemsCutToOneLine()
     {
         var text = new ChapterText("02", _images, "linux");
