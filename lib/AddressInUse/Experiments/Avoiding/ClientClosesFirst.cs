@@ -13,7 +13,7 @@ namespace AddressInUse.Experiments.Avoiding;
 /// <summary>Where TIME_WAIT landed for one protocol design (scenario F1).</summary>
 /// <param name="Design">"server-closes-first" or "client-closes-first".</param>
 /// <param name="Connections">Request/reply exchanges made by well-behaved clients.</param>
-/// <param name="VanishedClients">Clients that got their reply and then neither sent nor closed.</param>
+/// <param name="VanishedClients">Clients that got their reply and then neither sent nor closed until the server had timed out; their program closes them afterwards (a host that is really gone never would).</param>
 /// <param name="ServerTimeWait">TIME_WAIT entries on the server's port afterwards.</param>
 /// <param name="ClientTimeWait">TIME_WAIT entries on the clients' ports afterwards.</param>
 /// <param name="ServerTimeouts">Connections the server closed because its EOF timeout expired.</param>

@@ -156,7 +156,7 @@ public sealed record TimeWaitPileUpOutcome(double RatePerSecond, int Created, IR
         new[] { "C1 TIME_WAIT lifetime (median)", Html.E(Median is { } m ? $"{m:0.000} s (± {PrecisionMs:0} ms)" : "not waited for (quick mode)") },
         new[] { "shortest / longest lifetime", Html.E(Shortest is { } s ? $"{s:0.000} s / {Longest:0.000} s over {Lifetimes.Count} entries" : "—") },
         new[] { "C3 plateau (measured)", Html.E(Plateau?.ToString(CultureInfo.InvariantCulture) ?? "—") },
-        new[] { "rate × measured median lifetime", Html.E(PredictedPlateau is { } ? PredictionLabel : "—") },
+        new[] { "rate × measured median lifetime", Html.E(Median is { } median ? FormattableString.Invariant($"{RatePerSecond:0.##}/s × {median:0.00} s = {RatePerSecond * median:0}") : "—") },
     });
 
     /// <summary>One line.</summary>
