@@ -159,7 +159,8 @@ internal sealed class ChapterRun(RunChapters chapters, RunPlan plan, ChapterWrit
 
         var outFolder = plan.Folders.Out;
         var notebookOut = Path.Combine(outFolder, chapter.Name + ".ipynb");
-        NotebookWriter.WriteFile(result.Notebook, notebookOut);
+        // The reader of the executed notebook sees each sentence's mark as its verdict came out in this run.
+        VerdictLinks.WriteMarked(result.Notebook, notebookOut);
         var catalog = chapters.Catalog;
         var position = IndexOf(catalog, loaded);
         var page = writers.Pages.Render(result.Notebook, new ChapterPageOptions
