@@ -217,7 +217,7 @@ internal sealed class ChapterRun(RunChapters chapters, RunPlan plan, ChapterWrit
                         // The executed notebook gets each image too, so viewers that run no script still draw its charts.
                         if (StaticFigureImages.Attach(result.Notebook, charts, writers.Staging) > 0)
                         {
-                            NotebookWriter.WriteFile(result.Notebook, Path.Combine(plan.Folders.Out, chapter.Name + ".ipynb"));
+                            VerdictLinks.WriteMarked(result.Notebook, Path.Combine(plan.Folders.Out, chapter.Name + ".ipynb"));
                         }
                     }
                     finally
