@@ -51,7 +51,7 @@ public static class NavigationCell
             return null;
         }
 
-        return $"*What this chapter states:* {report.Measured} {Sentences(report.Measured)} measured on your machine (each ✓ links to its verdict), " +
+        return $"*What this chapter states:* {report.Measured} {Sentences(report.Measured)} checked on your machine (each ✓ links to the verdict line that says whether it held in your run; the published pages and executed notebooks show ○ where it was not measured and ✘ where it did not hold), " +
                $"{report.Cited} cited to a source, {report.NotMeasured} marked not measured here.";
     }
 

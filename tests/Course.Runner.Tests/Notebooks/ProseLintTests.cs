@@ -98,6 +98,7 @@ public sealed class ProseLintTests
         Assert.Equal(2, report.Measured);
         Assert.Equal(2, report.Cited);
         Assert.Contains("2 cited to a source", NavigationCell.AccountabilityLine(report));
+        Assert.Contains("show ○ where it was not measured and ✘ where it did not hold", NavigationCell.AccountabilityLine(report));
     }
 
     [Fact]
