@@ -10,7 +10,8 @@ namespace Course.Runner.Html;
 /// <param name="Status">"ok", "failed", or null when unknown.</param>
 /// <param name="Summary">The chapter's objectives and duration, when the notebook could be read.</param>
 /// <param name="VerdictsNotHolding">How many of the chapter's verdicts did not hold in this run (results.json "does_not_hold").</param>
-public sealed record IndexEntry(string Name, string Title, string? Href, string? Status, ChapterSummary? Summary = null, int VerdictsNotHolding = 0);
+/// <param name="VerdictsNotMeasured">How many of the chapter's verdicts were not measured in this run (results.json "not_measured").</param>
+public sealed record IndexEntry(string Name, string Title, string? Href, string? Status, ChapterSummary? Summary = null, int VerdictsNotHolding = 0, int VerdictsNotMeasured = 0);
 
 /// <summary>Renders the contents page that lists every chapter with a link to its page.</summary>
 public static class IndexPageRenderer
@@ -47,6 +48,13 @@ public static class IndexPageRenderer
             {
                 var n = chapter.VerdictsNotHolding;
                 page.Append($" <span class=\"status failed\">{n} {(n == 1 ? "verdict does" : "verdicts do")} not hold</span>");
+            }
+
+            // Its sentences marked ○ on the page: checked by the course, but not on this run.
+            if (chapter.VerdictsNotMeasured > 0)
+            {
+                var n = chapter.VerdictsNotMeasured;
+                page.Append($" <span class=\"status not-measured\">○ {n} {(n == 1 ? "verdict" : "verdicts")} not measured in this run</span>");
             }
 
             page.Append("</td><td class=\"objectives\">");

@@ -53,6 +53,7 @@ public static class PageStyles
         .status { font: .75rem ui-monospace, monospace; padding: .1rem .5rem; border-radius: 1rem; color: #fff; background: #656d76; }
         .status.ok { background: #1a7f37; }
         .status.failed { background: #cf222e; }
+        .status.not-measured { background: #f3f3f3; color: #555; }
         footer { color: var(--muted); font-size: .8rem; padding-bottom: 2rem; }
         img, svg { max-width: 100%; height: auto; }
         """;

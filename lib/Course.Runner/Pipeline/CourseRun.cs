@@ -131,13 +131,15 @@ public sealed class CourseRun(Func<TextWriter, IChartImageExporter> exporterFact
     {
         var statuses = results["chapters"] as JsonObject;
         var notHolding = ResultsAggregator.VerdictsNotHolding(results);
+        var notMeasured = ResultsAggregator.VerdictsNotMeasured(results);
         var entries = chapters.Select(c => new IndexEntry(
             c.Chapter.Name,
             c.Title,
             File.Exists(Path.Combine(outFolder, c.Chapter.Name + ".html")) ? c.Chapter.Name + ".html" : null,
             statuses?[c.Chapter.Name]?["status"]?.GetValue<string>(),
             c.Summary,
-            notHolding.GetValueOrDefault(c.Chapter.Name))).ToList();
+            notHolding.GetValueOrDefault(c.Chapter.Name),
+            notMeasured.GetValueOrDefault(c.Chapter.Name))).ToList();
         var subtitle = $"Run on {OsInfo.Family} ({System.Runtime.InteropServices.RuntimeInformation.OSDescription}), {results["generated"]}.";
         AtomicFile.WriteAllText(Path.Combine(outFolder, "index.html"), IndexPageRenderer.Render(entries, CourseTitle, subtitle));
     }

@@ -36,10 +36,15 @@ public static class ResultsAggregator
             "is not an object; ignored. Fix: emit one JSON object per case.", warnings);
 
     /// <summary>How many verdicts did not hold, per chapter (the verdicts' "notebook"), in merged results; chapters where all held are absent.</summary>
-    public static IReadOnlyDictionary<string, int> VerdictsNotHolding(JsonObject results) =>
+    public static IReadOnlyDictionary<string, int> VerdictsNotHolding(JsonObject results) => VerdictsOfKind(results, AddressInUse.Verdicts.TextVerdictKind.DoesNotHold);
+
+    /// <summary>How many verdicts were not measured in this run, per chapter (the verdicts' "notebook"), in merged results; chapters with none are absent.</summary>
+    public static IReadOnlyDictionary<string, int> VerdictsNotMeasured(JsonObject results) => VerdictsOfKind(results, AddressInUse.Verdicts.TextVerdictKind.NotMeasured);
+
+    private static IReadOnlyDictionary<string, int> VerdictsOfKind(JsonObject results, AddressInUse.Verdicts.TextVerdictKind kind) =>
         (results["verdicts"] as JsonArray ?? [])
             .OfType<JsonObject>()
-            .Where(v => v["verdict"] is JsonValue verdict && verdict.TryGetValue<string>(out var name) && name == AddressInUse.Verdicts.TextVerdict.Name(AddressInUse.Verdicts.TextVerdictKind.DoesNotHold)
+            .Where(v => v["verdict"] is JsonValue verdict && verdict.TryGetValue<string>(out var name) && name == AddressInUse.Verdicts.TextVerdict.Name(kind)
                 && v["notebook"] is JsonValue notebook && notebook.TryGetValue<string>(out _))
             .GroupBy(v => v["notebook"]!.GetValue<string>())
             .ToDictionary(g => g.Key, g => g.Count());

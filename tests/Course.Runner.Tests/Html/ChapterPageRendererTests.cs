@@ -279,6 +279,19 @@ public sealed class ChapterPageRendererTests
         Assert.Contains("<a href=\"03-c.html\">03 — C</a> <span class=\"status ok\">ok</span></td>", page);
     }
 
+    [Fact]
+    public void IndexPage_ChapterWithVerdictsNotMeasured_ShowsHowManyBesideOk()
+    {
+        var page = IndexPageRenderer.Render(
+        [
+            new IndexEntry("02-b", "02 — B", "02-b.html", "ok", VerdictsNotMeasured: 2),
+            new IndexEntry("03-c", "03 — C", "03-c.html", "ok", VerdictsNotMeasured: 1),
+        ], "Course");
+
+        Assert.Contains("<a href=\"02-b.html\">02 — B</a> <span class=\"status ok\">ok</span> <span class=\"status not-measured\">○ 2 verdicts not measured in this run</span>", page);
+        Assert.Contains("○ 1 verdict not measured in this run", page);
+    }
+
     private static IDictionary<string, object> Figure(string name) => new Dictionary<string, object> { [MimeTypes.Plotly] = new JsonObject
     {
         ["data"] = new JsonArray(new JsonObject { ["type"] = "bar", ["y"] = new JsonArray(1, 2) }),

@@ -100,6 +100,24 @@ public sealed class ResultsAggregatorTests : IDisposable
     }
 
     [Fact]
+    public void VerdictsNotMeasured_MergedResults_CountsPerChapterOnlyNotMeasured()
+    {
+        var run = Chapter("01-a", true, []) with
+        {
+            Verdicts =
+            [
+                new JsonObject { ["notebook"] = "01-a", ["id"] = "01/x", ["verdict"] = "not_measured" },
+                new JsonObject { ["notebook"] = "01-a", ["id"] = "01/y", ["verdict"] = "does_not_hold" },
+                new JsonObject { ["notebook"] = "01-a", ["id"] = "01/z", ["verdict"] = "holds" },
+            ],
+        };
+
+        var notMeasured = ResultsAggregator.VerdictsNotMeasured(ResultsAggregator.Merge(new JsonObject(), [run], OsInfo.Describe(), Generated));
+
+        Assert.Equal(1, Assert.Single(notMeasured).Value);
+    }
+
+    [Fact]
     public void CollectSettings_MergesEverySettingsOutput_LaterKeysWin()
     {
         var notebook = NotebookWithOutputs(
