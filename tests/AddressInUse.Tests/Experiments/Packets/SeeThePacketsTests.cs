@@ -173,14 +173,16 @@ public sealed class SeeThePacketsTests
         var rulesBefore = HostRuleset();
         var rfc1337Before = LabSettings.Read("net.ipv4.tcp_rfc1337");
 
-        var run = await SeeThePackets.ResetIntoTimeWaitAsync(rfc1337: true);
-        var lost = await SeeThePackets.LostLastAckAsync();
-
-        foreach (var ns in new[] { run.Namespace, lost.Namespace })
+        foreach (var lab in new Func<Task<CapturedConnection>>[] { () => SeeThePackets.ResetIntoTimeWaitAsync(rfc1337: true), () => SeeThePackets.LostLastAckAsync() })
         {
-            Assert.NotNull(ns);
-            Assert.NotEqual(NetworkLab.CurrentNamespace(), ns);
-            Assert.Empty(ProcessesIn(ns!));
+            var run = await lab();
+            var endedAt = TicksSinceBoot();
+
+            Assert.NotNull(run.Namespace);
+            Assert.NotEqual(NetworkLab.CurrentNamespace(), run.Namespace);
+            // A namespace's id is reused once it is gone, so a lab another test starts later can carry the same id: only a
+            // process that started before this lab ended can be its leftover.
+            Assert.Empty(ProcessesIn(run.Namespace!).Where(pid => StartedAtTicks(pid) is { } started && started <= endedAt));
         }
         Assert.Equal(rulesBefore, HostRuleset());
         Assert.Equal(rfc1337Before, LabSettings.Read("net.ipv4.tcp_rfc1337"));
@@ -215,6 +217,24 @@ public sealed class SeeThePacketsTests
     }
 
     // Every process whose network namespace is the given one; a namespace with none (and no mount holding it) is gone.
+    // Time since boot in clock ticks, the unit of /proc/PID/stat's start time (USER_HZ, 100 on Linux: part of the kernel ABI).
+    private static long TicksSinceBoot() =>
+        (long)(double.Parse(File.ReadAllText("/proc/uptime").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 100);
+
+    // A process's start time in ticks since boot (field 22 of /proc/PID/stat, counted after the command's closing parenthesis), or null once it is gone.
+    private static long? StartedAtTicks(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     private static List<int> ProcessesIn(string ns) =>
         Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => int.TryParse(n, out _)).Select(int.Parse!)
             .Where(pid => { try { return new FileInfo($"/proc/{pid}/ns/net").LinkTarget == ns; } catch (IOException) { return false; } catch (UnauthorizedAccessException) { return false; } })
