@@ -98,10 +98,20 @@ public sealed record CaptureCount(int Frames, int Kept, long? KernelOutSegs, int
     /// <summary>True when every segment the kernel sent was captured and none was dropped.</summary>
     public bool Complete => SocketDrops == 0 && KernelOutSegs is { } sent && sent == (KeptInKernelUnits ?? Kept) - Injected;
 
-    /// <summary>"yes (15 frames, 16 segments as the kernel counts them, 16 sent)" or "no (…)": the line under each capture table.</summary>
-    public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"capture complete: {(Complete ? "yes" : "no")} ({Kept - Injected} segments captured{(KeptInKernelUnits is { } units && units != Kept ? $", {units - Injected} as the kernel counts them (in MSS units)" : "")}, "
-        + $"{(KernelOutSegs is { } sent ? $"{sent} sent by the kernel's TCP" : "the kernel's count not read")}, {SocketDrops} dropped by the packet socket)");
+    /// <summary>
+    /// "capture complete: yes (7 segments captured: 6 sent by the kernel's TCP + 1 injected through the lab's raw socket, 0 dropped
+    /// by the packet socket)" or "no (…)": the line under each capture table, whose first count is the table's row count.
+    /// </summary>
+    public string Describe()
+    {
+        // The headline counts every captured segment; an injected one is captured but not in the kernel's OutSegs, so the line
+        // splits the captured count into its two sources instead of giving a second, smaller "captured" count.
+        var units = KeptInKernelUnits is { } u && u != Kept ? $" ({u} as the kernel counts them, in MSS units)" : "";
+        var sent = KernelOutSegs is { } n ? $"{n} sent by the kernel's TCP" : "the kernel's count not read";
+        var injected = Injected > 0 ? $" + {Injected} injected through the lab's raw socket" : "";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"capture complete: {(Complete ? "yes" : "no")} ({Kept} segments captured{units}: {sent}{injected}, {SocketDrops} dropped by the packet socket)");
+    }
 
     /// <summary>
     /// The segments counted as Linux's Tcp OutSegs and RetransSegs count them: tcp_skb_pcount, one per MSS of payload. lo does

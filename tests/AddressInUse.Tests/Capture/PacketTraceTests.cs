@@ -44,4 +44,22 @@ public sealed class PacketTraceTests
         Assert.Null(trace.FirstFinAcknowledgesPeerFin("client"));
         Assert.Null(trace.FirstFinAcknowledgesPeerFin("server"));
     }
+
+    [Fact]
+    public void CaptureCountDescribe_OneInjectedSegment_CountsEveryCapturedSegmentAndSplitsItBySource()
+    {
+        var count = new CaptureCount(Frames: 14, Kept: 7, KernelOutSegs: 6, Injected: 1, SocketDrops: 0, CostMs: 0);
+
+        Assert.True(count.Complete);
+        Assert.Equal("capture complete: yes (7 segments captured: 6 sent by the kernel's TCP + 1 injected through the lab's raw socket, 0 dropped by the packet socket)", count.Describe());
+    }
+
+    [Fact]
+    public void CaptureCountDescribe_KernelSentMoreThanCaptured_SaysNoAndGivesBothCounts()
+    {
+        var count = new CaptureCount(Frames: 12, Kept: 6, KernelOutSegs: 7, Injected: 0, SocketDrops: 0, CostMs: 0);
+
+        Assert.False(count.Complete);
+        Assert.Equal("capture complete: no (6 segments captured: 7 sent by the kernel's TCP, 0 dropped by the packet socket)", count.Describe());
+    }
 }

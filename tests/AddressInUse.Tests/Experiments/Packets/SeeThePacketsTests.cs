@@ -21,7 +21,7 @@ public sealed class SeeThePacketsTests
 
         var note = run.CaptureNote();
 
-        Assert.StartsWith("capture complete: yes (26 segments captured, 27 as the kernel counts them (in MSS units)", note);
+        Assert.StartsWith("capture complete: yes (26 segments captured (27 as the kernel counts them, in MSS units): 27 sent by the kernel's TCP, 0 dropped", note);
         Assert.Contains("The count covers every connection of this run (4 attempts); the table shows the last one's 3 segments.", note);
         Assert.Contains("tcp_bound_to_half_wnd", note);
         Assert.Contains(">win (raw, before window scaling)</th>", run.ToHtml());
