@@ -45,12 +45,20 @@ public sealed class ChapterText
         {
             var failing = cases.Where(c => !each(c)).ToList();
             var shown = failing.Count == 0 ? cases : failing;
-            return (failing.Count == 0, Describe(shown, FieldsRead(shown, cs => string.Concat(cs.Select(c => Outcome(() => each(c)))))));
+            return (failing.Count == 0, Read(shown, cs => string.Concat(cs.Select(c => Outcome(() => each(c))))));
         });
 
     /// <summary>Judges a sentence about the deciding cases taken together (a count, a comparison between cases).</summary>
     public TextVerdict CheckAll(string paragraph, string sentence, object? evidence, Func<IReadOnlyList<CaseRecord>, bool> all, string? about = null) =>
-        Judge(paragraph, sentence, evidence, about, cases => (all(cases), Describe(cases, FieldsRead(cases, cs => Outcome(() => all(cs))))));
+        Judge(paragraph, sentence, evidence, about, cases => (all(cases), Read(cases, cs => Outcome(() => all(cs)))));
+
+    /// <summary>What a check read from the cases it judged, as the full text and as the cut text for the verdict's line.</summary>
+    private static (string Full, string InLine) Read(IReadOnlyList<CaseRecord> cases, Func<IReadOnlyList<CaseRecord>, string> evaluate)
+    {
+        var fields = FieldsRead(cases, evaluate);
+        var items = ItemsRead(cases, evaluate, fields);
+        return (Describe(cases, fields), DescribeInLine(cases, fields, items, TextVerdict.MeasuredInLine));
+    }
 
     /// <summary>Marks a sentence "not measured here" with the reason, for a run whose cases exist but cannot show the sentence (e.g. one address family only).</summary>
     /// <param name="paragraph">The paragraph's id within the chapter, stable across edits.</param>
@@ -79,7 +87,7 @@ public sealed class ChapterText
     /// <summary>The id a case is known by in a verdict's evidence: "scenario/case/api".</summary>
     public static string IdOf(CaseRecord c) => $"{c.Scenario}/{c.Case}/{c.Api}";
 
-    private TextVerdict Judge(string paragraph, string sentence, object? evidence, string? about, Func<IReadOnlyList<CaseRecord>, (bool Holds, string Measured)> judge)
+    private TextVerdict Judge(string paragraph, string sentence, object? evidence, string? about, Func<IReadOnlyList<CaseRecord>, (bool Holds, (string Full, string InLine) Measured)> judge)
     {
         var here = CasesOf(evidence);
         var ids = here.Select(IdOf).ToList();
@@ -96,7 +104,7 @@ public sealed class ChapterText
             var theirs = _otherOsCases(about);
             if (theirs is null)
             {
-                return verdict with { Measured = $"the sentence is about {about}, and no images/{about}/results.json is present (this machine is {CurrentOs})" };
+                return verdict with { Measured = $"the sentence is about {about}, and no images/{about}/results.json is present (this machine is {CurrentOs})", Cause = NotMeasuredCause.OtherOs };
             }
 
             // The same cases, as that OS recorded them.
@@ -107,7 +115,11 @@ public sealed class ChapterText
 
         if (deciding.Count == 0)
         {
-            return verdict with { Measured = here.Count == 0 ? "no case was measured (the experiment was skipped or did not run)" : $"images/{about}/results.json has none of these cases" };
+            return verdict with
+            {
+                Measured = here.Count == 0 ? "no case was measured (the experiment was skipped or did not run)" : $"images/{about}/results.json has none of these cases",
+                Cause = here.Count == 0 ? NotMeasuredCause.ThisRun : NotMeasuredCause.OtherOs,
+            };
         }
 
         var (holds, measured) = judge(deciding);
@@ -115,7 +127,8 @@ public sealed class ChapterText
         {
             Kind = holds ? TextVerdictKind.Holds : TextVerdictKind.DoesNotHold,
             MeasuredOn = measuredOn,
-            Measured = measured,
+            Measured = measured.Full,
+            InLine = measured.InLine,
             Evidence = deciding.Select(IdOf).ToList(),
         };
     }
@@ -217,13 +230,13 @@ public sealed class ChapterText
         return copy;
     }
 
-    /// <summary>" [packets.capture_complete true, runs 10]": the values a check read from one case, each cut to a readable length.</summary>
+    /// <summary>" [packets.capture_complete true; runs 10]": the values a check read from one case, whole (the verdict's line is the one that is cut).</summary>
     private static string Values(CaseRecord c, IReadOnlyList<string[]> paths)
     {
         var values = paths
             .Select(p => (Name: string.Join('.', p), Node: At(c.Details, p)))
             .Where(v => v.Node is not null)
-            .Select(v => $"{v.Name} {Cut(Plain(v.Node), 90)}")
+            .Select(v => $"{v.Name} {Plain(v.Node)}")
             .ToList();
         return values.Count == 0 ? "" : $" [{string.Join("; ", values)}]";
     }
@@ -239,10 +252,218 @@ public sealed class ChapterText
         _ => node.ToJsonString(),
     };
 
+    /// <summary>
+    /// For each read path whose value is a list of text (e.g. packets.arrows), the items the check read, per case index: found
+    /// by blanking one item at a time and seeing whether the check's result changes. A path is absent when no single item
+    /// changes it (the check read the list as a whole, e.g. its length or the absence of an item).
+    /// </summary>
+    public static IReadOnlyDictionary<string, IReadOnlyDictionary<int, IReadOnlySet<int>>> ItemsRead(
+        IReadOnlyList<CaseRecord> cases, Func<IReadOnlyList<CaseRecord>, string> evaluate, IReadOnlyList<string[]> fieldsRead)
+    {
+        var baseline = evaluate(cases);
+        var result = new Dictionary<string, IReadOnlyDictionary<int, IReadOnlySet<int>>>(StringComparer.Ordinal);
+        foreach (var path in fieldsRead)
+        {
+            var lists = cases.Select(c => At(c.Details, path) as JsonArray).ToList();
+            // Blanking probes every item of every case; a bound keeps a check over hundreds of long lists cheap.
+            if (lists.All(l => l is null) || lists.Sum(l => l?.Count ?? 0) > 400 || lists.Any(l => l is not null && l.Any(i => i is not JsonValue v || !v.TryGetValue<string>(out _))))
+            {
+                continue;
+            }
+
+            var perCase = new Dictionary<int, IReadOnlySet<int>>();
+            for (var c = 0; c < cases.Count; c++)
+            {
+                var read = new HashSet<int>();
+                for (var i = 0; i < (lists[c]?.Count ?? 0); i++)
+                {
+                    var changed = cases.Select((k, n) => n == c ? k with { Details = Blank(k.Details, path, i) } : k).ToList();
+                    if (evaluate(changed) != baseline)
+                    {
+                        read.Add(i);
+                    }
+                }
+                if (read.Count > 0)
+                {
+                    perCase[c] = read;
+                }
+            }
+            if (perCase.Count > 0)
+            {
+                result[string.Join('.', path)] = perCase;
+            }
+        }
+
+        return result;
+    }
+
+    private static JsonObject? Blank(JsonObject? details, string[] path, int index)
+    {
+        var copy = (JsonObject)details!.DeepClone();
+        ((JsonArray)At(copy, path)!)[index] = "";
+        return copy;
+    }
+
+    /// <summary>
+    /// The description of cases for a verdict's one line, at most <paramref name="length"/> characters: cut only between
+    /// fields ("; +2 more fields"), between list items, or between cases, never inside a value; the fields the check read come
+    /// first, and of a list the check read item by item, those items.
+    /// </summary>
+    public static string DescribeInLine(IReadOnlyList<CaseRecord> cases, IReadOnlyList<string[]> fieldsRead,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<int, IReadOnlySet<int>>>? itemsRead, int length)
+    {
+        static string Outcome(CaseRecord c) => c.Errno is { } n ? $"{c.Outcome} ({n})" : c.Outcome;
+        if (cases.Count > 3)
+        {
+            var counts = cases.GroupBy(Outcome).Select(g => $"{g.Count().ToString(CultureInfo.InvariantCulture)} {g.Key}");
+            return Fit([$"{cases.Count} cases: {string.Join(", ", counts)}"],
+                fieldsRead.Select(p => string.Join('.', p)).ToList(), length, " [check read ", ", ", "]", "name");
+        }
+
+        var parts = new List<string>();
+        var budget = length;
+        for (var n = 0; n < cases.Count; n++)
+        {
+            var c = cases[n];
+            var separator = n == 0 ? 0 : 2;
+            // An even share for each case still to come, so the last case is not the one left without its evidence.
+            var share = (budget - separator) / (cases.Count - n);
+            string text;
+            if (c.Scenario == Scenarios.Settings && c.Settings?.GetValueOrDefault(c.Case) is { } value)
+            {
+                text = $"{c.Case} read {value}";
+            }
+            else
+            {
+                var head = $"{c.Scenario} {c.Case} ({c.Api}): {c.Step} {Outcome(c)}";
+                var fields = fieldsRead.Count > 0
+                    ? fieldsRead.Select(p => (Name: string.Join('.', p), Node: At(c.Details, p))).Where(f => f.Node is not null).ToList()
+                    : (c.Details ?? []).Where(p => p.Key != "port" && p.Value is JsonValue).Select(p => (Name: p.Key, Node: p.Value)).ToList();
+                text = head + FitFields(fields.Select(f => (f.Name, f.Node!, itemsRead?.GetValueOrDefault(f.Name)?.GetValueOrDefault(n))).ToList(), share - head.Length);
+            }
+            if (separator + text.Length > budget)
+            {
+                parts.Add($"+{cases.Count - n} more case{(cases.Count - n == 1 ? "" : "s")}");
+                break;
+            }
+            parts.Add(text);
+            budget -= separator + text.Length;
+        }
+
+        return string.Join("; ", parts);
+    }
+
+    /// <summary>" [name value; name value; +2 more fields]" in at most <paramref name="room"/> characters (at least the first field's name and first item).</summary>
+    private static string FitFields(IReadOnlyList<(string Name, JsonNode Node, IReadOnlySet<int>? Read)> fields, int room)
+    {
+        if (fields.Count == 0)
+        {
+            return "";
+        }
+
+        var shown = new List<string>();
+        var used = " [".Length + "]".Length;
+        for (var i = 0; i < fields.Count; i++)
+        {
+            var more = i + 1 < fields.Count ? $"; +{fields.Count - i - 1} more fields".Length : 0;
+            var whole = $"{fields[i].Name} {Plain(fields[i].Node)}";
+            var separator = shown.Count == 0 ? 0 : 2;
+            if (used + separator + whole.Length + more <= room && fields[i].Read is null)
+            {
+                shown.Add(whole);
+                used += separator + whole.Length;
+                continue;
+            }
+
+            // A list or object is cut between its items, and shows the items the check read when that is known.
+            if (fields[i].Node is JsonArray or JsonObject)
+            {
+                var items = fields[i].Node is JsonArray array
+                    ? array.Select(Plain).ToList()
+                    : ((JsonObject)fields[i].Node).Select(p => $"{p.Key} {Plain(p.Value)}").ToList();
+                var (open, close, join) = fields[i].Node is JsonArray ? ("", "", ", ") : ("{", "}", "; ");
+                var listRoom = room - used - separator - fields[i].Name.Length - 1 - more;
+                var list = Items(items, fields[i].Read, listRoom, open, join, close);
+                if (list is not null)
+                {
+                    shown.Add($"{fields[i].Name} {list}");
+                    used += separator + fields[i].Name.Length + 1 + list.Length;
+                    continue;
+                }
+            }
+
+            shown.Add($"+{fields.Count - i} more field{(fields.Count - i == 1 ? "" : "s")}");
+            break;
+        }
+
+        return $" [{string.Join("; ", shown)}]";
+    }
+
+    /// <summary>
+    /// A list's items in at most <paramref name="room"/> characters: the items the check read (with "…" for the ones between),
+    /// or the first items and "… +N more"; null when not even one item fits.
+    /// </summary>
+    private static string? Items(IReadOnlyList<string> items, IReadOnlySet<int>? read, int room, string open, string join, string close)
+    {
+        // A list read item by item in full is shown as a plain list.
+        read = read?.Count == items.Count ? null : read;
+        var wanted = read is { Count: > 0 } ? read.Order().ToList() : Enumerable.Range(0, items.Count).ToList();
+        var pieces = new List<string>();
+        var previous = -1;
+        var length = open.Length + close.Length;
+        foreach (var i in wanted)
+        {
+            var piece = (i > previous + 1 ? "… " : "") + items[i];
+            var rest = wanted.Count - pieces.Count - 1;
+            var tail = read is { Count: > 0 } ? $" ({wanted.Count} of {items.Count} read)".Length : (rest > 0 ? $"{join}… +{rest} more".Length : 0);
+            if (length + (pieces.Count == 0 ? 0 : join.Length) + piece.Length + tail > room)
+            {
+                break;
+            }
+            pieces.Add(piece);
+            length += (pieces.Count == 1 ? 0 : join.Length) + piece.Length;
+            previous = i;
+        }
+        if (pieces.Count == 0)
+        {
+            return null;
+        }
+
+        var left = wanted.Count - pieces.Count;
+        var end = left > 0 ? $"{join}… +{left} more" : previous < items.Count - 1 && read is { Count: > 0 } ? " …" : "";
+        var note = read is { Count: > 0 } && left == 0 ? $" ({wanted.Count} of {items.Count} read)" : "";
+        return open + string.Join(join, pieces) + end + close + note;
+    }
+
+    /// <summary>"start [a, b, +2 more names]": as many items as fit in <paramref name="length"/>, cut only between items.</summary>
+    private static string Fit(IReadOnlyList<string> start, IReadOnlyList<string> items, int length, string open, string join, string close, string noun)
+    {
+        var text = string.Concat(start);
+        if (items.Count == 0)
+        {
+            return text;
+        }
+
+        var list = Items(items, null, length - text.Length - open.Length, "", join, "");
+        return list is null ? text + $" [+{items.Count} {noun}s read]" : text + open + list + close;
+    }
+
+    /// <summary>The text cut at the last space before <paramref name="length"/> characters, and "…": never inside a word or a number.</summary>
+    public static string CutAtWord(string text, int length)
+    {
+        if (text.Length <= length)
+        {
+            return text;
+        }
+
+        var space = text.LastIndexOf(' ', length - 2);
+        return (space > 0 ? text[..space] : text[..(length - 1)]) + " …";
+    }
+
     /// <summary>The text, or its first <paramref name="length"/> characters and "…".</summary>
     public static string Cut(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
 
-    /// <summary>" [server_time_wait 100, peer_saw ECONNRESET]": a case's plain measured values, so a verdict line shows the numbers it judged; empty when it has none.</summary>
+    /// <summary>" [server_time_wait 100; peer_saw ECONNRESET]": a case's plain measured values, so a verdict line shows the numbers it judged; empty when it has none.</summary>
     private static string Measurements(CaseRecord c)
     {
         // Only plain values: nested objects (steps, shares) are the table's job, and the port is a fresh one every run.
@@ -251,7 +472,7 @@ public sealed class ChapterText
             .Take(8)
             .Select(p => $"{p.Key} {(p.Value is JsonValue v && v.TryGetValue<double>(out var d) ? d.ToString(CultureInfo.InvariantCulture) : p.Value!.ToString())}")
             .ToList();
-        return values.Count == 0 ? "" : $" [{string.Join(", ", values)}]";
+        return values.Count == 0 ? "" : $" [{string.Join("; ", values)}]";
     }
 
     private static IReadOnlyList<CaseRecord>? ReadCases(string path)

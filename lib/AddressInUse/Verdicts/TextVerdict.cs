@@ -15,6 +15,15 @@ public enum TextVerdictKind
     NotMeasured,
 }
 
+/// <summary>Why a sentence was not measured, which words its line.</summary>
+public enum NotMeasuredCause
+{
+    /// <summary>This run could not show it (chance, a skipped experiment, a missing part of this machine).</summary>
+    ThisRun,
+    /// <summary>The sentence is about another OS, and that OS's results are not present.</summary>
+    OtherOs,
+}
+
 /// <summary>
 /// Verdicts shown under a paragraph: HTML for the reader, and application/vnd.course.verdicts+json, which the course runner
 /// gathers into images/&lt;os&gt;/results.json. The one place that names the formatter source for them.
@@ -69,6 +78,12 @@ public sealed record TextVerdict : VerdictDisplay
     /// <summary>What was measured, or why nothing was, in one line.</summary>
     public required string Measured { get; init; }
 
+    /// <summary>What was measured as the line shows it: cut between fields, never inside a value; null to cut <see cref="Measured"/> between words.</summary>
+    public string? InLine { get; init; }
+
+    /// <summary>Why a verdict is not measured: this run could not show it, or the sentence is about another OS whose results are absent.</summary>
+    public NotMeasuredCause Cause { get; init; } = NotMeasuredCause.ThisRun;
+
     /// <summary>The ids ("scenario/case/api") of the cases the verdict rests on.</summary>
     public required IReadOnlyList<string> Evidence { get; init; }
 
@@ -83,10 +98,14 @@ public sealed record TextVerdict : VerdictDisplay
     /// <summary>The verdict as the one line shown under its paragraph: its state, the sentence it judges, and what was measured (cut to one line; <see cref="Measured"/> has it all).</summary>
     public string Line => Kind switch
     {
-        TextVerdictKind.Holds => $"✔ holds on this machine ({MeasuredOn}): \"{Sentence}\" — measured {ChapterText.Cut(Measured, MeasuredInLine)}",
-        TextVerdictKind.DoesNotHold => $"✘ does not hold here ({MeasuredOn}): \"{Sentence}\" — measured {ChapterText.Cut(Measured, MeasuredInLine)}",
-        _ => $"○ not measured on this OS: \"{Sentence}\" — {ChapterText.Cut(Measured, MeasuredInLine)}",
+        TextVerdictKind.Holds => $"✔ holds on this machine ({MeasuredOn}): \"{Sentence}\" — measured {Shown}",
+        TextVerdictKind.DoesNotHold => $"✘ does not hold here ({MeasuredOn}): \"{Sentence}\" — measured {Shown}",
+        // Worded by cause: "on this OS" would tell a reader their OS cannot do what this run merely did not happen to show.
+        _ when Cause == NotMeasuredCause.OtherOs => $"○ not measured on this OS: \"{Sentence}\" — {Shown}",
+        _ => $"○ not measured in this run: \"{Sentence}\" — {Shown}",
     };
+
+    private string Shown => InLine ?? ChapterText.CutAtWord(Measured, MeasuredInLine);
 
     /// <summary>How much of <see cref="Measured"/> the line shows; the tooltip and results.json keep the rest.</summary>
     public const int MeasuredInLine = 260;

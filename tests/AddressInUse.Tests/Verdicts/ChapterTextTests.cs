@@ -39,7 +39,7 @@ public sealed class ChapterTextTests : IDisposable
 
         var verdict = text.Check("observe", "Every connection leaves TIME_WAIT.", measured, _ => true);
 
-        Assert.EndsWith("bind ok [server_time_wait 100, peer_saw EOF]", verdict.Line);
+        Assert.EndsWith("bind ok [server_time_wait 100; peer_saw EOF]", verdict.Line);
     }
 
     [Fact]
@@ -156,6 +156,83 @@ public sealed class ChapterTextTests : IDisposable
         Assert.Equal(TextVerdictKind.NotMeasured, verdict.Kind);
         Assert.Equal(["A1/client/native"], verdict.Evidence);
         Assert.Contains("not measured here: localhost resolved to 127.0.0.1 only", verdict.Line);
+        Assert.StartsWith("○ not measured in this run: ", verdict.Line);
+        Assert.Equal(NotMeasuredCause.ThisRun, verdict.Cause);
+    }
+
+    [Fact]
+    public void Check_AboutAnotherOsWithoutItsResults_LabelSaysThisOsNotThisRun()
+    {
+        var verdict = new ChapterText("01", _images, "linux")
+            .Check("observe-windows", "On Windows the error is 10048.", Case("no-options", "EADDRINUSE", 98), c => c.Errno == 10048, about: "windows");
+
+        Assert.Equal(NotMeasuredCause.OtherOs, verdict.Cause);
+        Assert.StartsWith("○ not measured on this OS: ", verdict.Line);
+        Assert.DoesNotContain("in this run", verdict.Line);
+    }
+
+    private static CaseRecord Rounds(string name, string firstCloser, int server, int client) => Case(name, "ok") with
+    {
+        Details = new JsonObject
+        {
+            ["first_closer"] = firstCloser, ["runs"] = 10, ["time_wait_on_server"] = server, ["time_wait_on_client"] = client, ["time_wait_on_both"] = 0,
+            ["a_long_note_the_check_reads_last"] = string.Join(" ", Enumerable.Repeat("words", 20)),
+        },
+    };
+
+    [Fact]
+    public void Check_LongRecord_LineIsCutAtAFieldBoundaryAndNeverInsideANumber()
+    {
+        var text = new ChapterText("02", _images, "linux");
+        var cases = new[] { Rounds("server-closes-first", "server", 10, 0), Rounds("client-closes-first", "client", 0, 10) };
+
+        var verdict = text.Check("explain-first-closer-waits", "The first closer waits in every round.", cases,
+            c => c.Details!["runs"]!.GetValue<int>() == c.Details![c.Details!["first_closer"]!.GetValue<string>() == "server" ? "time_wait_on_server" : "time_wait_on_client"]!.GetValue<int>()
+                 && c.Details!["time_wait_on_both"]!.GetValue<int>() == 0 && c.Details!["a_long_note_the_check_reads_last"] is not null);
+
+        Assert.Equal(TextVerdictKind.Holds, verdict.Kind);
+        Assert.True(verdict.Line.Length <= verdict.Line.IndexOf(" — measured ", StringComparison.Ordinal) + " — measured ".Length + TextVerdict.MeasuredInLine, verdict.Line);
+        Assert.Contains("time_wait_on_client 10", verdict.Line);
+        Assert.Contains("more field", verdict.Line);
+        Assert.DoesNotMatch(@"\d…", verdict.Line);
+        Assert.Matches(@"; \+\d+ more fields?\]", verdict.Line);
+        // The full measurement keeps every field whole.
+        Assert.Contains(string.Join(" ", Enumerable.Repeat("words", 20)), verdict.Measured);
+    }
+
+    [Fact]
+    public void Check_ReadsFieldsLateInTheRecord_LineShowsThemAndNotTheOthers()
+    {
+        var text = new ChapterText("02", _images, "linux");
+        var details = new JsonObject();
+        foreach (var i in Enumerable.Range(1, 30))
+        {
+            details[$"field_{i:00}"] = 1000 + i;
+        }
+        var measured = Case("many", "ok") with { Details = details };
+
+        var verdict = text.Check("observe-late", "The last field is 1030.", measured, c => c.Details!["field_30"]!.GetValue<int>() == 1030);
+
+        Assert.EndsWith("bind ok [field_30 1030]", verdict.Line);
+    }
+
+    [Fact]
+    public void Check_ReadsOneArrowOfALongList_LineShowsThatArrowNotTheHandshake()
+    {
+        var text = new ChapterText("09", _images, "linux");
+        var arrows = new[] { "client>server SYN", "server>client SYN,ACK", "client>server ACK", "client>server PSH,ACK len=10", "server>client ACK",
+            "client>server PSH,ACK len=10", "server>client ACK", "client>server PSH,ACK len=10", "server>client ACK", "client>server PSH,ACK len=10",
+            "server>client ACK", "client>server RST,ACK", "server>client RST" };
+        var measured = Case("captured-linger-zero", "ok") with
+        {
+            Details = new JsonObject { ["packets"] = new JsonObject { ["arrows"] = new JsonArray(arrows.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray()) } },
+        };
+
+        var verdict = text.Check("observe-packets-rst", "The client sends a RST.", measured,
+            c => c.Details!["packets"]!["arrows"]!.AsArray().Any(a => $"{a}" == "client>server RST,ACK"));
+
+        Assert.Contains("[packets.arrows … client>server RST,ACK … (1 of 13 read)]", verdict.Line);
+        Assert.DoesNotContain("SYN", verdict.Line);
     }
 
     [Fact]
