@@ -65,7 +65,9 @@ public static class HalfClosedData
         await using var c = await LoopbackConnection.OpenAsync(IPAddress.Loopback, cancellationToken: cancellationToken).ConfigureAwait(false);
         c.Sampler.Track(c.Client!);
         c.Sampler.Track(c.Server!);
-        c.Timeline.CallBy(EventSides.Client, EventKinds.Shutdown, "client shutdown(SHUT_WR): FIN", () => c.Client!.Shutdown(SocketShutdown.Send));
+        // The lambda's `!` does not carry to the code below, so the connection's sockets are taken non-null once here.
+        var client = c.Client!;
+        c.Timeline.CallBy(EventSides.Client, EventKinds.Shutdown, "client shutdown(SHUT_WR): FIN", () => client.Shutdown(SocketShutdown.Send));
         var eof = await c.Server!.ReceiveAsync(new byte[16], SocketFlags.None, cancellationToken).ConfigureAwait(false);
         c.Timeline.MarkBy(EventSides.Server, EventKinds.Read, eof == 0 ? "server reads EOF" : $"server read {eof} bytes");
         var during = await c.WaitForAsync(s => s == TcpState.CloseWait, s => s == TcpState.FinWait2, "CLOSE_WAIT on the server end, FIN_WAIT_2 on the client end", cancellationToken).ConfigureAwait(false);
@@ -83,7 +85,7 @@ public static class HalfClosedData
         var buffer = new byte[64 * 1024];
         while (received < bytes)
         {
-            var n = await c.Client.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            var n = await client.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
             if (n == 0)
             {
                 break;
@@ -95,7 +97,7 @@ public static class HalfClosedData
         string sendAfterShutdown;
         try
         {
-            c.Client.Send(new byte[1]);
+            client.Send(new byte[1]);
             sendAfterShutdown = "ok";
         }
         catch (SocketException e)
