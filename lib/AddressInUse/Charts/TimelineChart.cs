@@ -58,7 +58,22 @@ public enum TimelinePieceKind
 /// <param name="ToMs">Where it ends (equal to <paramref name="FromMs"/> for a mark).</param>
 /// <param name="Samples">The samples that showed the state (0 for an unknown stretch).</param>
 /// <param name="NextState">For an unknown stretch, the state the next sample showed, or null when the socket was gone.</param>
-public sealed record TimelinePiece(string Lane, string State, TimelinePieceKind Kind, double FromMs, double ToMs, int Samples, string? NextState);
+public sealed record TimelinePiece(string Lane, string State, TimelinePieceKind Kind, double FromMs, double ToMs, int Samples, string? NextState)
+{
+    /// <summary>In chart time, when the read of the first sample that showed the state began (it ended at <see cref="FromMs"/>); null when not recorded.</summary>
+    public double? FirstReadFromMs { get; init; }
+
+    /// <summary>In chart time, when the read of the last sample that showed the state began (it ended at <see cref="ToMs"/>); null when not recorded.</summary>
+    public double? LastReadFromMs { get; init; }
+
+    /// <summary>"<br>read from -10.4 to 1.9 ms" (one sample) or the first and last samples' reads: when the reads that showed the state began and ended; empty when not recorded.</summary>
+    public string Reads => Kind == TimelinePieceKind.Unknown ? "" : (FirstReadFromMs, LastReadFromMs) switch
+    {
+        ({ } first, _) when Kind == TimelinePieceKind.SeenOnce => string.Create(CultureInfo.InvariantCulture, $"<br>read from {first:0.#} to {FromMs:0.#} ms"),
+        ({ } first, { } last) => string.Create(CultureInfo.InvariantCulture, $"<br>first read from {first:0.#} to {FromMs:0.#} ms, last read from {last:0.#} to {ToMs:0.#} ms"),
+        _ => "",
+    };
+}
 
 /// <summary>Draws sampled TCP states per socket as what was seen (stretches and marks) and what was not (hatched gaps), with the experiment's actions as markers.</summary>
 public static class TimelineChart
@@ -150,9 +165,10 @@ public static class TimelineChart
             // rehashing): the unknown stretch runs to the sample that showed it again, and names that state.
             var nextSpan = i + 1 < spans.Count ? spans[i + 1] : null;
             var to = (nextSpan is not null ? Math.Max(nextSpan.FromMs, span.SeenUntilMs) : Math.Max(span.ToMs, span.SeenUntilMs)) - lane.OriginMs;
+            var reads = (First: span.FirstReadFromMs - lane.OriginMs, Last: span.LastReadFromMs - lane.OriginMs);
             pieces.Add(span.Samples <= 1 || seenTo <= from
-                ? new TimelinePiece(lane.Label, span.State, TimelinePieceKind.SeenOnce, from, from, span.Samples, null)
-                : new TimelinePiece(lane.Label, span.State, TimelinePieceKind.Seen, from, seenTo, span.Samples, null));
+                ? new TimelinePiece(lane.Label, span.State, TimelinePieceKind.SeenOnce, from, from, span.Samples, null) { FirstReadFromMs = reads.First, LastReadFromMs = reads.First }
+                : new TimelinePiece(lane.Label, span.State, TimelinePieceKind.Seen, from, seenTo, span.Samples, null) { FirstReadFromMs = reads.First, LastReadFromMs = reads.Last });
             if (to > seenTo)
             {
                 pieces.Add(new TimelinePiece(lane.Label, span.State, TimelinePieceKind.Unknown, seenTo, to, 0, nextSpan?.State));
@@ -206,7 +222,7 @@ public static class TimelineChart
                     stretches.Select(p => Math.Round(p.ToMs, 2)),
                     color,
                     stretches.Select(p => string.Create(CultureInfo.InvariantCulture,
-                        $"{p.Lane}<br>{group.Key} in {p.Samples} samples from {p.FromMs:0.#} to {p.ToMs:0.#}")));
+                        $"{p.Lane}<br>{group.Key} in {p.Samples} samples from {p.FromMs:0.#} to {p.ToMs:0.#}{p.Reads}")));
                 bars["legendgroup"] = group.Key;
                 figure.Data.Add(bars);
             }
@@ -221,8 +237,8 @@ public static class TimelineChart
                     "line-ns",
                     32,
                     marks.Select(p => p.Kind == TimelinePieceKind.SeenOnce
-                        ? string.Create(CultureInfo.InvariantCulture, $"{p.Lane}<br>{group.Key} in one sample at {p.FromMs:0.#}")
-                        : string.Create(CultureInfo.InvariantCulture, $"{p.Lane}<br>{group.Key} in {p.Samples} samples from {p.FromMs:0.#} to {p.ToMs:0.#}")));
+                        ? string.Create(CultureInfo.InvariantCulture, $"{p.Lane}<br>{group.Key} in one sample at {p.FromMs:0.#}{p.Reads}")
+                        : string.Create(CultureInfo.InvariantCulture, $"{p.Lane}<br>{group.Key} in {p.Samples} samples from {p.FromMs:0.#} to {p.ToMs:0.#}{p.Reads}")));
                 // A line symbol is drawn with the marker's line, not its fill.
                 ((JsonObject)trace["marker"]!)["line"] = new JsonObject { ["color"] = color, ["width"] = 5 };
                 trace["legendgroup"] = group.Key;
@@ -246,8 +262,10 @@ public static class TimelineChart
         }
         figure.Layout["barmode"] = "overlay";
         figure.Layout["height"] = Math.Max(320, 140 + 44 * lanes.Count);
-        figure.Layout["margin"] = new JsonObject { ["l"] = 200, ["r"] = 20, ["t"] = 60, ["b"] = 50 };
-        figure.Layout["xaxis"] = new JsonObject { ["title"] = new JsonObject { ["text"] = xTitle }, ["zeroline"] = true };
+        var readNote = ReadNote(pieces);
+        // The read note is a second line under the axis title; the bottom margin makes room for it.
+        figure.Layout["margin"] = new JsonObject { ["l"] = 200, ["r"] = 20, ["t"] = 60, ["b"] = readNote.Length == 0 ? 50 : 80 };
+        figure.Layout["xaxis"] = new JsonObject { ["title"] = new JsonObject { ["text"] = xTitle + readNote }, ["zeroline"] = true };
         figure.Layout["yaxis"] = new JsonObject
         {
             ["type"] = "category",
@@ -259,6 +277,22 @@ public static class TimelineChart
         // plotly's default legend (right of the plot, one entry a line) never overlaps the axes, whatever the height.
         figure.Layout["legend"] = new JsonObject { ["tracegroupgap"] = 4, ["font"] = new JsonObject { ["size"] = 11 } };
         return figure;
+    }
+
+    /// <summary>
+    /// The axis's note on how samples are timed: a state read from the table held at some moment of the read, which may have
+    /// begun before an action the chart marks, so a state can sit just after the action that ended it. Empty when no read's
+    /// start was recorded.
+    /// </summary>
+    public static string ReadNote(IReadOnlyList<TimelinePiece> pieces)
+    {
+        var longest = pieces
+            .SelectMany(p => new[] { p.FromMs - p.FirstReadFromMs, p.Kind == TimelinePieceKind.Seen ? p.ToMs - p.LastReadFromMs : null })
+            .OfType<double>()
+            .DefaultIfEmpty(double.NaN)
+            .Max();
+        return double.IsNaN(longest) ? "" : string.Create(CultureInfo.InvariantCulture,
+            $"<br><sub>each sample is placed where its read of the table ended; the read began up to {longest:0.#} ms earlier (hover a state for its reads)</sub>");
     }
 
     private static int StateOrder(string state) => state switch

@@ -46,8 +46,10 @@ public sealed class TcpSampler : IAsyncDisposable
         // One sample at a time, so that samples reach the timeline in the order they were read.
         lock (_gate)
         {
+            // The read takes time (milliseconds on a loaded machine); the sample is placed where it ended, and keeps where it began.
+            var readFrom = Timeline.NowMs;
             var entries = TcpTable.Read(_filter, _ports);
-            var sample = Timeline.Record(_own.Count == 0 ? entries : WithOwnStates(entries));
+            var sample = Timeline.Record(_own.Count == 0 ? entries : WithOwnStates(entries), readFrom);
             _samples++;
             return sample;
         }

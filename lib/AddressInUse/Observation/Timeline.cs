@@ -3,9 +3,13 @@ using System.Collections.Concurrent;
 namespace AddressInUse.Observation;
 
 /// <summary>One poll of the TCP table: when it was taken and the matching sockets it saw.</summary>
-/// <param name="AtMs">Milliseconds since the timeline started, on the monotonic clock.</param>
+/// <param name="AtMs">Milliseconds since the timeline started, on the monotonic clock: when the read of the table ended.</param>
 /// <param name="Entries">The sockets seen.</param>
-public sealed record Sample(double AtMs, IReadOnlyList<TcpEntry> Entries);
+public sealed record Sample(double AtMs, IReadOnlyList<TcpEntry> Entries)
+{
+    /// <summary>When the read of the table began (null when not recorded): a state in the sample held at some moment from here to <see cref="AtMs"/>.</summary>
+    public double? ReadFromMs { get; init; }
+}
 
 /// <summary>Something the experiment itself did (connect, kill, bind attempt…), on the same clock as the samples.</summary>
 /// <param name="AtMs">Milliseconds since the timeline started.</param>
@@ -23,6 +27,12 @@ public sealed record TimelineEvent(double AtMs, string Kind, string Label, strin
 /// <param name="LastSeenMs">The last sample that showed it (null when not recorded: then only a one-sample span's is known).</param>
 public sealed record StateSpan(string State, double FromMs, double ToMs, int Samples, double? LastSeenMs = null)
 {
+    /// <summary>When the read of the first sample that showed the state began (null when not recorded).</summary>
+    public double? FirstReadFromMs { get; init; }
+
+    /// <summary>When the read of the last sample that showed the state began (null when not recorded).</summary>
+    public double? LastReadFromMs { get; init; }
+
     /// <summary>
     /// The last moment the state was actually seen: <see cref="LastSeenMs"/>, or <see cref="FromMs"/> for a span of one sample;
     /// between it and <see cref="ToMs"/> no sample looked, so the state there is unknown.
@@ -125,10 +135,10 @@ public sealed class Timeline
     /// <summary>The state changes whose sample interval hid at least one state.</summary>
     public IReadOnlyList<StateTransition> UnseenTransitions() => Transitions().Where(t => t.HasUnseen).ToList();
 
-    /// <summary>Records a sample taken now.</summary>
-    public Sample Record(IReadOnlyList<TcpEntry> entries)
+    /// <summary>Records a sample whose read ended now (and began at <paramref name="readFromMs"/>, when given).</summary>
+    public Sample Record(IReadOnlyList<TcpEntry> entries, double? readFromMs = null)
     {
-        var sample = new Sample(NowMs, entries);
+        var sample = new Sample(NowMs, entries) { ReadFromMs = readFromMs };
         _samples.Enqueue(sample);
         return sample;
     }
@@ -139,10 +149,13 @@ public sealed class Timeline
     /// <summary>Derives, per socket, the states it was seen in with entry and exit times.</summary>
     public IReadOnlyList<SocketHistory> Histories() => BuildHistories(Samples);
 
+    private static StateSpan Span((TcpEntry Entry, List<StateSpan> Spans, string State, double From, int Count, double Last, double? FirstRead, double? LastRead) open, double toMs) =>
+        new(open.State, open.From, toMs, open.Count, open.Last) { FirstReadFromMs = open.FirstRead, LastReadFromMs = open.LastRead };
+
     /// <summary>Derives per-socket state histories from a list of samples.</summary>
     public static IReadOnlyList<SocketHistory> BuildHistories(IReadOnlyList<Sample> samples)
     {
-        var open = new Dictionary<string, (TcpEntry Entry, List<StateSpan> Spans, string State, double From, int Count, double Last)>();
+        var open = new Dictionary<string, (TcpEntry Entry, List<StateSpan> Spans, string State, double From, int Count, double Last, double? FirstRead, double? LastRead)>();
         var order = new List<string>();
         var done = new Dictionary<string, List<StateSpan>>();
         var endpoints = new Dictionary<string, TcpEntry>();
@@ -163,29 +176,29 @@ public sealed class Timeline
                         order.Add(entry.Key);
                         done[entry.Key] = new List<StateSpan>();
                     }
-                    open[entry.Key] = (entry, done[entry.Key], entry.StateName, sample.AtMs, 1, sample.AtMs);
+                    open[entry.Key] = (entry, done[entry.Key], entry.StateName, sample.AtMs, 1, sample.AtMs, sample.ReadFromMs, sample.ReadFromMs);
                 }
                 else if (current.State != entry.StateName)
                 {
-                    current.Spans.Add(new StateSpan(current.State, current.From, sample.AtMs, current.Count, current.Last));
-                    open[entry.Key] = (entry, current.Spans, entry.StateName, sample.AtMs, 1, sample.AtMs);
+                    current.Spans.Add(Span(current, sample.AtMs));
+                    open[entry.Key] = (entry, current.Spans, entry.StateName, sample.AtMs, 1, sample.AtMs, sample.ReadFromMs, sample.ReadFromMs);
                 }
                 else
                 {
-                    open[entry.Key] = current with { Count = current.Count + 1, Last = sample.AtMs };
+                    open[entry.Key] = current with { Count = current.Count + 1, Last = sample.AtMs, LastRead = sample.ReadFromMs };
                 }
             }
             foreach (var key in open.Keys.Where(k => !seen.Contains(k)).ToList())
             {
                 var gone = open[key];
-                gone.Spans.Add(new StateSpan(gone.State, gone.From, sample.AtMs, gone.Count, gone.Last));
+                gone.Spans.Add(Span(gone, sample.AtMs));
                 open.Remove(key);
             }
         }
         var last = samples.Count > 0 ? samples[^1].AtMs : 0;
         foreach (var (_, current) in open)
         {
-            current.Spans.Add(new StateSpan(current.State, current.From, last, current.Count, current.Last));
+            current.Spans.Add(Span(current, last));
         }
         return order
             .Select(key => new SocketHistory(key, endpoints[key].Local.ToString(), endpoints[key].Remote.ToString(), done[key]))

@@ -89,6 +89,41 @@ public sealed class TimelineChartTests
         Assert.Equal("/", unknown["marker"]!["pattern"]!["shape"]!.GetValue<string>());
     }
 
+    private static IEnumerable<string> Hovers(Figure figure, string name) =>
+        figure.Data.Where(t => t["name"]!.GetValue<string>() == name).SelectMany(t => t["hovertext"]!.AsArray().Select(h => h!.GetValue<string>()));
+
+    [Fact]
+    public void Build_SampleWhoseReadBeganBeforeTheClose_HoverSaysWhenItsReadBeganAndEndedAndTheAxisSaysHowSamplesArePlaced()
+    {
+        // close() at 100; the last ESTABLISHED read began at 90 (before it) and ended at 101.9, where the sample is placed.
+        var lane = Lane(100,
+            At(80, TcpState.Established) with { ReadFromMs = 79 },
+            At(101.9, TcpState.Established) with { ReadFromMs = 90 },
+            At(127.1, TcpState.FinWait2) with { ReadFromMs = 126 });
+
+        var pieces = TimelineChart.Pieces(lane);
+        var figure = TimelineChart.Build("t", "t", [lane], [], "ms since the first close()");
+
+        var established = Assert.Single(pieces, p => p.State == "ESTABLISHED" && p.Kind == TimelinePieceKind.Seen);
+        Assert.Equal((-10.0, 1.9), (established.LastReadFromMs!.Value, Math.Round(established.ToMs, 1)));
+        Assert.Contains(Hovers(figure, "ESTABLISHED"), h => h.EndsWith("last read from -10 to 1.9 ms", StringComparison.Ordinal) && h.Contains("first read from -21 to -20 ms"));
+        Assert.Contains(Hovers(figure, "FIN_WAIT_2"), h => h.EndsWith("in one sample at 27.1<br>read from 26 to 27.1 ms", StringComparison.Ordinal));
+        var axis = figure.Layout["xaxis"]!["title"]!["text"]!.GetValue<string>();
+        Assert.StartsWith("ms since the first close()<br>", axis);
+        Assert.Contains("each sample is placed where its read of the table ended; the read began up to 11.9 ms earlier", axis);
+    }
+
+    [Fact]
+    public void Build_SamplesWithoutReadStart_NoReadNoteAndHoverAsBefore()
+    {
+        var lane = Lane(0, At(0, TcpState.Established), At(10, TcpState.Established));
+
+        var figure = TimelineChart.Build("t", "t", [lane], [], "ms");
+
+        Assert.Equal("ms", figure.Layout["xaxis"]!["title"]!["text"]!.GetValue<string>());
+        Assert.All(Hovers(figure, "ESTABLISHED"), h => Assert.DoesNotContain("read from", h));
+    }
+
     [Fact]
     public void Pieces_StateSeenInOneSample_IsAMarkAtThatSampleNotAStretch()
     {

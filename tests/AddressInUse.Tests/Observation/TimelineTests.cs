@@ -94,5 +94,8 @@ public sealed class TimelineTests
         Assert.Equal("TIME_WAIT", history.States[^1]);
         Assert.Equal(history.States, activeClose.Where(history.States.Contains));
         Assert.True(sampler.SampleCount >= 3);
+        // Every sample keeps when its read began, at or before where it is placed (when the read ended).
+        Assert.All(timeline.Samples, sample => Assert.True(sample.ReadFromMs is { } from && from <= sample.AtMs, $"read from {sample.ReadFromMs} to {sample.AtMs}"));
+        Assert.All(history.Spans, span => Assert.True(span.FirstReadFromMs <= span.FromMs && span.LastReadFromMs <= span.SeenUntilMs));
     }
 }
