@@ -320,27 +320,41 @@ public sealed class ChapterText
                 fieldsRead.Select(p => string.Join('.', p)).ToList(), length, " [check read ", ", ", "]", "name");
         }
 
+        string Text(int n, int room)
+        {
+            var c = cases[n];
+            if (c.Scenario == Scenarios.Settings && c.Settings?.GetValueOrDefault(c.Case) is { } value)
+            {
+                return $"{c.Case} read {value}";
+            }
+
+            var head = $"{c.Scenario} {c.Case} ({c.Api}): {c.Step} {Outcome(c)}";
+            var fields = fieldsRead.Count > 0
+                ? fieldsRead.Select(p => (Name: string.Join('.', p), Node: At(c.Details, p))).Where(f => f.Node is not null).ToList()
+                : (c.Details ?? []).Where(p => p.Key != "port" && p.Value is JsonValue).Select(p => (Name: p.Key, Node: p.Value)).ToList();
+            // Short fields first, so one long list cut between its items does not push the others out of the line.
+            var ordered = fields.Select(f => (f.Name, Node: f.Node!, Read: itemsRead?.GetValueOrDefault(f.Name)?.GetValueOrDefault(n)))
+                .OrderBy(f => f.Node is JsonValue ? 0 : 1).ToList();
+            return head + FitFields(ordered, room - head.Length);
+        }
+
+        // Each case gets an even share of the line, and a case that needs less leaves the rest to the others.
+        var full = Enumerable.Range(0, cases.Count).Select(n => Text(n, int.MaxValue / 2).Length).ToList();
+        var rooms = new int[cases.Count];
+        var left = length - 2 * (cases.Count - 1);
+        foreach (var n in Enumerable.Range(0, cases.Count).OrderBy(n => full[n]))
+        {
+            var others = cases.Count - rooms.Count(r => r > 0);
+            rooms[n] = Math.Min(full[n], left / others);
+            left -= rooms[n];
+        }
+
         var parts = new List<string>();
         var budget = length;
         for (var n = 0; n < cases.Count; n++)
         {
-            var c = cases[n];
             var separator = n == 0 ? 0 : 2;
-            // An even share for each case still to come, so the last case is not the one left without its evidence.
-            var share = (budget - separator) / (cases.Count - n);
-            string text;
-            if (c.Scenario == Scenarios.Settings && c.Settings?.GetValueOrDefault(c.Case) is { } value)
-            {
-                text = $"{c.Case} read {value}";
-            }
-            else
-            {
-                var head = $"{c.Scenario} {c.Case} ({c.Api}): {c.Step} {Outcome(c)}";
-                var fields = fieldsRead.Count > 0
-                    ? fieldsRead.Select(p => (Name: string.Join('.', p), Node: At(c.Details, p))).Where(f => f.Node is not null).ToList()
-                    : (c.Details ?? []).Where(p => p.Key != "port" && p.Value is JsonValue).Select(p => (Name: p.Key, Node: p.Value)).ToList();
-                text = head + FitFields(fields.Select(f => (f.Name, f.Node!, itemsRead?.GetValueOrDefault(f.Name)?.GetValueOrDefault(n))).ToList(), share - head.Length);
-            }
+            var text = Text(n, rooms[n]);
             if (separator + text.Length > budget)
             {
                 parts.Add($"+{cases.Count - n} more case{(cases.Count - n == 1 ? "" : "s")}");
@@ -365,9 +379,11 @@ public sealed class ChapterText
         var used = " [".Length + "]".Length;
         for (var i = 0; i < fields.Count; i++)
         {
-            var more = i + 1 < fields.Count ? $"; +{fields.Count - i - 1} more fields".Length : 0;
             var whole = $"{fields[i].Name} {Plain(fields[i].Node)}";
             var separator = shown.Count == 0 ? 0 : 2;
+            // Room for "; +N more fields" is kept only when the fields after this one would not all fit whole.
+            var rest = fields.Skip(i + 1).Sum(f => 2 + f.Name.Length + 1 + Plain(f.Node).Length);
+            var more = i + 1 < fields.Count && used + separator + whole.Length + rest > room ? $"; +{fields.Count - i - 1} more fields".Length : 0;
             if (used + separator + whole.Length + more <= room && fields[i].Read is null)
             {
                 shown.Add(whole);
