@@ -377,13 +377,14 @@ public sealed class ChapterText
 
         var shown = new List<string>();
         var used = " [".Length + "]".Length;
+        var skipped = 0;
         for (var i = 0; i < fields.Count; i++)
         {
             var whole = $"{fields[i].Name} {Plain(fields[i].Node)}";
             var separator = shown.Count == 0 ? 0 : 2;
-            // Room for "; +N more fields" is kept only when the fields after this one would not all fit whole.
+            // Room for "; +N more fields" is kept unless every field from here on fits whole.
             var rest = fields.Skip(i + 1).Sum(f => 2 + f.Name.Length + 1 + Plain(f.Node).Length);
-            var more = i + 1 < fields.Count && used + separator + whole.Length + rest > room ? $"; +{fields.Count - i - 1} more fields".Length : 0;
+            var more = skipped > 0 || (i + 1 < fields.Count && used + separator + whole.Length + rest > room) ? $"; +{fields.Count} more fields".Length : 0;
             if (used + separator + whole.Length + more <= room && fields[i].Read is null)
             {
                 shown.Add(whole);
@@ -408,8 +409,12 @@ public sealed class ChapterText
                 }
             }
 
-            shown.Add($"+{fields.Count - i} more field{(fields.Count - i == 1 ? "" : "s")}");
-            break;
+            // A field that does not fit whole is left out (a later, shorter one may still fit) and counted.
+            skipped++;
+        }
+        if (skipped > 0)
+        {
+            shown.Add($"+{skipped} more field{(skipped == 1 ? "" : "s")}");
         }
 
         return $" [{string.Join("; ", shown)}]";

@@ -108,7 +108,7 @@ public sealed record TextVerdict : VerdictDisplay
     private string Shown => InLine ?? ChapterText.CutAtWord(Measured, MeasuredInLine);
 
     /// <summary>How much of <see cref="Measured"/> the line shows; the tooltip and results.json keep the rest.</summary>
-    public const int MeasuredInLine = 260;
+    public const int MeasuredInLine = 300;
 
     /// <summary>The line, coloured by verdict, with the sentence and evidence in its tooltip.</summary>
     public override string ToHtml()
