@@ -66,7 +66,7 @@ public sealed record TimelinePiece(string Lane, string State, TimelinePieceKind 
     /// <summary>In chart time, when the read of the last sample that showed the state began (it ended at <see cref="ToMs"/>); null when not recorded.</summary>
     public double? LastReadFromMs { get; init; }
 
-    /// <summary>"<br>read from -10.4 to 1.9 ms" (one sample) or the first and last samples' reads: when the reads that showed the state began and ended; empty when not recorded.</summary>
+    /// <summary>"&lt;br&gt;read from -10.4 to 1.9 ms" (one sample) or the first and last samples' reads: when the reads that showed the state began and ended; empty when not recorded.</summary>
     public string Reads => Kind == TimelinePieceKind.Unknown ? "" : (FirstReadFromMs, LastReadFromMs) switch
     {
         ({ } first, _) when Kind == TimelinePieceKind.SeenOnce => string.Create(CultureInfo.InvariantCulture, $"<br>read from {first:0.#} to {FromMs:0.#} ms"),
