@@ -17,10 +17,14 @@ internal sealed class WildcardListenerWatch : IAsyncDisposable
     private readonly Task _loop;
     private readonly List<string> _seen = new();
 
-    public WildcardListenerWatch() => _loop = Task.Run(LoopAsync);
+    // Its own thread, not the thread pool: with the suite's other classes keeping the pool busy, a pooled loop once made
+    // no read at all while 50 short measurements ran ("0 reads of the table" in CI).
+    public WildcardListenerWatch() => _loop = Task.Factory.StartNew(Loop, TaskCreationOptions.LongRunning);
 
     /// <summary>How many times the table was read.</summary>
-    public int Polls { get; private set; }
+    public int Polls => Volatile.Read(ref _polls);
+
+    private int _polls;
 
     /// <summary>Every wildcard listener of this process seen, as "0.0.0.0:41234 (inode 123)".</summary>
     public IReadOnlyList<string> Seen
@@ -34,12 +38,22 @@ internal sealed class WildcardListenerWatch : IAsyncDisposable
         }
     }
 
-    private async Task LoopAsync()
+    /// <summary>Waits until the table has been read once, so a measurement started after it is watched; fails with the loop's own error if it stopped.</summary>
+    public async Task WaitForFirstReadAsync()
+    {
+        await Poll.UntilAsync(() => _loop.IsCompleted || Polls > 0, TimeSpan.FromSeconds(30), "the watch's first read of the table").ConfigureAwait(false);
+        if (_loop.IsFaulted)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+    }
+
+    private void Loop()
     {
         while (!_stop.IsCancellationRequested)
         {
             var listeners = SockDiag.TryReadListeners() ?? throw new InvalidOperationException("netlink sock_diag is refused here, so the host's table cannot be watched.");
-            Polls++;
+            Interlocked.Increment(ref _polls);
             var wildcard = listeners.Where(l => l.Entry.Local.Address.Equals(IPAddress.Any) || l.Entry.Local.Address.Equals(IPAddress.IPv6Any)).ToList();
             if (wildcard.Count > 0)
             {
@@ -49,7 +63,7 @@ internal sealed class WildcardListenerWatch : IAsyncDisposable
                     _seen.AddRange(wildcard.Where(l => mine.Contains(l.Inode)).Select(l => $"{l.Entry.Local} (inode {l.Inode})"));
                 }
             }
-            await Task.Yield();
+            Thread.Yield();
         }
     }
 
@@ -96,6 +110,7 @@ public sealed class NoWildcardListenerTests
         var cases = 0;
         await using (var watch = new WildcardListenerWatch())
         {
+            await watch.WaitForFirstReadAsync();
             foreach (var chapter in chapters)
             {
                 // One context per chapter, so chapter 10 measures its own matrix as its notebook does.
@@ -124,6 +139,8 @@ public sealed class NoWildcardListenerTests
         // The control: the same watch must see the listeners when the wildcard cases do run on the host, or the test above proves nothing.
         var plan = PortSharingPlan.MoreSpecificHijack() with { ProbesPerTarget = 2, WildcardInLab = false };
         await using var watch = new WildcardListenerWatch();
+
+        await watch.WaitForFirstReadAsync();
 
         // Each run's listeners live for milliseconds; measure again (at most 50 times) until one read of the table falls inside one.
         for (var run = 0; run < 50 && watch.Seen.Count == 0; run++)
