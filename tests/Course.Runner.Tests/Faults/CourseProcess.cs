@@ -162,6 +162,21 @@ public sealed class CourseProcess : IAsyncDisposable
             : $"course did not print \"{text}\": its process tree used no CPU and printed nothing for {deadline.TotalSeconds} s (or ran {(deadline * CeilingFactor).TotalMinutes:0} min). Output:\n{Output}");
     }
 
+    /// <summary>Sends a POSIX signal unless the course process has already ended (kill's ESRCH); returns whether it was sent.</summary>
+    public bool TrySignal(int signal)
+    {
+        if (signal == 2)
+        {
+            InheritedSignals.AssertSigintNotIgnored();
+        }
+        if (Kill(_process.Id, signal) == 0)
+        {
+            return true;
+        }
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == 3 ? false : throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {errno}");
+    }
+
     /// <summary>Sends a POSIX signal to the course process.</summary>
     public void Signal(int signal)
     {
