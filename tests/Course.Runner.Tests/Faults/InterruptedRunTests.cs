@@ -77,10 +77,12 @@ public sealed class InterruptedRunTests : IDisposable
 
         await using var run = CourseProcess.Start(_course.Tmp, _course.RunArgs("--param", moment == "wrote " ? "waitSeconds=0" : "waitSeconds=120"));
         await run.WaitForOutputAsync(moment, Startup);
-        run.Signal(CourseProcess.SigKill);
+        // After the last "wrote " the run has almost nothing left to do, so on a quiet machine it can end before the kill
+        // arrives (kill's ESRCH, or a process already exited 0): the files must then be whole all the same.
+        run.TrySignal(CourseProcess.SigKill);
         var code = await run.WaitForExitAsync(Ending);
 
-        Assert.Equal(128 + CourseProcess.SigKill, code);
+        Assert.True(code == 128 + CourseProcess.SigKill || (moment == "wrote " && code == 0), $"exit {code}\n{run.Output}");
         await AssertNoProcessOrSocketLeftAsync(run);
         var now = FaultCourse.Snapshot(_course.Images);
         foreach (var (file, hash) in committed)
