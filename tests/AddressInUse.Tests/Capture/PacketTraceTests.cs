@@ -32,7 +32,7 @@ public sealed class PacketTraceTests
         Assert.False(trace.FirstFinAcknowledgesPeerFin("client"));
         Assert.False(trace.FirstFinAcknowledgesPeerFin("server"));
         Assert.Equal(new[] { 0, 0.01, 0.02, 0.03, 0.031, 0.04, 0.041 }, trace.Summary()["at_ms"]!.AsArray().Select(n => n!.GetValue<double>()));
-        Assert.Equal(false, trace.Summary()["first_fin_acknowledges_peer_fin"]!["server"]!.GetValue<bool>());
+        Assert.False(trace.Summary()["first_fin_acknowledges_peer_fin"]!["server"]!.GetValue<bool>());
     }
 
     [Fact]

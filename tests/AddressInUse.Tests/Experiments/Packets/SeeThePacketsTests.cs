@@ -182,7 +182,7 @@ public sealed class SeeThePacketsTests
             Assert.NotEqual(NetworkLab.CurrentNamespace(), run.Namespace);
             // A namespace's id is reused once it is gone, so a lab another test starts later can carry the same id: only a
             // process that started before this lab ended can be its leftover.
-            Assert.Empty(ProcessesIn(run.Namespace!).Where(pid => StartedAtTicks(pid) is { } started && started <= endedAt));
+            Assert.DoesNotContain(ProcessesIn(run.Namespace!), pid => StartedAtTicks(pid) is { } started && started <= endedAt);
         }
         Assert.Equal(rulesBefore, HostRuleset());
         Assert.Equal(rfc1337Before, LabSettings.Read("net.ipv4.tcp_rfc1337"));
