@@ -165,21 +165,6 @@ public sealed class CourseProcess : IAsyncDisposable
     /// <summary>Sends a POSIX signal unless the course process has already ended (kill's ESRCH); returns whether it was sent.</summary>
     public bool TrySignal(int signal)
     {
-        if (signal == 2)
-        {
-            InheritedSignals.AssertSigintNotIgnored();
-        }
-        if (Kill(_process.Id, signal) == 0)
-        {
-            return true;
-        }
-        var errno = Marshal.GetLastPInvokeError();
-        return errno == 3 ? false : throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {errno}");
-    }
-
-    /// <summary>Sends a POSIX signal to the course process.</summary>
-    public void Signal(int signal)
-    {
         lock (_tree)
         {
             // One last look at the tree so a child started a moment ago is known before the signal.
@@ -190,11 +175,25 @@ public sealed class CourseProcess : IAsyncDisposable
         {
             InheritedSignals.AssertSigintNotIgnored();
         }
-        if (Kill(_process.Id, signal) != 0)
+        if (Kill(_process.Id, signal) == 0)
         {
-            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+            return true;
+        }
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == Esrch ? false : throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {errno}");
+    }
+
+    /// <summary>Sends a POSIX signal to the course process; fails when it has already ended.</summary>
+    public void Signal(int signal)
+    {
+        if (!TrySignal(signal))
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Esrch} (the process has already ended)");
         }
     }
+
+    // kill()'s "no such process".
+    private const int Esrch = 3;
 
     /// <summary>Waits for the process to end and returns its exit code (128 + signal when a signal ended it); fails when it stalls for the deadline (no CPU used, nothing printed).</summary>
     public async Task<int> WaitForExitAsync(TimeSpan deadline)
